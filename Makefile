@@ -1,0 +1,56 @@
+# Two commands: `make run` serves the app, `make test` runs the suite. Both set everything up first:
+# system PostgreSQL + PostGIS (Debian/Ubuntu packages) if missing, .venv, the embedded cluster
+# under var/pg, migrations and the sample district.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+DIZHI := $(VENV)/bin/dizhi
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint system venv db bench-quick clean-db
+
+run: venv db
+	$(DIZHI) serve --host $(HOST) --port $(PORT)
+
+test: venv db
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check address spatial layers tiles api migrations tests bench
+	$(VENV)/bin/mypy address spatial layers tiles api
+
+db: venv
+	$(DIZHI) db start
+	$(DIZHI) migrate
+	$(DIZHI) load sample
+
+# PostGIS from the OS when no initdb/PostGIS is found (a conda env brings its own), and Chromium
+# for the page tests.
+system:
+	@if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 \
+	   && ! { command -v pg_config >/dev/null && ls "$$(pg_config --sharedir)"/extension/postgis.control >/dev/null 2>&1; }; then \
+	  echo "installing PostgreSQL + PostGIS from the OS packages"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15-postgis-3 >/dev/null; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "installing Chromium for the page tests"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	fi
+
+venv: system $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+bench-quick: venv db
+	$(PY) bench/parse_eval.py
+
+clean-db:
+	-$(DIZHI) db stop
+	rm -rf var/pg

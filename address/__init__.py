@@ -1,0 +1,1 @@
+"""Standard addresses: the pure core (normalize, parse, format, match, extract) and the registry."""

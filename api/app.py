@@ -1,0 +1,37 @@
+"""The FastAPI application: a connection pool owned by the lifespan, routers, problem+json."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.db import database_url, open_pool
+from api.errors import install_error_handlers
+from api.routes import addresses, admin_areas, health, keys, pages
+from api.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
+    """Build the app; the pool opens when the lifespan starts (``url`` overrides settings)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = open_pool(url or database_url(settings), settings)
+        try:
+            yield
+        finally:
+            app.state.pool.close()
+
+    app = FastAPI(
+        title="dizhi",
+        summary="Standard addresses, geocoding and spatial layers for a district (青浦区 sample)",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, admin_areas, addresses, keys, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    return app

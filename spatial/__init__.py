@@ -1,0 +1,1 @@
+"""Coordinates, admin areas and grids, buildings and heights: the spatial side of dizhi."""

@@ -1,0 +1,63 @@
+"""One real PostgreSQL + PostGIS per test session: the embedded cluster with its own database.
+
+``dizhi_test`` is dropped and recreated each session, migrated and loaded with the sample
+district. Each test gets a connection inside a transaction that is rolled back afterwards; the API
+tests hand that same connection to the app, so nothing a test writes outlives it.
+Set DIZHI_TEST_DATABASE_URL to run against another server (its database is used as is).
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from api import db
+from api.app import create_app
+from api.deps import get_conn
+from api.settings import get_settings
+from spatial.sample import load_sample
+
+TEST_DATABASE = "dizhi_test"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def _fresh_embedded_database() -> str:
+    cluster = db.embedded_cluster(get_settings())
+    cluster.start()
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{TEST_DATABASE}"')
+    return cluster.url(TEST_DATABASE)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    url = os.environ.get("DIZHI_TEST_DATABASE_URL") or _fresh_embedded_database()
+    db.migrate(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        load_sample(conn, sample_dir=SAMPLE_DIR)
+    return url
+
+
+@pytest.fixture
+def conn(database_url: str) -> Iterator[psycopg.Connection]:
+    """A connection in a transaction that is rolled back after the test."""
+    with psycopg.connect(database_url) as connection:
+        yield connection
+        connection.rollback()
+
+
+@pytest.fixture
+def client(database_url: str, conn: psycopg.Connection) -> Iterator[TestClient]:
+    app = create_app(url=database_url)
+    app.dependency_overrides[get_conn] = lambda: conn
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def sample_dir() -> Path:
+    return SAMPLE_DIR

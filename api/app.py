@@ -8,7 +8,13 @@ from fastapi.staticfiles import StaticFiles
 
 from api.db import database_url, open_pool
 from api.errors import install_error_handlers
-from api.routes import addresses, admin_areas, health, keys, pages
+from api.routes import (
+    addresses,
+    admin_areas,
+    health,
+    keys,
+    pages,
+)
 from api.settings import Settings, get_settings
 
 
@@ -31,7 +37,14 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, admin_areas, addresses, keys, pages):
-        app.include_router(module.router)
+    routers = [
+        health.router,
+        admin_areas.router,
+        addresses.router,
+        keys.router,
+        pages.router,  # last: "/" and the pages
+    ]
+    for router in routers:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

@@ -183,3 +183,15 @@ audit_log = Table(
     Column("detail", JSONB, nullable=False, server_default=text("'{}'")),
     Index("ix_audit_log_at", "at"),
 )
+
+# --- buildings (issue 6): building, building_source, building_lineage, review queue, rasters ---
+
+# --- end buildings ---
+
+# --- layers (issue 7): layer catalog, versions, quality rules and results ---
+
+# --- end layers ---
+
+# --- registry (issue 4): address imports, jobs ---
+
+# --- end registry ---

@@ -3,7 +3,8 @@
 ``dizhi_test`` is dropped and recreated each session, migrated and loaded with the sample
 district. Each test gets a connection inside a transaction that is rolled back afterwards; the API
 tests hand that same connection to the app, so nothing a test writes outlives it.
-Set DIZHI_TEST_DATABASE_URL to run against another server (its database is used as is).
+Set DIZHI_TEST_DATABASE_URL to run against another server (its database is used as is), or
+DIZHI_TEST_DATABASE to use another database name in the embedded cluster.
 """
 
 import os
@@ -20,7 +21,8 @@ from api.deps import get_conn
 from api.settings import get_settings
 from spatial.sample import load_sample
 
-TEST_DATABASE = "dizhi_test"
+# Parallel runs (several worktrees, several developers) each name their own database.
+TEST_DATABASE = os.environ.get("DIZHI_TEST_DATABASE", "dizhi_test")
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 

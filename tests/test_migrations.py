@@ -1,5 +1,7 @@
 """Migrations build exactly the schema module, and go down and up again."""
 
+import os
+
 import psycopg
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -9,7 +11,7 @@ from sqlalchemy import create_engine
 from api import db
 from migrations.schema import include_object, metadata
 
-SCRATCH = "dizhi_migrations_test"
+SCRATCH = os.environ.get("DIZHI_TEST_DATABASE", "dizhi_test") + "_migrations"
 
 
 @pytest.fixture

@@ -95,6 +95,7 @@ def audit(
 ) -> None:
     """Record a read (or change) of restricted data."""
     conn.execute(
-        "INSERT INTO audit_log (key_id, role, action, resource, detail) VALUES (%s, %s, %s, %s, %s)",
+        "INSERT INTO audit_log (key_id, role, action, resource, detail)"
+        " VALUES (%s, %s, %s, %s, %s)",
         [principal.key_id, principal.role, action, resource, json.dumps(detail or {})],
     )

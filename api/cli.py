@@ -61,7 +61,8 @@ def db_stop() -> None:
 def db_status() -> None:
     """Say where the database is and whether it answers (exit 1 if not)."""
     settings = get_settings()
-    where = "DIZHI_DATABASE_URL" if settings.database_url else f"embedded ({settings.var_dir / 'pg'})"
+    embedded = f"embedded ({settings.var_dir / 'pg'})"
+    where = "DIZHI_DATABASE_URL" if settings.database_url else embedded
     try:
         with _connect() as conn:
             row = conn.execute("SELECT version(), postgis_lib_version()").fetchone()

@@ -38,7 +38,8 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
 
     def check(principal: CurrentUser) -> Principal:
         if not principal.has_role(*roles):
-            raise Forbidden(f"this needs one of the roles {', '.join(roles)}; you are {principal.role}")
+            needed = ", ".join(roles)
+            raise Forbidden(f"this needs one of the roles {needed}; you are {principal.role}")
         return principal
 
     return check

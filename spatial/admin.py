@@ -33,7 +33,8 @@ _COLUMNS = "code, name, level, parent_code, synthetic, source"
 
 def _area(row: tuple[Any, ...]) -> AdminArea:
     geometry = json.loads(row[6]) if len(row) > 6 and row[6] is not None else None
-    return AdminArea(*row[:6], geometry=geometry)
+    code, name, level, parent_code, synthetic, source = row[:6]
+    return AdminArea(code, name, level, parent_code, synthetic, source, geometry=geometry)
 
 
 def get_admin_area(conn: Connection, *, code: str, with_geometry: bool = False) -> AdminArea:

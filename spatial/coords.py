@@ -8,7 +8,7 @@ sample's WGS84 column was made that way, so ``method="onestep"`` reproduces such
 Functions take scalars or NumPy arrays.
 """
 
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,7 +64,9 @@ def _gcj_offset(lng: Num, lat: Num) -> tuple[Num, Num]:
 def wgs84_to_gcj02(lng: Num, lat: Num) -> tuple[Num, Num]:
     d_lng, d_lat = _gcj_offset(lng, lat)
     keep = out_of_china(lng, lat)
-    return np.where(keep, lng, lng + d_lng)[()], np.where(keep, lat, lat + d_lat)[()]
+    # np.where turns scalars into 0-d arrays; [()] turns them back
+    out_lng, out_lat = np.where(keep, lng, lng + d_lng)[()], np.where(keep, lat, lat + d_lat)[()]
+    return cast(Num, out_lng), cast(Num, out_lat)
 
 
 def gcj02_to_wgs84(

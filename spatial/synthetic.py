@@ -3,7 +3,8 @@
 No public polygons exist for either. Communities partition each real town polygon into Voronoi
 cells, one per real 12-digit community code: a village committee whose village appears among the
 real sample addresses is seeded at that address, the rest at seeded random points relaxed by a few
-Lloyd steps so the cells are even. The grid is a square lattice of 1 km² cells (in EPSG:4549) cut by the communities, with slivers merged into a neighbour of the same community.
+Lloyd steps so the cells are even. The grid is a square lattice of 1 km² cells (in EPSG:4549)
+cut by the communities, with slivers merged into a neighbour of the same community.
 
     python -m spatial.synthetic data/sample      # rewrites the two *_synthetic.geojson files
 """

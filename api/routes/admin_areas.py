@@ -15,7 +15,9 @@ Level = Literal["district", "town", "community", "grid"]
 @router.get("", summary="The chain covering a point, or a list by level/parent")
 def admin_areas(
     conn: ConnDep,
-    point: Annotated[str | None, Query(description="lng,lat", examples=["121.1098416,31.14427407"])] = None,
+    point: Annotated[
+        str | None, Query(description="lng,lat", examples=["121.1098416,31.14427407"])
+    ] = None,
     coordsys: Annotated[str, Query(description="wgs84 | gcj02 | bd09")] = "wgs84",
     level: Level | None = None,
     parent_code: str | None = None,
@@ -40,6 +42,8 @@ def admin_areas_as_geojson(
 
 @router.get("/{code}", summary="One admin area by its code")
 def admin_area(
-    conn: ConnDep, code: str, geometry: Annotated[bool, Query(description="include GeoJSON")] = False
+    conn: ConnDep,
+    code: str,
+    geometry: Annotated[bool, Query(description="include GeoJSON")] = False,
 ) -> dict[str, Any]:
     return get_admin_area(conn, code=code, with_geometry=geometry).as_dict()

@@ -71,10 +71,12 @@ def test_admin_manages_keys(client, conn):
     assert created.status_code == 201
     hotline_key = created.json()["key"]
     assert client.get("/me", headers=_bearer(hotline_key)).json()["role"] == "hotline"
-    assert client.post("/keys", json={"role": "admin"}, headers=_bearer(hotline_key)).status_code == 403
+    escalate = client.post("/keys", json={"role": "admin"}, headers=_bearer(hotline_key))
+    assert escalate.status_code == 403
     listed = client.get("/keys", headers=_bearer(admin.key)).json()
     assert all("key_hash" not in k for k in listed)
-    assert client.delete(f"/keys/{created.json()['id']}", headers=_bearer(admin.key)).status_code == 204
+    revoked = client.delete(f"/keys/{created.json()['id']}", headers=_bearer(admin.key))
+    assert revoked.status_code == 204
     assert client.get("/me", headers=_bearer(hotline_key)).status_code == 401
     trail = client.get("/audit-log", headers=_bearer(admin.key)).json()
     assert [e["action"] for e in trail[:2]] == ["revoke", "create"]

@@ -85,6 +85,7 @@ def test_click_shows_the_admin_chain(page, tmp_path: Path):
 
 def test_layer_switch_hides_the_grid(page):
     page.check("input[data-layer=grid]")
-    assert page.evaluate("window.dizhiMap.getLayoutProperty('grid-line', 'visibility')") == "visible"
+    visibility = "window.dizhiMap.getLayoutProperty('grid-line', 'visibility')"
+    assert page.evaluate(visibility) == "visible"
     page.uncheck("input[data-layer=grid]")
-    assert page.evaluate("window.dizhiMap.getLayoutProperty('grid-line', 'visibility')") == "none"
+    assert page.evaluate(visibility) == "none"

@@ -4,10 +4,12 @@ from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
-from address.errors import NotFound
+from address.errors import BadRequest, NotFound
 
-_ADDRESS_COLUMNS = """code, version, status, canonical, address_key, components, tags,
+_ADDRESS_COLUMNS = """code, version, status, level, canonical, address_key, local_key, components,
+    tags, place_code,
     ST_X(point) AS lng, ST_Y(point) AS lat, district_code, town_code, community_code, grid_code,
     building_id, valid_from, valid_to"""
 
@@ -78,3 +80,85 @@ def source_records(conn: Connection, *, code: str) -> list[dict[str, Any]]:
     if not rows:
         get_address(conn, code=code)  # 404 for an unknown code, [] for one with no records
     return [_shape(dict(r)) for r in rows]
+
+
+# --- writing: every change is a new version under the same code -------------------------------
+
+ADMIN_CODES_AT = """
+SELECT max(code) FILTER (WHERE level = 'district'), max(code) FILTER (WHERE level = 'town'),
+       max(code) FILTER (WHERE level = 'community'), max(code) FILTER (WHERE level = 'grid')
+FROM admin_area WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
+"""
+
+
+def admin_codes_at(conn: Connection, *, lng: float, lat: float) -> dict[str, str]:
+    """District, town, community and grid codes covering a WGS84 point (only those found)."""
+    row = conn.execute(ADMIN_CODES_AT, [lng, lat]).fetchone()
+    return {level: code for level, code in zip(_ADMIN_LEVELS, row or (), strict=False) if code}
+
+
+def insert_version(conn: Connection, row: dict[str, Any]) -> None:
+    """Insert one address version; ``row`` carries every column the INSERT names."""
+    conn.execute(
+        """INSERT INTO address (code, version, status, components, canonical, address_key,
+               local_key, level, place_code, point, district_code, town_code, community_code,
+               grid_code, tags, building_id)
+           VALUES (%(code)s, %(version)s, %(status)s, %(components)s, %(canonical)s,
+               %(address_key)s, %(local_key)s, %(level)s, %(place_code)s,
+               CASE WHEN %(lng)s::float8 IS NULL THEN NULL
+                    ELSE ST_SetSRID(ST_MakePoint(%(lng)s, %(lat)s), 4326) END,
+               %(district_code)s, %(town_code)s, %(community_code)s, %(grid_code)s, %(tags)s,
+               %(building_id)s)""",
+        {**row, "components": Jsonb(row["components"]), "tags": Jsonb(row.get("tags") or {}),
+         "building_id": row.get("building_id")},
+    )
+
+
+def current_row(conn: Connection, *, code: str) -> dict[str, Any]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(
+            """SELECT code, version, status, components, canonical, address_key, local_key,
+                      level, place_code, ST_X(point) AS lng, ST_Y(point) AS lat, district_code,
+                      town_code, community_code, grid_code, tags, building_id
+               FROM address WHERE code = %s AND valid_to IS NULL FOR UPDATE""", [code],
+        ).fetchone()
+    if row is None:
+        raise NotFound(f"no current address with code {code!r}")
+    return dict(row)
+
+
+def new_version(conn: Connection, *, code: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """Close the current version and add the next one with ``changes`` applied."""
+    unknown = set(changes) - _CHANGEABLE
+    if unknown:
+        raise BadRequest(f"cannot change {', '.join(sorted(unknown))}")
+    with conn.transaction():
+        row = current_row(conn, code=code)
+        if "lng" in changes or "lat" in changes:  # a moved point may change the admin chain
+            admin = admin_codes_at(conn, lng=changes["lng"], lat=changes["lat"])
+            changes = {**changes, **{f"{level}_code": admin.get(level) for level in _ADMIN_LEVELS}}
+        conn.execute("UPDATE address SET valid_to = now() WHERE code = %s AND valid_to IS NULL",
+                     [code])
+        row.update(changes)
+        row["version"] += 1
+        insert_version(conn, row)
+    return get_address(conn, code=code)
+
+
+_ADMIN_LEVELS = ("district", "town", "community", "grid")
+_CHANGEABLE = {"status", "lng", "lat", "tags", "building_id", "components", "canonical"}
+
+
+def retire_address(conn: Connection, *, code: str) -> dict[str, Any]:
+    return new_version(conn, code=code, changes={"status": "retired"})
+
+
+def add_alias(conn: Connection, *, code: str, text: str, normalized: str) -> None:
+    conn.execute(
+        """INSERT INTO address_alias (address_code, text, normalized)
+           SELECT %(code)s::text, %(text)s::text, %(normalized)s::text
+           WHERE NOT EXISTS (SELECT 1 FROM address_alias
+                             WHERE address_code = %(code)s::text
+                               AND normalized = %(normalized)s::text)""",
+        {"code": code, "text": text, "normalized": normalized},
+    )

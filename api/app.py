@@ -11,9 +11,11 @@ from api.errors import install_error_handlers
 from api.routes import (
     addresses,
     admin_areas,
+    geocode,
     health,
     keys,
     pages,
+    registry,
 )
 from api.settings import Settings, get_settings
 
@@ -41,6 +43,8 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         health.router,
         admin_areas.router,
         addresses.router,
+        geocode.router,
+        registry.router,
         keys.router,
         pages.router,  # last: "/" and the pages
     ]

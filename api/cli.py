@@ -6,11 +6,13 @@ from typing import Annotated
 
 import psycopg
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from address.errors import DizhiError
 from api import db
+from api.cli_common import connect, console, progress_bar
+from api.cli_geocode import geocode_command, reverse_command, suggest_command
+from api.cli_import import import_app
+from api.cli_layers import layers_app, quality_app
 from api.settings import get_settings
 
 app = typer.Typer(help="dizhi: standard addresses and spatial layers for a district.",
@@ -22,16 +24,12 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
 app.add_typer(keys_app, name="keys")
-console = Console(stderr=True)
-
-
-def _progress() -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=console, transient=False)
-
-
-def _connect() -> psycopg.Connection:
-    return psycopg.connect(db.database_url(), autocommit=True)
+app.add_typer(import_app, name="import")
+app.add_typer(layers_app, name="layers")
+app.add_typer(quality_app, name="quality")
+app.command("geocode")(geocode_command)
+app.command("reverse")(reverse_command)
+app.command("suggest")(suggest_command)
 
 
 @db_app.command("start")
@@ -42,7 +40,7 @@ def db_start() -> None:
         console.print("DIZHI_DATABASE_URL is set: using that server, nothing to start")
         return
     cluster = db.embedded_cluster(settings)
-    with _progress() as progress:
+    with progress_bar() as progress:
         progress.add_task(f"starting PostgreSQL in {cluster.data_dir}", total=None)
         started = cluster.start()
         cluster.ensure_database(settings.database_name)
@@ -64,7 +62,7 @@ def db_status() -> None:
     embedded = f"embedded ({settings.var_dir / 'pg'})"
     where = "DIZHI_DATABASE_URL" if settings.database_url else embedded
     try:
-        with _connect() as conn:
+        with connect() as conn:
             row = conn.execute("SELECT version(), postgis_lib_version()").fetchone()
     except (psycopg.Error, DizhiError, OSError) as exc:
         console.print(f"{where}: not reachable ({str(exc).strip().splitlines()[0]})")
@@ -82,7 +80,7 @@ def db_url() -> None:
 @app.command()
 def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply the Alembic migrations."""
-    with _progress() as progress:
+    with progress_bar() as progress:
         progress.add_task(f"migrating to {revision}", total=None)
         db.migrate(db.database_url(), revision)
     console.print("schema up to date")
@@ -96,7 +94,7 @@ def load_sample(
     from spatial.sample import load_sample as load
 
     directory = sample_dir or get_settings().data_dir / "sample"
-    with _progress() as progress, _connect() as conn:
+    with progress_bar() as progress, connect() as conn:
         progress.add_task(f"loading the sample district from {directory}", total=None)
         counts = load(conn, sample_dir=directory)
     console.print(", ".join(f"{k}: {v}" for k, v in counts.items()))
@@ -123,7 +121,7 @@ def keys_create(
     """Create an API key; it is printed once and stored only as a hash."""
     from api.auth import create_key
 
-    with _connect() as conn:
+    with connect() as conn:
         new = create_key(conn, role=role, name=name)
     console.print(f"key {new.id} for role {new.role} (store it now, it is not shown again):")
     typer.echo(new.key)
@@ -134,7 +132,7 @@ def keys_list() -> None:
     """List keys (no secrets)."""
     from api.auth import list_keys
 
-    with _connect() as conn:
+    with connect() as conn:
         for key in list_keys(conn):
             revoked = f" revoked {key['revoked_at']:%Y-%m-%d}" if key["revoked_at"] else ""
             typer.echo(f"{key['id']}\t{key['role']}\tdz_{key['prefix']}_…\t{key['name']}{revoked}")
@@ -145,7 +143,7 @@ def keys_revoke(key_id: int) -> None:
     """Revoke a key by id."""
     from api.auth import revoke_key
 
-    with _connect() as conn:
+    with connect() as conn:
         if not revoke_key(conn, key_id=key_id):
             console.print(f"no active key {key_id}")
             raise typer.Exit(1)

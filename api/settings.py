@@ -19,6 +19,14 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     pool_min_size: int = 2
     pool_max_size: int = 20
+    # the districts the register covers (comma-separated adcodes); the first is the default
+    districts: str = "310118"
+    # an import flags a record more than this far from the address it matches
+    conflict_distance_m: float = 100.0
+
+    @property
+    def district_codes(self) -> tuple[str, ...]:
+        return tuple(code.strip() for code in self.districts.split(",") if code.strip())
 
 
 @lru_cache

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -88,6 +89,10 @@ address = Table(
     Column("components", JSONB, nullable=False, server_default=text("'{}'")),
     Column("canonical", Text, nullable=False),
     Column("address_key", Text, nullable=False),
+    # the key below the admin levels (road, number, building …), for queries that omit them
+    Column("local_key", Text, nullable=False, server_default=text("''")),
+    Column("level", String(16), nullable=False, server_default=text("''")),
+    Column("place_code", String(20)),
     Column("point", Geometry("POINT", srid=4326, spatial_index=False)),
     Column("building_id", BigInteger),
     Column("district_code", String(20)),
@@ -105,6 +110,12 @@ address = Table(
     ),
     Index("ix_address_key", "address_key"),
     Index("ix_address_town_code", "town_code"),
+    Index("ix_address_local_key", "local_key", postgresql_ops={"local_key": "text_pattern_ops"},
+          postgresql_where=text("valid_to IS NULL")),
+    Index("ix_address_place_code", "place_code"),
+    # pg_trgm reads CJK as word characters under C.UTF-8: typo-tolerant look-ups on long keys
+    Index("ix_address_local_key_trgm", "local_key", postgresql_using="gin",
+          postgresql_ops={"local_key": "gin_trgm_ops"}, postgresql_where=text("valid_to IS NULL")),
 )
 
 address_alias = Table(
@@ -193,5 +204,73 @@ audit_log = Table(
 # --- end layers ---
 
 # --- registry (issue 4): address imports, jobs ---
+
+# Named places an address hangs off (road, compound, village, POI, devzone): the "road/compound"
+# segment of the address code, and the terms behind as-you-type suggestions. ``bigrams`` holds the
+# name's single characters and character pairs: 1–2 character Chinese input, which pg_trgm indexes
+# poorly, is answered by array containment on it.
+place = Table(
+    "place", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("district_code", String(20), nullable=False),
+    Column("town_code", String(20), nullable=False, server_default=text("''")),
+    Column("pinyin", Text, nullable=False, server_default=text("''")),
+    Column("initials", Text, nullable=False, server_default=text("''")),
+    Column("bigrams", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("address_count", Integer, nullable=False, server_default=text("0")),
+    Column("point", Geometry("POINT", srid=4326, spatial_index=False)),
+    UniqueConstraint("district_code", "kind", "name", name="uq_place_name"),
+    Index("ix_place_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
+    Index("ix_place_pinyin_prefix", "pinyin", postgresql_ops={"pinyin": "text_pattern_ops"}),
+    Index("ix_place_initials_prefix", "initials",
+          postgresql_ops={"initials": "text_pattern_ops"}),
+    Index("ix_place_bigrams", "bigrams", postgresql_using="gin"),
+    Index("ix_place_pinyin_trgm", "pinyin", postgresql_using="gin",
+          postgresql_ops={"pinyin": "gin_trgm_ops"}),
+)
+
+# Sequences for code segments that are not plain numbers (东1号楼, A座 …), per parent code.
+code_segment = Table(
+    "code_segment", metadata,
+    Column("parent_code", String(40), primary_key=True),
+    Column("text", Text, primary_key=True),
+    Column("seq", Integer, nullable=False),
+)
+
+address_import = Table(
+    "address_import", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'running'")),
+    Column("rows_total", Integer, nullable=False, server_default=text("0")),
+    Column("rows_imported", Integer, nullable=False, server_default=text("0")),
+    Column("rows_failed", Integer, nullable=False, server_default=text("0")),
+    Column("summary", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("errors", JSONB, nullable=False, server_default=text("'[]'")),
+    _created(),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+# Long work over the API (batch geocoding …): progress, then the result.
+job = Table(
+    "job", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'queued'")),
+    Column("total", Integer, nullable=False, server_default=text("0")),
+    Column("done", Integer, nullable=False, server_default=text("0")),
+    Column("params", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("key_id", Integer, ForeignKey("api_key.id")),
+    Column("error", Text),
+    Column("result", LargeBinary),
+    Column("result_geojson", LargeBinary),
+    _created(),
+    Column("finished_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+)
 
 # --- end registry ---

@@ -8,6 +8,7 @@ sample's WGS84 column was made that way, so ``method="onestep"`` reproduces such
 Functions take scalars or NumPy arrays.
 """
 
+from collections.abc import Callable
 from typing import Literal, TypeVar, cast
 
 import numpy as np
@@ -112,6 +113,18 @@ def from_wgs84(lng: Num, lat: Num, coordsys: CoordSys) -> tuple[Num, Num]:
     if coordsys == "bd09":
         return gcj02_to_bd09(*wgs84_to_gcj02(lng, lat))
     return lng, lat
+
+
+def output_transform(coordsys: CoordSys) -> Callable[[float, float], tuple[float, float]] | None:
+    """A scalar WGS84 → ``coordsys`` function for writers, or None when nothing changes."""
+    if coordsys == "wgs84":
+        return None
+
+    def transform(lng: float, lat: float) -> tuple[float, float]:
+        x, y = from_wgs84(lng, lat, coordsys)
+        return float(x), float(y)
+
+    return transform
 
 
 def convert(lng: Num, lat: Num, source: CoordSys, target: CoordSys) -> tuple[Num, Num]:

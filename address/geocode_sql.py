@@ -1,0 +1,85 @@
+"""The SQL behind geocoding: every statement the searches run, with bound parameters."""
+
+from typing import Any
+
+from psycopg import Connection
+from psycopg.rows import dict_row
+
+_ROW = """code, status, level, canonical, components, ST_X(point) AS lng, ST_Y(point) AS lat,
+          district_code, town_code, community_code, grid_code"""
+
+
+def _rows(conn: Connection, sql: str, params: Any) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [dict(r) for r in cur.execute(sql, params).fetchall()]
+
+
+def address_rows_by_key(
+    conn: Connection, *, district: str, address_key: str, local_key: str
+) -> list[dict[str, Any]]:
+    """Current, geocodable addresses with the key (any spelling the register knows)."""
+    return _rows(conn, f"""
+        SELECT {_ROW} FROM address
+        WHERE valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
+          AND district_code = %(d)s AND (address_key = %(k)s OR local_key = %(l)s)
+        UNION
+        SELECT {_ROW.replace('code,', 'a.code,', 1)} FROM address_alias al
+        JOIN address a ON a.code = al.address_code AND a.valid_to IS NULL
+        WHERE al.normalized = %(l)s AND a.district_code = %(d)s AND a.status <> 'retired'
+          AND a.point IS NOT NULL""",
+        {"d": district, "k": address_key, "l": local_key})
+
+
+def address_rows_by_code(conn: Connection, *, codes: list[str]) -> list[dict[str, Any]]:
+    return _rows(conn, f"""
+        SELECT {_ROW} FROM address WHERE code = ANY(%s) AND valid_to IS NULL
+          AND status <> 'retired' AND point IS NOT NULL""", [codes])
+
+
+def place_rows(
+    conn: Connection, *, district: str, kind: str, name: str, pinyin: str, grams: list[str]
+) -> list[dict[str, Any]]:
+    """Places of the kind by exact name, then same pinyin, then sharing the most characters."""
+    return _rows(conn, """
+        SELECT code, name, pinyin, town_code, ST_X(point) AS lng, ST_Y(point) AS lat FROM (
+            SELECT *, 0 AS rank FROM place WHERE district_code = %(d)s AND kind = %(k)s
+                AND name = %(n)s
+            UNION ALL
+            SELECT *, 1 FROM place WHERE district_code = %(d)s AND kind = %(k)s
+                AND pinyin = %(p)s AND name <> %(n)s
+            UNION ALL
+            (SELECT *, 2 FROM place WHERE district_code = %(d)s AND kind = %(k)s
+                AND bigrams && %(g)s AND name <> %(n)s AND pinyin <> %(p)s
+             ORDER BY cardinality(ARRAY(SELECT unnest(bigrams) INTERSECT SELECT unnest(%(g)s)))
+                 DESC, address_count DESC
+             LIMIT 5)
+        ) p ORDER BY rank, address_count DESC LIMIT 5""",
+        {"d": district, "k": kind, "n": name, "p": pinyin, "g": grams})
+
+
+def door_points(
+    conn: Connection, *, place_code: str, kind_digit: str
+) -> list[tuple[int, float, float]]:
+    """(door number, lng, lat) of the door-level addresses of one kind (号/弄) on a place."""
+    rows = conn.execute("""
+        SELECT substr(code, 14, 4)::int, ST_X(point), ST_Y(point) FROM address
+        WHERE place_code = %s AND valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
+          AND length(code) = 17 AND substr(code, 13, 1) = %s""",
+        [place_code, kind_digit]).fetchall()
+    return [(int(n), float(x), float(y)) for n, x, y in rows]
+
+
+def area_point(conn: Connection, *, code: str) -> dict[str, Any] | None:
+    """A point inside an admin area and its standard text (district … down to the area)."""
+    rows = _rows(conn, """
+        WITH RECURSIVE chain AS (
+            SELECT code, name, parent_code, level, 0 AS depth FROM admin_area WHERE code = %(c)s
+            UNION ALL
+            SELECT a.code, a.name, a.parent_code, a.level, c.depth + 1
+            FROM admin_area a JOIN chain c ON a.code = c.parent_code)
+        SELECT (SELECT string_agg(name, '' ORDER BY depth DESC) FROM chain
+                WHERE level IN ('district', 'town', 'community')) AS canonical,
+               a.name, ST_X(ST_PointOnSurface(a.geom)) AS lng,
+               ST_Y(ST_PointOnSurface(a.geom)) AS lat
+        FROM admin_area a WHERE a.code = %(c)s""", {"c": code})
+    return rows[0] if rows else None

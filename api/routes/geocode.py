@@ -1,0 +1,194 @@
+"""Geocoding: forward, reverse, suggest and batch (field names as in AMap's web API)."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, UploadFile, status
+from fastapi.responses import Response
+from psycopg import Connection
+
+from address.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
+from address.errors import BadRequest, Conflict, Unauthorized
+from address.geocode import STRUCTURED_ORDER, Candidate, GeocodeRequest, geocode
+from address.reverse import ReverseRequest, reverse_geocode
+from address.suggest import suggest
+from api.deps import ConnDep, CurrentUser
+from api.jobs import Progress, Work, create_job, get_job, run_in_background
+from api.settings import get_settings
+from spatial.coords import (
+    CoordSys,
+    from_wgs84,
+    output_transform,
+    parse_coordsys,
+    parse_lnglat,
+    to_wgs84,
+)
+
+router = APIRouter(tags=["geocoding"])
+MAX_BATCH_BYTES = 50 * 1024 * 1024
+
+
+def _location(lng: float, lat: float, coordsys: CoordSys) -> str:
+    x, y = from_wgs84(lng, lat, coordsys)
+    return f"{float(x):.7f},{float(y):.7f}"
+
+
+def candidate_json(c: Candidate, coordsys: CoordSys) -> dict[str, Any]:
+    data = c.as_dict()
+    lng, lat = data.pop("lng"), data.pop("lat")
+    return {**data, "location": _location(lng, lat, coordsys)}
+
+
+@dataclass
+class StructuredParts:
+    """The structured form: any of the CCKS parts; joined in order and parsed like free text."""
+
+    prov: str | None = None
+    city_name: str | None = None
+    district: str | None = None
+    town: str | None = None
+    community: str | None = None
+    village_group: str | None = None
+    road: str | None = None
+    roadno: str | None = None
+    poi: str | None = None
+    houseno: str | None = None
+    cellno: str | None = None
+    floorno: str | None = None
+    roomno: str | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        values = {**self.__dict__, "city": self.city_name}
+        return {k: v for k in STRUCTURED_ORDER if (v := values.get(k))}
+
+
+def _town_filter(conn: Connection, city: str | None) -> str | None:
+    """AMap's ``city`` narrows the search; here it may name or code a town of the register."""
+    if not city:
+        return None
+    row = conn.execute("SELECT code FROM admin_area WHERE level = 'town' AND (code = %s"
+                       " OR name = %s)", [city, city]).fetchone()
+    return str(row[0]) if row else None
+
+
+@router.get("/geocode", summary="Address or free text → standard address, point, level")
+def get_geocode(
+    conn: ConnDep,
+    parts: Annotated[StructuredParts, Depends()],
+    address: Annotated[str | None, Query(max_length=2000, description="text or complaint")] = None,
+    city: Annotated[str | None, Query(description="a town name or code to prefer")] = None,
+    coordsys: Annotated[str, Query(description="of the returned location")] = "wgs84",
+    limit: Annotated[int, Query(ge=1, le=20)] = 5,
+) -> dict[str, Any]:
+    system = parse_coordsys(coordsys)
+    structured = parts.as_dict()
+    if not address and not structured:
+        raise BadRequest("give `address` (free text) or structured parts such as road, roadno")
+    req = GeocodeRequest(text=address or "", parts=structured,
+                         districts=get_settings().district_codes,
+                         town_code=_town_filter(conn, city), limit=limit)
+    result = geocode(conn, req)
+    body = result.as_dict()
+    body["best"] = candidate_json(result.best, system) if result.best else None
+    body["candidates"] = [candidate_json(c, system) for c in result.candidates]
+    body["status"] = "1" if result.best else "0"
+    body["coordsys"] = system
+    return body
+
+
+@router.get("/reverse", summary="Point → nearest standard addresses, admin chain, road")
+def get_reverse(
+    conn: ConnDep,
+    location: Annotated[str, Query(description="lng,lat", examples=["121.2249,31.17"])],
+    radius: Annotated[float, Query(gt=0, le=5000, description="metres")] = 100,
+    coordsys: str = "wgs84",
+    limit: Annotated[int, Query(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    system = parse_coordsys(coordsys)
+    lng, lat = to_wgs84(*parse_lnglat(location), system)
+    result = reverse_geocode(conn, ReverseRequest(float(lng), float(lat), radius, limit))
+    for a in result["addresses"]:
+        a["location"] = _location(a.pop("lng"), a.pop("lat"), system)
+    return {**result, "coordsys": system}
+
+
+@router.get("/suggest", summary="As-you-type suggestions (Chinese, pinyin, initials, typos)")
+def get_suggest(
+    conn: ConnDep,
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    coordsys: str = "wgs84",
+) -> dict[str, Any]:
+    system = parse_coordsys(coordsys)
+    items = []
+    for s in suggest(conn, q=q, districts=get_settings().district_codes, limit=limit):
+        data = s.as_dict()
+        lng, lat = data.pop("lng"), data.pop("lat")
+        data["location"] = None if lng is None else _location(lng, lat, system)
+        items.append(data)
+    return {"q": q, "suggestions": items}
+
+
+def _batch_work(texts: list[str], rows: list[dict[str, str]], columns: list[str],
+                system: CoordSys) -> Work:
+    transform = output_transform(system)
+
+    def work(conn: Connection, progress: Progress) -> tuple[bytes, bytes]:
+        results = geocode_texts(conn, texts, districts=get_settings().district_codes,
+                                progress=progress)
+        return (write_csv(rows, results, columns, transform).encode(),
+                write_geojson(rows, results, transform).encode())
+
+    return work
+
+
+@router.post("/geocode/batch", status_code=status.HTTP_202_ACCEPTED,
+             summary="Upload a CSV with a `text` column; returns a job to poll")
+async def post_batch(
+    request: Request, conn: ConnDep, principal: CurrentUser, file: UploadFile,
+    coordsys: str = "wgs84",
+) -> dict[str, Any]:
+    if principal.key_id is None:
+        raise Unauthorized("batch geocoding needs an API key")
+    system = parse_coordsys(coordsys)
+    data = await file.read(MAX_BATCH_BYTES + 1)
+    if len(data) > MAX_BATCH_BYTES:
+        raise BadRequest(f"the file is larger than {MAX_BATCH_BYTES // 2**20} MB")
+    try:
+        columns, rows = read_csv_texts(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the file is not UTF-8 text") from exc
+    texts = [row.get("text") or "" for row in rows]
+    job_id = create_job(conn, kind="geocode_batch", total=len(texts),
+                        params={"filename": file.filename, "coordsys": system}, principal=principal)
+    run_in_background(request.app.state.pool, job_id, _batch_work(texts, rows, columns, system))
+    return {"id": job_id, "status": "queued", "total": len(texts),
+            "href": f"/geocode/batch/{job_id}"}
+
+
+def _job_state(job: dict[str, Any]) -> dict[str, Any]:
+    state = {k: job[k] for k in ("id", "kind", "status", "total", "done", "error", "created_at",
+                                 "finished_at")}
+    if job["status"] == "done":
+        state["results"] = {fmt: f"/geocode/batch/{job['id']}/result?format={fmt}"
+                            for fmt in ("csv", "geojson")}
+    return state
+
+
+@router.get("/geocode/batch/{job_id}", summary="A batch job's progress")
+def get_batch(conn: ConnDep, job_id: int, principal: CurrentUser) -> dict[str, Any]:
+    return _job_state(get_job(conn, job_id=job_id, principal=principal))
+
+
+@router.get("/geocode/batch/{job_id}/result", summary="The finished batch as CSV or GeoJSON")
+def get_batch_result(
+    conn: ConnDep, job_id: int, principal: CurrentUser,
+    format: Literal["csv", "geojson"] = "csv",
+) -> Response:
+    job = get_job(conn, job_id=job_id, principal=principal, with_result=format)
+    if job["status"] != "done":
+        raise Conflict(f"job {job_id} is {job['status']}; poll /geocode/batch/{job_id}")
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/geo+json"
+    return Response(bytes(job["result"]), media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="geocoded-{job_id}.{format}"'})
+

@@ -1,0 +1,116 @@
+"""The register's workflow: versions, conflicts between sources, objections (异议), tags."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
+
+from address.conflicts import Action, ConflictKind, list_conflicts, resolve_conflict
+from address.errors import BadRequest
+from address.objections import file_objection, list_objections, transition
+from address.registry import new_version, retire_address
+from address.tags import VOCABULARY, validate_tags
+from api.auth import Principal, audit
+from api.deps import ConnDep, CurrentUser, require_roles
+
+router = APIRouter(tags=["register"])
+Steward = Annotated[Principal, Depends(require_roles("steward"))]
+
+
+def _actor(principal: Principal) -> str:
+    return f"{principal.role}:{principal.key_id or 'anonymous'}:{principal.name}"
+
+
+class AddressUpdate(BaseModel):
+    lng: float | None = Field(None, ge=-180, le=180, description="WGS84")
+    lat: float | None = Field(None, ge=-90, le=90)
+    status: Literal["active", "pending", "retired"] | None = None
+    tags: dict[str, Any] | None = None
+
+
+class Resolution(BaseModel):
+    action: Action
+    note: str = ""
+    record_id: int | None = Field(None, description="for accept_source")
+    into_code: str | None = Field(None, description="for merge")
+
+
+class ObjectionCreate(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ObjectionTransition(BaseModel):
+    status: Literal["verifying", "resolved", "rejected"]
+    note: str = ""
+
+
+@router.patch("/addresses/{code}", summary="Change an address: a new version (steward)")
+def patch_address(conn: ConnDep, code: str, body: AddressUpdate,
+                  principal: Steward) -> dict[str, Any]:
+    changes = body.model_dump(exclude_none=True)
+    if ("lng" in changes) != ("lat" in changes):
+        raise BadRequest("give lng and lat together")
+    if "tags" in changes:
+        validate_tags(changes["tags"])
+    result = new_version(conn, code=code, changes=changes)
+    audit(conn, principal, action="update", resource=f"address/{code}", detail=changes)
+    return result
+
+
+@router.post("/addresses/{code}/retire", summary="Retire an address (steward)")
+def post_retire(conn: ConnDep, code: str, principal: Steward) -> dict[str, Any]:
+    result = retire_address(conn, code=code)
+    audit(conn, principal, action="retire", resource=f"address/{code}")
+    return result
+
+
+@router.get("/address-tags", summary="The tag vocabulary (地址标签)")
+def get_tags() -> dict[str, Any]:
+    return {name: list(values) if values else "free text" for name, values in VOCABULARY.items()}
+
+
+@router.get("/conflicts", summary="Conflicts between sources and the register (steward)")
+def get_conflicts(
+    conn: ConnDep, principal: Steward,
+    status_: Annotated[Literal["open", "accepted", "rejected"] | None,
+                       Query(alias="status")] = "open",
+    kind: ConflictKind | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    items = list_conflicts(conn, status=status_, kind=kind, limit=limit, offset=offset)
+    return {"items": items, "limit": limit, "offset": offset}
+
+
+@router.post("/conflicts/{conflict_id}/resolve", summary="Resolve a conflict (steward)")
+def post_resolve(conn: ConnDep, conflict_id: int, body: Resolution,
+                 principal: Steward) -> dict[str, Any]:
+    result = resolve_conflict(conn, conflict_id=conflict_id, action=body.action,
+                              reviewer=_actor(principal), note=body.note,
+                              record_id=body.record_id, into_code=body.into_code)
+    audit(conn, principal, action=f"resolve:{body.action}", resource=f"conflict/{conflict_id}")
+    return result
+
+
+@router.post("/addresses/{code}/objections", status_code=status.HTTP_201_CREATED,
+             summary="Object to an address (anyone)")
+def post_objection(conn: ConnDep, code: str, body: ObjectionCreate,
+                   principal: CurrentUser) -> dict[str, Any]:
+    return file_objection(conn, code=code, reason=body.reason, actor=_actor(principal))
+
+
+@router.get("/objections", summary="Objections (steward)")
+def get_objections(
+    conn: ConnDep, principal: Steward,
+    status_: Annotated[Literal["open", "verifying", "resolved", "rejected"] | None,
+                       Query(alias="status")] = None,
+    code: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[dict[str, Any]]:
+    return list_objections(conn, status=status_, code=code, limit=limit)
+
+
+@router.post("/objections/{objection_id}/transition", summary="Move an objection on (steward)")
+def post_transition(conn: ConnDep, objection_id: int, body: ObjectionTransition,
+                    principal: Steward) -> dict[str, Any]:
+    return transition(conn, objection_id=objection_id, status=body.status,
+                      actor=_actor(principal), note=body.note)

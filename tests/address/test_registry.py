@@ -1,0 +1,151 @@
+"""The register against the database: codes, imports, conflicts, versions, objections."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from address.conflicts import resolve_conflict
+from address.errors import BadRequest, Conflict
+from address.importer import ImportOptions, import_rows
+from address.objections import file_objection, transition
+from address.parse import parse
+from address.registry import get_address, new_version
+from address.sources import SourceRow, read_source
+from address.standard import standardize
+
+HUAZHI_559 = (121.22494, 31.17)
+
+
+def _code_of(conn, text: str) -> str:
+    key = standardize(parse(text)).local_key
+    return conn.execute("SELECT code FROM address WHERE local_key = %s AND valid_to IS NULL",
+                        [key]).fetchone()[0]
+
+
+def _import(conn, source: str, rows: list[SourceRow], **options):
+    return import_rows(conn, ImportOptions(source=source, **options), rows)
+
+
+def test_codes_follow_the_address_structure(conn):
+    code = _code_of(conn, "上海市青浦区明珠路416弄")
+    place = conn.execute("SELECT code, kind, name FROM place WHERE code = %s",
+                         [code[:12]]).fetchone()
+    assert place[1:] == ("road", "明珠路")
+    assert code.startswith("310118" + "1") and code.endswith("20416")  # 弄 → 2, 416
+    village = _code_of(conn, "上海市青浦区淀西村")
+    assert len(village) == 12 and village[6] == "3"
+
+
+def test_a_new_source_matches_by_key_and_by_typo_and_creates_the_rest(conn):
+    x, y = conn.execute("SELECT ST_X(point), ST_Y(point) FROM address WHERE code = %s",
+                        [_code_of(conn, "上海市青浦区明珠路416弄")]).fetchone()
+    rows = [
+        SourceRow(2, "青浦区明珠路４１６弄", x, y),      # full-width digits, no city
+        SourceRow(3, "青浦区明朱路416弄", x, y),         # a one-character typo in the road
+        SourceRow(4, "青浦区明珠路416弄12号楼1201室", x, y),  # a room below it: new
+        SourceRow(5, "", x, y),                          # bad: empty
+        SourceRow(6, "青浦区明珠路1号", 200.0, y),        # bad: out of range
+    ]
+    report = _import(conn, "test_source", rows)
+    assert (report.rows, report.imported, report.failed) == (5, 3, 2)
+    assert (report.matched, report.created) == (2, 1)
+    assert [e["line"] for e in report.errors] == [5, 6]
+    assert "empty" in report.errors[0]["reason"] and "range" in report.errors[1]["reason"]
+    room = _code_of(conn, "青浦区明珠路416弄12号楼1201室")
+    assert room.startswith(_code_of(conn, "上海市青浦区明珠路416弄") + "0012" + "00" + "01201")
+    stored = conn.execute("SELECT count(*) FROM address_source_record WHERE source = 'test_source'"
+                          ).fetchone()[0]
+    assert stored == 3
+
+
+def test_conflicts_are_recorded(conn):
+    code = _code_of(conn, "上海市青浦区华志路559号")
+    x, y = conn.execute("SELECT ST_X(point), ST_Y(point) FROM address WHERE code = %s",
+                        [code]).fetchone()
+    rows = [
+        SourceRow(2, "青浦区华志路559号", x + 0.01, y),          # ~950 m away
+        SourceRow(3, "青浦区华志路559号", x, y),                  # listed twice
+        SourceRow(4, "青浦区朱家角镇新风路1号", x, y),            # names a town it is not in
+        SourceRow(5, "青浦区华志路999号", x, y),                  # a new text on the same point
+    ]
+    report = _import(conn, "survey", rows, far_m=100)
+    # rows 4 and 5 are both new texts on 559号's point
+    assert report.conflicts == {"far_apart": 1, "duplicate": 1, "outside_admin": 1,
+                                "same_point": 2}
+    again = _import(conn, "survey", rows, far_m=100)
+    assert again.conflicts == {} and again.created == 0  # re-running adds nothing
+
+
+def test_steward_accepts_a_source_point(conn):
+    code = _code_of(conn, "上海市青浦区华志路559号")
+    x, y = conn.execute("SELECT ST_X(point), ST_Y(point) FROM address WHERE code = %s",
+                        [code]).fetchone()
+    _import(conn, "survey", [SourceRow(2, "青浦区华志路559号", x + 0.01, y)], far_m=100)
+    conflict_id, record_ids = conn.execute(
+        "SELECT id, record_ids FROM address_conflict WHERE kind = 'far_apart'"
+        " AND address_code = %s AND status = 'open'", [code]).fetchone()
+    with pytest.raises(BadRequest):
+        resolve_conflict(conn, conflict_id=conflict_id, action="accept_source", reviewer="t")
+    resolve_conflict(conn, conflict_id=conflict_id, action="accept_source", reviewer="t",
+                     record_id=record_ids[0])
+    address = get_address(conn, code=code)
+    assert address["version"] == 2 and address["location"].startswith(f"{x + 0.01:.5f}")
+    assert [v["valid_to"] is None for v in address["history"]] == [True, False]
+    with pytest.raises(Conflict):
+        resolve_conflict(conn, conflict_id=conflict_id, action="reject", reviewer="t")
+
+
+def test_merge_keeps_an_alias_and_retired_addresses_stay_readable(conn):
+    a = _code_of(conn, "上海市青浦区明珠路416弄")
+    b = _code_of(conn, "上海市青浦区华志路559号")
+    conflict = conn.execute(
+        "INSERT INTO address_conflict (kind, address_code) VALUES ('same_point', %s) RETURNING id",
+        [b]).fetchone()[0]
+    resolve_conflict(conn, conflict_id=conflict, action="merge", reviewer="t", into_code=a)
+    merged = get_address(conn, code=b)
+    assert merged["status"] == "retired" and merged["tags"]["merged_into"] == a
+    alias = conn.execute("SELECT text FROM address_alias WHERE address_code = %s", [a]).fetchone()
+    assert "华志路559号" in alias[0]
+
+
+def test_versions_and_objections(conn):
+    code = _code_of(conn, "上海市青浦区淀西村")
+    new_version(conn, code=code, changes={"tags": {"use": "住宅"}})
+    assert get_address(conn, code=code)["tags"] == {"use": "住宅"}
+    with pytest.raises(BadRequest):
+        new_version(conn, code=code, changes={"code": "x"})
+    objection = file_objection(conn, code=code, reason="村名已更改", actor="public")
+    assert objection["status"] == "open"
+    transition(conn, objection_id=objection["id"], status="verifying", actor="steward")
+    done = transition(conn, objection_id=objection["id"], status="resolved", actor="steward",
+                      note="已核实")
+    assert [h["status"] for h in done["history"]] == ["open", "verifying", "resolved"]
+    with pytest.raises(Conflict):
+        transition(conn, objection_id=objection["id"], status="verifying", actor="steward")
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".shp"])
+def test_vector_sources_are_read_with_their_line_numbers(tmp_path: Path, suffix: str):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame({"address": ["青浦区明珠路416弄", "青浦区华志路559号"]},
+                             geometry=[Point(121.26, 31.17), Point(121.22, 31.17)], crs=4326)
+    path = tmp_path / f"src{suffix}"
+    frame.to_file(path)
+    rows = list(read_source(path))
+    assert [(r.line, r.text) for r in rows] == [(1, "青浦区明珠路416弄"), (2, "青浦区华志路559号")]
+    assert rows[0].x == pytest.approx(121.26)
+
+
+def test_csv_source_reports_bad_numbers_on_their_line(tmp_path: Path):
+    path = tmp_path / "src.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerows([["地址", "经度", "纬度"], ["青浦区明珠路416弄", "121.26", "31.17"],
+                          ["青浦区华志路559号", "abc", "31.17"]])
+    rows = list(read_source(path))
+    assert rows[1].line == 3 and "_error" in rows[1].raw
+    with pytest.raises(BadRequest):
+        list(read_source(path, {"text": "nope"}))

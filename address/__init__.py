@@ -1,1 +1,19 @@
 """Standard addresses: the pure core (normalize, parse, format, match, extract) and the registry."""
+
+from address.extract import extract
+from address.format import address_key, format_address
+from address.match import MatchResult, match
+from address.normalize import normalize
+from address.parse import ParsedAddress, Span, parse
+
+__all__ = [
+    "MatchResult",
+    "ParsedAddress",
+    "Span",
+    "address_key",
+    "extract",
+    "format_address",
+    "match",
+    "normalize",
+    "parse",
+]

@@ -1,0 +1,26 @@
+"""cli_io.parse_lines: exactly one record per input line, in order."""
+
+import json
+
+from address.cli_io import parse_lines
+
+LINES = ["上海市青浦区华新镇华腾路1288号\n", "\n", "😀😀\n", "朱家角镇张马村8组"]
+
+
+def test_json_one_record_per_line() -> None:
+    out = list(parse_lines(LINES))
+    assert len(out) == len(LINES)
+    records = [json.loads(r) for r in out]
+    assert records[0]["codes"]["town"] == "310118107"
+    assert records[1]["text"] == "" and records[1]["spans"] == []
+    assert records[3]["components"]["village_group"] == "8组"
+    assert "\n" not in out[0]
+
+
+def test_conll_layout() -> None:
+    out = list(parse_lines(LINES, conll=True))
+    assert len(out) == len(LINES)
+    rows = out[3].rstrip("\n").split("\n")
+    assert len(rows) == len("朱家角镇张马村8组")
+    assert rows[0] == "朱 B-town" and rows[-1] == "组 E-village_group"
+    assert out[1] == ""  # printed, it is the blank line that closes the empty record

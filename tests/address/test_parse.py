@@ -1,0 +1,70 @@
+"""parse: spans on the original text, admin codes, and the cases from the issue."""
+
+import json
+
+from address import parse
+
+
+def _labels(text: str) -> dict[str, str]:
+    return {s.label: s.text for s in parse(text).spans}
+
+
+def test_spans_point_into_original_text() -> None:
+    text = "上海市青浦区華新鎮華騰路１２８８號"
+    parsed = parse(text)
+    assert parsed.spans
+    for span in parsed.spans:
+        assert text[span.start:span.end] == span.text
+
+
+def test_pudong_short_name_resolves_to_pudong_new_area() -> None:
+    parsed = parse("浦东张杨路500号")
+    assert parsed.codes["district"] == "310115"
+    assert parsed.components["road"] == "张杨路"
+
+
+def test_shaanxi_south_road_is_a_road_in_huangpu() -> None:
+    parsed = parse("黄浦区陕西南路")
+    assert parsed.components.get("road") == "陕西南路"
+    assert "prov" not in parsed.codes or parsed.codes["prov"] == "31"
+    assert parsed.codes["district"] == "310101"
+
+
+def test_chongqing_road_in_beihai_is_not_chongqing() -> None:
+    parsed = parse("北海市重庆路")
+    assert parsed.codes["city"] == "4505"
+    assert parsed.codes["prov"] == "45"
+    assert parsed.components.get("road") == "重庆路"
+
+
+def test_qingpu_industrial_park_is_a_devzone() -> None:
+    parsed = parse("青浦工业园区")
+    assert parsed.components == {"devzone": "青浦工业园区"}
+    assert parsed.codes.get("district") == "310118"
+
+
+def test_village_group_with_community_code() -> None:
+    parsed = parse("朱家角镇张马村8组")
+    assert parsed.components["town"] == "朱家角镇"
+    assert parsed.components["community"] == "张马村"
+    assert parsed.components["village_group"] == "8组"
+    assert parsed.codes["town"] == "310118102"
+    assert parsed.codes["community"] == "310118102232"
+    assert parsed.codes["district"] == "310118"
+
+
+def test_to_dict_is_json_ready() -> None:
+    data = parse("上海市青浦区华新镇华腾路1288号3幢201室").to_dict()
+    again = json.loads(json.dumps(data, ensure_ascii=False))
+    assert again["codes"]["district"] == "310118"
+    assert again["components"]["roomno"] == "201室"
+
+
+def test_empty_input() -> None:
+    parsed = parse("")
+    assert parsed.spans == [] and parsed.codes == {} and parsed.components == {}
+
+
+def test_renamed_units_resolve_to_current_codes() -> None:
+    assert parse("上海市闸北区天目西路").codes["district"] == "310106"  # now 静安区
+    assert parse("青浦区商榻镇").codes["town"] == "310118104"  # merged into 金泽镇

@@ -61,5 +61,13 @@ def client(database_url: str, conn: psycopg.Connection) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def live_client(database_url: str) -> Iterator[TestClient]:
+    """The app on its own pool, committing: for work on background threads (batch jobs).
+    Tests using it write only rows of their own (keys, jobs)."""
+    with TestClient(create_app(url=database_url)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
 def sample_dir() -> Path:
     return SAMPLE_DIR

@@ -75,10 +75,27 @@ class GeocodeRequest:
     limit: int = 5
 
 
+_STRUCTURAL = {"town", "community", "village_group", "road", "roadno", "houseno", "cellno",
+               "floorno", "roomno"}
+
+
 def address_text(text: str) -> str:
-    """The address inside free text (a complaint), or the text itself."""
+    """The address inside free text (a complaint), or the text itself.
+
+    The extracted span, carried on where the parse of the whole text shows it stopped too soon:
+    inside a component (新园|路) or right before a structural one (新园路|123号).
+    """
     spans = extract(text)
-    return max(spans, key=lambda s: s.end - s.start).text if spans else text
+    if not spans:
+        return text
+    best = max(spans, key=lambda s: s.end - s.start)
+    start, end = best.start, best.end
+    for span in sorted(parse(text).spans, key=lambda s: s.start):
+        inside = span.start < end < span.end
+        follows = span.start == end and span.label in _STRUCTURAL
+        if inside or follows:
+            end = span.end
+    return text[start:end]
 
 
 def structured_text(parts: dict[str, str]) -> str:
@@ -260,10 +277,22 @@ def _searches(conn: Connection, form: StandardForm, req: GeocodeRequest,
     return _area_fallback(conn, form)
 
 
-def geocode(conn: Connection, req: GeocodeRequest) -> GeocodeResult:
-    query = req.text or structured_text(req.parts)
+def _form(conn: Connection, query: str, req: GeocodeRequest) -> tuple[str, StandardForm]:
+    """The text to geocode and its form: the extracted address, unless the whole query is an
+    address the register knows as written (names the tagger has no label for: 城南3队)."""
     text = address_text(query) if req.text else query
     form = standardize(parse(text))
+    if text != query:
+        whole = standardize(parse(query))
+        district = whole.district_code or req.districts[0]
+        if whole.place and _exact(conn, whole, req, district):
+            return query, whole
+    return text, form
+
+
+def geocode(conn: Connection, req: GeocodeRequest) -> GeocodeResult:
+    query = req.text or structured_text(req.parts)
+    text, form = _form(conn, query, req)
     district = form.district_code or req.districts[0]
     city = form.codes.get("city") or form.codes.get("prov")
     if city and not district.startswith(city):  # 北京市…: a city, no district we know of

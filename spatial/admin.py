@@ -73,8 +73,11 @@ def list_admin_areas(
     return [_area(r) for r in rows]
 
 
-def admin_areas_geojson(conn: Connection, *, level: str, simplify_m: float = 0.0) -> dict[str, Any]:
-    """A FeatureCollection of one level, optionally simplified (metres, via EPSG:4549)."""
+def admin_areas_geojson(
+    conn: Connection, *, level: str, within: str = "", simplify_m: float = 0.0
+) -> dict[str, Any]:
+    """A FeatureCollection of one level whose codes start with ``within`` (a district's adcode
+    keeps its neighbours out), optionally simplified (metres, via EPSG:4549)."""
     row = conn.execute(
         """SELECT json_build_object('type', 'FeatureCollection', 'features',
                   coalesce(json_agg(json_build_object(
@@ -85,8 +88,8 @@ def admin_areas_geojson(conn: Connection, *, level: str, simplify_m: float = 0.0
                       'geometry', ST_AsGeoJSON(CASE WHEN %(tol)s > 0 THEN ST_Transform(
                           ST_SimplifyPreserveTopology(ST_Transform(geom, 4549), %(tol)s), 4326)
                           ELSE geom END, 6)::json) ORDER BY code), '[]'::json))
-           FROM admin_area WHERE level = %(level)s""",
-        {"level": level, "tol": simplify_m},
+           FROM admin_area WHERE level = %(level)s AND code LIKE %(within)s""",
+        {"level": level, "tol": simplify_m, "within": within.replace("%", "") + "%"},
     ).fetchone()
     assert row is not None
     result: dict[str, Any] = row[0]

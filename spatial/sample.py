@@ -22,6 +22,10 @@ TOWNS_FILE = "qingpu_towns_2022_wgs84.geojson"
 UNITS_FILE = "qingpu_admin_units_nbs2023.csv"
 COMMUNITIES_FILE = "communities_synthetic.geojson"
 GRID_FILE = "grid_synthetic.geojson"
+# The towns and districts around Qingpu, so that a point just across the boundary is named
+# (闵行区新虹街道) rather than unknown; they are context, not part of the register.
+NEIGHBOUR_DISTRICTS_FILE = "neighbour_districts_amap_wgs84.geojson"
+NEIGHBOUR_TOWNS_FILE = "neighbour_towns_2022_wgs84.geojson"
 ADDRESSES_FILE = "qingpu_addresses_covid2022_amap.csv"
 ADDRESS_SOURCE = "amap_covid2022"
 DISTRICT_CODE = "310118"
@@ -53,6 +57,14 @@ def load_admin_areas(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
         code = str(f["properties"]["adcode"])
         rows.append((code, units[code]["name"], "district", None, False,
                      f["properties"]["source"], json.dumps(f["geometry"])))
+    for f in _features(sample_dir / NEIGHBOUR_DISTRICTS_FILE):
+        p = f["properties"]
+        rows.append((p["code"], p["name"], "district", None, False, p["source"],
+                     json.dumps(f["geometry"])))
+    for f in _features(sample_dir / NEIGHBOUR_TOWNS_FILE):
+        p = f["properties"]
+        rows.append((p["code"], p["name"], "town", p["parent_code"], False, p["source"],
+                     json.dumps(f["geometry"])))
     for f in _features(sample_dir / TOWNS_FILE):
         code = f["properties"]["nbs_code"]
         rows.append((code, units[code]["name"], "town", units[code]["parent_code"], False,
@@ -64,7 +76,8 @@ def load_admin_areas(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
                          json.dumps(f["geometry"])))
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(_UPSERT, rows)
-    return dict(Counter(str(row[2]) for row in rows))
+    ours = [row for row in rows if str(row[0]).startswith(DISTRICT_CODE)]
+    return {**Counter(str(row[2]) for row in ours), "neighbour_areas": len(rows) - len(ours)}
 
 
 def _address_rows(path: Path) -> list[SourceRow]:

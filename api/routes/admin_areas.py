@@ -35,9 +35,10 @@ def admin_areas(
 @router.get("/geojson/{level}", summary="All areas of one level as GeoJSON (for the map)")
 def admin_areas_as_geojson(
     conn: ConnDep, level: Level,
+    within: Annotated[str, Query(description="code prefix, e.g. a district's adcode")] = "",
     simplify_m: Annotated[float, Query(ge=0, le=500, description="tolerance in metres")] = 0,
 ) -> dict[str, Any]:
-    return admin_areas_geojson(conn, level=level, simplify_m=simplify_m)
+    return admin_areas_geojson(conn, level=level, within=within, simplify_m=simplify_m)
 
 
 @router.get("/{code}", summary="One admin area by its code")

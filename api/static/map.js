@@ -86,7 +86,7 @@
   map.on("load", async () => {
     try {
       const [towns, communities, grid, addresses] = await Promise.all([
-        getJson("/admin-areas/geojson/town"),
+        getJson("/admin-areas/geojson/town?within=310118"),
         getJson("/admin-areas/geojson/community?simplify_m=5"),
         getJson("/admin-areas/geojson/grid?simplify_m=5"),
         getJson("/addresses/geojson"),

@@ -28,6 +28,12 @@ def test_same_point_in_other_coordinate_systems(client, coordsys):
     assert response.json()["location"] == "121.1098416,31.1442741"
 
 
+def test_point_across_the_boundary_is_named(client):
+    body = client.get("/admin-areas", params={"point": "121.3171917,31.17122522"}).json()
+    assert [(a["level"], a["name"]) for a in body["chain"]] == [
+        ("district", "闵行区"), ("town", "新虹街道")]
+
+
 def test_point_in_beijing_is_a_404_problem(client):
     response = client.get("/admin-areas", params={"point": "116.397,39.909"})
     assert response.status_code == 404
@@ -56,7 +62,7 @@ def test_by_code_and_lists(client):
                     "source": "Stockard/Shanghai-COVID-2022"}
     with_geometry = client.get("/admin-areas/310118002", params={"geometry": True}).json()
     assert with_geometry["geometry"]["type"] == "MultiPolygon"
-    assert client.get("/admin-areas", params={"level": "town"}).json()["count"] == 11
+    assert client.get("/admin-areas", params={"parent_code": "310118"}).json()["count"] == 11
     communities = client.get("/admin-areas", params={"parent_code": "310118002"}).json()
     assert communities["count"] == 35
     missing = client.get("/admin-areas/999")

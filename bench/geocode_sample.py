@@ -1,0 +1,83 @@
+"""Geocoding quality on the sample district (the database `dizhi load sample` fills).
+
+- town agreement: the town of each of the 850 real addresses, geocoded from its published text,
+  against the town AMap gave it;
+- noisy queries (bench/data/geocode_noisy_queries.csv): door-level hit rate (the answer is the
+  address the query was made from) and the distance from the true point.
+
+    python bench/geocode_sample.py --json
+"""
+
+import argparse
+import csv
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import psycopg
+from pyproj import Geod
+
+from address.geocode import GeocodeRequest, geocode
+from api.db import database_url
+from spatial.coords import gcj02_to_wgs84
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data/sample/qingpu_addresses_covid2022_amap.csv"
+QUERIES = ROOT / "bench/data/geocode_noisy_queries.csv"
+GEOD = Geod(ellps="WGS84")
+
+
+def town_agreement(conn: psycopg.Connection, rows: dict[int, dict[str, str]]) -> dict[str, float]:
+    towns = dict(conn.execute("SELECT code, name FROM admin_area WHERE level = 'town'").fetchall())
+    agree = answered = 0
+    for row in rows.values():
+        best = geocode(conn, GeocodeRequest(text=f"上海市{row['district']}{row['address']}")).best
+        answered += best is not None
+        agree += best is not None and towns.get(best.towncode or "") == row["street_level"]
+    return {"addresses": len(rows), "answered": answered,
+            "town_agreement": round(agree / len(rows), 4)}
+
+
+def noisy(conn: psycopg.Connection, rows: dict[int, dict[str, str]]) -> dict[str, object]:
+    truth = dict(conn.execute("SELECT line_no, address_code FROM address_source_record"
+                              " WHERE source = 'amap_covid2022'").fetchall())
+    with QUERIES.open(encoding="utf-8") as f:
+        queries = list(csv.DictReader(f))
+    hits, distances, per_kind, times = 0, [], defaultdict(lambda: [0, 0]), []
+    for q in queries:
+        line = int(q["sample_line"])
+        start = time.perf_counter()
+        best = geocode(conn, GeocodeRequest(text=q["query"])).best
+        times.append(time.perf_counter() - start)
+        hit = best is not None and best.code == truth[line]
+        hits += hit
+        per_kind[q["noise"]][0] += hit
+        per_kind[q["noise"]][1] += 1
+        if best is not None:
+            lng, lat = gcj02_to_wgs84(float(rows[line]["gcj02_lng"]), float(rows[line]["gcj02_lat"]))
+            distances.append(GEOD.inv(best.lng, best.lat, float(lng), float(lat))[2])
+    return {"queries": len(queries), "door_hit_rate": round(hits / len(queries), 4),
+            "noisy_answered": len(distances),
+            "median_distance_m": round(statistics.median(distances), 1) if distances else None,
+            "p90_distance_m": round(statistics.quantiles(distances, n=10)[-1], 1),
+            "hit_rate_by_noise": {k: round(h / n, 3) for k, (h, n) in sorted(per_kind.items())},
+            "p50_ms": round(statistics.median(times) * 1000, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="one JSON line (the default)")
+    parser.parse_args()
+    with SAMPLE.open(encoding="utf-8") as f:
+        rows = {line: r for line, r in enumerate(csv.DictReader(f), start=2)}
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        result = {"bench": "geocode_sample", **town_agreement(conn, rows), **noisy(conn, rows)}
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    print()
+
+
+if __name__ == "__main__":
+    main()

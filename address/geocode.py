@@ -155,8 +155,8 @@ def resolve_place(conn: Connection, form: StandardForm, district: str,
     homophone = best["pinyin"] == pinyin
     if not exact and not homophone and not edits:
         return None
-    if not exact and not homophone and not same_address(form, {**_place_components(kind, best["name"]),
-                                             **_segment_components(form.segments)}):
+    typo = {**_place_components(kind, best["name"]), **_segment_components(form.segments)}
+    if not exact and not homophone and not same_address(form, typo):
         return None
     return PlaceMatch(best["code"], kind, best["name"], exact, best["lng"], best["lat"],
                       best["town_code"])

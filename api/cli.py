@@ -9,6 +9,7 @@ import typer
 
 from address.errors import DizhiError
 from api import db
+from api.cli_buildings import buildings_app
 from api.cli_common import connect, console, progress_bar
 from api.cli_geocode import geocode_command, reverse_command, suggest_command
 from api.cli_import import import_app
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
+app.add_typer(buildings_app, name="buildings")
 app.add_typer(layers_app, name="layers")
 app.add_typer(quality_app, name="quality")
 app.command("geocode")(geocode_command)
@@ -89,15 +91,17 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
 @load_app.command("sample")
 def load_sample(
     sample_dir: Annotated[Path | None, typer.Option(help="defaults to data/sample")] = None,
+    force: Annotated[bool, typer.Option(help="load even if this sample is already loaded")] = False,
 ) -> None:
-    """Load the sample district (admin areas, 850 real addresses); safe to run again."""
-    from spatial.sample import load_sample as load
+    """Load the sample district (admin areas, 850 real addresses …); safe to run again."""
+    from spatial.sample import load_sample_once
 
     directory = sample_dir or get_settings().data_dir / "sample"
     with progress_bar() as progress, connect() as conn:
         progress.add_task(f"loading the sample district from {directory}", total=None)
-        counts = load(conn, sample_dir=directory)
-    console.print(", ".join(f"{k}: {v}" for k, v in counts.items()))
+        counts, loaded = load_sample_once(conn, sample_dir=directory, force=force)
+    state = "loaded" if loaded else "already loaded, unchanged (--force to reload)"
+    console.print(f"sample {state}: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
 @app.command()

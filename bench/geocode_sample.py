@@ -57,7 +57,8 @@ def noisy(conn: psycopg.Connection, rows: dict[int, dict[str, str]]) -> dict[str
         per_kind[q["noise"]][0] += hit
         per_kind[q["noise"]][1] += 1
         if best is not None:
-            lng, lat = gcj02_to_wgs84(float(rows[line]["gcj02_lng"]), float(rows[line]["gcj02_lat"]))
+            row = rows[line]
+            lng, lat = gcj02_to_wgs84(float(row["gcj02_lng"]), float(row["gcj02_lat"]))
             distances.append(GEOD.inv(best.lng, best.lat, float(lng), float(lat))[2])
     return {"queries": len(queries), "door_hit_rate": round(hits / len(queries), 4),
             "noisy_answered": len(distances),

@@ -77,7 +77,7 @@ def main() -> None:
             if sum(1 for o in out if o[2] == kind) == PER_KIND:
                 break
             query = make(row)
-            if query and query != row["address"] or kind == "no_district":
+            if (query and query != row["address"]) or kind == "no_district":
                 out.append((query, line, kind))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", newline="", encoding="utf-8") as f:

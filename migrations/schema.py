@@ -273,4 +273,13 @@ job = Table(
     CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
 )
 
+# What data set was loaded when: `dizhi load sample` skips an unchanged sample.
+dataset_load = Table(
+    "dataset_load", metadata,
+    Column("name", Text, primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("counts", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # --- end registry ---

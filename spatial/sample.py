@@ -6,12 +6,14 @@ Points are AMap's GCJ-02 converted to WGS84 with the exact inverse.
 """
 
 import csv
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from psycopg import Connection
+from psycopg.types.json import Jsonb
 
 from address.importer import ImportOptions, import_rows
 from address.sources import SourceRow
@@ -111,3 +113,28 @@ def load_sample(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
     counts = load_admin_areas(conn, sample_dir=sample_dir)
     counts.update(load_sample_addresses(conn, sample_dir=sample_dir))
     return counts
+
+
+def sample_digest(sample_dir: Path) -> str:
+    """SHA-256 over every file of the sample (names and bytes), to tell a changed sample."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in sample_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(sample_dir)).encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_sample_once(
+    conn: Connection, *, sample_dir: Path, force: bool = False
+) -> tuple[dict[str, Any], bool]:
+    """Load the sample unless this very sample was loaded before; (counts, loaded now)."""
+    digest = sample_digest(sample_dir)
+    row = conn.execute("SELECT digest, counts FROM dataset_load WHERE name = 'sample'").fetchone()
+    if row and row[0] == digest and not force:
+        return dict(row[1]), False
+    counts = load_sample(conn, sample_dir=sample_dir)
+    conn.execute(
+        """INSERT INTO dataset_load (name, digest, counts) VALUES ('sample', %s, %s)
+           ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, counts = EXCLUDED.counts,
+               loaded_at = now()""", [digest, Jsonb(counts)])
+    return counts, True

@@ -18,6 +18,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table('dataset_load',
+    sa.Column('name', sa.Text(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('counts', postgresql.JSONB(astext_type=Text()), server_default=sa.text("'{}'"), nullable=False),
+    sa.Column('loaded_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_dataset_load'))
+    )
     op.create_table('address_import',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
@@ -85,6 +92,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('dataset_load')
     op.drop_index('ix_address_place_code', table_name='address')
     op.drop_index('ix_address_local_key', table_name='address', postgresql_ops={'local_key': 'text_pattern_ops'}, postgresql_where=sa.text('valid_to IS NULL'))
     op.drop_index('ix_address_local_key_trgm', table_name='address')

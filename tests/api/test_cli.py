@@ -33,10 +33,12 @@ def test_db_status_fails_when_unreachable(runner, monkeypatch):
 
 def test_migrate_and_load_sample_are_repeatable(runner):
     assert runner.invoke(app, ["migrate"]).exit_code == 0
-    result = runner.invoke(app, ["load", "sample"])
+    result = runner.invoke(app, ["load", "sample", "--force"])
     assert result.exit_code == 0, result.output
     assert "town: 11" in result.output and "community: 355" in result.output
     assert "source_records: 850" in result.output and "addresses: 842" in result.output
+    again = runner.invoke(app, ["load", "sample"])
+    assert again.exit_code == 0 and "already loaded" in again.output
 
 
 def test_keys_create_and_list(runner):

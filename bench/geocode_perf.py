@@ -1,0 +1,187 @@
+"""Geocoding speed on the 1,000,000-address synthetic register (bench/make_registry.py).
+
+In-process latency of geocode (p50/p99 over a mix of exact, noisy, unknown-door and complaint
+queries), reverse and suggest; HTTP throughput of `dizhi serve --workers 2` driven by wrk from a
+second process; a 100,000-row batch end to end (CSV in → CSV out). One JSON line.
+
+    python bench/make_registry.py && python bench/geocode_perf.py --json
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+
+import psycopg
+
+from address.batch import geocode_texts, read_csv_texts, write_csv
+from address.geocode import GeocodeRequest, geocode
+from address.reverse import ReverseRequest, reverse_geocode
+from address.suggest import suggest
+from api.db import embedded_cluster
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+CHATTER = ("来电反映{}楼道堆放杂物", "我家住在{}，楼上漏水", "{}门口有人占道经营")
+DOOR = re.compile(r"(\d+)([号弄])")
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ms = sorted(s * 1000 for s in samples)
+    return {"p50_ms": round(statistics.median(ms), 2),
+            "p99_ms": round(ms[int(len(ms) * 0.99) - 1], 2)}
+
+
+def timed(items: list[str], call: Callable[[str], object]) -> list[float]:
+    times = []
+    for item in items:
+        start = time.perf_counter()
+        call(item)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def query_mix(conn: psycopg.Connection, n: int, rng: random.Random) -> list[tuple[str, str]]:
+    rows = conn.execute("SELECT canonical, level FROM address TABLESAMPLE SYSTEM (1)"
+                        " WHERE valid_to IS NULL LIMIT %s", [n * 2]).fetchall()
+    rng.shuffle(rows)
+    out = []
+    for text, level in rows[:n]:
+        local = text.removeprefix("上海市")
+        roll = rng.random()
+        if roll < 0.55:
+            out.append(("exact", local if rng.random() < 0.5 else text))
+        elif roll < 0.65:
+            out.append(("full_width", local.translate(FULL_WIDTH)))
+        elif roll < 0.75 and DOOR.search(local):
+            out.append(("hao_long", DOOR.sub(lambda m: m.group(1) + {"号": "弄", "弄": "号"}[
+                m.group(2)], local, count=1)))
+        elif roll < 0.88 and level == "门牌号":
+            m = DOOR.search(local)
+            assert m is not None
+            nearby = str(int(m.group(1)) + 2 * rng.randint(1, 3))  # same side of the road
+            out.append(("nearby_door", local[:m.start()] + nearby + local[m.end() - 1:]))
+        else:
+            out.append(("complaint", rng.choice(CHATTER).format(local)))
+    return out
+
+
+def suggest_inputs(conn: psycopg.Connection, n: int, rng: random.Random) -> list[str]:
+    names = [r[0] for r in conn.execute("SELECT name FROM place ORDER BY random() LIMIT %s",
+                                        [n]).fetchall()]
+    pinyin = [r[0] for r in conn.execute("SELECT pinyin FROM place ORDER BY random() LIMIT %s",
+                                         [n]).fetchall()]
+    inputs = []
+    for i in range(n):
+        kind = i % 4
+        if kind == 0:
+            inputs.append(names[i % len(names)][:1])
+        elif kind == 1:
+            inputs.append(names[i % len(names)][:2])
+        elif kind == 2:
+            inputs.append(pinyin[i % len(pinyin)][: rng.randint(3, 6)])
+        else:
+            inputs.append(names[i % len(names)] + str(rng.randint(1, 9)))
+    return inputs
+
+
+def http_throughput(url: str, queries: list[str], seconds: int, port: int) -> dict[str, object]:
+    """`dizhi serve --workers 2` on loopback, wrk (a second process) cycling through queries."""
+    env = {**os.environ, "DIZHI_DATABASE_URL": url, "DIZHI_POOL_MAX_SIZE": "8"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        paths = [f"/geocode?address={urllib.parse.quote(q)}" for q in queries]
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
+                         "i = 0\nrequest = function()\n  i = i % #paths + 1\n"
+                         "  return wrk.format('GET', paths[i])\nend\n")
+        out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", script.name,
+                              f"http://127.0.0.1:{port}"], capture_output=True, text=True,
+                             check=True).stdout
+    finally:
+        server.terminate()
+        server.wait(30)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    latency = re.search(r"Latency\s+([\d.]+\w+)", out)
+    return {"http_geocode_req_per_s": round(rate, 1),
+            "http_non_2xx": int(errors.group(1)) if errors else 0,
+            "http_mean_latency": latency.group(1) if latency else None}
+
+
+def batch(conn: psycopg.Connection, texts: list[str], rows: int, rng: random.Random) -> dict:
+    lines = ["id,text"] + [f"{i},{rng.choice(texts)}" for i in range(rows)]
+    start = time.perf_counter()
+    columns, records = read_csv_texts("\n".join(lines))
+    results = geocode_texts(conn, [r["text"] for r in records])
+    out = write_csv(records, results, columns)
+    seconds = time.perf_counter() - start
+    found = Counter(r.best.match_type if r.best else "none" for r in results)
+    return {"batch_rows": rows, "batch_seconds": round(seconds, 1),
+            "batch_rows_per_s": round(rows / seconds), "batch_output_bytes": len(out),
+            "batch_match_types": dict(found)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--json", action="store_true", help="one JSON line (the default)")
+    parser.add_argument("--database", default="dizhi_bench_registry")
+    parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--http-seconds", type=int, default=20)
+    parser.add_argument("--batch-rows", type=int, default=100_000)
+    parser.add_argument("--port", type=int, default=8097)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    url = embedded_cluster().url(args.database)
+    result: dict[str, object] = {"bench": "geocode_perf", "database": args.database}
+    with psycopg.connect(url, autocommit=True) as conn:
+        result["addresses"] = conn.execute(
+            "SELECT count(*) FROM address WHERE valid_to IS NULL").fetchone()[0]  # type: ignore[index]
+        mix = query_mix(conn, args.queries, rng)
+        texts = [q for _, q in mix]
+        timed(texts[:200], lambda q: geocode(conn, GeocodeRequest(text=q)))  # warm up
+        times, kinds = [], Counter()
+        for kind, q in mix:
+            start = time.perf_counter()
+            best = geocode(conn, GeocodeRequest(text=q)).best
+            times.append(time.perf_counter() - start)
+            kinds[f"{kind}:{best.match_type if best else 'none'}"] += 1
+        result["geocode"] = {**percentiles(times), "queries": len(mix), "outcomes": dict(kinds)}
+        points = conn.execute("SELECT ST_X(point) + (random() - 0.5) * 0.001, ST_Y(point) +"
+                              " (random() - 0.5) * 0.001 FROM address TABLESAMPLE SYSTEM (1)"
+                              " LIMIT %s", [args.queries]).fetchall()
+        result["reverse"] = percentiles(timed(
+            [f"{x},{y}" for x, y in points],
+            lambda p: reverse_geocode(conn, ReverseRequest(*map(float, p.split(",")),
+                                                           radius_m=100))))
+        inputs = suggest_inputs(conn, args.queries, rng)
+        timed(inputs[:100], lambda q: suggest(conn, q=q))
+        result["suggest"] = percentiles(timed(inputs, lambda q: suggest(conn, q=q)))
+        result.update(batch(conn, texts, args.batch_rows, rng))
+    result.update(http_throughput(url, texts, args.http_seconds, args.port))
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    print()
+
+
+if __name__ == "__main__":
+    main()

@@ -18,12 +18,12 @@ from address.geocode import (
     Candidate,
     GeocodeRequest,
     GeocodeResult,
-    address_text,
     candidate_from_row,
     geocode,
+    geocode_form,
+    query_form,
 )
-from address.parse import parse
-from address.standard import StandardForm, standardize
+from address.standard import StandardForm
 
 OUTPUT_COLUMNS = ("code", "formatted_address", "lng", "lat", "level", "match_type", "confidence",
                   "town_code", "community_code")
@@ -61,8 +61,9 @@ def geocode_texts(
     results: list[GeocodeResult] = []
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start:start + CHUNK]
-        queries = [address_text(t) for t in chunk]
-        forms = [standardize(parse(q)) for q in queries]
+        prepared = [query_form(t) for t in chunk]
+        queries = [text for text, _, _ in prepared]
+        forms = [form for _, form, _ in prepared]
         in_register = [(f.district_code or districts[0]) == districts[0] for f in forms]
         hits = _exact_hits(conn, [f for f, ok in zip(forms, in_register, strict=True) if ok],
                            districts[0])
@@ -70,7 +71,11 @@ def geocode_texts(
         for text, query, form, ok in zip(chunk, queries, forms, in_register, strict=True):
             row = hits.get(form.local_key) if ok else None
             if row is None or form.local_key in unsure:
-                results.append(geocode(conn, GeocodeRequest(text=text, districts=districts)))
+                req = GeocodeRequest(text=text, districts=districts)
+                if query != text:  # the whole text may be a name the register knows as written
+                    results.append(geocode(conn, req))
+                else:
+                    results.append(geocode_form(conn, req, text, query, form))
                 continue
             best = candidate_from_row(row, "exact", 1.0)
             results.append(GeocodeResult(text, query, form.components, best, [best]))

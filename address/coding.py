@@ -88,8 +88,8 @@ def segment_code(conn: Connection, *, parent_code: str, segment: Segment) -> str
         return plain
     row = conn.execute(
         """INSERT INTO code_segment (parent_code, text, seq)
-           VALUES (%(parent)s, %(key)s, (SELECT count(*) + 1 FROM code_segment
-                                        WHERE parent_code = %(parent)s))
+           VALUES (%(parent)s::text, %(key)s::text, (SELECT count(*) + 1 FROM code_segment
+                                                    WHERE parent_code = %(parent)s::text))
            ON CONFLICT (parent_code, text) DO UPDATE SET seq = code_segment.seq
            RETURNING seq""",
         {"parent": parent_code, "key": f"{segment.kind}:{segment.text}"},

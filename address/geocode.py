@@ -22,7 +22,7 @@ from address.geocode_sql import (
     place_rows,
 )
 from address.interpolate import interpolate_door
-from address.parse import parse
+from address.parse import ParsedAddress, parse
 from address.standard import Segment, StandardForm, same_address, standardize
 
 STRUCTURED_ORDER = ("prov", "city", "district", "town", "community", "village_group", "road",
@@ -79,18 +79,19 @@ _STRUCTURAL = {"town", "community", "village_group", "road", "roadno", "houseno"
                "floorno", "roomno"}
 
 
-def address_text(text: str) -> str:
+def address_text(text: str, parsed: ParsedAddress | None = None) -> str:
     """The address inside free text (a complaint), or the text itself.
 
-    The extracted span, carried on where the parse of the whole text shows it stopped too soon:
-    inside a component (新园|路) or right before a structural one (新园路|123号).
+    The extracted span, carried on where the parse of the whole text (``parsed``, if the caller
+    has it) shows it stopped too soon: inside a component (新园|路) or right before a structural
+    one (新园路|123号).
     """
     spans = extract(text)
     if not spans:
         return text
     best = max(spans, key=lambda s: s.end - s.start)
     start, end = best.start, best.end
-    for span in sorted(parse(text).spans, key=lambda s: s.start):
+    for span in sorted((parsed or parse(text)).spans, key=lambda s: s.start):
         inside = span.start < end < span.end
         follows = span.start == end and span.label in _STRUCTURAL
         if inside or follows:
@@ -277,13 +278,20 @@ def _searches(conn: Connection, form: StandardForm, req: GeocodeRequest,
     return _area_fallback(conn, form)
 
 
+def query_form(query: str, *, free_text: bool = True) -> tuple[str, StandardForm, StandardForm]:
+    """(address text, its form, the whole query's form), parsing each text once."""
+    whole = standardize(parsed := parse(query))
+    if not free_text:
+        return query, whole, whole
+    text = address_text(query, parsed)
+    return text, whole if text == query else standardize(parse(text)), whole
+
+
 def _form(conn: Connection, query: str, req: GeocodeRequest) -> tuple[str, StandardForm]:
     """The text to geocode and its form: the extracted address, unless the whole query is an
     address the register knows as written (names the tagger has no label for: 城南3队)."""
-    text = address_text(query) if req.text else query
-    form = standardize(parse(text))
+    text, form, whole = query_form(query, free_text=bool(req.text))
     if text != query:
-        whole = standardize(parse(query))
         district = whole.district_code or req.districts[0]
         if whole.place and _exact(conn, whole, req, district):
             return query, whole
@@ -293,6 +301,12 @@ def _form(conn: Connection, query: str, req: GeocodeRequest) -> tuple[str, Stand
 def geocode(conn: Connection, req: GeocodeRequest) -> GeocodeResult:
     query = req.text or structured_text(req.parts)
     text, form = _form(conn, query, req)
+    return geocode_form(conn, req, query, text, form)
+
+
+def geocode_form(conn: Connection, req: GeocodeRequest, query: str, text: str,
+                 form: StandardForm) -> GeocodeResult:
+    """The searches for a query already reduced to its address and parsed."""
     district = form.district_code or req.districts[0]
     city = form.codes.get("city") or form.codes.get("prov")
     if city and not district.startswith(city):  # 北京市…: a city, no district we know of

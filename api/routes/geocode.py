@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile, status
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from psycopg import Connection
 
 from address.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
@@ -71,7 +71,8 @@ def _town_filter(conn: Connection, city: str | None) -> str | None:
     return str(row[0]) if row else None
 
 
-@router.get("/geocode", summary="Address or free text → standard address, point, level")
+@router.get("/geocode", summary="Address or free text → standard address, point, level",
+            response_model=None)
 def get_geocode(
     conn: ConnDep,
     parts: Annotated[StructuredParts, Depends()],
@@ -79,7 +80,7 @@ def get_geocode(
     city: Annotated[str | None, Query(description="a town name or code to prefer")] = None,
     coordsys: Annotated[str, Query(description="of the returned location")] = "wgs84",
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
-) -> dict[str, Any]:
+) -> JSONResponse:
     system = parse_coordsys(coordsys)
     structured = parts.as_dict()
     if not address and not structured:
@@ -93,7 +94,7 @@ def get_geocode(
     body["candidates"] = [candidate_json(c, system) for c in result.candidates]
     body["status"] = "1" if result.best else "0"
     body["coordsys"] = system
-    return body
+    return JSONResponse(body)  # plain data: skip the generic encoder on the hot path
 
 
 @router.get("/reverse", summary="Point → nearest standard addresses, admin chain, road")

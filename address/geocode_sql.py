@@ -63,8 +63,8 @@ def door_points(
     """(door number, lng, lat) of the door-level addresses of one kind (号/弄) on a place."""
     rows = conn.execute("""
         SELECT substr(code, 14, 4)::int, ST_X(point), ST_Y(point) FROM address
-        WHERE place_code = %s AND valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
-          AND length(code) = 17 AND substr(code, 13, 1) = %s""",
+        WHERE place_code = %s AND valid_to IS NULL AND level = '门牌号' AND status <> 'retired'
+          AND point IS NOT NULL AND length(code) = 17 AND substr(code, 13, 1) = %s""",
         [place_code, kind_digit]).fetchall()
     return [(int(n), float(x), float(y)) for n, x, y in rows]
 

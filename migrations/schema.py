@@ -113,6 +113,9 @@ address = Table(
     Index("ix_address_local_key", "local_key", postgresql_ops={"local_key": "text_pattern_ops"},
           postgresql_where=text("valid_to IS NULL")),
     Index("ix_address_place_code", "place_code"),
+    # the doors of a road, for interpolation (a road may have thousands of rooms under it)
+    Index("ix_address_doors", "place_code",
+          postgresql_where=text("valid_to IS NULL AND level = '门牌号'")),
     # pg_trgm reads CJK as word characters under C.UTF-8: typo-tolerant look-ups on long keys
     Index("ix_address_local_key_trgm", "local_key", postgresql_using="gin",
           postgresql_ops={"local_key": "gin_trgm_ops"}, postgresql_where=text("valid_to IS NULL")),

@@ -89,10 +89,12 @@ def upgrade() -> None:
     op.create_index('ix_address_local_key_trgm', 'address', ['local_key'], unique=False, postgresql_using='gin', postgresql_ops={'local_key': 'gin_trgm_ops'}, postgresql_where=sa.text('valid_to IS NULL'))
     op.create_index('ix_address_local_key', 'address', ['local_key'], unique=False, postgresql_ops={'local_key': 'text_pattern_ops'}, postgresql_where=sa.text('valid_to IS NULL'))
     op.create_index('ix_address_place_code', 'address', ['place_code'], unique=False)
+    op.create_index('ix_address_doors', 'address', ['place_code'], unique=False, postgresql_where=sa.text("valid_to IS NULL AND level = '门牌号'"))
 
 
 def downgrade() -> None:
     op.drop_table('dataset_load')
+    op.drop_index('ix_address_doors', table_name='address')
     op.drop_index('ix_address_place_code', table_name='address')
     op.drop_index('ix_address_local_key', table_name='address', postgresql_ops={'local_key': 'text_pattern_ops'}, postgresql_where=sa.text('valid_to IS NULL'))
     op.drop_index('ix_address_local_key_trgm', table_name='address')

@@ -76,6 +76,9 @@ def query_mix(conn: psycopg.Connection, n: int, rng: random.Random) -> list[tupl
     return out
 
 
+SUGGEST_KINDS = ("one_char", "two_chars", "pinyin", "name_and_digit")
+
+
 def suggest_inputs(conn: psycopg.Connection, n: int, rng: random.Random) -> list[str]:
     names = [r[0] for r in conn.execute("SELECT name FROM place ORDER BY random() LIMIT %s",
                                         [n]).fetchall()]
@@ -93,6 +96,19 @@ def suggest_inputs(conn: psycopg.Connection, n: int, rng: random.Random) -> list
         else:
             inputs.append(names[i % len(names)] + str(rng.randint(1, 9)))
     return inputs
+
+
+def infix_comparison(conn: psycopg.Connection, pairs: list[str]) -> dict[str, object]:
+    """Two characters from the middle of a name, answered by the character-pair GIN on place
+    names, against the obvious pg_trgm way (LIKE '%xx%' over the addresses), which cannot use
+    its trigram index for fewer than three characters."""
+    infixes = [p[1:3] if len(p) >= 3 else p for p in pairs]
+    ours = timed(infixes, lambda q: suggest(conn, q=q, limit=10))
+    naive = timed(infixes[:10], lambda q: conn.execute(
+        "SELECT canonical FROM address WHERE valid_to IS NULL AND local_key LIKE %s LIMIT 10",
+        [f"%{q}%"]).fetchall())
+    return {"ours": percentiles(ours), "pg_trgm_like": percentiles(naive),
+            "ratio_p50": round(statistics.median(naive) / statistics.median(ours), 1)}
 
 
 def http_throughput(url: str, queries: list[str], seconds: int, port: int) -> dict[str, object]:
@@ -179,7 +195,10 @@ def main() -> None:
                                                            radius_m=100))))
         inputs = suggest_inputs(conn, args.queries, rng)
         timed(inputs[:100], lambda q: suggest(conn, q=q))
-        result["suggest"] = percentiles(timed(inputs, lambda q: suggest(conn, q=q)))
+        times = timed(inputs, lambda q: suggest(conn, q=q))
+        result["suggest"] = {**percentiles(times), "by_input": {
+            kind: percentiles(times[i::4]) for i, kind in enumerate(SUGGEST_KINDS)}}
+        result["suggest_two_char_infix"] = infix_comparison(conn, inputs[1::4][:50])
         result.update(batch(conn, args.batch_rows, rng))
     result.update(http_throughput(url, texts, args.http_seconds, args.port))
     json.dump(result, sys.stdout, ensure_ascii=False)

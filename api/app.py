@@ -14,8 +14,13 @@ from api.routes import (
     geocode,
     health,
     keys,
+    layers,
+    ogc,
     pages,
+    quality,
+    raster,
     registry,
+    tiles,
 )
 from api.settings import Settings, get_settings
 
@@ -46,6 +51,11 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         geocode.router,
         registry.router,
         keys.router,
+        layers.router,
+        ogc.router,
+        tiles.router,
+        raster.router,
+        quality.router,
         pages.router,  # last: "/" and the pages
     ]
     for router in routers:

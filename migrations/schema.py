@@ -204,6 +204,87 @@ audit_log = Table(
 
 # --- layers (issue 7): layer catalog, versions, quality rules and results ---
 
+ACCESS_LEVELS = ("public", "internal", "restricted")
+
+# The catalog. Each version of a layer's features is its own table in schema ``layers``
+# (``<name>__v<n>``); ``table_name`` is the current one. Those tables are made at run time and are
+# not declared here (``include_object`` leaves them out of the comparison).
+layer = Table(
+    "layer", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(63), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False, server_default=text("''")),
+    Column("kind", String(16), nullable=False, server_default=text("'vector'")),
+    Column("access_level", String(16), nullable=False, server_default=text("'internal'")),
+    Column("owner", Text, nullable=False, server_default=text("''")),
+    Column("source", Text, nullable=False, server_default=text("''")),
+    Column("schema", String(63), nullable=False, server_default=text("'layers'")),
+    Column("table_name", String(63), nullable=False),
+    Column("crs", Text, nullable=False, server_default=text("''")),
+    Column("geometry_type", String(32), nullable=False, server_default=text("''")),
+    Column("bbox", ARRAY(Float)),
+    Column("feature_count", BigInteger, nullable=False, server_default=text("0")),
+    Column("fields", JSONB, nullable=False, server_default=text("'[]'")),
+    Column("datetime_field", Text),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    _created(),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(f"access_level IN {ACCESS_LEVELS}", name="access_level"),
+)
+
+layer_version = Table(
+    "layer_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("layer_id", Integer, ForeignKey("layer.id", ondelete="CASCADE"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("table_name", String(63), nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("feature_count", BigInteger, nullable=False),
+    Column("report", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("created_by", Text, nullable=False, server_default=text("''")),
+    _created(),
+    UniqueConstraint("layer_id", "version", name="uq_layer_version_layer_id_version"),
+    CheckConstraint("mode IN ('create', 'replace', 'append')", name="mode"),
+)
+
+raster_layer = Table(
+    "raster_layer", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(63), nullable=False, unique=True),
+    Column("title", Text, nullable=False),
+    Column("access_level", String(16), nullable=False, server_default=text("'internal'")),
+    Column("owner", Text, nullable=False, server_default=text("''")),
+    Column("path", Text, nullable=False),
+    Column("bounds", ARRAY(Float), nullable=False),
+    Column("minzoom", Integer, nullable=False),
+    Column("maxzoom", Integer, nullable=False),
+    Column("band_count", Integer, nullable=False),
+    Column("dtype", String(16), nullable=False),
+    Column("nodata", Float),
+    Column("stats", JSONB, nullable=False, server_default=text("'{}'")),
+    _created(),
+    CheckConstraint(f"access_level IN {ACCESS_LEVELS}", name="access_level"),
+)
+
+# One declarative rule set per resource (a catalog layer or a built-in collection).
+quality_ruleset = Table(
+    "quality_ruleset", metadata,
+    Column("resource", String(63), primary_key=True),
+    Column("rules", JSONB, nullable=False, server_default=text("'[]'")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+quality_run = Table(
+    "quality_run", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("resource", String(63), nullable=False, index=True),
+    Column("score", Float, nullable=False),
+    Column("feature_count", BigInteger, nullable=False),
+    Column("results", JSONB, nullable=False, server_default=text("'[]'")),
+    _created(),
+)
+
 # --- end layers ---
 
 # --- registry (issue 4): address imports, jobs ---

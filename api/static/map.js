@@ -11,6 +11,9 @@
 
   const map = new maplibregl.Map({
     container: "map",
+    // Catalog tiles may need the caller's key; planner.js keeps it (window.dizhiAuth).
+    transformRequest: (url) => (window.dizhiAuth && url.startsWith(location.origin + "/") ?
+      { url, headers: window.dizhiAuth() } : { url }),
     style: { version: 8, sources: {}, layers: [
       { id: "background", type: "background", paint: { "background-color": "#eef2f3" } },
     ] },
@@ -64,7 +67,7 @@
   async function showChain(lngLat) {
     const info = document.getElementById("info");
     const hit = map.queryRenderedFeatures(map.project(lngLat), { layers: ["addresses"] })[0];
-    let html = "";
+    let html = window.dizhiPlanner ? window.dizhiPlanner.featureInfo(map.project(lngLat)) : "";
     if (hit) html += "<h3>Address</h3>" + table([["text", hit.properties.canonical], ["code", hit.properties.code]]);
     try {
       const point = `${lngLat.lng.toFixed(7)},${lngLat.lat.toFixed(7)}`;

@@ -1,0 +1,174 @@
+"""The layer catalog: list (filtered by the caller's access), metadata, versions, upload, edits.
+
+Also the two helpers every layer-ish router shares: ``readable_collection`` (access check and
+audit of restricted reads) and ``get_tile_cache`` (one cache per app).
+"""
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from psycopg import Connection
+from pydantic import BaseModel
+
+from address.errors import Forbidden
+from api.auth import Principal, audit
+from api.deps import ConnDep, CurrentUser
+from api.jobs import Progress, Work, create_job, get_job, run_in_background
+from layers.access import can_write, readable_levels, require_read
+from layers.catalog import delete_layer, get_layer, list_layers, list_versions, update_metadata
+from layers.collections import Collection, get_collection
+from layers.store import STEPS, add_layer
+from tiles.cache import TileCache
+
+router = APIRouter(prefix="/layers", tags=["layers"])
+AccessLevel = Literal["public", "internal", "restricted"]
+
+
+def get_tile_cache(request: Request) -> TileCache:
+    cache = getattr(request.app.state, "tile_cache", None)
+    if cache is None:
+        cache = request.app.state.tile_cache = TileCache()
+    return cache
+
+
+TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
+
+
+def readable_collection(conn: Connection, principal: Principal, cid: str) -> Collection:
+    """The collection if the caller may read it (403 otherwise); restricted reads are audited."""
+    collection = get_collection(conn, cid=cid)
+    require_read(principal.role, collection.access_level, f"collection {cid!r}")
+    if collection.access_level == "restricted":
+        audit(conn, principal, action="read", resource=f"layer/{cid}")
+    return collection
+
+
+def require_writer(principal: CurrentUser) -> Principal:
+    if not can_write(principal.role):
+        raise Forbidden(f"changing layers needs the role planner, steward or admin; "
+                        f"you are {principal.role}")
+    return principal
+
+
+WriterDep = Annotated[Principal, Depends(require_writer)]
+
+
+class LayerUpdate(BaseModel):
+    title: str | None = None
+    description: str | None = None
+    access_level: AccessLevel | None = None
+    owner: str | None = None
+    source: str | None = None
+
+
+@router.get("", summary="Layers the caller may read")
+def layers(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
+    found = list_layers(conn, levels=readable_levels(principal.role))
+    return {"count": len(found), "layers": [layer.as_dict() for layer in found]}
+
+
+@router.get("/{name}", summary="One layer's metadata")
+def layer(conn: ConnDep, principal: CurrentUser, name: str) -> dict[str, Any]:
+    readable_collection(conn, principal, name)
+    return get_layer(conn, name=name).as_dict()
+
+
+@router.get("/{name}/versions", summary="Every version of a layer, newest first")
+def versions(conn: ConnDep, principal: CurrentUser, name: str) -> dict[str, Any]:
+    readable_collection(conn, principal, name)
+    return {"name": name, "versions": list_versions(conn, name=name)}
+
+
+def _upload_work(path: Path, options: dict[str, Any], cache: TileCache,
+                 principal: Principal) -> Work:
+    def work(conn: Connection, progress: Progress) -> tuple[bytes, bytes | None]:
+        try:
+            new, report = add_layer(conn, path=path, progress=progress, **options)
+        finally:
+            path.unlink(missing_ok=True)
+        cache.invalidate(new.name)
+        audit(conn, principal, action=options["mode"], resource=f"layer/{new.name}",
+              detail={"version": new.version, "features": new.feature_count})
+        body = {"layer": new.as_dict(), "report": report.as_dict()}
+        return json.dumps(body, ensure_ascii=False, default=str).encode(), None
+
+    return work
+
+
+@router.get("/jobs/{job_id}", summary="A background upload's progress and, when done, its result")
+def upload_job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, Any]:
+    job = get_job(conn, job_id=job_id, principal=principal, with_result="csv")
+    state = {k: job[k] for k in ("id", "kind", "status", "total", "done", "error", "created_at",
+                                 "finished_at")}
+    if job["status"] == "done" and job.get("result"):
+        state["result"] = json.loads(bytes(job["result"]))
+    return state
+
+
+@router.post("", status_code=201, response_model=None,
+             summary="Upload GeoJSON, GeoPackage, zipped Shapefile or CSV")
+def upload(
+    conn: ConnDep, principal: WriterDep, cache: TileCacheDep, request: Request,
+    file: Annotated[UploadFile, File(description=".geojson, .gpkg, .zip (Shapefile) or .csv")],
+    name: Annotated[str, Form(description="table-safe name, e.g. schools")],
+    title: Annotated[str | None, Form()] = None,
+    description: Annotated[str, Form()] = "",
+    access_level: Annotated[AccessLevel, Form()] = "internal",
+    mode: Annotated[Literal["create", "replace", "append"], Form()] = "create",
+    coordsys: Annotated[str, Form(description="wgs84 | gcj02 | bd09")] = "wgs84",
+    crs: Annotated[str | None, Form(description="if the file has none, e.g. EPSG:4549")] = None,
+    lng_field: Annotated[str | None, Form()] = None,
+    lat_field: Annotated[str | None, Form()] = None,
+    source: Annotated[str, Form()] = "",
+    encoding: Annotated[str | None, Form(description="of the attributes if not UTF-8: gbk")] = None,
+    background: Annotated[bool, Form(description="202 with a job to poll (large files)")] = False,
+) -> dict[str, Any] | JSONResponse:
+    suffix = Path(file.filename or "upload").suffix.lower()
+    if background:
+        with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as kept:
+            shutil.copyfileobj(file.file, kept)
+        options = {"filename": file.filename, "name": name, "title": title,
+                   "description": description, "access_level": access_level,
+                   "owner": principal.name, "source": source or (file.filename or ""),
+                   "mode": mode, "coordsys": coordsys, "crs": crs, "lng_field": lng_field,
+                   "lat_field": lat_field, "encoding": encoding}
+        job_id = create_job(conn, kind="layer_upload", total=STEPS, principal=principal,
+                            params={"name": name, "filename": file.filename, "mode": mode})
+        run_in_background(request.app.state.pool, job_id,
+                          _upload_work(Path(kept.name), options, cache, principal))
+        return JSONResponse({"id": job_id, "status": "queued", "total": STEPS,
+                             "href": f"/layers/jobs/{job_id}"}, status_code=202)
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        shutil.copyfileobj(file.file, tmp)
+        tmp.flush()
+        new, report = add_layer(
+            conn, path=Path(tmp.name), filename=file.filename, name=name, title=title,
+            description=description, access_level=access_level, owner=principal.name,
+            source=source or (file.filename or ""), mode=mode, coordsys=coordsys, crs=crs,
+            lng_field=lng_field, lat_field=lat_field, encoding=encoding)
+    cache.invalidate(name)
+    audit(conn, principal, action=mode, resource=f"layer/{name}",
+          detail={"version": new.version, "features": new.feature_count})
+    return {"layer": new.as_dict(), "report": report.as_dict()}
+
+
+@router.patch("/{name}", summary="Change title, description, access level, owner or source")
+def edit(conn: ConnDep, principal: WriterDep, cache: TileCacheDep, name: str,
+         changes: LayerUpdate) -> dict[str, Any]:
+    updated = update_metadata(conn, name=name, changes=changes.model_dump(exclude_none=True))
+    cache.invalidate(name)
+    audit(conn, principal, action="update", resource=f"layer/{name}",
+          detail=changes.model_dump(exclude_none=True))
+    return updated.as_dict()
+
+
+@router.delete("/{name}", status_code=204, summary="Delete a layer with every version")
+def delete(conn: ConnDep, principal: WriterDep, cache: TileCacheDep, name: str) -> None:
+    delete_layer(conn, name=name)
+    cache.invalidate(name)
+    audit(conn, principal, action="delete", resource=f"layer/{name}")

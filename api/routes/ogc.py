@@ -1,0 +1,154 @@
+"""OGC API Features Part 1 (Core, GeoJSON) and Part 2 (CRS by reference) under ``/ogc``.
+
+Collections are the built-ins (admin areas, addresses, buildings once they exist) and the catalog
+layers the caller may read.
+"""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from api.deps import ConnDep, CurrentUser
+from api.routes.layers import readable_collection
+from layers.access import readable_levels
+from layers.collections import Collection, list_collections
+from layers.features import (
+    CRS84,
+    SUPPORTED_CRS,
+    ItemsQuery,
+    get_item,
+    parse_bbox,
+    parse_crs,
+    query_items,
+)
+
+router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
+GEOJSON = "application/geo+json"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+]
+_RESERVED = {"limit", "offset", "bbox", "bbox-crs", "datetime", "crs", "f"}
+
+
+def _link(href: str, rel: str, type_: str = "application/json", title: str = "") -> dict[str, str]:
+    link = {"href": href, "rel": rel, "type": type_}
+    return {**link, "title": title} if title else link
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/ogc"
+
+
+@router.get("", summary="Landing page")
+def landing(request: Request) -> dict[str, Any]:
+    base = _base(request)
+    return {
+        "title": "dizhi OGC API Features",
+        "description": "Admin areas, standard addresses and the layer catalog of the district",
+        "links": [
+            _link(base, "self"),
+            _link(f"{base}/conformance", "conformance"),
+            _link(f"{base}/collections", "data"),
+            _link(str(request.base_url) + "openapi.json", "service-desc",
+                  "application/vnd.oai.openapi+json;version=3.0"),
+            _link(str(request.base_url) + "docs", "service-doc", "text/html"),
+        ],
+    }
+
+
+@router.get("/conformance", summary="Conformance classes")
+def conformance() -> dict[str, Any]:
+    return {"conformsTo": CONFORMANCE}
+
+
+def _collection_json(c: Collection, base: str) -> dict[str, Any]:
+    href = f"{base}/collections/{c.id}"
+    extent: dict[str, Any] = {"spatial": {"bbox": [c.bbox or [-180, -90, 180, 90]], "crs": CRS84}}
+    return {
+        "id": c.id, "title": c.title, "description": c.description, "itemType": "feature",
+        "extent": extent, "crs": list(SUPPORTED_CRS), "storageCrs": CRS84,
+        "access_level": c.access_level,
+        "links": [_link(href, "self"), _link(f"{href}/items", "items", GEOJSON),
+                  _link(f"{href}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                        "application/schema+json")],
+    }
+
+
+@router.get("/collections", summary="Collections the caller may read")
+def collections(conn: ConnDep, principal: CurrentUser, request: Request) -> dict[str, Any]:
+    base = _base(request)
+    found = list_collections(conn, levels=readable_levels(principal.role))
+    return {"links": [_link(f"{base}/collections", "self")], "crs": list(SUPPORTED_CRS),
+            "collections": [_collection_json(c, base) for c in found]}
+
+
+@router.get("/collections/{cid}", summary="One collection")
+def collection(conn: ConnDep, principal: CurrentUser, request: Request, cid: str) -> dict[str, Any]:
+    return _collection_json(readable_collection(conn, principal, cid), _base(request))
+
+
+@router.get("/collections/{cid}/queryables", summary="The properties items can be filtered by")
+def queryables(conn: ConnDep, principal: CurrentUser, cid: str) -> dict[str, Any]:
+    found = readable_collection(conn, principal, cid)
+    kinds = {"bigint": "integer", "integer": "integer", "double precision": "number",
+             "boolean": "boolean"}
+    return {"$schema": "https://json-schema.org/draft/2019-09/schema", "type": "object",
+            "title": found.title,
+            "properties": {f["name"]: {"type": kinds.get(f["type"], "string")}
+                           for f in found.fields}}
+
+
+def _page_links(request: Request, matched: int, query: ItemsQuery) -> list[dict[str, str]]:
+    links = [_link(str(request.url), "self", GEOJSON)]
+    if query.offset + query.limit < matched:
+        next_url = request.url.include_query_params(offset=query.offset + query.limit)
+        links.append(_link(str(next_url), "next", GEOJSON))
+    if query.offset > 0:
+        prev_url = request.url.include_query_params(offset=max(0, query.offset - query.limit))
+        links.append(_link(str(prev_url), "prev", GEOJSON))
+    return links
+
+
+@router.get("/collections/{cid}/items", summary="Features: bbox, datetime, properties, paging",
+            response_class=Response)
+def items(
+    conn: ConnDep, principal: CurrentUser, request: Request, cid: str,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
+    datetime: Annotated[str | None, Query(description="instant or interval a/b (.. open)")] = None,
+    crs: Annotated[str | None, Query(description="output CRS URI")] = None,
+) -> Response:
+    found = readable_collection(conn, principal, cid)
+    properties = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
+    query = ItemsQuery(limit=limit, offset=offset, bbox=parse_bbox(bbox) if bbox else None,
+                       bbox_crs=parse_crs(bbox_crs), datetime=datetime, properties=properties,
+                       crs=parse_crs(crs))
+    page = query_items(conn, collection=found, query=query)
+
+
+    head = {"type": "FeatureCollection", "numberMatched": page.number_matched,
+            "numberReturned": page.number_returned,
+            "links": _page_links(request, page.number_matched, query)}
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + page.features_json + "}"
+    return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{query.crs.uri}>"})
+
+
+@router.get("/collections/{cid}/items/{fid}", summary="One feature", response_class=Response)
+def item(conn: ConnDep, principal: CurrentUser, request: Request, cid: str, fid: str,
+         crs: Annotated[str | None, Query(description="output CRS URI")] = None) -> Response:
+    found = readable_collection(conn, principal, cid)
+    output = parse_crs(crs)
+    feature = get_item(conn, collection=found, fid=fid, crs=output)
+    links = [_link(str(request.url), "self", GEOJSON),
+             _link(f"{_base(request)}/collections/{cid}", "collection")]
+
+
+    body = feature[:-1] + ', "links": ' + json.dumps(links) + "}"
+    return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{output.uri}>"})

@@ -1,0 +1,67 @@
+"""Vector tiles: ``/tiles/{layers}/{z}/{x}/{y}.mvt`` and TileJSON at ``/tiles/{layers}.json``.
+
+``layers`` is one collection id or several joined by commas (one tile, several MVT layers). Access
+is checked on every request, before the cache; tiles are gzipped and carry an ETag (304 when it
+matches).
+"""
+
+import gzip
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import Response
+
+from address.errors import BadRequest
+from api.deps import ConnDep, CurrentUser
+from api.routes.layers import TileCacheDep, readable_collection
+from layers.collections import Collection
+from tiles.cache import TileKey, make_tile
+from tiles.mvt import TileRequest, render_tile, tilejson
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+MVT = "application/vnd.mapbox-vector-tile"
+MAX_LAYERS = 8
+
+
+def _collections(conn: ConnDep, principal: CurrentUser, layers: str) -> list[Collection]:
+    ids = [i for i in layers.split(",") if i]
+    if not ids or len(ids) > MAX_LAYERS or len(set(ids)) != len(ids):
+        raise BadRequest(f"name 1 to {MAX_LAYERS} distinct layers, comma-separated")
+    return [readable_collection(conn, principal, cid) for cid in ids]
+
+
+@router.get("/{layers}.json", summary="TileJSON for one or several layers")
+def tile_json(conn: ConnDep, principal: CurrentUser, request: Request,
+              layers: str) -> dict[str, Any]:
+    found = _collections(conn, principal, layers)
+    url = str(request.base_url).rstrip("/") + f"/tiles/{layers}/{{z}}/{{x}}/{{y}}.mvt"
+    return tilejson(found, tiles_url=url)
+
+
+@router.get("/{layers}/{z}/{x}/{y}.mvt", summary="A vector tile (gzip, ETag)",
+            response_class=Response)
+def tile(
+    conn: ConnDep, principal: CurrentUser, cache: TileCacheDep, layers: str, z: int, x: int,
+    y: int,
+    fields: Annotated[str | None, Query(description="comma-separated attributes to keep")] = None,
+    accept_encoding: Annotated[str, Header()] = "",
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    found = _collections(conn, principal, layers)
+    wanted = tuple(sorted(f for f in fields.split(",") if f)) if fields is not None else None
+    request = TileRequest(z, x, y, wanted).check()
+    key = TileKey(tuple(c.id for c in found), tuple(c.cache_token for c in found), z, x, y,
+                  ",".join(wanted) if wanted is not None else "*")
+    cached = cache.get(key)
+    if cached is None:
+        cached = make_tile(render_tile(conn, collections=found, tile=request))
+        cache.put(key, cached)
+    public = all(c.access_level == "public" for c in found)
+    headers = {"ETag": cached.etag, "Vary": "Accept-Encoding, Authorization, X-API-Key",
+               "Cache-Control": "public, max-age=60" if public else "private, no-cache"}
+    if if_none_match and cached.etag in if_none_match:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in accept_encoding:
+        return Response(cached.gzipped, media_type=MVT,
+                        headers={**headers, "Content-Encoding": "gzip"})
+    return Response(gzip.decompress(cached.gzipped), media_type=MVT, headers=headers)

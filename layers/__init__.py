@@ -1,0 +1,1 @@
+"""The layer catalog: ingest, versions, access levels, collections and data-quality rules."""

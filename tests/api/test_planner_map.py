@@ -1,0 +1,133 @@
+"""The planners' map in headless Chromium: catalog by access, feature info on click, API key,
+upload form, address search; offline."""
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.auth import create_key, revoke_key
+from layers.catalog import delete_layer, find_layer
+from layers.store import add_layer
+from tests.layers.builders import geojson_file, parcels
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make system installs it)"),
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-first-run",
+]
+LAYERS = ("plan_parcels", "plan_secret", "up_parcels")
+
+
+@pytest.fixture(scope="module")
+def committed(database_url: str, tmp_path_factory) -> Iterator[dict[str, str]]:
+    """Two layers and a planner key, committed so the server thread sees them; removed after."""
+    tmp = tmp_path_factory.mktemp("planner")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        path = geojson_file(tmp / "p.geojson", parcels(5))
+        add_layer(conn, path=path, name="plan_parcels", title="规划地块", access_level="public")
+        add_layer(conn, path=path, name="plan_secret", title="敏感地块", access_level="restricted")
+        key = create_key(conn, role="planner", name="planner page test")
+    yield {"key": key.key, "upload": str(geojson_file(tmp / "up.geojson", parcels(3)))}
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for name in LAYERS:
+            if find_layer(conn, name=name):
+                delete_layer(conn, name=name)
+        revoke_key(conn, key_id=key.id)
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, committed, tmp_path_factory) -> Iterator[str]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DIZHI_TILE_CACHE_DIR", str(tmp_path_factory.mktemp("tiles")))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        config = uvicorn.Config(create_app(url=database_url), host="127.0.0.1", port=port,
+                                log_level="warning")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def page(server: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        external: list[str] = []
+        page.on("request", lambda r: external.append(r.url)
+                if r.url.startswith("http") and not r.url.startswith(server) else None)
+        page.goto(server + "/")
+        page.wait_for_selector("body[data-catalog=true]", timeout=30_000)
+        page.external_requests = external
+        yield page
+        browser.close()
+
+
+def _wait_idle(page) -> None:
+    page.evaluate("new Promise(r => { const m = window.dizhiMap;"
+                  " if (m.loaded() && m.areTilesLoaded()) r(); else m.once('idle', r); })")
+
+
+def test_catalog_follows_the_callers_access(page):
+    assert page.locator("#catalog input[data-layer=plan_parcels]").count() == 1
+    assert page.locator("#catalog input[data-layer=plan_secret]").count() == 0
+    assert "公开" in page.inner_text("#catalog")
+
+
+def test_click_on_a_catalog_feature_shows_its_attributes(page, tmp_path: Path):
+    page.check("#catalog input[data-layer=plan_parcels]")
+    page.evaluate("window.dizhiMap.jumpTo({center: [121.1140, 31.1510], zoom: 16})")
+    _wait_idle(page)
+    box = page.locator("#map canvas").bounding_box()
+    page.evaluate("document.getElementById('info').dataset.ready = 'false'")
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector("#info[data-ready=true]", timeout=10_000)
+    text = page.inner_text("#info")
+    assert "plan_parcels" in text and "地块1" in text and "QP0001" in text
+    assert "盈浦街道" in text or "310118" in text
+    page.screenshot(path=str(tmp_path / "planner.png"))
+    assert (tmp_path / "planner.png").stat().st_size > 10_000
+    assert page.external_requests == []
+
+
+def test_a_key_shows_restricted_layers_and_upload_works(page, committed):
+    page.click("#upload-box summary")
+    page.fill("#apikey", committed["key"])
+    page.dispatch_event("#apikey", "change")
+    page.wait_for_selector("#catalog input[data-layer=plan_secret]", timeout=10_000)
+    page.set_input_files("#upload input[name=file]", committed["upload"])
+    page.fill("#upload input[name=name]", "up_parcels")
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#upload-result[data-ready=true]", timeout=20_000)
+    assert "up_parcels" in page.inner_text("#upload-result")
+    assert "3 features" in page.inner_text("#upload-result")
+    page.wait_for_selector("#catalog input[data-layer=up_parcels]", timeout=10_000)
+
+
+def test_address_search_answers_or_says_the_geocoder_is_missing(page):
+    page.fill("#search-text", "青浦区盈浦街道")
+    page.click("#search button[type=submit]")
+    page.wait_for_selector("#search-result[data-ready=true]", timeout=20_000)
+    assert page.inner_text("#search-result").strip()

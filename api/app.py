@@ -13,9 +13,11 @@ from api.routes import (
     admin_areas,
     geocode,
     health,
+    hotline,
     keys,
     layers,
     ogc,
+    open311,
     pages,
     quality,
     raster,
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         tiles.router,
         raster.router,
         quality.router,
+        hotline.router,
+        open311.router,
         pages.router,  # last: "/" and the pages
     ]
     for router in routers:

@@ -11,6 +11,7 @@ from address.errors import DizhiError
 from api import db
 from api.cli_common import connect, console, progress_bar
 from api.cli_geocode import geocode_command, reverse_command, suggest_command
+from api.cli_hotline import hotline_app
 from api.cli_import import import_app
 from api.cli_layers import layers_app, quality_app
 from api.settings import get_settings
@@ -27,6 +28,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
 app.add_typer(layers_app, name="layers")
 app.add_typer(quality_app, name="quality")
+app.add_typer(hotline_app, name="hotline")
 app.command("geocode")(geocode_command)
 app.command("reverse")(reverse_command)
 app.command("suggest")(suggest_command)

@@ -1,0 +1,230 @@
+"""The 12345 hotline, native endpoints: tickets with Chinese-friendly fields, the original text
+(hotline/admin, audited), the responsibility table, hot spots and the heat-map layer."""
+
+import logging
+import threading
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel, Field
+
+from api.auth import Principal, audit
+from api.deps import ConnDep, require_roles
+from api.settings import get_settings
+from layers.hotline import (
+    TicketFilter,
+    TicketRequest,
+    file_ticket,
+    get_ticket,
+    list_tickets,
+    original_text,
+    reroute,
+    route_pending,
+    set_status,
+)
+from layers.hotline_hotspots import Window, clusters, repeats, ticket_points
+from layers.hotline_rules import load_rules, replace_rules
+from spatial.coords import CoordSys, from_wgs84, parse_coordsys, to_wgs84
+
+router = APIRouter(prefix="/hotline", tags=["hotline"])
+log = logging.getLogger("dizhi.hotline")
+HotlineUser = Annotated[Principal, Depends(require_roles("hotline"))]
+AdminUser = Annotated[Principal, Depends(require_roles("admin"))]
+
+
+class TicketCreate(BaseModel):
+    service_code: str = Field(examples=["sanitation"])
+    description: str = Field(max_length=4000, examples=["来电反映华新镇华志路559号门口垃圾"])
+    lng: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    coordsys: str = "wgs84"
+    address_string: str | None = Field(None, max_length=500)
+    address_id: str | None = Field(None, max_length=40)
+    requested_at: datetime | None = None
+
+
+class TicketUpdate(BaseModel):
+    status: str = Field(pattern="^(open|closed)$")
+
+
+class RuleIn(BaseModel):
+    service_code: str | None = None
+    area_code: str = Field("", max_length=20)
+    priority: int = 0
+    unit: str = Field(min_length=1)
+    note: str = ""
+
+
+def ticket_request(body: TicketCreate) -> TicketRequest:
+    """The domain request, with the caller's point in WGS84."""
+    lng, lat = body.lng, body.lat
+    if lng is not None and lat is not None:
+        x, y = to_wgs84(lng, lat, parse_coordsys(body.coordsys))
+        lng, lat = float(x), float(y)
+    return TicketRequest(service_code=body.service_code, description=body.description, lng=lng,
+                         lat=lat, address_string=body.address_string, address_id=body.address_id,
+                         requested_at=body.requested_at)
+
+
+def wants_async(prefer: str | None) -> bool:
+    """RFC 7240 ``Prefer: respond-async``: store now, route on a background thread."""
+    return bool(prefer) and "respond-async" in (prefer or "").lower()
+
+
+def file_from(conn: ConnDep, principal: Principal, body: TicketCreate,
+              request: Request | None = None, defer: bool = False) -> int:
+    ticket_id = file_ticket(conn, req=ticket_request(body), key_id=principal.key_id,
+                            districts=get_settings().district_codes, defer=defer)
+    if defer and request is not None:
+        _router.poke(request.app.state.pool)
+    return ticket_id
+
+
+class _PendingRouter:
+    """One thread per process routing deferred tickets; woken by each deferred POST and every
+    few seconds (tickets another process left behind)."""
+
+    def __init__(self) -> None:
+        self.wake = threading.Event()
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
+
+    def poke(self, pool: ConnectionPool) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, args=(pool,), daemon=True,
+                                               name="hotline-router")
+                self.thread.start()
+        self.wake.set()
+
+    def _run(self, pool: ConnectionPool) -> None:
+        districts = get_settings().district_codes
+        while not pool.closed:
+            self.wake.wait(timeout=5)
+            self.wake.clear()
+            try:
+                with pool.connection() as conn:
+                    while route_pending(conn, limit=20, districts=districts):
+                        pass
+            except Exception:  # the pool closing under us, a bad row: log, keep the loop
+                if not pool.closed:
+                    log.exception("routing deferred tickets failed")
+
+
+_router = _PendingRouter()
+
+
+def convert_points(ticket: dict[str, Any], system: CoordSys) -> dict[str, Any]:
+    """WGS84 points of a ticket (and its candidates) in the caller's system, as lng/lat."""
+    for prefix in ("", "gps_"):
+        lng, lat = ticket.get(f"{prefix}lng"), ticket.get(f"{prefix}lat")
+        if lng is not None and lat is not None:
+            x, y = from_wgs84(lng, lat, system)
+            ticket[f"{prefix}lng"], ticket[f"{prefix}lat"] = round(float(x), 7), round(float(y), 7)
+    for c in ticket.get("candidates") or []:
+        x, y = from_wgs84(c["lng"], c["lat"], system)
+        c["lng"], c["lat"] = round(float(x), 7), round(float(y), 7)
+    ticket["coordsys"] = system
+    return ticket
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED,
+             summary="File a ticket: masked, geocoded, routed (hotline, admin)")
+def post_ticket(conn: ConnDep, principal: HotlineUser, body: TicketCreate,
+                request: Request, prefer: Annotated[str | None, Header()] = None,
+                ) -> dict[str, Any]:
+    """With ``Prefer: respond-async`` the ticket is stored (masked) and routed moments later."""
+    ticket_id = file_from(conn, principal, body, request, defer=wants_async(prefer))
+    return convert_points(get_ticket(conn, ticket_id=ticket_id), parse_coordsys(body.coordsys))
+
+
+@router.get("/tickets", summary="Tickets by town, category, status and time (masked text)")
+def get_tickets(
+    conn: ConnDep,
+    town_code: str | None = None,
+    service_code: str | None = None,
+    status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    coordsys: str = "wgs84",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    system = parse_coordsys(coordsys)
+    where = TicketFilter(town_code, service_code, status, start, end, limit, offset)
+    total, items = list_tickets(conn, where=where)
+    return {"total": total, "items": [convert_points(t, system) for t in items]}
+
+
+@router.get("/tickets.geojson", summary="Ticket points for a heat map (no text)")
+def get_ticket_points(conn: ConnDep, days: float = 30, end: datetime | None = None,
+                      service_code: str | None = None,
+                      town_code: str | None = None) -> dict[str, Any]:
+    return ticket_points(conn, window=Window(days, end, service_code, town_code))
+
+
+@router.get("/tickets/{ticket_id}", summary="One ticket (masked) with its earlier assignments")
+def get_one(conn: ConnDep, ticket_id: int, coordsys: str = "wgs84") -> dict[str, Any]:
+    return convert_points(get_ticket(conn, ticket_id=ticket_id), parse_coordsys(coordsys))
+
+
+@router.get("/tickets/{ticket_id}/original",
+            summary="The unmasked complaint text (hotline, admin; every read is audited)")
+def get_original(conn: ConnDep, ticket_id: int, principal: HotlineUser) -> dict[str, Any]:
+    original = original_text(conn, ticket_id=ticket_id)
+    audit(conn, principal, action="read", resource=f"ticket/{ticket_id}/original")
+    return original
+
+
+@router.patch("/tickets/{ticket_id}", summary="Open or close a ticket (hotline, admin)")
+def patch_ticket(conn: ConnDep, ticket_id: int, body: TicketUpdate,
+                 principal: HotlineUser) -> dict[str, Any]:
+    set_status(conn, ticket_id=ticket_id, status=body.status)
+    return get_ticket(conn, ticket_id=ticket_id)
+
+
+@router.get("/rules", summary="The responsibility table")
+def get_rules(conn: ConnDep) -> list[dict[str, Any]]:
+    return [r.as_dict() for r in load_rules(conn)]
+
+
+@router.put("/rules", summary="Replace the responsibility table (admin)")
+def put_rules(conn: ConnDep, rules: list[RuleIn], principal: AdminUser) -> list[dict[str, Any]]:
+    new = replace_rules(conn, rules=[r.model_dump() for r in rules])
+    audit(conn, principal, action="replace", resource="hotline/rules",
+          detail={"rules": len(new)})
+    return [r.as_dict() for r in new]
+
+
+@router.post("/reroute", summary="Route tickets since a date again (admin); history is kept")
+def post_reroute(conn: ConnDep, since: datetime, principal: AdminUser) -> dict[str, int]:
+    counts = reroute(conn, since=since)
+    audit(conn, principal, action="reroute", resource="hotline/tickets", detail=counts)
+    return counts
+
+
+@router.get("/hotspots/repeats",
+            summary="Addresses or buildings with repeat complaints in a time window")
+def get_repeats(
+    conn: ConnDep, days: Annotated[float, Query(gt=0, le=3660)] = 30,
+    end: datetime | None = None, min_count: Annotated[int, Query(ge=2)] = 2,
+    service_code: str | None = None, town_code: str | None = None, coordsys: str = "wgs84",
+) -> dict[str, Any]:
+    system = parse_coordsys(coordsys)
+    found = repeats(conn, window=Window(days, end, service_code, town_code), min_count=min_count)
+    return {"days": days, "min_count": min_count,
+            "items": [convert_points(r, system) for r in found]}
+
+
+@router.get("/hotspots/clusters",
+            summary="DBSCAN clusters of ticket points (GeoJSON; eps in metres, EPSG:4549)")
+def get_clusters(
+    conn: ConnDep, eps_m: Annotated[float, Query(ge=1, le=5000)] = 200,
+    min_points: Annotated[int, Query(ge=2, le=1000)] = 3,
+    days: Annotated[float, Query(gt=0, le=3660)] = 30, end: datetime | None = None,
+    service_code: str | None = None, town_code: str | None = None,
+) -> dict[str, Any]:
+    return clusters(conn, window=Window(days, end, service_code, town_code), eps_m=eps_m,
+                    min_points=min_points)

@@ -1,0 +1,100 @@
+"""The native hotline endpoints: tickets, originals (audited), rules, hot spots, the CLI."""
+
+import pytest
+from typer.testing import CliRunner
+
+from api.auth import create_key
+from api.cli import app
+from api.settings import get_settings
+
+
+def _auth(conn, role):
+    return {"Authorization": f"Bearer {create_key(conn, role=role).key}"}
+
+
+@pytest.fixture
+def ticket(client, conn):
+    body = {"service_code": "sanitation",
+            "description": "我叫王建国，华徐公路988号门口垃圾，电话13812345678"}
+    created = client.post("/hotline/tickets", json=body, headers=_auth(conn, "hotline"))
+    assert created.status_code == 201, created.text
+    return created.json()
+
+
+def test_ticket_fields(ticket):
+    assert ticket["description"] == "我叫王**，华徐公路988号门口垃圾，电话***********"
+    assert {p["kind"] for p in ticket["pii"]} == {"name", "mobile"}
+    assert ticket["admin_chain"]["district"]["name"] == "青浦区"
+    assert ticket["responsible_unit"] == "徐泾镇城管中队" and ticket["history"] == []
+
+
+def test_original_only_for_hotline_and_admin_and_audited(client, conn, ticket):
+    url = f"/hotline/tickets/{ticket['id']}/original"
+    assert client.get(url).status_code == 403
+    assert client.get(url, headers=_auth(conn, "planner")).status_code == 403
+    original = client.get(url, headers=_auth(conn, "admin")).json()
+    assert "13812345678" in original["description"]
+    rows = conn.execute("SELECT role, resource FROM audit_log WHERE resource = %s",
+                        [f"ticket/{ticket['id']}/original"]).fetchall()
+    assert rows == [("admin", f"ticket/{ticket['id']}/original")]
+
+
+def test_list_by_town_category_time(client, ticket):
+    town = client.get("/hotline/tickets", params={"town_code": "310118106"}).json()
+    assert ticket["id"] in [t["id"] for t in town["items"]]
+    other = client.get("/hotline/tickets", params={"service_code": "water"}).json()
+    assert ticket["id"] not in [t["id"] for t in other["items"]]
+    later = client.get("/hotline/tickets", params={"start": "2100-01-01T00:00:00Z"}).json()
+    assert later["total"] == 0
+
+
+def test_hotspots_and_heat_map_layer(client, conn, ticket):
+    headers = _auth(conn, "hotline")
+    for _ in range(2):
+        client.post("/hotline/tickets", headers=headers,
+                    json={"service_code": "sanitation", "description": "华徐公路988号又有垃圾"})
+    repeats = client.get("/hotline/hotspots/repeats", params={"min_count": 3}).json()
+    assert repeats["items"][0]["count"] >= 3
+    clusters = client.get("/hotline/hotspots/clusters",
+                          params={"eps_m": 100, "min_points": 3}).json()
+    assert clusters["type"] == "FeatureCollection" and clusters["features"]
+    points = client.get("/hotline/tickets.geojson").json()
+    assert ticket["id"] in [f["id"] for f in points["features"]]
+    assert "description" not in points["features"][0]["properties"]
+
+
+def test_rules_are_admin_only(client, conn):
+    rules = client.get("/hotline/rules").json()
+    assert any(r["unit"] == "{town_name}城管中队" for r in rules)
+    assert client.put("/hotline/rules", json=rules, headers=_auth(conn, "hotline")
+                      ).status_code == 403
+    bad = [{"unit": "{nope}"}]
+    assert client.put("/hotline/rules", json=bad, headers=_auth(conn, "admin")).status_code == 400
+
+
+@pytest.fixture
+def runner(database_url, monkeypatch):
+    monkeypatch.setenv("DIZHI_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_cli_route_keeps_order(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text,lng,lat\n华徐公路988号门口垃圾,,\n楼下很吵,121.2885,31.1695\n"
+                      "松江区九亭镇涞寅路100号,,\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["hotline", "route", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("text,lng,lat,formatted_address") and len(lines) == 4
+    assert "310118106" in lines[1] and "310118106" in lines[2] and "310117107" in lines[3]
+    assert "转松江区12345分中心" in lines[3]
+
+
+def test_cli_reroute_and_rules(runner):
+    result = runner.invoke(app, ["hotline", "reroute", "--since", "2100-01-01"])
+    assert result.exit_code == 0 and "0 of 0" in result.output
+    rules = runner.invoke(app, ["hotline", "rules"])
+    assert rules.exit_code == 0 and "城管中队" in rules.output

@@ -4,7 +4,7 @@ from address.extract import extract
 from address.format import address_key, format_address
 from address.match import MatchResult, match
 from address.normalize import normalize
-from address.parse import ParsedAddress, Span, parse
+from address.parse import ParsedAddress, Span, parse, parse_many
 
 __all__ = [
     "MatchResult",
@@ -16,4 +16,5 @@ __all__ = [
     "match",
     "normalize",
     "parse",
+    "parse_many",
 ]

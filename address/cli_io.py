@@ -3,9 +3,9 @@
 JSON mode yields ``ParsedAddress.to_dict()`` per line. CoNLL mode yields the CCKS 2021 layout
 (character, space, BIOES tag per line, blank line after each address), so the output can be
 scored with the same tools as the shared task. An empty input line still yields a record (empty
-fields in JSON, a lone blank line in CoNLL) so outputs stay aligned with inputs. Records carry no
-final newline: the caller prints each one (``print`` / ``typer.echo``) and that newline ends the
-JSON line or is the blank line closing a CoNLL block.
+fields in JSON, a lone blank line in CoNLL) so outputs stay aligned with inputs. A JSON record
+has no newline (the caller ends the line); a CoNLL record is the whole block, blank line
+included, ready to write as is — as ``dizhi parse`` does.
 """
 
 from __future__ import annotations
@@ -14,19 +14,21 @@ import json
 from collections.abc import Iterable, Iterator
 
 from address.corpus import to_bioes
-from address.normalize import fold
 from address.parse import parse
-from address.tagger import tag
 
 
 def conll_record(text: str) -> str:
-    """One address in CCKS CoNLL form; printing it adds the blank separator line."""
+    """One address in CCKS CoNLL form, ending with its blank separator line."""
     if not text:
-        return ""
-    tags = to_bioes(list(tag(fold(text))))
+        return "\n"
+    tags = ["O"] * len(text)
+    for span in parse(text).spans:  # parse's spans, so the room rule applies here too
+        tags[span.start] = "B-" + span.label
+        tags[span.start + 1:span.end] = ["I-" + span.label] * (span.end - span.start - 1)
+    tags = to_bioes(tags)
     # A space or tab as the character would break "char tag" columns; CCKS writes nothing else.
     lines = [f"{ch if not ch.isspace() else '_'} {t}" for ch, t in zip(text, tags, strict=True)]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n\n"
 
 
 def json_record(text: str) -> str:

@@ -75,16 +75,24 @@ def read_naacl(path: Path) -> Iterator[Sentence]:
 
 
 def spans(tags: list[str]) -> list[tuple[str, int, int]]:
-    """(label, start, end) spans from BIO tags; a stray I- starts a span."""
+    """(label, start, end) spans from BIO tags; a stray I- starts a span.
+
+    Written to compare whole tag strings (the hot path of every parse): a tag equal to the open
+    span's I- tag continues it, anything else closes it.
+    """
     out: list[tuple[str, int, int]] = []
-    label, start = "", 0
-    for i, tag in enumerate([*tags, "O"]):
-        kind, lab = (tag[0], tag[2:]) if tag != "O" else ("O", "")
-        if label and (kind != "I" or lab != label):
+    label, start, inside = "", 0, ""
+    for i, tag in enumerate(tags):
+        if tag == inside:
+            continue
+        if label:
             out.append((label, start, i))
-            label = ""
-        if kind == "B" or (kind == "I" and not label):
-            label, start = lab, i
+            label, inside = "", ""
+        if tag != "O":
+            label, start = tag[2:], i
+            inside = "I-" + label
+    if label:
+        out.append((label, start, len(tags)))
     return out
 
 

@@ -23,7 +23,9 @@ _NUMBERED = re.compile(_NUM + r"(?:号楼|号院|号|弄|支弄|栋|幢|座|单�
 _ADMIN = r"(?:省|市|区|县|镇|乡|街道|村|社区|新村)"
 _ROAD = r"(?:路|街|大道|巷|弄|胡同|里)"
 _BUILDING = r"(?:小区|花园|公寓|大厦|广场|中心|苑|园|城|府|家园|大楼|商城|工业区|园区)"
-_NAMED = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{1,12}?(?:" + "|".join((_ADMIN, _ROAD, _BUILDING)) + ")")
+_NAMED = re.compile(
+    r"[\u4e00-\u9fa5A-Za-z0-9]{1,12}?(?:" + "|".join((_ADMIN, _ROAD, _BUILDING)) + ")"
+)
 _AFTER_NUMBER = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9]{1,12}?" + _BUILDING)
 
 

@@ -1,8 +1,8 @@
 """Canonical address text and the dedup key.
 
 The admin part comes from the resolved codes (official names, the whole chain down to the deepest
-level found), so 浦东张杨路五百号 and 上海市浦东新区张杨路500号 format the same. Below the admin part
-the normalized components follow in the fixed CCKS order; assist and distance (附近, 100米) are
+level found), so 浦东张杨路五百号 and 上海市浦东新区张杨路500号 format the same. Below the admin
+part the normalized components follow in the fixed CCKS order; assist and distance (附近, 100米) are
 descriptions of a place, not part of its address, and are left out.
 """
 

@@ -36,6 +36,7 @@ RENAMED = {
     "莲盛镇": "310118104", "蒸淀镇": "310118103", "小蒸镇": "310118103",
     "香花桥镇": "310118003",
 }
+_ROAD_AFTER = re.compile(r"[东西南北中]?[一二三四五六七八九十]?(?:路|街|大道|大街|巷|弄|里)")
 _NOT_A_NAME = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
 
 
@@ -70,8 +71,8 @@ def short_names(name: str, level: str) -> list[str]:
             out.append(name[:-1])
     elif level == "community":
         base = _COMMUNITY_SUFFIX.sub("", name)
-        out.append(base + "村" if name.endswith(("村委会", "村民委员会")) and not base.endswith("村")
-                   else base)
+        village = name.endswith(("村委会", "村民委员会")) and not base.endswith("村")
+        out.append(base + "村" if village else base)
         out.append(base)
     return [s for s in dict.fromkeys(out) if len(s) >= 2 and s != name]
 
@@ -115,7 +116,7 @@ def load() -> Gazetteer:
         children.setdefault(u.parent, []).append(u.code)
         names = [u.name, *short_names(u.name, u.level)]
         if u.level == "city" and u.name in _NOT_A_NAME and u.parent in units:
-            # 上海市's city level is 市辖区; people write 上海市 there, so it gets the province names.
+            # 上海市's city level is 市辖区; people write 上海市 there: it gets the province names.
             prov = units[u.parent]
             names = [prov.name, *short_names(prov.name, "prov")]
         elif u.name in _NOT_A_NAME:
@@ -134,16 +135,24 @@ def load() -> Gazetteer:
     )
 
 
+@cache
+def all_names() -> frozenset[str]:
+    """Every official and short name of the packaged gazetteer, at any level."""
+    return frozenset(name for names in load().by_name.values() for name in names)
+
+
 @dataclass(frozen=True)
 class Scanner:
     """Leftmost-longest dictionary matcher over admin names, used as a CRF feature.
 
     Town and community short names are left out: 新华路 (from 新华路街道) is far more often a road.
+    A name followed by a road word is a road named after the place (陕西南路, 北京东路, 重庆路),
+    so it is not a hit. ``prefixes`` maps each name's first two characters to the longest name
+    length with them, so most positions cost one dict probe.
     """
 
     names: dict[str, str]
-    prefixes: frozenset[str]
-    max_len: int
+    prefixes: dict[str, int]
 
     def tags(self, text: str) -> list[str]:
         """One tag per character: ``B<level>``/``I<level>`` inside a dictionary hit, else ``O``."""
@@ -152,15 +161,15 @@ class Scanner:
         names, prefixes = self.names, self.prefixes
         i = 0
         while i < n - 1:
-            if text[i:i + 2] not in prefixes:
+            longest = prefixes.get(text[i:i + 2])
+            if longest is None:
                 i += 1
                 continue
-            for j in range(min(n, i + self.max_len), i + 1, -1):
+            for j in range(min(n, i + longest), i + 1, -1):
                 level = names.get(text[i:j])
-                if level is not None:
+                if level is not None and not _ROAD_AFTER.match(text, j):
                     out[i] = "B" + level
-                    for k in range(i + 1, j):
-                        out[k] = "I" + level
+                    out[i + 1:j] = ["I" + level] * (j - i - 1)
                     i = j
                     break
             else:
@@ -179,4 +188,7 @@ def scanner() -> Scanner:
             if level in ("town", "community") and not official and not name.endswith("村"):
                 continue
             names[name] = level
-    return Scanner(names, frozenset(n[:2] for n in names), max(map(len, names)))
+    prefixes: dict[str, int] = {}
+    for name in names:
+        prefixes[name[:2]] = max(prefixes.get(name[:2], 0), len(name))
+    return Scanner(names, prefixes)

@@ -4,7 +4,9 @@ Both sides are parsed; the pair becomes a small vector of agreement features (pe
 equal, conflicting, or only on one side; character-bigram overlap of the whole text and of the
 POI). A multinomial logistic regression over those features, fitted on CCKS 2021 round-2 train by
 ``python -m address.train_match``, gives the label; its weights ship in
-``address/data/match_weights.json``. Without that file a hand-set rule is used.
+``address/data/match_weights.json``. Without that file a hand-set rule is used. On top, the
+definitions cap the class (see _ceiling): different admin codes never match, and differing door
+or room numbers are at most a partial match.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from address.format import address_key
 from address.normalize import normalize
 from address.parse import ParsedAddress, parse
 
@@ -67,8 +70,9 @@ def features(a: ParsedAddress, b: ParsedAddress) -> list[float]:
     ca, cb = a.components, b.components
     poi_a = ca.get("poi", "") + ca.get("subpoi", "")
     poi_b = cb.get("poi", "") + cb.get("subpoi", "")
+    same_key = address_key(a) == address_key(b)
     return [1.0, float(ta == tb), *_overlap(ta, tb), *_overlap(poi_a, poi_b),
-            *_component_features(a, b)]
+            *_component_features(a, b), float(same_key)]
 
 
 @cache
@@ -81,9 +85,10 @@ def _weights() -> list[list[float]] | None:
 
 def _fallback(x: list[float]) -> list[float]:
     """Without fitted weights: bigram overlap decides, a conflicting number caps it at partial."""
-    jaccard = x[2]
-    conflict = any(x[6 + 3 * i + 1] for i in range(3, len(_GROUPS)))
-    if jaccard > 0.6 and not conflict:
+    jaccard, same_key = x[2], x[-1]
+    # Layout of features(): bias, equal, 3 text overlaps, 3 POI overlaps, then 3 per group.
+    conflict = any(x[8 + 3 * i + 1] for i in range(3, len(_GROUPS)))
+    if same_key or (jaccard > 0.6 and not conflict):
         return [0.1, 0.2, 0.7]
     return [0.2, 0.6, 0.2] if jaccard > 0.2 else [0.7, 0.2, 0.1]
 
@@ -100,10 +105,32 @@ def probabilities(x: list[float]) -> list[float]:
     return [v / total for v in exp]
 
 
+_NUMBERS = ("roadno", "village_group", "houseno", "cellno", "floorno", "roomno")
+
+
+def _ceiling(a: ParsedAddress, b: ParsedAddress) -> int:
+    """Highest class the definitions allow, whatever the classifier says.
+
+    Different admin codes at the same level: not the same place. A door, building, unit or room
+    number that differs or is given on one side only: at most a partial match (the CCKS pairs
+    are mostly POI look-ups, so the fitted model leans on names and under-weights numbers).
+    """
+    for level in ("district", "town", "community"):
+        x, y = a.codes.get(level), b.codes.get(level)
+        if x and y and x != y:
+            return 0
+    ca, cb = a.components, b.components
+    for label in _NUMBERS:
+        if ca.get(label, "") != cb.get(label, ""):
+            return 1
+    return 2
+
+
 def match(a: str | ParsedAddress, b: str | ParsedAddress) -> MatchResult:
     """Compare two addresses (text or already parsed)."""
     pa = parse(a) if isinstance(a, str) else a
     pb = parse(b) if isinstance(b, str) else b
     probs = probabilities(features(pa, pb))
-    best = max(range(len(LABELS)), key=probs.__getitem__)
-    return MatchResult(LABELS[best], round(probs[best], 4))
+    allowed = probs[:_ceiling(pa, pb) + 1]
+    best = max(range(len(allowed)), key=allowed.__getitem__)
+    return MatchResult(LABELS[best], round(probs[best] / sum(allowed), 4))

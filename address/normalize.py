@@ -14,10 +14,9 @@ from pathlib import Path
 # Variant forms seen in address text → the standard form (1:1); the full 繁体 → 简体 table is
 # address/data/variants.json (see address.build_gazetteer).
 _VARIANTS = (
-    "號号 樓楼 層层 區区 縣县 鎮镇 鄉乡 村村 條条 園园 東东 門门 單单 棟栋 莊庄 廣广 國国 華华 灣湾 "
-    "溝沟 橋桥 車车 場场 廠厂 館馆 衛卫 會会 蘇苏 龍龙 陽阳 陰阴 豐丰 張张 馬马 灣湾 嶺岭 "
-    "巿市 衖弄 坊坊 邨村 圍围 濱滨 灘滩 寶宝 興兴 開开 發发 業业 學学 醫医 院院 "
-    "〇零 ０0"
+    "號号 樓楼 層层 區区 縣县 鎮镇 鄉乡 條条 園园 東东 門门 單单 棟栋 莊庄 廣广 國国 華华 灣湾 "
+    "溝沟 橋桥 車车 場场 廠厂 館馆 衛卫 會会 蘇苏 龍龙 陽阳 陰阴 豐丰 張张 馬马 嶺岭 巿市 衖弄 "
+    "邨村 圍围 濱滨 灘滩 寶宝 興兴 開开 發发 業业 學学 醫医 〇零"
 )
 
 

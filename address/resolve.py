@@ -2,8 +2,10 @@
 
 Every admin span proposes the units that carry its name (its own level first; other levels when
 the tagger put it one level off, e.g. 上海 as city). Each proposal is scored by how many spans its
-ancestor chain explains; ties go to the deeper unit, then to Shanghai, then to 青浦 — the service
-registers Shanghai addresses, so an unqualified 浦东 or 朝阳 reads the local way first.
+ancestor chain explains, then by how few it contradicts (a chain with another district than the
+one written loses to a shallower chain that keeps it); ties go to the deeper unit, then to
+Shanghai, then to 青浦 — the service registers Shanghai addresses, so an unqualified 浦东 or 朝阳
+reads the local way first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from functools import lru_cache
 from address.gazetteer import LEVELS, Gazetteer, Unit, load
 
 ADMIN_LABELS = frozenset(LEVELS)
+RESOLVABLE = ADMIN_LABELS | {"devzone"}  # the labels resolve_codes() reads
 _HOME = ("310118", "31")  # preferred prefixes on ties: 青浦区, then 上海市
 
 
@@ -30,17 +33,27 @@ def _home_rank(code: str) -> int:
     return next((len(_HOME) - i for i, prefix in enumerate(_HOME) if code.startswith(prefix)), 0)
 
 
+def _contradicted(proposal: tuple[Unit, ...], by_level: dict[str, str]) -> bool:
+    """The chain puts another unit at every level this mention could name (青浦区 written, the
+    chain's district 嘉定区): worse than leaving a mention unexplained."""
+    return bool(proposal) and all(
+        by_level.get(u.level) not in (None, u.code) for u in proposal)
+
+
 @lru_cache(maxsize=8192)
 def _resolve(mentions: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     gaz = load()
-    proposals = [{u.code for u in _proposals(gaz, label, text)} for label, text in mentions]
-    best: tuple[int, int, int] | None = None
+    units_of = [_proposals(gaz, label, text) for label, text in mentions]
+    proposals = [{u.code for u in units} for units in units_of]
+    best: tuple[int, int, int, int] | None = None
     chain: list[Unit] = []
     for code in set().union(*proposals) if proposals else ():
         units = gaz.chain(code)
         ancestry = {u.code for u in units}
         explained = sum(1 for p in proposals if p & ancestry)
-        score = (explained, len(units), _home_rank(code))
+        by_level = {u.level: u.code for u in units}
+        contradicted = sum(1 for p in units_of if _contradicted(p, by_level))
+        score = (explained, -contradicted, len(units), _home_rank(code))
         if best is None or score > best or (score == best and code < chain[-1].code):
             best, chain = score, units
     return tuple((u.level, u.code) for u in chain)

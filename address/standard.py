@@ -80,8 +80,8 @@ def repair_components(components: dict[str, str]) -> dict[str, str]:
 def _place(components: dict[str, str]) -> tuple[str, str] | None:
     if components.get("road"):
         return ("road", components["road"])
-    if components.get("poi"):
-        return ("poi", components["poi"])
+    if components.get("poi"):  # a compound's part (万寿新村四区 / 五区) is its own place
+        return ("poi", components["poi"] + components.get("subpoi", ""))
     community = components.get("community", "")
     if community:
         return ("village" if community.endswith("村") else "community", community)

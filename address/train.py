@@ -16,7 +16,7 @@ from pathlib import Path
 import pycrfsuite
 
 from address.corpus import Sentence, read_ccks, read_naacl
-from address.features import char_features
+from address.tagger import char_features
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 MODEL = Path(__file__).parent / "data" / "tagger.crfsuite"
@@ -49,6 +49,7 @@ def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterati
     trainer.train(str(out))
 
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -65,7 +66,8 @@ def main() -> None:
     train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
           naacl_from=naacl_from)
     size = args.out.stat().st_size / 1e6
-    print(f"{len(sentences)} addresses, {time.perf_counter() - start:.0f} s, {size:.1f} MB → {args.out}")
+    seconds = time.perf_counter() - start
+    print(f"{len(sentences)} addresses, {seconds:.0f} s, {size:.1f} MB → {args.out}")
 
 
 if __name__ == "__main__":

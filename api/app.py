@@ -11,6 +11,7 @@ from api.errors import install_error_handlers
 from api.routes import (
     addresses,
     admin_areas,
+    buildings,
     geocode,
     health,
     hotline,
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         tiles.router,
         raster.router,
         quality.router,
+        buildings.router,
         hotline.router,
         open311.router,
         pages.router,  # last: "/" and the pages

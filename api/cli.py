@@ -9,6 +9,7 @@ import typer
 
 from address.errors import DizhiError
 from api import db
+from api.cli_buildings import buildings_app
 from api.cli_common import connect, console, progress_bar
 from api.cli_geocode import geocode_command, reverse_command, suggest_command
 from api.cli_hotline import hotline_app
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
+app.add_typer(buildings_app, name="buildings")
 app.add_typer(layers_app, name="layers")
 app.add_typer(quality_app, name="quality")
 app.add_typer(hotline_app, name="hotline")

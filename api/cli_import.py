@@ -62,3 +62,21 @@ def import_addresses(
         report.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
     if result.failed:
         raise typer.Exit(1)
+
+
+@import_app.command("buildings")
+def import_buildings_command(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile, .osm or .osm.pbf")],
+    source: Annotated[str, typer.Option(help="the source's name, e.g. survey or osm")],
+    layer: Annotated[str | None, typer.Option(help="layer inside the file")] = None,
+) -> None:
+    """Make FILE the current snapshot of a footprint source (raw rows kept, changes only)."""
+    from spatial.buildings_io import import_buildings
+
+    with connect() as conn:
+        result = import_buildings(conn, path=file, source=source, layer=layer)
+    console.print(f"{source}: read {result.read}, inserted {result.inserted}, updated "
+                  f"{result.updated}, unchanged {result.unchanged}, deleted {result.deleted}, "
+                  f"rejected {len(result.rejected)}")
+    for row in result.rejected[:20]:
+        console.print(f"  rejected {row['source_id']}: {row['reason']}")

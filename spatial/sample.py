@@ -112,6 +112,9 @@ def _count_addresses(conn: Connection) -> int:
 def load_sample(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
     counts = load_admin_areas(conn, sample_dir=sample_dir)
     counts.update(load_sample_addresses(conn, sample_dir=sample_dir))
+    from spatial.building_sample import load_buildings_sample  # synthetic buildings, rasters
+
+    counts.update(load_buildings_sample(conn, sample_dir=sample_dir))
     return counts
 
 

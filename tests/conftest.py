@@ -46,8 +46,12 @@ def database_url() -> str:
 
 @pytest.fixture
 def conn(database_url: str) -> Iterator[psycopg.Connection]:
-    """A connection in a transaction that is rolled back after the test."""
+    """A connection in a transaction that is rolled back after the test.
+
+    The transaction is opened here, so that ``conn.transaction()`` in the code under test is a
+    savepoint inside it and not a transaction of its own that would commit."""
     with psycopg.connect(database_url) as connection:
+        connection.execute("SELECT 1")
         yield connection
         connection.rollback()
 

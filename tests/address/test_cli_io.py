@@ -20,7 +20,8 @@ def test_json_one_record_per_line() -> None:
 def test_conll_layout() -> None:
     out = list(parse_lines(LINES, conll=True))
     assert len(out) == len(LINES)
+    assert all(r.endswith("\n\n") or r == "\n" for r in out)
     rows = out[3].rstrip("\n").split("\n")
     assert len(rows) == len("朱家角镇张马村8组")
     assert rows[0] == "朱 B-town" and rows[-1] == "组 E-village_group"
-    assert out[1] == ""  # printed, it is the blank line that closes the empty record
+    assert out[1] == "\n"  # an empty line is an empty block: just the blank separator

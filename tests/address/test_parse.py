@@ -30,6 +30,14 @@ def test_shaanxi_south_road_is_a_road_in_huangpu() -> None:
     assert parsed.codes["district"] == "310101"
 
 
+def test_roads_named_after_provinces_stay_roads() -> None:
+    for text, road in [("上海陕西南路100号", "陕西南路"), ("上海市北京东路1号", "北京东路"),
+                       ("重庆南路88号", "重庆南路")]:
+        parsed = parse(text)
+        assert parsed.components.get("road") == road, parsed.spans
+        assert parsed.codes.get("prov", "31") == "31"
+
+
 def test_chongqing_road_in_beihai_is_not_chongqing() -> None:
     parsed = parse("北海市重庆路")
     assert parsed.codes["city"] == "4505"
@@ -68,3 +76,25 @@ def test_empty_input() -> None:
 def test_renamed_units_resolve_to_current_codes() -> None:
     assert parse("上海市闸北区天目西路").codes["district"] == "310106"  # now 静安区
     assert parse("青浦区商榻镇").codes["town"] == "310118104"  # merged into 金泽镇
+
+
+def test_parse_is_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from address import tagger
+
+    texts = [f"上海市青浦区华新镇华腾路{n}号{n % 7}幢" for n in range(1, 400)]
+    tagger.tag.cache_clear()
+    with ThreadPoolExecutor(8) as pool:
+        threaded = list(pool.map(lambda t: parse(t).to_dict(), texts))
+    tagger.tag.cache_clear()
+    assert threaded == [parse(t).to_dict() for t in texts]
+
+
+def test_parse_many_equals_parse() -> None:
+    from address import parse_many
+
+    texts = ["上海市青浦区华新镇华腾路1288号3幢201室", "", "朱家角镇张马村8组", "😀",
+             "浦东张杨路500号", "上海陕西南路100号", "朱家角镇张马村8组",
+             "上海市青浦区华新镇华腾路1288号" * 40]
+    assert [p.to_dict() for p in parse_many(texts)] == [parse(t).to_dict() for t in texts]

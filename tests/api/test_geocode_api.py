@@ -14,7 +14,8 @@ def _bearer(key: str) -> dict[str, str]:
 
 
 def test_geocode_free_text_and_fields(client):
-    body = client.get("/geocode", params={"address": "来电反映青浦区明珠路416弄门口垃圾很多"}).json()
+    complaint = "来电反映青浦区明珠路416弄门口垃圾很多"
+    body = client.get("/geocode", params={"address": complaint}).json()
     best = body["best"]
     assert body["status"] == "1" and body["address_text"].endswith("明珠路416弄")
     assert best["formatted_address"] == "上海市青浦区徐泾镇明珠路416弄"

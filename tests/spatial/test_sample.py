@@ -22,7 +22,8 @@ def test_loaded_counts(conn):
                                " '310118%' GROUP BY level").fetchall())
     assert around == {"district": 5, "town": 17}
     assert _count(conn, "SELECT count(*) FROM address_source_record") == 850
-    assert _count(conn, "SELECT count(*) FROM address_source_record WHERE address_code IS NULL") == 0
+    unmatched = "SELECT count(*) FROM address_source_record WHERE address_code IS NULL"
+    assert _count(conn, unmatched) == 0
     # 850 published texts, 841 standard addresses: 9 pairs are one address written twice
     # (诸陆西路1737弄 / 诸路西路1737弄, 漕泾村 / 曹泾村, 诸光路498号工地 / 诸光路498号 …)
     assert _count(conn, "SELECT count(*) FROM address WHERE valid_to IS NULL") == 841

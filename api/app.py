@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from address.parse import parse
 from api.db import database_url, open_pool
 from api.errors import install_error_handlers
 from api.routes import (
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        parse("上海市青浦区华志路1号")  # load the tagger and gazetteer now, not on a first request
         app.state.pool = open_pool(url or database_url(settings), settings)
         try:
             yield

@@ -111,12 +111,14 @@ def infix_comparison(conn: psycopg.Connection, pairs: list[str]) -> dict[str, ob
             "ratio_p50": round(statistics.median(naive) / statistics.median(ours), 1)}
 
 
-def http_throughput(url: str, queries: list[str], seconds: int, port: int) -> dict[str, object]:
-    """`dizhi serve --workers 2` on loopback, wrk (a second process) cycling through queries."""
+def http_throughput(url: str, queries: list[str], seconds: int, port: int,
+                    workers: int = 2) -> dict[str, object]:
+    """`dizhi serve --workers N` on loopback, wrk (a second process) cycling through queries."""
     env = {**os.environ, "DIZHI_DATABASE_URL": url, "DIZHI_POOL_MAX_SIZE": "8"}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", "2", "--log-level", "warning", "--no-access-log"], env=env)
+         str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        env=env)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -128,6 +130,8 @@ def http_throughput(url: str, queries: list[str], seconds: int, port: int) -> di
                     raise
                 time.sleep(0.5)
         paths = [f"/geocode?address={urllib.parse.quote(q)}" for q in queries]
+        subprocess.run(["wrk", "-t2", "-c8", "-d3s", f"http://127.0.0.1:{port}{paths[0]}"],
+                       capture_output=True, check=True)  # every worker warm before measuring
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
                          "i = 0\nrequest = function()\n  i = i % #paths + 1\n"
@@ -141,7 +145,7 @@ def http_throughput(url: str, queries: list[str], seconds: int, port: int) -> di
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     latency = re.search(r"Latency\s+([\d.]+\w+)", out)
-    return {"http_geocode_req_per_s": round(rate, 1),
+    return {"http_workers": workers, "http_geocode_req_per_s": round(rate, 1),
             "http_non_2xx": int(errors.group(1)) if errors else 0,
             "http_mean_latency": latency.group(1) if latency else None}
 
@@ -169,6 +173,7 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=int, default=20)
     parser.add_argument("--batch-rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=8097)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     args = parser.parse_args()
     rng = random.Random(7)
     url = embedded_cluster().url(args.database)
@@ -200,7 +205,7 @@ def main() -> None:
             kind: percentiles(times[i::4]) for i, kind in enumerate(SUGGEST_KINDS)}}
         result["suggest_two_char_infix"] = infix_comparison(conn, inputs[1::4][:50])
         result.update(batch(conn, args.batch_rows, rng))
-    result.update(http_throughput(url, texts, args.http_seconds, args.port))
+    result.update(http_throughput(url, texts, args.http_seconds, args.port, args.workers))
     json.dump(result, sys.stdout, ensure_ascii=False)
     print()
 

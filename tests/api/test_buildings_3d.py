@@ -1,30 +1,22 @@
 """The 3D page in headless Chromium: extruded buildings from our own tiles, addresses, a click."""
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
-from tests.api.test_map_page import CHROMIUM, CHROMIUM_ARGS, server  # noqa: F401
+from api.app import create_app
+from tests.api.browser import BROWSER_MARKS, open_page, serve
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make system installs it)"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
-def page3d(server):  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1100, "height": 750})
-        external = []
-        page.on("request", lambda r: external.append(r.url)
-                if r.url.startswith("http") and not r.url.startswith(server) else None)
-        page.goto(server + "/3d")
-        page.wait_for_selector("body[data-loaded=true]", timeout=60_000)
-        page.external_requests = external
+def page3d(database_url: str) -> Iterator[Any]:
+    with serve(create_app(url=database_url)) as server, open_page(
+            server, "/3d", "body[data-loaded=true]", viewport=(1100, 750),
+            timeout_ms=60_000) as page:
         yield page
-        browser.close()
 
 
 def test_buildings_are_extruded_by_height_offline(page3d):

@@ -1,33 +1,21 @@
 """The planners' map in headless Chromium: catalog by access, feature info on click, API key,
 upload form, address search; offline."""
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
-import uvicorn
 
 from api.app import create_app
 from api.auth import create_key, revoke_key
 from layers.catalog import delete_layer, find_layer
 from layers.store import add_layer
+from tests.api.browser import BROWSER_MARKS, open_page, serve
 from tests.layers.builders import geojson_file, parcels
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed (make system installs it)"),
-]
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = BROWSER_MARKS
 LAYERS = ("plan_parcels", "plan_secret", "up_parcels")
 
 
@@ -52,37 +40,14 @@ def committed(database_url: str, tmp_path_factory) -> Iterator[dict[str, str]]:
 def server(database_url: str, committed, tmp_path_factory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DIZHI_TILE_CACHE_DIR", str(tmp_path_factory.mktemp("tiles")))
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        config = uvicorn.Config(create_app(url=database_url), host="127.0.0.1", port=port,
-                                log_level="warning")
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(10)
+        with serve(create_app(url=database_url)) as url:
+            yield url
 
 
 @pytest.fixture(scope="module")
-def page(server: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        external: list[str] = []
-        page.on("request", lambda r: external.append(r.url)
-                if r.url.startswith("http") and not r.url.startswith(server) else None)
-        page.goto(server + "/")
-        page.wait_for_selector("body[data-catalog=true]", timeout=30_000)
-        page.external_requests = external
+def page(server: str) -> Iterator[Any]:
+    with open_page(server, "/", "body[data-catalog=true]") as page:
         yield page
-        browser.close()
 
 
 def _wait_idle(page) -> None:

@@ -9,20 +9,17 @@ second process; a 100,000-row batch end to end (CSV in → CSV out). One JSON li
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 
 import psycopg
+from httpload import lua_list, uvicorn_server, wrk  # bench/, the script's own folder
 
 from address.batch import geocode_texts, read_csv_texts, write_csv
 from address.geocode import GeocodeRequest, geocode
@@ -114,40 +111,13 @@ def infix_comparison(conn: psycopg.Connection, pairs: list[str]) -> dict[str, ob
 def http_throughput(url: str, queries: list[str], seconds: int, port: int,
                     workers: int = 2) -> dict[str, object]:
     """`dizhi serve --workers N` on loopback, wrk (a second process) cycling through queries."""
-    env = {**os.environ, "DIZHI_DATABASE_URL": url, "DIZHI_POOL_MAX_SIZE": "8"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        env=env)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.5)
-        paths = [f"/geocode?address={urllib.parse.quote(q)}" for q in queries]
-        subprocess.run(["wrk", "-t2", "-c8", "-d3s", f"http://127.0.0.1:{port}{paths[0]}"],
-                       capture_output=True, check=True)  # every worker warm before measuring
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
-                         "i = 0\nrequest = function()\n  i = i % #paths + 1\n"
-                         "  return wrk.format('GET', paths[i])\nend\n")
-        out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "-s", script.name,
-                              f"http://127.0.0.1:{port}"], capture_output=True, text=True,
-                             check=True).stdout
-    finally:
-        server.terminate()
-        server.wait(30)
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    latency = re.search(r"Latency\s+([\d.]+\w+)", out)
-    return {"http_workers": workers, "http_geocode_req_per_s": round(rate, 1),
-            "http_non_2xx": int(errors.group(1)) if errors else 0,
-            "http_mean_latency": latency.group(1) if latency else None}
+    paths = [f"/geocode?address={urllib.parse.quote(q)}" for q in queries]
+    lua = lua_list("paths", paths) + ("i = 0\nrequest = function()\n  i = i % #paths + 1\n"
+                                      "  return wrk.format('GET', paths[i])\nend\n")
+    with uvicorn_server(url, port, workers, warm_path=paths[0]) as base:
+        result = wrk(base, lua, seconds, connections=32)
+    return {"http_workers": workers, "http_geocode_req_per_s": result["requests_per_s"],
+            "http_non_2xx": result["non_2xx"], "http_latency": result["latency"]}
 
 
 def batch(conn: psycopg.Connection, rows: int, rng: random.Random) -> dict[str, object]:

@@ -15,10 +15,7 @@ import argparse
 import csv
 import json
 import os
-import re
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -28,6 +25,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from httpload import lua_list, uvicorn_server, wrk  # noqa: E402
 
 from api import db  # noqa: E402
 from api.auth import create_key  # noqa: E402
@@ -45,32 +44,13 @@ def _bodies() -> list[str]:
     return out
 
 
-def _wait(port: int) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
-
-
-def _wrk(port: int, key: str, bodies: list[str], seconds: int, connections: int,
-         deferred: bool) -> str:
+def _lua(key: str, bodies: list[str], deferred: bool) -> str:
     prefer = "wrk.headers['Prefer'] = 'respond-async'\n" if deferred else ""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(
-            "bodies = {" + ",".join(json.dumps(b) for b in bodies) + "}\n"
-            "i = 0\nwrk.method = 'POST'\n"
+    return (lua_list("bodies", bodies) + "i = 0\nwrk.method = 'POST'\n"
             "wrk.headers['Content-Type'] = 'application/x-www-form-urlencoded'\n"
             f"wrk.headers['Authorization'] = 'Bearer {key}'\n" + prefer +
             "request = function()\n  i = i % #bodies + 1\n"
             "  return wrk.format(nil, '/open311/v2/requests', nil, bodies[i])\nend\n")
-    return subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency",
-                           "-s", script.name, f"http://127.0.0.1:{port}"],
-                          capture_output=True, text=True, check=True).stdout
 
 
 def _drain(url: str, key_id: int, timeout: float = 600) -> float:
@@ -99,20 +79,11 @@ def main() -> None:
     url = db.database_url()
     with psycopg.connect(url, autocommit=True) as conn:
         key = create_key(conn, role="hotline", name="bench/hotline_ingest.py")
-    env = {**os.environ, "DIZHI_DATABASE_URL": url, "DIZHI_POOL_MAX_SIZE": "8"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-         str(args.port), "--workers", str(args.workers), "--log-level", "warning",
-         "--no-access-log"], env=env, cwd=ROOT)
-    try:
-        _wait(args.port)
+    with uvicorn_server(url, args.port, args.workers) as base:
         started = time.monotonic()
-        out = _wrk(args.port, key.key, _bodies(), args.seconds, args.connections, args.deferred)
+        out = wrk(base, _lua(key.key, _bodies(), args.deferred), args.seconds, args.connections)
         elapsed = time.monotonic() - started
         drained = _drain(url, key.id) - started if args.deferred else elapsed
-    finally:
-        server.terminate()
-        server.wait(30)
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute("SELECT count(*), count(town_code) FROM ticket WHERE key_id = %s",
                            [key.id]).fetchone()
@@ -121,16 +92,12 @@ def main() -> None:
             conn.execute("DELETE FROM ticket WHERE key_id = %s", [key.id])
             conn.execute("DELETE FROM api_key WHERE id = %s", [key.id])
     stored, placed = row[0], row[1]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    latency = {p: m.group(1) for p in ("50%", "99%")
-               if (m := re.search(re.escape(p) + r"\s+([\d.]+\w+)", out))}
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     print(json.dumps({
         "tickets_stored": stored, "tickets_placed_in_a_town": placed,
         "stored_tickets_per_s": round(stored / elapsed, 1),
         "routed_tickets_per_s": round(stored / drained, 1), "deferred": args.deferred,
-        "wrk_requests_per_s": float(rate.group(1)) if rate else None,
-        "non_2xx": int(errors.group(1)) if errors else 0, "latency": latency,
+        "wrk_requests_per_s": out["requests_per_s"], "non_2xx": out["non_2xx"],
+        "latency": out["latency"],
         "seconds": args.seconds, "workers": args.workers, "connections": args.connections,
         "cpus": os.cpu_count()}, ensure_ascii=False))
 

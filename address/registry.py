@@ -56,7 +56,7 @@ def addresses_geojson(conn: Connection) -> dict[str, Any]:
     """Current addresses as a FeatureCollection (for the map page)."""
     row = conn.execute(
         """SELECT json_build_object('type', 'FeatureCollection', 'features',
-                  coalesce(json_agg(json_build_object('type', 'Feature', 'id', code,
+                  coalesce(json_agg(json_build_object('type', 'Feature',
                       'properties', json_build_object('code', code, 'canonical', canonical,
                           'status', status, 'town_code', town_code,
                           'community_code', community_code, 'grid_code', grid_code),

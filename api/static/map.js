@@ -7,6 +7,7 @@
     communities: ["communities-line"],
     grid: ["grid-line"],
     addresses: ["addresses"],
+    hotspots: ["hotline-heat", "hotline-clusters"],
   };
 
   const map = new maplibregl.Map({
@@ -61,7 +62,26 @@
     const bounds = new maplibregl.LngLatBounds();
     for (const f of towns.features) for (const poly of f.geometry.coordinates) for (const [x, y] of poly[0]) bounds.extend([x, y]);
     map.fitBounds(bounds, { padding: 20, duration: 0 });
-    document.body.dataset.loaded = "true";
+  }
+
+  // 12345 complaints: a heat map of ticket points and the DBSCAN clusters (no text in either).
+  async function addHotspots() {
+    const hidden = { visibility: "none" };
+    const empty = { type: "FeatureCollection", features: [] };
+    const [points, clusters] = await Promise.all([
+      getJson("/hotline/tickets.geojson?days=30").catch(() => empty),
+      getJson("/hotline/hotspots/clusters?days=30").catch(() => empty),
+    ]);
+    map.addSource("hotline-points", { type: "geojson", data: points });
+    map.addSource("hotline-clusters", { type: "geojson", data: clusters });
+    map.addLayer({ id: "hotline-heat", type: "heatmap", source: "hotline-points", layout: hidden, paint: {
+      "heatmap-radius": ["interpolate", ["linear"], ["zoom"], 10, 12, 15, 30],
+      "heatmap-opacity": 0.75,
+    } }, "addresses");
+    map.addLayer({ id: "hotline-clusters", type: "circle", source: "hotline-clusters", layout: hidden, paint: {
+      "circle-color": "#dc2626", "circle-opacity": 0.35, "circle-stroke-color": "#dc2626", "circle-stroke-width": 1,
+      "circle-radius": ["interpolate", ["linear"], ["coalesce", ["get", "count"], 3], 3, 8, 50, 30],
+    } });
   }
 
   async function showChain(lngLat) {
@@ -95,6 +115,8 @@
         getJson("/addresses/geojson"),
       ]);
       addData(towns, communities, grid, addresses);
+      await addHotspots();
+      document.body.dataset.loaded = "true";
     } catch (err) {
       document.getElementById("info").innerHTML = `<p class="error">${escapeHtml(err.message)}</p>`;
     }

@@ -33,25 +33,24 @@ Transform = Callable[[float, float], tuple[float, float]]
 
 def _exact_hits(
     conn: Connection, forms: list[StandardForm], district: str
-) -> dict[str, dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The first address of each local key, and the keys found in more than one town (those go
+    through the full pipeline, which ranks and lowers the confidence)."""
     keys = sorted({f.local_key for f in forms if f.local_key})
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
-            """SELECT DISTINCT ON (local_key) local_key, code, status, level, canonical, components,
+            """SELECT local_key, code, status, level, canonical, components,
                       ST_X(point) AS lng, ST_Y(point) AS lat, district_code, town_code,
                       community_code, grid_code
                FROM address WHERE valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
                  AND district_code = %s AND local_key = ANY(%s)
                ORDER BY local_key, code""", [district, keys]).fetchall()
-    return {r["local_key"]: dict(r) for r in rows}
-
-
-def _ambiguous(conn: Connection, keys: list[str], district: str) -> set[str]:
-    rows = conn.execute(
-        """SELECT local_key FROM address WHERE valid_to IS NULL AND status <> 'retired'
-             AND district_code = %s AND local_key = ANY(%s)
-           GROUP BY local_key HAVING count(DISTINCT town_code) > 1""", [district, keys]).fetchall()
-    return {r[0] for r in rows}
+    first: dict[str, dict[str, Any]] = {}
+    towns: dict[str, set[str | None]] = {}
+    for row in rows:
+        first.setdefault(row["local_key"], dict(row))
+        towns.setdefault(row["local_key"], set()).add(row["town_code"])
+    return first, {key for key, found in towns.items() if len(found) > 1}
 
 
 def geocode_texts(
@@ -65,9 +64,8 @@ def geocode_texts(
         queries = [text for text, _, _ in prepared]
         forms = [form for _, form, _ in prepared]
         in_register = [(f.district_code or districts[0]) == districts[0] for f in forms]
-        hits = _exact_hits(conn, [f for f, ok in zip(forms, in_register, strict=True) if ok],
-                           districts[0])
-        unsure = _ambiguous(conn, list(hits), districts[0])
+        hits, unsure = _exact_hits(
+            conn, [f for f, ok in zip(forms, in_register, strict=True) if ok], districts[0])
         for text, query, form, ok in zip(chunk, queries, forms, in_register, strict=True):
             row = hits.get(form.local_key) if ok else None
             if row is None or form.local_key in unsure:

@@ -142,25 +142,28 @@ class PlaceMatch:
 def resolve_place(conn: Connection, form: StandardForm, district: str,
                   edits: bool = True) -> PlaceMatch | None:
     """The register's place for the form's: same name, same pinyin (a homophone typo such as
-    华芝路 for 华志路), or (``edits``) one edit away in the same district."""
+    华芝路 for 华志路), or — with ``edits``, for queries, not imports — one edit away, or a name
+    the written one ends with (chatter the tagger took into the name: 来电反映明珠路)."""
     if form.place is None:
         return None
     kind, name = form.place
     pinyin, _ = pinyin_forms(name)
     rows = place_rows(conn, district=district, kind=kind, name=name, pinyin=pinyin,
                       grams=name_grams(name))
-    if not rows:
+
+    def acceptable(row: dict[str, Any]) -> bool:
+        if row["name"] == name or row["pinyin"] == pinyin:
+            return True
+        if not edits:
+            return False
+        typo = {**_place_components(kind, row["name"]), **_segment_components(form.segments)}
+        return name.endswith(row["name"]) or same_address(form, typo)
+
+    best = next((row for row in rows if acceptable(row)), None)
+    if best is None:
         return None
-    best = rows[0]
-    exact = best["name"] == name
-    homophone = best["pinyin"] == pinyin
-    if not exact and not homophone and not edits:
-        return None
-    typo = {**_place_components(kind, best["name"]), **_segment_components(form.segments)}
-    if not exact and not homophone and not same_address(form, typo):
-        return None
-    return PlaceMatch(best["code"], kind, best["name"], exact, best["lng"], best["lat"],
-                      best["town_code"])
+    return PlaceMatch(best["code"], kind, best["name"], best["name"] == name, best["lng"],
+                      best["lat"], best["town_code"])
 
 
 def _place_components(kind: str, name: str) -> dict[str, str]:
@@ -257,8 +260,8 @@ def _area_fallback(conn: Connection, form: StandardForm) -> list[Candidate]:
 
 
 def _searches(conn: Connection, form: StandardForm, req: GeocodeRequest,
-              district: str) -> list[Candidate]:
-    found = _exact(conn, form, req, district)
+              district: str, exact: list[Candidate] | None = None) -> list[Candidate]:
+    found = exact if exact is not None else _exact(conn, form, req, district)
     if found:
         return found
     place = resolve_place(conn, form, district)
@@ -287,26 +290,28 @@ def query_form(query: str, *, free_text: bool = True) -> tuple[str, StandardForm
     return text, whole if text == query else standardize(parse(text)), whole
 
 
-def _form(conn: Connection, query: str, req: GeocodeRequest) -> tuple[str, StandardForm]:
-    """The text to geocode and its form: the extracted address, unless the whole query is an
-    address the register knows as written (names the tagger has no label for: 城南3队)."""
+def _form(conn: Connection, query: str,
+          req: GeocodeRequest) -> tuple[str, StandardForm, list[Candidate] | None]:
+    """The text to geocode, its form and, when already looked up, its exact matches: the
+    extracted address, unless the whole query is an address the register knows as written
+    (names the tagger has no label for: 城南3队)."""
     text, form, whole = query_form(query, free_text=bool(req.text))
-    if text != query:
-        district = whole.district_code or req.districts[0]
-        if whole.place and _exact(conn, whole, req, district):
-            return query, whole
-    return text, form
+    if text != query and whole.place:
+        found = _exact(conn, whole, req, whole.district_code or req.districts[0])
+        if found:
+            return query, whole, found
+    return text, form, None
 
 
 def geocode(conn: Connection, req: GeocodeRequest) -> GeocodeResult:
     query = req.text or structured_text(req.parts)
-    text, form = _form(conn, query, req)
-    return geocode_form(conn, req, query, text, form)
+    return geocode_form(conn, req, query, *_form(conn, query, req))
 
 
 def geocode_form(conn: Connection, req: GeocodeRequest, query: str, text: str,
-                 form: StandardForm) -> GeocodeResult:
-    """The searches for a query already reduced to its address and parsed."""
+                 form: StandardForm, exact: list[Candidate] | None = None) -> GeocodeResult:
+    """The searches for a query already reduced to its address and parsed (``exact``: its exact
+    matches when the caller has looked them up already)."""
     district = form.district_code or req.districts[0]
     city = form.codes.get("city") or form.codes.get("prov")
     if city and not district.startswith(city):  # 北京市…: a city, no district we know of
@@ -314,7 +319,7 @@ def geocode_form(conn: Connection, req: GeocodeRequest, query: str, text: str,
     if district not in req.districts:
         return GeocodeResult(query, text, form.components, None, [],
                              reason=f"the address is in district {district}, outside the register")
-    candidates = _searches(conn, form, req, district)
+    candidates = _searches(conn, form, req, district, exact)
     if not candidates:
         return GeocodeResult(query, text, form.components, None, [],
                              reason="no road, place, village, town or district of the register "

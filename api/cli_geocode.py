@@ -14,7 +14,7 @@ from address.suggest import suggest
 from api.cli_common import connect, console, progress_bar
 from api.settings import get_settings
 from spatial.coords import (
-    from_wgs84,
+    location_text,
     output_transform,
     parse_coordsys,
     parse_lnglat,
@@ -63,8 +63,8 @@ def geocode_command(
     data = result.as_dict()
     for candidate in [data["best"], *data["candidates"]]:
         if candidate:
-            lng, lat = from_wgs84(candidate.pop("lng"), candidate.pop("lat"), system)
-            candidate["location"] = f"{float(lng):.7f},{float(lat):.7f}"
+            candidate["location"] = location_text(candidate.pop("lng"), candidate.pop("lat"),
+                                                  system)
     _echo(data)
 
 

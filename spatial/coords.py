@@ -115,6 +115,12 @@ def from_wgs84(lng: Num, lat: Num, coordsys: CoordSys) -> tuple[Num, Num]:
     return lng, lat
 
 
+def location_text(lng: float, lat: float, coordsys: CoordSys) -> str:
+    """A WGS84 point as AMap's ``"lng,lat"`` in ``coordsys``."""
+    x, y = from_wgs84(lng, lat, coordsys)
+    return f"{float(x):.7f},{float(y):.7f}"
+
+
 def output_transform(coordsys: CoordSys) -> Callable[[float, float], tuple[float, float]] | None:
     """A scalar WGS84 → ``coordsys`` function for writers, or None when nothing changes."""
     if coordsys == "wgs84":

@@ -17,7 +17,7 @@ from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.settings import get_settings
 from spatial.coords import (
     CoordSys,
-    from_wgs84,
+    location_text,
     output_transform,
     parse_coordsys,
     parse_lnglat,
@@ -28,15 +28,10 @@ router = APIRouter(tags=["geocoding"])
 MAX_BATCH_BYTES = 50 * 1024 * 1024
 
 
-def _location(lng: float, lat: float, coordsys: CoordSys) -> str:
-    x, y = from_wgs84(lng, lat, coordsys)
-    return f"{float(x):.7f},{float(y):.7f}"
-
-
 def candidate_json(c: Candidate, coordsys: CoordSys) -> dict[str, Any]:
     data = c.as_dict()
     lng, lat = data.pop("lng"), data.pop("lat")
-    return {**data, "location": _location(lng, lat, coordsys)}
+    return {**data, "location": location_text(lng, lat, coordsys)}
 
 
 @dataclass
@@ -109,7 +104,7 @@ def get_reverse(
     lng, lat = to_wgs84(*parse_lnglat(location), system)
     result = reverse_geocode(conn, ReverseRequest(float(lng), float(lat), radius, limit))
     for a in result["addresses"]:
-        a["location"] = _location(a.pop("lng"), a.pop("lat"), system)
+        a["location"] = location_text(a.pop("lng"), a.pop("lat"), system)
     return {**result, "coordsys": system}
 
 
@@ -125,7 +120,7 @@ def get_suggest(
     for s in suggest(conn, q=q, districts=get_settings().district_codes, limit=limit):
         data = s.as_dict()
         lng, lat = data.pop("lng"), data.pop("lat")
-        data["location"] = None if lng is None else _location(lng, lat, system)
+        data["location"] = None if lng is None else location_text(lng, lat, system)
         items.append(data)
     return {"q": q, "suggestions": items}
 

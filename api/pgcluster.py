@@ -5,6 +5,7 @@ root, so when started as root the cluster belongs to the ``postgres`` system use
 packages create.
 """
 
+import hashlib
 import os
 import pwd
 import secrets
@@ -29,12 +30,19 @@ class Cluster:
     port: int
 
     @property
+    def server_dir(self) -> Path:
+        """Where the data and log live: ``root``, unless the service user cannot reach it (a
+        checkout under /root) and initdb put them elsewhere, noted in ``root/data-location``."""
+        location = self.root / "data-location"
+        return Path(location.read_text().strip()) if location.exists() else self.root
+
+    @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.server_dir / "data"
 
     @property
     def log_file(self) -> Path:
-        return self.root / "postgres.log"
+        return self.server_dir / "postgres.log"
 
     @property
     def password_file(self) -> Path:
@@ -82,8 +90,14 @@ class Cluster:
         self.password_file.chmod(0o600)
         owner = _service_user()
         if owner is not None:
-            shutil.chown(self.root, owner.pw_uid, owner.pw_gid)
-            pwfile = self.root / "initdb-pw"
+            if not _reachable(owner, self.root.parent):
+                place = Path("/var/lib/dizhi") / hashlib.sha1(
+                    str(self.root.resolve()).encode()).hexdigest()[:12]
+                shutil.rmtree(place, ignore_errors=True)  # a cluster whose var/pg was deleted
+                place.mkdir(parents=True)
+                (self.root / "data-location").write_text(f"{place}\n")
+            shutil.chown(self.server_dir, owner.pw_uid, owner.pw_gid)
+            pwfile = self.server_dir / "initdb-pw"
             shutil.copy(self.password_file, pwfile)
             shutil.chown(pwfile, owner.pw_uid, owner.pw_gid)
         else:
@@ -127,6 +141,13 @@ def _server_config(port: int) -> str:
         "max_connections = 200\n"
         "logging_collector = off\n"
     )
+
+
+def _reachable(owner: pwd.struct_passwd, path: Path) -> bool:
+    """Whether ``owner`` can get to ``path`` (every directory above it must let them through)."""
+    check = subprocess.run(["runuser", "-u", owner.pw_name, "--", "test", "-x", str(path)],
+                           capture_output=True)
+    return check.returncode == 0
 
 
 def _service_user() -> pwd.struct_passwd | None:

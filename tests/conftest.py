@@ -14,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from api import db
 from api.app import create_app
@@ -62,6 +63,15 @@ def client(database_url: str, conn: psycopg.Connection) -> Iterator[TestClient]:
     app.dependency_overrides[get_conn] = lambda: conn
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def cli_runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    """A CLI runner whose commands use the test database (through DIZHI_DATABASE_URL)."""
+    monkeypatch.setenv("DIZHI_DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

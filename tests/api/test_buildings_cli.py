@@ -2,19 +2,14 @@
 
 import psycopg
 import pytest
-from typer.testing import CliRunner
 
 from api.cli import app
-from api.settings import get_settings
 from tests.spatial.test_buildings import SURVEY, _frame
 
 
 @pytest.fixture
-def runner(database_url, monkeypatch):
-    monkeypatch.setenv("DIZHI_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def runner(cli_runner, database_url):
+    yield cli_runner
     with psycopg.connect(database_url, autocommit=True) as conn:  # the CLI commits
         conn.execute("DELETE FROM building_source WHERE source = 't_cli'")
 

@@ -8,11 +8,8 @@ from api.settings import get_settings
 
 
 @pytest.fixture
-def runner(database_url, monkeypatch) -> CliRunner:
-    monkeypatch.setenv("DIZHI_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 def test_db_commands_follow_the_configured_url(runner, database_url):

@@ -5,7 +5,6 @@ from typer.testing import CliRunner
 
 from api.auth import create_key
 from api.cli import app
-from api.settings import get_settings
 
 
 def _auth(conn, role):
@@ -73,11 +72,8 @@ def test_rules_are_admin_only(client, conn):
 
 
 @pytest.fixture
-def runner(database_url, monkeypatch):
-    monkeypatch.setenv("DIZHI_DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+def runner(cli_runner: CliRunner) -> CliRunner:
+    return cli_runner
 
 
 def test_cli_route_keeps_order(runner, tmp_path):

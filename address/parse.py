@@ -8,16 +8,16 @@ the deepest one found (朱家角镇 alone gives 青浦区, 上海市).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from address import tagger
 from address.corpus import spans as bio_spans
 from address.gazetteer import all_names, scanner
 from address.normalize import fold, normalize
 from address.resolve import RESOLVABLE, resolve_codes
-from address.tagger import MAX_CHARS, tag
+from address.tagger import LABELS, tag
 
 MAX_INPUT = 2000  # characters; beyond this the text is not an address and is cut
 
@@ -135,33 +135,94 @@ def _parsed(text: str, spans: list[Span]) -> ParsedAddress:
     return ParsedAddress(text, spans, codes)
 
 
-def parse(text: str) -> ParsedAddress:
-    """Parse one address. Never raises on odd input: empty or garbage text gives no spans."""
+def parse_reference(text: str) -> ParsedAddress:
+    """:func:`parse` as plain Python over python-crfsuite: the statement of what the compiled
+    path (address.fasttag) computes, kept for testing it and for reading."""
     if not isinstance(text, str):
         raise TypeError("parse() takes a str")
     text = text[:MAX_INPUT]
     return _parsed(text, tag_spans(text))
 
 
-def parse_many(texts: Iterable[str], *, batch: int = 8192) -> list[ParsedAddress]:
-    """Parse many addresses at once: the same results as ``[parse(t) for t in texts]``, faster.
+def parse(text: str) -> ParsedAddress:
+    """Parse one address. Never raises on odd input: empty or garbage text gives no spans."""
+    if not isinstance(text, str):
+        raise TypeError("parse() takes a str")
+    return parse_batch([text])[0]
 
-    Tagging runs batched in numpy (address.fasttag, same model, exact decoding). A string that
-    repeats is parsed once and its (frozen) result shared. Long texts are cut into the same
-    windows as the single-address path.
+
+class ParsedBatch(Sequence[ParsedAddress]):
+    """Many parses as arrays: spans per text (label, start, end) and one code set per text.
+
+    Everything is computed when the batch is made; ``batch[i]`` only wraps text i's rows in a
+    :class:`ParsedAddress`. Bulk consumers can read the arrays (``rows``) directly.
     """
-    from address.fasttag import tag_many  # numpy and a model load only when batching is used
+
+    def __init__(self, texts: list[str], spans: Any, code_sets: list[dict[str, str]],
+                 code_index: Any) -> None:
+        self.texts = texts
+        self._spans = spans  # address.fasttag.Batch
+        self._code_sets = code_sets
+        self._code_index = code_index.tolist()
+        self._ptr = spans.ptr.tolist()
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, i: int) -> ParsedAddress: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[ParsedAddress]: ...
+
+    def __getitem__(self, i: int | slice) -> ParsedAddress | list[ParsedAddress]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        text = self.texts[i]
+        spans = [Span(LABELS[label], start, end, text[start:end])
+                 for label, start, end in self.rows(i)]
+        return ParsedAddress(text, spans, dict(self._code_sets[self._code_index[i]]))
+
+    def rows(self, i: int) -> list[tuple[int, int, int]]:
+        """(label index into tagger.LABELS, start, end) of text i's spans."""
+        lo, hi = self._ptr[i], self._ptr[i + 1]
+        b = self._spans
+        return list(zip(b.labels[lo:hi].tolist(), b.starts[lo:hi].tolist(),
+                        b.ends[lo:hi].tolist(), strict=True))
+
+    def codes(self, i: int) -> dict[str, str]:
+        """Admin codes of text i (a shared dict: do not change it)."""
+        return self._code_sets[self._code_index[i]]
+
+
+def parse_batch(texts: Iterable[str]) -> ParsedBatch:
+    """Parse many addresses in one pass of compiled code (address.fasttag); results equal
+    :func:`parse_reference`'s. Code resolution runs once per distinct set of admin mentions."""
+    import numpy as np
+
+    from address.fasttag import run
 
     items = [t[:MAX_INPUT] for t in texts]
-    folded = {t: fold(t) for t in items}
-    windows = sorted({f[k:k + MAX_CHARS] for f in folded.values()
-                      for k in range(0, len(f), MAX_CHARS)})
-    tagged: dict[str, list[str]] = {}
-    for start in range(0, len(windows), batch):
-        chunk = windows[start:start + batch]
-        tagged.update(zip(chunk, tag_many(chunk, str(tagger.MODEL)), strict=True))
-    done: dict[str, ParsedAddress] = {}
-    for text, f in folded.items():
-        tags = [t for k in range(0, len(f), MAX_CHARS) for t in tagged[f[k:k + MAX_CHARS]]]
-        done[text] = _parsed(text, _spans_from_tags(text, f, tags))
-    return [done[text] for text in items]
+    for t in items:
+        if not isinstance(t, str):
+            raise TypeError("parse_batch() takes strings")
+    batch = run(items, str(tagger.MODEL))
+    if len(items) == 1:
+        first, index = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
+    else:
+        _, first, index = np.unique(batch.signatures, return_index=True, return_inverse=True)
+    ptr, labels = batch.ptr, batch.labels
+    code_sets = []
+    for i in first.tolist():
+        text, lo, hi = items[i], ptr[i], ptr[i + 1]
+        mentions = [(LABELS[label], _name(text[start:end])) for label, start, end in
+                    zip(labels[lo:hi].tolist(), batch.starts[lo:hi].tolist(),
+                        batch.ends[lo:hi].tolist(), strict=True) if LABELS[label] in RESOLVABLE]
+        code_sets.append(resolve_codes(mentions))
+    return ParsedBatch(items, batch, code_sets, index)
+
+
+def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:
+    """``[parse(t) for t in texts]``, in one batch."""
+    return list(parse_batch(texts))

@@ -91,10 +91,38 @@ def test_parse_is_thread_safe() -> None:
     assert threaded == [parse(t).to_dict() for t in texts]
 
 
-def test_parse_many_equals_parse() -> None:
-    from address import parse_many
+def _reference_texts() -> list[str]:
+    import csv
+    from pathlib import Path
 
-    texts = ["上海市青浦区华新镇华腾路1288号3幢201室", "", "朱家角镇张马村8组", "😀",
-             "浦东张杨路500号", "上海陕西南路100号", "朱家角镇张马村8组",
-             "上海市青浦区华新镇华腾路1288号" * 40]
-    assert [p.to_dict() for p in parse_many(texts)] == [parse(t).to_dict() for t in texts]
+    root = Path(__file__).resolve().parents[2]
+    with (root / "data/sample/qingpu_addresses_covid2022_amap.csv").open(encoding="utf-8") as fh:
+        texts = [row["address"] for row in csv.DictReader(fh)]
+    with (root / "tests/data/hotline_complaints.csv").open(encoding="utf-8") as fh:
+        texts += [row["text"] for row in csv.DictReader(fh)]
+    return texts + ["上海市青浦区华新镇华腾路1288号3幢201室", "", "朱家角镇张马村8组", "😀", " \t ",
+                    "浦东张杨路500号", "上海陕西南路100号", "朱家角镇张马村8组", "上 海 市 青 浦 区",
+                    "上海市青浦区华新镇华腾路1288号" * 40, "青浦工业园区崧泽大道"]
+
+
+def test_compiled_parse_equals_reference() -> None:
+    """address.fasttag computes what parse_reference states, on real text and edge cases."""
+    from address import parse_many
+    from address.parse import parse_reference
+
+    texts = _reference_texts()
+    assert len(texts) > 1000
+    assert [p.to_dict() for p in parse_many(texts)] == [parse_reference(t).to_dict() for t in texts]
+    assert [parse(t).to_dict() for t in texts[:50]] == [parse_reference(t).to_dict()
+                                                         for t in texts[:50]]
+
+
+def test_batch_rows_and_codes() -> None:
+    from address.parse import parse_batch
+    from address.tagger import LABELS
+
+    batch = parse_batch(["朱家角镇张马村8组", "浦东张杨路500号", "朱家角镇张马村8组"])
+    assert len(batch) == 3 and batch[-1].to_dict() == batch[0].to_dict()
+    assert [LABELS[label] for label, _, _ in batch.rows(1)][:2] == ["district", "road"]
+    assert batch.codes(1)["district"] == "310115"
+    assert [p.text for p in batch[0:2]] == ["朱家角镇张马村8组", "浦东张杨路500号"]

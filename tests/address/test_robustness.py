@@ -28,6 +28,21 @@ def test_never_raises(text: str) -> None:
     assert len(list(parse_lines([text]))) == 1
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(ODD, st.text(alphabet="上海市青浦区华新镇张马村8组华腾路128号3幢201室 浦东陕西南路工业园", max_size=300)))
+def test_compiled_parse_equals_reference(text: str) -> None:
+    from address.parse import parse_reference
+
+    assert parse(text).to_dict() == parse_reference(text).to_dict()
+
+
+def test_lone_surrogate() -> None:
+    """Text decoded with errors="surrogateescape" (python-crfsuite cannot take it)."""
+    parsed = parse("\udce4上海市青浦区华新镇")
+    assert parsed.codes.get("town") == "310118107"
+    assert parsed.spans[0].start >= 1
+
+
 def test_very_long_input() -> None:
     text = "上海市青浦区华新镇华腾路1288号" * 2000
     parsed = parse(text)

@@ -29,7 +29,7 @@ import numpy as np
 import pycrfsuite
 from numba import njit
 
-from address.gazetteer import LEVELS, all_names, scanner
+from address.gazetteer import LEVELS, all_names, load, scanner
 from address.tagger import LABELS, MAX_CHARS, PAD_LEFT, PAD_RIGHT
 
 _BITS = 14  # bits per character id in a packed key; the shipped model has ~2,100 characters
@@ -49,7 +49,7 @@ class Tables:
     """Everything the kernel reads, as arrays (built once per process from the crfsuite model)."""
 
     char_ids: np.ndarray  # int32 per code point; 0: not in the model
-    uni: np.ndarray  # float64 (5, chars, L): one-character templates at offsets -2..+2
+    uni_rows: np.ndarray  # int32 (5, chars): row of the one-character templates at -2..+2
     pair_keys: np.ndarray  # uint64 hash table of (id, id) keys
     pair_rows: np.ndarray  # int32 (slots, 2): row as (c-1, c0) and as (c0, c+1); -1 none
     skip_keys: np.ndarray  # (c-1, c+1)
@@ -75,6 +75,29 @@ class Tables:
     space: np.ndarray  # bool per code point below 0x3001: str.isspace
     label_flags: np.ndarray  # int8 per label: 1 snap, 2 room after, 4 admin, 8 devzone, 16 区/市
     names: tuple[str, ...]  # name id → name
+    unit_codes: tuple[str, ...]  # gazetteer units sorted by code
+    unit_parent: np.ndarray  # int32 index of the parent unit, -1 at the top
+    unit_level: np.ndarray  # int8 index in LEVELS
+    unit_home: np.ndarray  # int8: 2 in 青浦, 1 elsewhere in Shanghai, 0 (resolve._home_rank)
+    prop_ptr: np.ndarray  # int64 CSR over name id · 5 + level → units
+    prop_units: np.ndarray  # int32
+    label_level: np.ndarray  # int64 per label: index in LEVELS, -1 for other labels
+
+    @property
+    def kernel_model(self) -> tuple[np.ndarray, ...]:
+        return (self.uni_rows, self.pair_keys, self.pair_rows, self.skip_keys, self.skip_rows,
+                self.tri_keys, self.tri_rows, self.row_labels, self.row_weights, self.gaz_rows,
+                self.h_rows, self.trans, self.sources, self.sorted_trans)
+
+    @property
+    def kernel_names(self) -> tuple[np.ndarray, ...]:
+        return (self.name_keys, self.name_ids, self.name_chars, self.name_ptr, self.name_level,
+                self.space, self.prefix_keys, self.prefix_len)
+
+    @property
+    def kernel_units(self) -> tuple[np.ndarray, ...]:
+        return (self.unit_parent, self.unit_level, self.unit_home, self.prop_ptr,
+                self.prop_units)
 
 
 def _mix(x: int) -> int:
@@ -127,7 +150,24 @@ def _name_tables(chars: dict[str, int]) -> dict[str, object]:
     prefix_keys, prefix_len = _hash_table(list(starts), list(starts.values()))
     return {"name_keys": keys, "name_ids": ids, "name_chars": np.array(flat, dtype=np.int32),
             "name_ptr": ptr.astype(np.int64), "name_level": np.array(levels, dtype=np.int8),
-            "prefix_keys": prefix_keys, "prefix_len": prefix_len, "names": tuple(names)}
+            "prefix_keys": prefix_keys, "prefix_len": prefix_len, "names": tuple(names),
+            **_unit_tables(names)}
+
+
+def _unit_tables(names: list[str]) -> dict[str, object]:
+    """Gazetteer units in code order (so a lower index is a lower code) and, per name and level,
+    the units of that level carrying the name (resolve.py's proposals)."""
+    gaz = load()
+    codes = sorted(gaz.units)
+    index = {code: i for i, code in enumerate(codes)}
+    parent = [index.get(gaz.units[c].parent, -1) for c in codes]
+    level = [LEVELS.index(gaz.units[c].level) for c in codes]
+    home = [2 if c.startswith("310118") else 1 if c.startswith("31") else 0 for c in codes]
+    lists = [[index[c] for c in gaz.by_name[lv].get(name, ())] for name in names for lv in LEVELS]
+    return {"unit_codes": tuple(codes), "unit_parent": np.array(parent, dtype=np.int32),
+            "unit_level": np.array(level, dtype=np.int8), "unit_home": np.array(home, dtype=np.int8),
+            "prop_ptr": np.cumsum([0] + [len(x) for x in lists]).astype(np.int64),
+            "prop_units": np.array([u for x in lists for u in x], dtype=np.int32)}
 
 
 @cache
@@ -145,7 +185,6 @@ def tables(path: str) -> Tables:
         return chars.setdefault(ch, len(chars) + 1)
 
     scan_codes = _scanner_codes()
-    uni: dict[tuple[int, int], dict[int, float]] = {}
     rows: list[dict[int, float]] = []
     keyed: dict[tuple[str, tuple[int, ...]], int] = {}  # (kind, ids) → row
 
@@ -159,7 +198,7 @@ def tables(path: str) -> Tables:
         letter, rest = attr[0], attr[1:]
         label = index[tag]
         if letter in _OFFSETS and len(rest) == 1:
-            target = uni.setdefault((_OFFSETS[letter], cid(rest)), {})
+            target = row("u", (_OFFSETS[letter], cid(rest)))
         elif letter in "bBcCs" and len(rest) == 2:
             kind = "b" if letter in _PAIR_AS_SECOND else "c" if letter in _PAIR_AS_FIRST else "s"
             target = row(kind, (cid(rest[0]), cid(rest[1])))
@@ -180,12 +219,8 @@ def tables(path: str) -> Tables:
     n_chars = len(chars) + 1
     char_ids = np.zeros(0x110000, dtype=np.int32)
     char_ids[[ord(ch) for ch in chars]] = list(chars.values())
-    dense = np.zeros((5, n_chars, n_labels))
-    for (slot, c), weights in uni.items():
-        for label, weight in weights.items():
-            dense[slot, c, label] = weight
     indptr = np.cumsum([0] + [len(r) for r in rows]).tolist()
-    packed = [start * 64 + len(r) for start, r in zip(indptr, rows)]  # rows have ≤ 37 entries
+    packed = [start * 64 + len(r) for start, r in zip(indptr, rows, strict=False)]  # len ≤ 37
     row_labels = np.array([lab for r in rows for lab in r], dtype=np.int64)
     row_weights = np.array([w for r in rows for w in r.values()], dtype=np.float64)
 
@@ -205,10 +240,13 @@ def tables(path: str) -> Tables:
     skip_keys, skip_rows = _hash_table(list(skip), list(skip.values()))
     tri = {pack(ids): packed[r] for (kind, ids), r in keyed.items() if kind == "t"}
     tri_keys, tri_rows = _hash_table(list(tri), list(tri.values()))
+    uni_rows = np.full((5, n_chars), -1, dtype=np.int32)
     gaz_rows = np.full(len(scan_codes), -1, dtype=np.int32)
     h_rows = np.full((len(scan_codes), n_chars), -1, dtype=np.int32)
     for (kind, ids), r in keyed.items():
-        if kind == "g":
+        if kind == "u":
+            uni_rows[ids] = packed[r]
+        elif kind == "g":
             gaz_rows[ids[0]] = packed[r]
         elif kind == "h":
             h_rows[ids] = packed[r]
@@ -225,7 +263,7 @@ def tables(path: str) -> Tables:
         flags[i] = ((label in _SNAP) | (label in _ROOM_AFTER) << 1 | (label in LEVELS) << 2
                     | (label == "devzone") << 3 | (label in ("district", "city")) << 4)
     return Tables(
-        char_ids=char_ids, uni=dense, pair_keys=pair_keys, pair_rows=pair_rows,
+        char_ids=char_ids, uni_rows=uni_rows, pair_keys=pair_keys, pair_rows=pair_rows,
         skip_keys=skip_keys, skip_rows=skip_rows, tri_keys=tri_keys, tri_rows=tri_rows,
         gaz_rows=gaz_rows, h_rows=h_rows, row_labels=row_labels, row_weights=row_weights,
         trans=trans, sources=order.T.astype(np.int64).copy(), sorted_trans=sorted_trans,
@@ -234,6 +272,8 @@ def tables(path: str) -> Tables:
         tag_label=np.array([LABELS.index(t[2:]) if t != "O" else -1 for t in tags],
                            dtype=np.int64),
         space=space, label_flags=flags, **_name_tables(chars),  # type: ignore[arg-type]
+        label_level=np.array([LEVELS.index(lb) if lb in LEVELS else -1 for lb in LABELS],
+                             dtype=np.int64),
     )
 
 
@@ -346,7 +386,7 @@ def _add_row(labels: np.ndarray, weights: np.ndarray, row: int, into: np.ndarray
 @njit(cache=True)
 def _emissions(m: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray) -> None:  # type: ignore[type-arg]
     """State scores of one window into out[:n]; ids are its character ids, two pads each side."""
-    uni, pair_keys, pair_rows, skip_keys, skip_rows, tri_keys, tri_rows = m[:7]
+    uni_rows, pair_keys, pair_rows, skip_keys, skip_rows, tri_keys, tri_rows = m[:7]
     labels, weights, gaz_rows, h_rows = m[7:11]
     n = len(ids) - 4
     n_labels = out.shape[1]
@@ -354,10 +394,9 @@ def _emissions(m: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray) ->
     for t in range(n):
         s = out[t]
         c = t + 2
-        q, p, u, nx, mm = uni[0, ids[c - 2]], uni[1, ids[c - 1]], uni[2, ids[c]], \
-            uni[3, ids[c + 1]], uni[4, ids[c + 2]]
-        for j in range(n_labels):
-            s[j] = q[j] + p[j] + u[j] + nx[j] + mm[j]
+        s[:] = 0.0
+        for offset in range(5):
+            _add_row(labels, weights, uni_rows[offset, ids[c - 2 + offset]], s)
         if after >= 0:
             _add_row(labels, weights, pair_rows[after, 0], s)
         after = _slot(pair_keys, _pair_key(ids[c], ids[c + 1]))  # (c0, c+1), next (c-1, c0)
@@ -464,18 +503,107 @@ def _is_room(cps: np.ndarray, lo: int, hi: int) -> bool:
     return rest == 2 and cps[k] == 0x53F7 and cps[k + 1] == 0x623F  # 号房
 
 
+@njit(cache=True, inline="always")
+def _popcount(x: np.uint64) -> int:
+    count = 0
+    while x:
+        x &= x - np.uint64(1)
+        count += 1
+    return count
+
+
+@njit(cache=True)
+def _chain_of(r: tuple, unit: int, mark: np.ndarray, cand_mask: np.ndarray,  # type: ignore[type-arg]
+              ) -> tuple[np.uint64, int, int]:
+    """(mentions explained, depth, level bits) of the chain from ``unit`` up (gaz.chain)."""
+    parent, unit_level = r[0], r[1]
+    mask = np.uint64(0)
+    depth = 0
+    levels = 0
+    while unit >= 0:
+        if mark[unit]:
+            mask |= cand_mask[mark[unit] - 1]
+        depth += 1
+        levels |= 1 << unit_level[unit]
+        unit = parent[unit]
+    return mask, depth, levels
+
+
+@njit(cache=True)
+def _resolve(r: tuple, m_level: np.ndarray, m_name: np.ndarray, n_m: int,  # type: ignore[type-arg]
+             mark: np.ndarray, cand: np.ndarray, cand_mask: np.ndarray,
+             m_bits: np.ndarray) -> int:
+    """resolve._resolve over (level, name id) mentions: the winning unit's index, -1 for none.
+
+    ``mark`` (one slot per unit, all zero) is left all zero again.
+    """
+    unit_level, unit_home, prop_ptr, prop_units = r[1], r[2], r[3], r[4]
+    n_c = 0
+    for m in range(n_m):
+        base = m_name[m] * 5
+        own = base + m_level[m]
+        bits = 0
+        for lv in range(5):
+            if (lv == m_level[m]) != (prop_ptr[own] == prop_ptr[own + 1]):
+                for k in range(prop_ptr[base + lv], prop_ptr[base + lv + 1]):
+                    u = prop_units[k]
+                    if mark[u] == 0:
+                        cand[n_c] = u
+                        cand_mask[n_c] = 0
+                        n_c += 1
+                        mark[u] = n_c
+                    cand_mask[mark[u] - 1] |= np.uint64(1) << np.uint64(m)
+                    bits |= 1 << unit_level[u]
+        m_bits[m] = bits
+    winner = -1
+    most = 0
+    best_contradicted, best_depth, best_home = 0, 0, 0
+    for c in range(n_c):
+        mask, depth, levels = _chain_of(r, cand[c], mark, cand_mask)
+        explained = _popcount(mask)
+        if explained < most:
+            continue
+        contradicted = 0
+        for m in range(n_m):
+            if m_bits[m] and not (mask >> np.uint64(m)) & np.uint64(1) and \
+                    (m_bits[m] & ~levels) == 0:
+                contradicted += 1
+        u = cand[c]
+        if explained > most or winner < 0:
+            better = True
+        else:
+            better = (-contradicted, depth, unit_home[u]) > \
+                (-best_contradicted, best_depth, best_home) or (
+                (-contradicted, depth, unit_home[u]) == (-best_contradicted, best_depth, best_home)
+                and u < winner)
+        if better:
+            most, winner = explained, u
+            best_contradicted, best_depth, best_home = contradicted, depth, unit_home[u]
+    for c in range(n_c):
+        mark[cand[c]] = 0
+    return winner
+
+
 @njit(cache=True, nogil=True)
-def _parse_all(m: tuple, t: tuple, char_ids: np.ndarray, tag_kind: np.ndarray,  # type: ignore[type-arg]
-               tag_label: np.ndarray, flags: np.ndarray, room_label: int, cps: np.ndarray,
-               starts: np.ndarray, window: int):  # type: ignore[no-untyped-def]
-    """Spans (CSR by address: label, start, end) and resolution signatures of every address."""
+def _parse_all(m: tuple, t: tuple, r: tuple, char_ids: np.ndarray, tag_kind: np.ndarray,  # type: ignore[type-arg]
+               tag_label: np.ndarray, flags: np.ndarray, label_level: np.ndarray,
+               room_label: int, cps: np.ndarray, starts: np.ndarray, window: int):  # type: ignore[no-untyped-def]
+    """Spans (CSR by address: label, start, end) and the resolved unit of every address."""
     n_texts = len(starts) - 1
     total = starts[-1]
     ptr = np.zeros(n_texts + 1, dtype=np.int64)
     labels = np.empty(2 * total + 1, dtype=np.int8)
     lo_out = np.empty(2 * total + 1, dtype=np.int32)
     hi_out = np.empty(2 * total + 1, dtype=np.int32)
-    signature = np.zeros(n_texts, dtype=np.uint64)
+    winner = np.full(n_texts, -1, dtype=np.int32)
+    prop_ptr = r[3]
+    n_units = len(r[0])
+    mark = np.zeros(n_units, dtype=np.int32)
+    cand = np.empty(n_units, dtype=np.int32)
+    cand_mask = np.empty(n_units, dtype=np.uint64)
+    m_level = np.empty(64, dtype=np.int64)
+    m_name = np.empty(64, dtype=np.int64)
+    m_bits = np.empty(64, dtype=np.int64)
     space = t[5]
     n_labels = m[11].shape[0]
     longest = 1
@@ -486,6 +614,9 @@ def _parse_all(m: tuple, t: tuple, char_ids: np.ndarray, tag_kind: np.ndarray,  
     s_lab = np.empty(longest, dtype=np.int64)
     s_lo = np.empty(longest, dtype=np.int64)
     s_hi = np.empty(longest, dtype=np.int64)
+    zone_lo = np.empty(longest, dtype=np.int64)
+    zone_hi = np.empty(longest, dtype=np.int64)
+    buf = np.empty(longest, dtype=np.int64)
     ids = np.empty(window + 4, dtype=np.int64)
     scores = np.empty((window, n_labels))
     back = np.empty((window, n_labels), dtype=np.int64)
@@ -531,9 +662,9 @@ def _parse_all(m: tuple, t: tuple, char_ids: np.ndarray, tag_kind: np.ndarray,  
             if begins and s_hi[i] < end < s_hi[i + 1] and s_lo[i + 1] == s_hi[i]:
                 s_hi[i] = end
                 s_lo[i + 1] = end
-        # parse._with_rooms, and the signature of the admin mentions
-        mentions = np.uint64(0)
-        zones = np.uint64(0)
+        # parse._with_rooms, and the admin mentions code resolution reads
+        n_m = 0
+        zones = 0
         district_or_city = False
         for i in range(k):
             label = s_lab[i]
@@ -543,33 +674,55 @@ def _parse_all(m: tuple, t: tuple, char_ids: np.ndarray, tag_kind: np.ndarray,  
                 district_or_city |= flags[label] & 16 != 0
                 nid = _name_id(t, text, s_lo[i], s_hi[i], True)
                 if nid >= 0:
-                    mentions += _mix64(np.uint64((label << 32) | nid) + np.uint64(1))
+                    if n_m < 64:
+                        m_level[n_m], m_name[n_m] = label_level[label], nid
+                    n_m += 1
             elif flags[label] & 8:
-                h = np.uint64(0)
-                for q in range(s_lo[i], s_hi[i]):
-                    if not (text[q] < 0x3001 and space[text[q]]):
-                        h = h * np.uint64(1000003) + np.uint64(text[q])
-                zones += _mix64(h)
+                zone_lo[zones], zone_hi[zones] = s_lo[i], s_hi[i]
+                zones += 1
             if flags[label] & 2:
                 gap_end = s_lo[i + 1] if i + 1 < k else n
                 if gap_end > s_hi[i] and _is_room(text, s_hi[i], gap_end):
                     labels[count], lo_out[count], hi_out[count] = room_label, s_hi[i], gap_end
                     count += 1
-        tail = np.uint64(0x9E3779B97F4A7C15) if district_or_city else _mix64(zones)
-        signature[a] = _mix64(mentions ^ tail)
+        if not district_or_city:  # resolve._devzone_place: 青浦工业园区 → 青浦
+            for z in range(zones):
+                size = 0
+                for q in range(zone_lo[z], zone_hi[z]):
+                    if not (text[q] < 0x3001 and space[text[q]]):
+                        buf[size] = text[q]
+                        size += 1
+                for prefix in (4, 3, 2):
+                    nid = _name_id(t, buf, 0, min(prefix, size), False)
+                    if nid < 0:
+                        continue
+                    lv = -1
+                    if prop_ptr[nid * 5 + 2] < prop_ptr[nid * 5 + 3]:
+                        lv = 2  # district
+                    elif prop_ptr[nid * 5 + 1] < prop_ptr[nid * 5 + 2]:
+                        lv = 1  # city
+                    if lv >= 0:
+                        if n_m < 64:
+                            m_level[n_m], m_name[n_m] = lv, nid
+                        n_m += 1
+                        break
+        if n_m > 64:
+            winner[a] = -2  # more mentions than a mask holds: resolve.py does it
+        elif n_m:
+            winner[a] = _resolve(r, m_level, m_name, n_m, mark, cand, cand_mask, m_bits)
         ptr[a + 1] = count
-    return ptr, labels[:count], lo_out[:count], hi_out[:count], signature
+    return ptr, labels[:count], lo_out[:count], hi_out[:count], winner
 
 
 @dataclass(frozen=True)
 class Batch:
-    """The kernel's answer for a list of texts: spans as arrays, one signature per text."""
+    """The kernel's answer for a list of texts: spans as arrays, one resolved unit per text."""
 
     ptr: np.ndarray  # spans of text i are rows ptr[i]:ptr[i+1]
     labels: np.ndarray  # index into tagger.LABELS
     starts: np.ndarray
     ends: np.ndarray
-    signatures: np.ndarray  # equal signatures → equal admin codes
+    units: np.ndarray  # index into Tables.unit_codes; -1 none, -2 left to resolve.py
 
 
 def run(texts: list[str], path: str) -> Batch:
@@ -584,12 +737,8 @@ def run(texts: list[str], path: str) -> Batch:
     else:
         starts = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
-    m = (tb.uni, tb.pair_keys, tb.pair_rows, tb.skip_keys, tb.skip_rows, tb.tri_keys, tb.tri_rows,
-         tb.row_labels, tb.row_weights, tb.gaz_rows, tb.h_rows, tb.trans, tb.sources,
-         tb.sorted_trans)
-    t = (tb.name_keys, tb.name_ids, tb.name_chars, tb.name_ptr, tb.name_level, tb.space,
-         tb.prefix_keys, tb.prefix_len)
-    ptr, labels, lo, hi, sig = _parse_all(m, t, tb.char_ids, tb.tag_kind, tb.tag_label,
-                                          tb.label_flags,
-                                          LABELS.index("roomno"), cps, starts, MAX_CHARS)
-    return Batch(ptr, labels, lo, hi, sig)
+    ptr, labels, lo, hi, units = _parse_all(
+        tb.kernel_model, tb.kernel_names, tb.kernel_units, tb.char_ids, tb.tag_kind,
+        tb.tag_label, tb.label_flags, tb.label_level, LABELS.index("roomno"), cps, starts,
+        MAX_CHARS)
+    return Batch(ptr, labels, lo, hi, units)

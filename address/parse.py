@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, overload
 
 from address import tagger
 from address.corpus import spans as bio_spans
-from address.gazetteer import all_names, scanner
+from address.gazetteer import all_names, load, scanner
 from address.normalize import fold, normalize
 from address.resolve import RESOLVABLE, resolve_codes
 from address.tagger import LABELS, tag
@@ -152,19 +153,18 @@ def parse(text: str) -> ParsedAddress:
 
 
 class ParsedBatch(Sequence[ParsedAddress]):
-    """Many parses as arrays: spans per text (label, start, end) and one code set per text.
+    """Many parses as arrays: spans per text (label, start, end) and the resolved unit per text.
 
     Everything is computed when the batch is made; ``batch[i]`` only wraps text i's rows in a
-    :class:`ParsedAddress`. Bulk consumers can read the arrays (``rows``) directly.
+    :class:`ParsedAddress`. Bulk consumers can read ``rows(i)`` and ``codes(i)`` instead.
     """
 
-    def __init__(self, texts: list[str], spans: Any, code_sets: list[dict[str, str]],
-                 code_index: Any) -> None:
+    def __init__(self, texts: list[str], spans: Any, unit_codes: tuple[str, ...]) -> None:
         self.texts = texts
         self._spans = spans  # address.fasttag.Batch
-        self._code_sets = code_sets
-        self._code_index = code_index.tolist()
+        self._unit_codes = unit_codes
         self._ptr = spans.ptr.tolist()
+        self._units = spans.units.tolist()
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -182,7 +182,7 @@ class ParsedBatch(Sequence[ParsedAddress]):
         text = self.texts[i]
         spans = [Span(LABELS[label], start, end, text[start:end])
                  for label, start, end in self.rows(i)]
-        return ParsedAddress(text, spans, dict(self._code_sets[self._code_index[i]]))
+        return ParsedAddress(text, spans, dict(self.codes(i)))
 
     def rows(self, i: int) -> list[tuple[int, int, int]]:
         """(label index into tagger.LABELS, start, end) of text i's spans."""
@@ -192,35 +192,34 @@ class ParsedBatch(Sequence[ParsedAddress]):
                         b.ends[lo:hi].tolist(), strict=True))
 
     def codes(self, i: int) -> dict[str, str]:
-        """Admin codes of text i (a shared dict: do not change it)."""
-        return self._code_sets[self._code_index[i]]
+        """level → admin code of text i (shared between texts: do not change it)."""
+        unit = self._units[i]
+        if unit >= 0:
+            return _chain_codes(self._unit_codes[unit])
+        if unit == -1:
+            return {}
+        text = self.texts[i]  # more admin mentions than the kernel holds: the Python resolver
+        return resolve_codes([(LABELS[label], _name(text[start:end]))
+                              for label, start, end in self.rows(i)
+                              if LABELS[label] in RESOLVABLE])
+
+
+@lru_cache(maxsize=65536)
+def _chain_codes(code: str) -> dict[str, str]:
+    return {u.level: u.code for u in load().chain(code)}
 
 
 def parse_batch(texts: Iterable[str]) -> ParsedBatch:
     """Parse many addresses in one pass of compiled code (address.fasttag); results equal
-    :func:`parse_reference`'s. Code resolution runs once per distinct set of admin mentions."""
-    import numpy as np
-
-    from address.fasttag import run
+    :func:`parse_reference`'s."""
+    from address.fasttag import run, tables
 
     items = [t[:MAX_INPUT] for t in texts]
     for t in items:
         if not isinstance(t, str):
             raise TypeError("parse_batch() takes strings")
-    batch = run(items, str(tagger.MODEL))
-    if len(items) == 1:
-        first, index = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    else:
-        _, first, index = np.unique(batch.signatures, return_index=True, return_inverse=True)
-    ptr, labels = batch.ptr, batch.labels
-    code_sets = []
-    for i in first.tolist():
-        text, lo, hi = items[i], ptr[i], ptr[i + 1]
-        mentions = [(LABELS[label], _name(text[start:end])) for label, start, end in
-                    zip(labels[lo:hi].tolist(), batch.starts[lo:hi].tolist(),
-                        batch.ends[lo:hi].tolist(), strict=True) if LABELS[label] in RESOLVABLE]
-        code_sets.append(resolve_codes(mentions))
-    return ParsedBatch(items, batch, code_sets, index)
+    model = str(tagger.MODEL)
+    return ParsedBatch(items, run(items, model), tables(model).unit_codes)
 
 
 def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:

@@ -384,14 +384,16 @@ def _add_row(labels: np.ndarray, weights: np.ndarray, row: int, into: np.ndarray
 
 
 @njit(cache=True)
-def _emissions(m: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray) -> None:  # type: ignore[type-arg]
-    """State scores of one window into out[:n]; ids are its character ids, two pads each side."""
+def _emissions(m: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray,  # type: ignore[type-arg]
+               start: int) -> None:
+    """State scores of one window into out[start:n]; ids are its character ids, two pads each
+    side."""
     uni_rows, pair_keys, pair_rows, skip_keys, skip_rows, tri_keys, tri_rows = m[:7]
     labels, weights, gaz_rows, h_rows = m[7:11]
     n = len(ids) - 4
     n_labels = out.shape[1]
-    after = _slot(pair_keys, _pair_key(ids[1], ids[2]))  # the pair (c-1, c0) of position 0
-    for t in range(n):
+    after = _slot(pair_keys, _pair_key(ids[start + 1], ids[start + 2]))  # (c-1, c0) at start
+    for t in range(start, n):
         s = out[t]
         c = t + 2
         s[:] = 0.0
@@ -414,7 +416,7 @@ def _emissions(m: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray) ->
 
 @njit(cache=True)
 def _viterbi(m: tuple, scores: np.ndarray, path: np.ndarray, back: np.ndarray,  # type: ignore[type-arg]
-             delta: np.ndarray, nxt: np.ndarray) -> None:
+             hist: np.ndarray, start: int) -> None:
     """crfsuite's Viterbi over scores (n, L) into path (no start/end transitions; ties → lower).
 
     Each label first takes the best previous state; another source can only beat that with at
@@ -423,9 +425,11 @@ def _viterbi(m: tuple, scores: np.ndarray, path: np.ndarray, back: np.ndarray,  
     """
     trans, sources, sorted_trans = m[11], m[12], m[13]
     n, n_labels = scores.shape
-    for j in range(n_labels):
-        delta[j] = scores[0, j]
-    for t in range(1, n):
+    if start == 0:
+        hist[0, :] = scores[0]
+        start = 1
+    for t in range(start, n):
+        delta, nxt = hist[t - 1], hist[t]
         first = 0
         for i in range(1, n_labels):
             if delta[i] > delta[first]:
@@ -450,8 +454,7 @@ def _viterbi(m: tuple, scores: np.ndarray, path: np.ndarray, back: np.ndarray,  
                     best, arg = v, i
             nxt[j] = best + scores[t, j]
             back[t, j] = arg
-        for j in range(n_labels):
-            delta[j] = nxt[j]
+    delta = hist[n - 1]
     label = 0
     for j in range(1, n_labels):
         if delta[j] > delta[label]:
@@ -465,20 +468,42 @@ def _viterbi(m: tuple, scores: np.ndarray, path: np.ndarray, back: np.ndarray,  
 @njit(cache=True)
 def _tag_text(m: tuple, t: tuple, cps: np.ndarray, char_ids: np.ndarray, window: int,  # type: ignore[type-arg]
               tags: np.ndarray, codes: np.ndarray, ids: np.ndarray, scores: np.ndarray,
-              back: np.ndarray, delta: np.ndarray, nxt: np.ndarray) -> None:
-    """Tags of one text, window by window as tagger.tag does (features and pre-pass per window)."""
+              back: np.ndarray, hist: np.ndarray, start: int) -> None:
+    """Tags of one text, window by window as tagger.tag does (features and pre-pass per window).
+
+    For a text of one window, positions before ``start`` still hold the scores, Viterbi columns
+    and back pointers of the text before, which equal this text's there (see _parse_all).
+    """
     n = len(cps)
     pad_left, pad_right = char_ids[0x5E], char_ids[0x24]  # ^ and $
     for lo in range(0, n, window):
         hi = min(n, lo + window)
         size = hi - lo
-        _scan(t, cps, lo, hi, codes)
+        if start == 0:
+            _scan(t, cps, lo, hi, codes)
         ids[0] = ids[1] = pad_left
         ids[size + 2] = ids[size + 3] = pad_right
         for k in range(lo, hi):
             ids[k - lo + 2] = char_ids[cps[k]]
-        _emissions(m, ids[:size + 4], codes[lo:hi], scores)
-        _viterbi(m, scores[:size], tags[lo:hi], back, delta, nxt)
+        _emissions(m, ids[:size + 4], codes[lo:hi], scores, start)
+        _viterbi(m, scores[:size], tags[lo:hi], back, hist, start)
+
+
+@njit(cache=True)
+def _shared_prefix(t: tuple, text: np.ndarray, codes: np.ndarray, before: np.ndarray,  # type: ignore[type-arg]
+                   before_codes: np.ndarray) -> int:
+    """Positions whose state scores equal the previous text's: its characters two to the right
+    and the pre-pass codes up to it must match. Scans ``text`` into ``codes``."""
+    n = len(text)
+    _scan(t, text, 0, n, codes)
+    common = 0
+    limit = min(n, len(before))
+    while common < limit and text[common] == before[common]:
+        common += 1
+    same = 0
+    while same < common - 2 and codes[same] == before_codes[same]:
+        same += 1
+    return same
 
 
 @njit(cache=True)
@@ -587,11 +612,17 @@ def _resolve(r: tuple, m_level: np.ndarray, m_name: np.ndarray, n_m: int,  # typ
 @njit(cache=True, nogil=True)
 def _parse_all(m: tuple, t: tuple, r: tuple, char_ids: np.ndarray, tag_kind: np.ndarray,  # type: ignore[type-arg]
                tag_label: np.ndarray, flags: np.ndarray, label_level: np.ndarray,
-               room_label: int, cps: np.ndarray, starts: np.ndarray, window: int):  # type: ignore[no-untyped-def]
-    """Spans (CSR by address: label, start, end) and the resolved unit of every address."""
+               room_label: int, cps: np.ndarray, starts: np.ndarray, order: np.ndarray,
+               window: int):  # type: ignore[no-untyped-def]
+    """Spans (rows first[i]:last[i] of label, start, end) and the resolved unit of every text.
+
+    Texts are taken in ``order`` (sorted), so a text repeating the one before shares its rows,
+    and one sharing a prefix with it starts its Viterbi pass where they part.
+    """
     n_texts = len(starts) - 1
     total = starts[-1]
-    ptr = np.zeros(n_texts + 1, dtype=np.int64)
+    first_row = np.zeros(n_texts, dtype=np.int64)
+    last_row = np.zeros(n_texts, dtype=np.int64)
     labels = np.empty(2 * total + 1, dtype=np.int8)
     lo_out = np.empty(2 * total + 1, dtype=np.int32)
     hi_out = np.empty(2 * total + 1, dtype=np.int32)
@@ -611,6 +642,7 @@ def _parse_all(m: tuple, t: tuple, r: tuple, char_ids: np.ndarray, tag_kind: np.
         longest = max(longest, starts[a + 1] - starts[a])
     tags = np.empty(longest, dtype=np.int64)
     codes = np.empty(longest, dtype=np.int8)
+    before_codes = np.empty(longest, dtype=np.int8)
     s_lab = np.empty(longest, dtype=np.int64)
     s_lo = np.empty(longest, dtype=np.int64)
     s_hi = np.empty(longest, dtype=np.int64)
@@ -620,14 +652,27 @@ def _parse_all(m: tuple, t: tuple, r: tuple, char_ids: np.ndarray, tag_kind: np.
     ids = np.empty(window + 4, dtype=np.int64)
     scores = np.empty((window, n_labels))
     back = np.empty((window, n_labels), dtype=np.int64)
-    delta = np.empty(n_labels)
-    nxt = np.empty(n_labels)
+    hist = np.empty((window, n_labels))
     count = 0
-    for a in range(n_texts):
+    before = cps[0:0]  # the text before, while its Viterbi state is in the buffers
+    previous = -1
+    for a in order:
         text = cps[starts[a]:starts[a + 1]]
         n = len(text)
-        _tag_text(m, t, text, char_ids, window, tags, codes, ids, scores, back, delta, nxt)
+        if previous >= 0 and n == len(cps[starts[previous]:starts[previous + 1]]) and \
+                (text == cps[starts[previous]:starts[previous + 1]]).all():
+            first_row[a], last_row[a], winner[a] = first_row[previous], last_row[previous], \
+                winner[previous]
+            continue
+        previous = a
+        start = 0
+        if 0 < n <= window and len(before):
+            start = _shared_prefix(t, text, codes, before, before_codes)
+        _tag_text(m, t, text, char_ids, window, tags, codes, ids, scores, back, hist, start)
+        before = text if n <= window else cps[0:0]
+        before_codes[:n] = codes[:n]
         # BIO → spans (corpus.spans): a tag equal to the open span's I- continues it
+        spans_from = count
         k = 0
         open_label = -1
         for i in range(n + 1):
@@ -710,15 +755,17 @@ def _parse_all(m: tuple, t: tuple, r: tuple, char_ids: np.ndarray, tag_kind: np.
             winner[a] = -2  # more mentions than a mask holds: resolve.py does it
         elif n_m:
             winner[a] = _resolve(r, m_level, m_name, n_m, mark, cand, cand_mask, m_bits)
-        ptr[a + 1] = count
-    return ptr, labels[:count], lo_out[:count], hi_out[:count], winner
+        first_row[a] = spans_from
+        last_row[a] = count
+    return first_row, last_row, labels[:count], lo_out[:count], hi_out[:count], winner
 
 
 @dataclass(frozen=True)
 class Batch:
     """The kernel's answer for a list of texts: spans as arrays, one resolved unit per text."""
 
-    ptr: np.ndarray  # spans of text i are rows ptr[i]:ptr[i+1]
+    first: np.ndarray  # spans of text i are rows first[i]:last[i]
+    last: np.ndarray
     labels: np.ndarray  # index into tagger.LABELS
     starts: np.ndarray
     ends: np.ndarray
@@ -737,8 +784,9 @@ def run(texts: list[str], path: str) -> Batch:
     else:
         starts = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
-    ptr, labels, lo, hi, units = _parse_all(
+    order = np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.int64)
+    first, last, labels, lo, hi, units = _parse_all(
         tb.kernel_model, tb.kernel_names, tb.kernel_units, tb.char_ids, tb.tag_kind,
         tb.tag_label, tb.label_flags, tb.label_level, LABELS.index("roomno"), cps, starts,
-        MAX_CHARS)
-    return Batch(ptr, labels, lo, hi, units)
+        order, MAX_CHARS)
+    return Batch(first, last, labels, lo, hi, units)

@@ -163,7 +163,8 @@ class ParsedBatch(Sequence[ParsedAddress]):
         self.texts = texts
         self._spans = spans  # address.fasttag.Batch
         self._unit_codes = unit_codes
-        self._ptr = spans.ptr.tolist()
+        self._first = spans.first.tolist()
+        self._last = spans.last.tolist()
         self._units = spans.units.tolist()
 
     def __len__(self) -> int:
@@ -186,7 +187,7 @@ class ParsedBatch(Sequence[ParsedAddress]):
 
     def rows(self, i: int) -> list[tuple[int, int, int]]:
         """(label index into tagger.LABELS, start, end) of text i's spans."""
-        lo, hi = self._ptr[i], self._ptr[i + 1]
+        lo, hi = self._first[i], self._last[i]
         b = self._spans
         return list(zip(b.labels[lo:hi].tolist(), b.starts[lo:hi].tolist(),
                         b.ends[lo:hi].tolist(), strict=True))

@@ -146,10 +146,23 @@ def parse_reference(text: str) -> ParsedAddress:
 
 
 def parse(text: str) -> ParsedAddress:
-    """Parse one address. Never raises on odd input: empty or garbage text gives no spans."""
+    """Parse one address. Never raises on odd input: empty or garbage text gives no spans.
+
+    Results are cached by text (real traffic repeats: batch imports, hotline repeats); each call
+    still returns its own objects.
+    """
     if not isinstance(text, str):
         raise TypeError("parse() takes a str")
-    return parse_batch([text])[0]
+    text = text[:MAX_INPUT]
+    rows, codes = _parse_one(text)
+    return ParsedAddress(text, [Span(LABELS[label], start, end, text[start:end])
+                                for label, start, end in rows], dict(codes))
+
+
+@lru_cache(maxsize=65536)
+def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]:
+    batch = parse_batch([text])
+    return tuple(batch.rows(0)), tuple(batch.codes(0).items())
 
 
 class ParsedBatch(Sequence[ParsedAddress]):

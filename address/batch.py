@@ -23,6 +23,7 @@ from address.geocode import (
     geocode_form,
     query_form,
 )
+from address.parse import prepare
 from address.standard import StandardForm
 
 OUTPUT_COLUMNS = ("code", "formatted_address", "lng", "lat", "level", "match_type", "confidence",
@@ -60,6 +61,7 @@ def geocode_texts(
     results: list[GeocodeResult] = []
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start:start + CHUNK]
+        prepare(chunk)  # one parse batch for the chunk; query_form's parse() calls hit it
         prepared = [query_form(t) for t in chunk]
         queries = [text for text, _, _ in prepared]
         forms = [form for _, form, _ in prepared]

@@ -11,18 +11,18 @@ included, ready to write as is — as ``dizhi parse`` does.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from address.corpus import to_bioes
-from address.parse import parse
+from address.parse import ParsedAddress, parse, parse_batch
 
 
-def conll_record(text: str) -> str:
+def conll_record(text: str, parsed: ParsedAddress | None = None) -> str:
     """One address in CCKS CoNLL form, ending with its blank separator line."""
     if not text:
         return "\n"
     tags = ["O"] * len(text)
-    for span in parse(text).spans:  # parse's spans, so the room rule applies here too
+    for span in (parsed or parse(text)).spans:  # parse's spans, so the room rule applies
         tags[span.start] = "B-" + span.label
         tags[span.start + 1:span.end] = ["I-" + span.label] * (span.end - span.start - 1)
     tags = to_bioes(tags)
@@ -31,13 +31,31 @@ def conll_record(text: str) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def json_record(text: str) -> str:
+def json_record(text: str, parsed: ParsedAddress | None = None) -> str:
     """One address as a JSON object string."""
-    return json.dumps(parse(text).to_dict(), ensure_ascii=False)
+    return json.dumps((parsed or parse(text)).to_dict(), ensure_ascii=False)
 
 
-def parse_lines(lines: Iterable[str], *, conll: bool = False) -> Iterator[str]:
-    """Parse each line (trailing newline stripped only) and yield its record."""
+def parse_lines(lines: Iterable[str], *, conll: bool = False, chunk: int = 1) -> Iterator[str]:
+    """Parse each line (trailing newline stripped only) and yield its record.
+
+    Lines are parsed ``chunk`` at a time in one batch (``dizhi parse`` uses 4,096 unless its
+    input is a terminal, where each line should answer at once).
+    """
+    record = conll_record if conll else json_record
+    pending: list[str] = []
     for line in lines:
-        text = line.rstrip("\r\n")
-        yield conll_record(text) if conll else json_record(text)
+        pending.append(line.rstrip("\r\n"))
+        if len(pending) >= chunk:
+            yield from _records(pending, record)
+            pending = []
+    yield from _records(pending, record)
+
+
+def _records(texts: list[str], record: Callable[[str, ParsedAddress | None], str],
+             ) -> Iterator[str]:
+    if len(texts) == 1:
+        yield record(texts[0], None)
+    elif texts:
+        for text, parsed in zip(texts, parse_batch(texts), strict=True):
+            yield record(text, parsed)

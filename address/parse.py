@@ -148,21 +148,38 @@ def parse_reference(text: str) -> ParsedAddress:
 def parse(text: str) -> ParsedAddress:
     """Parse one address. Never raises on odd input: empty or garbage text gives no spans.
 
-    Results are cached by text (real traffic repeats: batch imports, hotline repeats); each call
-    still returns its own objects.
+    Results are cached by text (real traffic repeats: batch imports, hotline repeats; see also
+    :func:`prepare`); each call still returns its own objects.
     """
     if not isinstance(text, str):
         raise TypeError("parse() takes a str")
     text = text[:MAX_INPUT]
-    rows, codes = _parse_one(text)
+    found = _CACHE.get(text)
+    if found is None:
+        prepare([text])
+        found = _CACHE[text]
+    rows, codes = found
     return ParsedAddress(text, [Span(LABELS[label], start, end, text[start:end])
                                 for label, start, end in rows], dict(codes))
 
 
-@lru_cache(maxsize=65536)
-def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]:
-    batch = parse_batch([text])
-    return tuple(batch.rows(0)), tuple(batch.codes(0).items())
+_CACHE: dict[str, tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]] = {}
+_CACHE_SIZE = 65536
+
+
+def prepare(texts: Iterable[str]) -> None:
+    """Parse ``texts`` in one batch into the cache :func:`parse` reads, so code that goes on
+    to call ``parse()`` text by text (batch geocoding) gets the batch's speed."""
+    todo = list(dict.fromkeys(t[:MAX_INPUT] for t in texts if t[:MAX_INPUT] not in _CACHE))
+    if len(_CACHE) + len(todo) > _CACHE_SIZE:
+        _CACHE.clear()  # simpler than LRU order, and a full cache is rare between batches
+    batch = parse_batch(todo)
+    for i, text in enumerate(todo):
+        _CACHE[text] = tuple(batch.rows(i)), tuple(batch.codes(i).items())
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
 
 
 class ParsedBatch(Sequence[ParsedAddress]):

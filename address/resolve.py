@@ -10,7 +10,7 @@ reads the local way first.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from address.gazetteer import LEVELS, Gazetteer, Unit, load
 
@@ -33,7 +33,7 @@ def _home_rank(code: str) -> int:
     return next((len(_HOME) - i for i, prefix in enumerate(_HOME) if code.startswith(prefix)), 0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _chain(code: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """Codes of the unit and its ancestors, and their levels."""
     units = load().chain(code)

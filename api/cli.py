@@ -163,7 +163,9 @@ def parse(
     """Parse one address per stdin line into JSON lines (or CCKS CoNLL)."""
     from address.cli_io import parse_lines
 
-    for record in parse_lines((line.rstrip("\r\n") for line in sys.stdin), conll=conll):
+    chunk = 1 if sys.stdin.isatty() else 4096
+    for record in parse_lines((line.rstrip("\r\n") for line in sys.stdin), conll=conll,
+                              chunk=chunk):
         sys.stdout.write(record if conll else record + "\n")
 
 

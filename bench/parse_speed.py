@@ -70,9 +70,9 @@ def ours(texts: list[str]) -> list[dict[str, str]]:
 
 
 def ours_single(texts: list[str]) -> None:
-    from address.parse import _parse_one
+    from address.parse import clear_cache
 
-    _parse_one.cache_clear()  # each round starts cold; repeats inside the set may hit it
+    clear_cache()  # each round starts cold; repeats inside the set may hit it
     for text in texts:
         parse(text)
 

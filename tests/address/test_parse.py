@@ -81,10 +81,10 @@ def test_renamed_units_resolve_to_current_codes() -> None:
 def test_parse_is_thread_safe() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from address.parse import _parse_one, parse_reference
+    from address.parse import clear_cache, parse_reference
 
     texts = [f"上海市青浦区华新镇华腾路{n}号{n % 7}幢" for n in range(1, 400)]
-    _parse_one.cache_clear()
+    clear_cache()
     with ThreadPoolExecutor(8) as pool:
         threaded = list(pool.map(lambda t: parse(t).to_dict(), texts))
     assert threaded == [parse_reference(t).to_dict() for t in texts]
@@ -125,3 +125,13 @@ def test_batch_rows_and_codes() -> None:
     assert [LABELS[label] for label, _, _ in batch.rows(1)][:2] == ["district", "road"]
     assert batch.codes(1)["district"] == "310115"
     assert [p.text for p in batch[0:2]] == ["朱家角镇张马村8组", "浦东张杨路500号"]
+
+
+def test_prepare_fills_the_cache_parse_reads() -> None:
+    from address.parse import _CACHE, clear_cache, prepare
+
+    clear_cache()
+    prepare(["朱家角镇张马村8组", "浦东张杨路500号", "朱家角镇张马村8组"])
+    assert set(_CACHE) == {"朱家角镇张马村8组", "浦东张杨路500号"}
+    first, again = parse("浦东张杨路500号"), parse("浦东张杨路500号")
+    assert first == again and first is not again and first.codes is not again.codes

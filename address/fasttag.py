@@ -134,7 +134,7 @@ def _regroup(state_features: dict[tuple[str, str], float], index: dict[str, int]
 
 
 def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
-                    n_chars: int) -> tuple[np.ndarray, ...]:
+                    n_chars: int, n_labels: int) -> tuple[np.ndarray, ...]:
     """The kernel's feature arrays: rows as (label, weight) pairs; a row reference is
     1 + start · 64 + length (0: none), so a lookup is one read."""
     rows = list(groups.values())
@@ -142,23 +142,35 @@ def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
     ref = {key: 1 + start * 64 + len(r)  # a group has at most 37 labels
            for key, start, r in zip(groups, starts, rows, strict=False)}
     weights = np.array([(label, w) for r in rows for label, w in r.items()], dtype=np.float64)
-    uni = np.zeros((5, n_chars), dtype=np.int64)
-    gaz = np.zeros(len(_scanner_codes()), dtype=np.int64)
-    gaz_char = np.zeros((len(_scanner_codes()), n_chars), dtype=np.int64)
     pairs: dict[int, int] = {}
     for (group, ids), r in ref.items():
-        if group == "u":
-            uni[ids] = r
-        elif group == "g":
-            gaz[ids[0]] = r
-        elif group == "h":
-            gaz_char[ids] = r
-        elif group in "bc":  # one lookup per pair of characters serves both
+        if group in "bc":  # one lookup per pair of characters serves both
             pairs[_pack(ids)] = pairs.get(_pack(ids), 0) | r << (32 * (group == "c"))
     skip = {_pack(ids): r for (group, ids), r in ref.items() if group == "s"}
     tri = {_pack(ids): r for (group, ids), r in ref.items() if group == "t"}
-    return (uni, _hash_table(pairs), _hash_table(skip), _hash_table(tri), gaz, gaz_char,
+    side, center = _dense_tables(groups, n_chars, n_labels)
+    return (side, center, _hash_table(pairs), _hash_table(skip), _hash_table(tri),
             weights.reshape(-1, 2))
+
+
+def _dense_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n_chars: int,
+                  n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """The one-character templates are dense (about 17 of 37 labels per row), so they are
+    vectors: ``side`` (4, chars, L) for offsets -2, -1, +1, +2, and ``center`` (scanner code,
+    chars, L) = the offset-0 templates + g + h, everything that reads only c0 and its code."""
+    side = np.zeros((4, n_chars, n_labels))
+    center = np.zeros((len(_scanner_codes()), n_chars, n_labels))
+    for (group, ids), weights in groups.items():
+        for label, w in weights.items():
+            if group == "u" and ids[0] != 2:
+                side[ids[0] - (ids[0] > 2), ids[1], label] += w
+            elif group == "u":
+                center[:, ids[1], label] += w
+            elif group == "g":
+                center[ids[0], :, label] += w
+            elif group == "h":
+                center[ids[0], ids[1], label] += w
+    return side, center
 
 
 def _split_transitions(trans: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -245,7 +257,8 @@ def tables(path: str) -> Tables:
     names, name_list = _name_tables()
     units, unit_codes = _unit_tables(name_list)
     return Tables(
-        model=(*_feature_tables(groups, len(chars) + 1), trans, *_split_transitions(trans)),
+        model=(*_feature_tables(groups, len(chars) + 1, len(tags)), trans,
+               *_split_transitions(trans)),
         names=names, units=units, char_ids=char_ids,
         tag_kind=np.array([0 if t == "O" else 1 if t[0] == "B" else 2 for t in tags],
                           dtype=np.int64),
@@ -365,23 +378,22 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
                start: int) -> None:
     """State scores of one window into out[start:n]; ids are its character ids, two pads each
     side."""
-    uni, pairs, skip, tri, gaz, gaz_char, weights = model[:7]
+    side, center, pairs, skip, tri, weights = model[:6]
     n = len(ids) - 4
     after = _find(pairs, (ids[start + 1] << _BITS) | ids[start + 2])  # (c-1, c0) at start
     for t in range(start, n):
         s = out[t]
-        s[:] = 0.0
         c = t + 2
-        for offset in range(5):
-            _add_row(weights, uni[offset, ids[c - 2 + offset]], s)
+        q, p, o, nx, m = side[0, ids[c - 2]], side[1, ids[c - 1]], center[codes[t], ids[c]], \
+            side[2, ids[c + 1]], side[3, ids[c + 2]]
+        for j in range(len(s)):
+            s[j] = q[j] + p[j] + o[j] + nx[j] + m[j]
         _add_row(weights, after & 0xFFFFFFFF, s)  # b/B: the pair (c-1, c0)
         after = _find(pairs, (ids[c] << _BITS) | ids[c + 1])
         _add_row(weights, after >> 32, s)  # c/C: the pair (c0, c+1), next position's (c-1, c0)
         _add_row(weights, _find(skip, (ids[c - 1] << _BITS) | ids[c + 1]), s)
         _add_row(weights, _find(tri, (ids[c - 1] << 2 * _BITS) | (ids[c] << _BITS) | ids[c + 1]),
                  s)
-        _add_row(weights, gaz[codes[t]], s)
-        _add_row(weights, gaz_char[codes[t], ids[c]], s)
 
 
 @njit(cache=True)
@@ -397,7 +409,7 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
     any other source reaches at most (second-best delta + r) + c[j] + eps[j]; only a label where
     that bound is not beaten (about one in ten) is maxed over all 37 sources.
     """
-    trans, r, c, eps, strong = model[7:12]
+    trans, r, c, eps, strong = model[6:11]
     n, n_labels = scores.shape
     if start == 0:
         hist[0, :] = scores[0]
@@ -725,7 +737,7 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
     zone_hi = np.empty(longest, dtype=np.int64)
     buf = np.empty(longest, dtype=np.int64)
     ids = np.empty(window + 4, dtype=np.int64)
-    n_labels = model[7].shape[0]
+    n_labels = model[6].shape[0]
     scores = np.empty((window, n_labels))
     hist = np.empty((window, n_labels))
     count = 0

@@ -174,9 +174,10 @@ def _dense_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n
 
 
 def _split_transitions(trans: np.ndarray) -> tuple[np.ndarray, ...]:
-    """trans[i, j] = r[i] + c[j] + residual (medians, alternately), the two sources with the
-    largest residuals into each label ("strong"), and eps: the largest other residual, with a
-    margin over float rounding so that the bound in _viterbi always holds."""
+    """For _viterbi: trans[i, j] = r[i] + c[j] + residual (medians, alternately); per label j
+    the two sources with the largest residuals into it ("strong") and their transitions, and
+    c[j] + eps[j], eps being the largest other residual, with a margin over float rounding so
+    that the bound always holds."""
     r, c = np.zeros(len(trans)), np.zeros(len(trans))
     for _ in range(20):
         c = np.median(trans - r[:, None], axis=0)
@@ -184,7 +185,10 @@ def _split_transitions(trans: np.ndarray) -> tuple[np.ndarray, ...]:
     residual = trans - r[:, None] - c[None, :]
     order = np.argsort(-residual, axis=0, kind="stable")
     eps = np.take_along_axis(residual, order[2:3], axis=0)[0] + 1e-9
-    return r, c, eps, order[:2].T.astype(np.int64).copy()
+    labels = np.arange(len(trans))
+    strong0, strong1 = order[0].astype(np.int64), order[1].astype(np.int64)
+    return (r, c + eps, strong0, strong1, trans[strong0, labels].copy(),
+            trans[strong1, labels].copy())
 
 
 def _name_tables() -> tuple[tuple[np.ndarray, ...], list[str]]:
@@ -407,9 +411,10 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
     but for the two sources with the largest residuals into j ("strong"), every residual is at
     most eps[j]. Scoring the best previous state, the best by delta + r and the strong sources,
     any other source reaches at most (second-best delta + r) + c[j] + eps[j]; only a label where
-    that bound is not beaten (about one in ten) is maxed over all 37 sources.
+    that bound is not beaten (about one in ten) is maxed over all 37 sources. The first pass has
+    no branches, so it runs at the processor's full width.
     """
-    trans, r, c, eps, strong = model[6:11]
+    trans, r, bound_add, strong0, strong1, strong0_trans, strong1_trans = model[6:13]
     n, n_labels = scores.shape
     if start == 0:
         hist[0, :] = scores[0]
@@ -426,15 +431,26 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
             elif u2 < 0 or v > delta[u2] + r[u2]:
                 u2 = i
         bound = delta[u2] + r[u2]  # the best delta + r of any source but u1
-        d_first, d_u = delta[first], delta[u1]
+        d_first, d_u, from_first, from_u = delta[first], delta[u1], trans[first], trans[u1]
+        unsure = 0
         for j in range(n_labels):
-            s0, s1 = strong[j, 0], strong[j, 1]
-            best = max(max(d_first + trans[first, j], d_u + trans[u1, j]),
-                       max(delta[s0] + trans[s0, j], delta[s1] + trans[s1, j]))
-            if not best > bound + c[j] + eps[j]:
-                for i in range(n_labels):
-                    best = max(best, delta[i] + trans[i, j])
-            nxt[j] = best + scores[t, j]
+            a, b = d_first + from_first[j], d_u + from_u[j]
+            x, y = delta[strong0[j]] + strong0_trans[j], delta[strong1[j]] + strong1_trans[j]
+            a = a if a > b else b
+            x = x if x > y else y
+            best = a if a > x else x
+            nxt[j] = best
+            unsure += not best > bound + bound_add[j]
+        if unsure:
+            for j in range(n_labels):
+                if not nxt[j] > bound + bound_add[j]:
+                    best = nxt[j]
+                    for i in range(n_labels):
+                        v = delta[i] + trans[i, j]
+                        best = best if best > v else v
+                    nxt[j] = best
+        for j in range(n_labels):
+            nxt[j] += scores[t, j]
     _backtrack(trans, hist[:n], path)
 
 

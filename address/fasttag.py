@@ -478,22 +478,23 @@ def _tag_text(model: tuple, names: tuple, cps: np.ndarray, char_ids: np.ndarray,
               hist: np.ndarray, start: int) -> None:
     """Tags of one text, window by window as tagger.tag does (features and pre-pass per window).
 
-    With ``start`` > 0 (one window only; codes already scanned), positions before it still hold
-    the scores and Viterbi columns of the text before, which equal this text's there.
+    ``start`` -1: the pre-pass is still to run. Otherwise (one window only) the codes are
+    there, and positions before ``start`` still hold the scores and Viterbi columns of the text
+    before, which equal this text's there.
     """
     n = len(cps)
     pad_left, pad_right = char_ids[0x5E], char_ids[0x24]  # ^ and $
     for lo in range(0, n, window):
         hi = min(n, lo + window)
         size = hi - lo
-        if start == 0:
+        if start < 0:
             _scan(names, cps, lo, hi, codes)
         ids[0] = ids[1] = pad_left
         ids[size + 2] = ids[size + 3] = pad_right
         for k in range(lo, hi):
             ids[k - lo + 2] = char_ids[cps[k]]
-        _emissions(model, ids[:size + 4], codes[lo:hi], scores, start)
-        _viterbi(model, scores[:size], tags[lo:hi], hist, start)
+        _emissions(model, ids[:size + 4], codes[lo:hi], scores, max(start, 0))
+        _viterbi(model, scores[:size], tags[lo:hi], hist, max(start, 0))
 
 
 @njit(cache=True)
@@ -768,7 +769,7 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
             winner[a] = winner[previous]
             continue
         previous = a
-        start = 0
+        start = -1  # the pre-pass is still to run
         if 0 < n <= window and len(before):
             start = _shared_prefix(names, text, codes, before, before_codes)
         _tag_text(model, names, text, char_ids, window, tags, codes, ids, scores, hist, start)

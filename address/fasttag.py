@@ -409,10 +409,10 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
     backward pass finds the source for the one label per position on the path, from the kept
     columns ``hist``. The forward max uses a split trans[i, j] = r[i] + c[j] + residual where,
     but for the two sources with the largest residuals into j ("strong"), every residual is at
-    most eps[j]. Scoring the best previous state, the best by delta + r and the strong sources,
-    any other source reaches at most (second-best delta + r) + c[j] + eps[j]; only a label where
-    that bound is not beaten (about one in ten) is maxed over all 37 sources. The first pass has
-    no branches, so it runs at the processor's full width.
+    most eps[j]. Scoring the two best sources by delta + r and the strong sources, any other
+    source reaches at most (third-best delta + r) + c[j] + eps[j]; only a label where that bound
+    is not beaten (about one in thirty) is maxed over all 37 sources. The first pass has no
+    branches, so it runs at the processor's full width.
     """
     trans, r, bound_add, strong0, strong1, strong0_trans, strong1_trans = model[6:13]
     n, n_labels = scores.shape
@@ -421,20 +421,20 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
         start = 1
     for t in range(start, n):
         delta, nxt = hist[t - 1], hist[t]
-        first, u1, u2 = 0, 0, -1
+        u1, u2, u3 = 0, -1, -1  # the three best sources by delta + r
         for i in range(1, n_labels):
-            if delta[i] > delta[first]:
-                first = i
             v = delta[i] + r[i]
             if v > delta[u1] + r[u1]:
-                u1, u2 = i, u1
+                u1, u2, u3 = i, u1, u2
             elif u2 < 0 or v > delta[u2] + r[u2]:
-                u2 = i
-        bound = delta[u2] + r[u2]  # the best delta + r of any source but u1
-        d_first, d_u, from_first, from_u = delta[first], delta[u1], trans[first], trans[u1]
+                u2, u3 = i, u2
+            elif u3 < 0 or v > delta[u3] + r[u3]:
+                u3 = i
+        bound = delta[u3] + r[u3]  # the best delta + r of any source but u1 and u2
+        d1, d2, from1, from2 = delta[u1], delta[u2], trans[u1], trans[u2]
         unsure = 0
         for j in range(n_labels):
-            a, b = d_first + from_first[j], d_u + from_u[j]
+            a, b = d1 + from1[j], d2 + from2[j]
             x, y = delta[strong0[j]] + strong0_trans[j], delta[strong1[j]] + strong1_trans[j]
             a = a if a > b else b
             x = x if x > y else y

@@ -40,6 +40,7 @@ from address.tagger import LABELS, MAX_CHARS, PAD_LEFT, PAD_RIGHT
 _BITS = 14  # bits per character id in a packed key; the shipped model has ~2,100 characters
 _OFFSETS = {"q": 0, "p": 1, "u": 2, "U": 2, "n": 3, "m": 4}  # one-character template → offset + 2
 _HASH_MULT = 1000003
+_HASH_INVERSE = pow(_HASH_MULT, -1, 1 << 64)  # so the hash of a prefix can be taken off
 _MASK64 = (1 << 64) - 1
 _TOP = 1 << 63
 _MAX_MENTIONS = 64  # admin mentions per text the kernel resolves (bit masks); beyond: resolve.py
@@ -200,10 +201,19 @@ def _name_tables() -> tuple[tuple[np.ndarray, ...], list[str]]:
     ids = _hash_table({_text_hash(n): i for i, n in enumerate(names)})
     chars = np.array([ord(ch) for n in names for ch in n], dtype=np.int64)
     ptr = np.cumsum([0] + [len(n) for n in names]).astype(np.int64)
-    prefixes = _hash_table({(ord(p[0]) << 21) | ord(p[1]): length
-                            for p, length in scan.prefixes.items() if len(p) == 2})
+    lengths: dict[int, int] = {}  # first two characters → bit set of the lengths of the names
+    for name in scan.names:
+        if len(name) >= 2:
+            key = (ord(name[0]) << 21) | ord(name[1])
+            lengths[key] = lengths.get(key, 0) | 1 << len(name)
+    if max(map(len, scan.names)) >= 63:  # the bit set is an int64
+        raise ValueError("a gazetteer name of 63 characters or more")
+    prefixes = _hash_table(lengths)
     space = np.array([chr(cp).isspace() for cp in range(0x3001)], dtype=np.bool_)
-    return (ids, chars, ptr, np.array(levels, dtype=np.int64), space, prefixes), names
+    starters = np.zeros(0x110000 // 64, dtype=np.uint64)  # bit set: first character of a name
+    for p in scan.prefixes:
+        starters[ord(p[0]) >> 6] |= np.uint64(1 << (ord(p[0]) & 63))
+    return (ids, chars, ptr, np.array(levels, dtype=np.int64), space, prefixes, starters), names
 
 
 def _unit_tables(names: list[str]) -> tuple[tuple[np.ndarray, ...], tuple[str, ...]]:
@@ -305,17 +315,23 @@ def _is_space(cp: int, space: np.ndarray) -> bool:
 @njit(cache=True)
 def _name_id(names: tuple, cps: np.ndarray, lo: int, hi: int, skip_space: bool) -> int:
     """Id of the gazetteer name spelled by cps[lo:hi] (spaces dropped if asked), else -1."""
-    table, chars, ptr, space = names[0], names[1], names[2], names[4]
+    space = names[4]
     h = np.uint64(0)
     length = 0
     for k in range(lo, hi):
         if not (skip_space and _is_space(cps[k], space)):
             h = h * np.uint64(_HASH_MULT) + np.uint64(cps[k])
             length += 1
-    if length == 0:
-        return -1
-    slot = np.int64(_mix64(h | np.uint64(1 << 63)) & np.uint64(len(table) - 1))
+    return _hashed_name(names, h, length, cps, lo, hi, skip_space) if length else -1
+
+
+@njit(cache=True)
+def _hashed_name(names: tuple, h: np.uint64, length: int, cps: np.ndarray, lo: int, hi: int,
+                 skip_space: bool) -> int:
+    """_name_id once the hash and the length (spaces dropped if asked) are known."""
+    table, chars, ptr, space = names[0], names[1], names[2], names[4]
     wanted = h | np.uint64(1 << 63)
+    slot = np.int64(_mix64(wanted) & np.uint64(len(table) - 1))
     while table[slot, 0] and table[slot, 0] != wanted:
         slot = (slot + 1) & (len(table) - 1)
     if not table[slot, 0]:
@@ -351,14 +367,26 @@ def _road_after(cps: np.ndarray, j: int, hi: int) -> bool:
 @njit(cache=True)
 def _scan(names: tuple, cps: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:
     """gazetteer.Scanner.tags over cps[lo:hi] into out[lo:hi] as scanner codes."""
-    level, prefixes = names[3], names[5]
+    level, prefixes, starters = names[3], names[5], names[6]
     out[lo:hi] = 0
     i = lo
     while i < hi - 1:
-        longest = _find(prefixes, (np.int64(cps[i]) << 21) | np.int64(cps[i + 1]))
-        j = min(hi, i + longest)
+        cp = cps[i]
+        if not (starters[cp >> 6] >> np.uint64(cp & 63)) & np.uint64(1):
+            i += 1  # no scanner name starts with this character
+            continue
+        lengths = _find(prefixes, (np.int64(cp) << 21) | np.int64(cps[i + 1]))
+        j = i
+        while lengths >> (j - i + 1) and j < hi:  # up to the longest name with this start
+            j += 1
+        h = np.uint64(0)  # the hash of cps[i:j], then of each shorter prefix in turn
+        for k in range(i, j):
+            h = h * np.uint64(_HASH_MULT) + np.uint64(cps[k])
         while j > i + 1:
-            nid = _name_id(names, cps, i, j, False)
+            nid = -1
+            if lengths >> (j - i) & 1:  # only the lengths some name with this start has
+                nid = _hashed_name(names, h, j - i, cps, i, j, False)
+            h = (h - np.uint64(cps[j - 1])) * np.uint64(_HASH_INVERSE)
             if nid >= 0 and level[nid] >= 0 and not _road_after(cps, j, hi):
                 out[i] = 1 + 2 * level[nid]
                 out[i + 1:j] = 2 + 2 * level[nid]
@@ -400,6 +428,21 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
                  s)
 
 
+@njit(cache=True, inline="always")
+def _best_three(delta: np.ndarray, r: np.ndarray) -> tuple[int, int, int]:
+    """The three sources with the highest delta + r, best first."""
+    u1, u2, u3 = 0, -1, -1
+    for i in range(1, len(delta)):
+        v = delta[i] + r[i]
+        if v > delta[u1] + r[u1]:
+            u1, u2, u3 = i, u1, u2
+        elif u2 < 0 or v > delta[u2] + r[u2]:
+            u2, u3 = i, u2
+        elif u3 < 0 or v > delta[u3] + r[u3]:
+            u3 = i
+    return u1, u2, u3
+
+
 @njit(cache=True)
 def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarray,
              start: int) -> None:
@@ -421,15 +464,7 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
         start = 1
     for t in range(start, n):
         delta, nxt = hist[t - 1], hist[t]
-        u1, u2, u3 = 0, -1, -1  # the three best sources by delta + r
-        for i in range(1, n_labels):
-            v = delta[i] + r[i]
-            if v > delta[u1] + r[u1]:
-                u1, u2, u3 = i, u1, u2
-            elif u2 < 0 or v > delta[u2] + r[u2]:
-                u2, u3 = i, u2
-            elif u3 < 0 or v > delta[u3] + r[u3]:
-                u3 = i
+        u1, u2, u3 = _best_three(delta, r)
         bound = delta[u3] + r[u3]  # the best delta + r of any source but u1 and u2
         d1, d2, from1, from2 = delta[u1], delta[u2], trans[u1], trans[u2]
         unsure = 0

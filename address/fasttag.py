@@ -430,16 +430,21 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
 
 @njit(cache=True, inline="always")
 def _best_three(delta: np.ndarray, r: np.ndarray) -> tuple[int, int, int]:
-    """The three sources with the highest delta + r, best first."""
-    u1, u2, u3 = 0, -1, -1
-    for i in range(1, len(delta)):
+    """The three sources with the highest delta + r, best first (the usual case, a value below
+    the third, costs one comparison)."""
+    v1, v2, v3 = -np.inf, -np.inf, -np.inf
+    u1, u2, u3 = 0, 0, 0
+    for i in range(len(delta)):
         v = delta[i] + r[i]
-        if v > delta[u1] + r[u1]:
-            u1, u2, u3 = i, u1, u2
-        elif u2 < 0 or v > delta[u2] + r[u2]:
-            u2, u3 = i, u2
-        elif u3 < 0 or v > delta[u3] + r[u3]:
-            u3 = i
+        if v > v3:
+            if v > v2:
+                v3, u3 = v2, u2
+                if v > v1:
+                    v2, u2, v1, u1 = v1, u1, v, i
+                else:
+                    v2, u2 = v, i
+            else:
+                v3, u3 = v, i
     return u1, u2, u3
 
 
@@ -501,8 +506,8 @@ def _backtrack(trans: np.ndarray, hist: np.ndarray, path: np.ndarray) -> None:
         best, arg = hist[t - 1, 0] + trans[0, label], 0
         for i in range(1, n_labels):
             v = hist[t - 1, i] + trans[i, label]
-            if v > best:
-                best, arg = v, i
+            arg = i if v > best else arg
+            best = v if v > best else best
         label = arg
         path[t - 1] = label
 

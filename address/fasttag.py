@@ -416,16 +416,18 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
     for t in range(start, n):
         s = out[t]
         c = t + 2
+        # The look-ups first: their memory reads then overlap with the dense sum.
+        before, after = after, _find(pairs, (ids[c] << _BITS) | ids[c + 1])
+        skipped = _find(skip, (ids[c - 1] << _BITS) | ids[c + 1])
+        trigram = _find(tri, (ids[c - 1] << 2 * _BITS) | (ids[c] << _BITS) | ids[c + 1])
         q, p, o, nx, m = side[0, ids[c - 2]], side[1, ids[c - 1]], center[codes[t], ids[c]], \
             side[2, ids[c + 1]], side[3, ids[c + 2]]
         for j in range(len(s)):
             s[j] = q[j] + p[j] + o[j] + nx[j] + m[j]
-        _add_row(weights, after & 0xFFFFFFFF, s)  # b/B: the pair (c-1, c0)
-        after = _find(pairs, (ids[c] << _BITS) | ids[c + 1])
+        _add_row(weights, before & 0xFFFFFFFF, s)  # b/B: the pair (c-1, c0)
         _add_row(weights, after >> 32, s)  # c/C: the pair (c0, c+1), next position's (c-1, c0)
-        _add_row(weights, _find(skip, (ids[c - 1] << _BITS) | ids[c + 1]), s)
-        _add_row(weights, _find(tri, (ids[c - 1] << 2 * _BITS) | (ids[c] << _BITS) | ids[c + 1]),
-                 s)
+        _add_row(weights, skipped, s)
+        _add_row(weights, trigram, s)
 
 
 @njit(cache=True, inline="always")

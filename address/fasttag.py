@@ -57,7 +57,7 @@ class Tables:
     model: tuple[np.ndarray, ...]
     names: tuple[np.ndarray, ...]
     units: tuple[np.ndarray, ...]
-    char_ids: np.ndarray  # int32 per code point; 0: not in the model
+    char_ids: np.ndarray  # int16 per code point; 0: not in the model
     tag_kind: np.ndarray  # int8 per CRF tag: 0 O, 1 B-, 2 I-
     tag_label: np.ndarray  # int64 per CRF tag: index into LABELS
     label_flags: np.ndarray  # int64 per label: _SNAP | _ROOM_AFTER | …
@@ -263,7 +263,7 @@ def tables(path: str) -> Tables:
         char_id(ch)
     if len(chars) >= 1 << _BITS:
         raise ValueError("too many distinct characters for the packed keys")
-    char_ids = np.zeros(0x110000, dtype=np.int64)
+    char_ids = np.zeros(0x110000, dtype=np.int16)  # small, so the hot part stays in cache
     char_ids[[ord(ch) for ch in chars]] = list(chars.values())
     trans = np.zeros((len(tags), len(tags)))
     for (src, dst), weight in model.transitions.items():
@@ -757,6 +757,16 @@ def _resolve(units: tuple, m_level: np.ndarray, m_name: np.ndarray, n_m: int,
     return winner
 
 
+@njit(cache=True, inline="always")
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    if len(a) != len(b):
+        return False
+    for k in range(len(a)):
+        if a[k] != b[k]:
+            return False
+    return True
+
+
 # ---- the kernel: the batch ----------------------------------------------------------------------
 
 @njit(cache=True, nogil=True)
@@ -805,8 +815,7 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
     for a in order:
         text = cps[starts[a]:starts[a + 1]]
         n = len(text)
-        if previous >= 0 and n == starts[previous + 1] - starts[previous] and \
-                (text == cps[starts[previous]:starts[previous + 1]]).all():
+        if previous >= 0 and _same(text, cps[starts[previous]:starts[previous + 1]]):
             first_row[a], last_row[a] = first_row[previous], last_row[previous]
             winner[a] = winner[previous]
             continue

@@ -761,7 +761,7 @@ def _resolve(units: tuple, m_level: np.ndarray, m_name: np.ndarray, n_m: int,
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     if len(a) != len(b):
         return False
-    for k in range(len(a)):
+    for k in range(len(a)):  # noqa: SIM110 (a plain loop compiles to the tightest code)
         if a[k] != b[k]:
             return False
     return True

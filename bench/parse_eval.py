@@ -7,6 +7,9 @@ the labels both schemes share (its subroad/subroadno count as road/roadno; count
 redundant and otherinfo are dropped from gold and predictions). ``holdout`` is the slice of CCKS
 train that training leaves out, for tuning; dev splits are for reporting only.
 
+``ccks-dev-parse`` scores what ``parse()`` returns (the compiled path, with its span rules:
+snapping to gazetteer names, rooms) instead of the CRF's tags alone.
+
 ``parse()`` always labels the CCKS way. The model was trained with domain-specific feature
 copies (see address.tagger), so it can also label the NAACL way; ``naacl-dev-naacl-view``
 scores that view on NAACL dev (same model, the NAACL copies switched on).
@@ -47,6 +50,20 @@ def naacl_view(text: str) -> list[str]:
     return list(model.tag())
 
 
+def parsed_tags(texts: list[str]) -> Callable[[str], list[str]]:
+    """BIO tags of parse_many()'s spans, for scoring what parse() returns."""
+    from address import parse_many
+
+    tags: dict[str, list[str]] = {}
+    for text, parsed in zip(texts, parse_many(texts), strict=True):
+        out = ["O"] * len(text)
+        for span in parsed.spans:
+            out[span.start:span.end] = ["B-" + span.label] + ["I-" + span.label] * (
+                span.end - span.start - 1)
+        tags[text] = out
+    return tags.__getitem__
+
+
 def score(sentences: list[Sentence], labels: frozenset[str],
           tag: Callable[[str], list[str]] | None = None) -> dict[str, object]:
     tp: Counter[str] = Counter()
@@ -82,11 +99,14 @@ def main() -> None:
     if args.model:
         tagger.use_model(args.model)
     out = {}
-    for split in args.split or ["ccks-dev", "naacl-dev", "naacl-dev-naacl-view"]:
+    for split in args.split or ["ccks-dev", "ccks-dev-parse", "naacl-dev", "naacl-dev-naacl-view"]:
         view = split.endswith("-naacl-view")
         labels = NAACL_SHARED if split.startswith("naacl") else frozenset(LABELS)
-        sentences = load_split(split.removesuffix("-naacl-view"))
-        result = score(sentences, labels, naacl_view if view else None)
+        sentences = load_split(split.removesuffix("-naacl-view").removesuffix("-parse"))
+        tag = naacl_view if view else None
+        if split.endswith("-parse"):
+            tag = parsed_tags([text for text, _ in sentences])
+        result = score(sentences, labels, tag)
         out[split] = {"addresses": len(sentences), **result}
     print(json.dumps(out, ensure_ascii=False, indent=1))
 

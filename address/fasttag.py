@@ -25,6 +25,7 @@ another order than crfsuite's; bench/parse_speed.py and the tests compare every 
 # mypy: disable-error-code="return-value,arg-type"
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -773,11 +774,13 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
                tag_kind: np.ndarray, tag_label: np.ndarray, flags: np.ndarray,
                label_level: np.ndarray, room_label: int, cps: np.ndarray, starts: np.ndarray,
-               order: np.ndarray, window: int) -> tuple[np.ndarray, ...]:
+               order: np.ndarray, window: int, mark: np.ndarray, cand: np.ndarray,
+               cand_mask: np.ndarray) -> tuple[np.ndarray, ...]:
     """Spans (rows first[i]:last[i] of labels, starts, ends) and the resolved unit of each text.
 
     Texts are taken in ``order`` (sorted): one equal to the text before shares its rows, one
-    sharing a prefix with it starts its Viterbi pass where they part.
+    sharing a prefix with it starts its Viterbi pass where they part. ``mark`` (all zero),
+    ``cand`` and ``cand_mask`` are the resolver's scratch, one slot per unit.
     """
     n_texts, total = len(starts) - 1, starts[-1]
     first_row = np.zeros(n_texts, dtype=np.int64)
@@ -786,10 +789,6 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
     lo_out = np.empty(2 * total + 1, dtype=np.int32)  # per character
     hi_out = np.empty(2 * total + 1, dtype=np.int32)
     winner = np.full(n_texts, -1, dtype=np.int32)
-    n_units = len(units[0])
-    mark = np.zeros(n_units, dtype=np.int64)
-    cand = np.empty(n_units, dtype=np.int64)
-    cand_mask = np.empty(n_units, dtype=np.uint64)
     m_level = np.empty(_MAX_MENTIONS, dtype=np.int64)
     m_name = np.empty(_MAX_MENTIONS, dtype=np.int64)
     m_bits = np.empty(_MAX_MENTIONS, dtype=np.int64)
@@ -867,15 +866,33 @@ def _feature_fold_table() -> np.ndarray:
     return table
 
 
+_SCRATCH = threading.local()  # the resolver's scratch arrays, one set per thread
+
+
+def _scratch(n_units: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if getattr(_SCRATCH, "n_units", None) != n_units:
+        _SCRATCH.n_units = n_units
+        _SCRATCH.arrays = (np.zeros(n_units, dtype=np.int64), np.empty(n_units, dtype=np.int64),
+                           np.empty(n_units, dtype=np.uint64))
+    arrays: tuple[np.ndarray, np.ndarray, np.ndarray] = _SCRATCH.arrays
+    return arrays
+
+
+_ROOM = LABELS.index("roomno")
+
+
 def run(texts: list[str], path: str) -> Batch:
     """Parse the already cut texts with the model at ``path``."""
     tb = tables(path)
     raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cps = _feature_fold_table()[raw]  # normalize.feature_fold, as one gather
-    starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
-    order = np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.int64)
+    if len(texts) == 1:
+        starts, order = np.array((0, len(cps)), dtype=np.int64), np.zeros(1, dtype=np.int64)
+    else:
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
+        order = np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.int64)
     result: Any = _parse_all(tb.model, tb.names, tb.units, tb.char_ids, tb.tag_kind,
-                             tb.tag_label, tb.label_flags, tb.label_level,
-                             LABELS.index("roomno"), cps, starts, order, MAX_CHARS)
+                             tb.tag_label, tb.label_flags, tb.label_level, _ROOM, cps, starts,
+                             order, MAX_CHARS, *_scratch(len(tb.unit_codes)))
     return Batch(*result)

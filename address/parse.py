@@ -156,8 +156,10 @@ def parse(text: str) -> ParsedAddress:
     text = text[:MAX_INPUT]
     found = _CACHE.get(text)
     if found is None:
-        prepare([text])
-        found = _CACHE[text]
+        found = _parse_one(text)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[text] = found
     rows, codes = found
     return ParsedAddress(text, [Span(LABELS[label], start, end, text[start:end])
                                 for label, start, end in rows], dict(codes))
@@ -165,6 +167,30 @@ def parse(text: str) -> ParsedAddress:
 
 _CACHE: dict[str, tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]] = {}
 _CACHE_SIZE = 65536
+
+
+def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]:
+    """One text straight through the kernel (parse_batch's bookkeeping is for many)."""
+    from address.fasttag import run, tables
+
+    model = str(tagger.MODEL)
+    batch = run([text], model)
+    rows = tuple(zip(batch.labels.tolist(), batch.starts.tolist(), batch.ends.tolist(),
+                     strict=True))
+    codes = _unit_codes(int(batch.units[0]), text, rows, tables(model).unit_codes)
+    return rows, tuple(codes.items())
+
+
+def _unit_codes(unit: int, text: str, rows: Iterable[tuple[int, int, int]],
+                unit_codes: tuple[str, ...]) -> dict[str, str]:
+    """level → code for the kernel's resolved unit (shared dicts: do not change them)."""
+    if unit >= 0:
+        return _chain_codes(unit_codes[unit])
+    if unit == -1:
+        return {}
+    # -2: more admin mentions than the kernel holds; the Python resolver
+    return resolve_codes([(LABELS[label], _name(text[start:end]))
+                          for label, start, end in rows if LABELS[label] in RESOLVABLE])
 
 
 def prepare(texts: Iterable[str]) -> None:
@@ -224,15 +250,7 @@ class ParsedBatch(Sequence[ParsedAddress]):
 
     def codes(self, i: int) -> dict[str, str]:
         """level → admin code of text i (shared between texts: do not change it)."""
-        unit = self._units[i]
-        if unit >= 0:
-            return _chain_codes(self._unit_codes[unit])
-        if unit == -1:
-            return {}
-        text = self.texts[i]  # more admin mentions than the kernel holds: the Python resolver
-        return resolve_codes([(LABELS[label], _name(text[start:end]))
-                              for label, start, end in self.rows(i)
-                              if LABELS[label] in RESOLVABLE])
+        return _unit_codes(self._units[i], self.texts[i], self.rows(i), self._unit_codes)
 
 
 @lru_cache(maxsize=65536)

@@ -135,3 +135,13 @@ def test_prepare_fills_the_cache_parse_reads() -> None:
     assert set(_CACHE) == {"朱家角镇张马村8组", "浦东张杨路500号"}
     first, again = parse("浦东张杨路500号"), parse("浦东张杨路500号")
     assert first == again and first is not again and first.codes is not again.codes
+
+
+def test_more_admin_mentions_than_the_kernel_holds() -> None:
+    """Past 64 admin mentions the Python resolver takes over, with the same answer."""
+    from address.parse import clear_cache, parse_batch, parse_reference
+
+    text = "上海市青浦区华新镇" * 30
+    clear_cache()
+    assert parse_batch([text, "浦东"]).codes(0) == parse_reference(text).codes
+    assert parse(text).to_dict() == parse_reference(text).to_dict()

@@ -7,11 +7,12 @@ the deepest one found (朱家角镇 alone gives 青浦区, 上海市).
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from address import tagger
 from address.corpus import spans as bio_spans
@@ -23,9 +24,11 @@ from address.tagger import LABELS, tag
 MAX_INPUT = 2000  # characters; beyond this the text is not an address and is cut
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A labelled piece of the input: ``text == source[start:end]`` of the original string."""
+class Span(NamedTuple):
+    """A labelled piece of the input: ``text == source[start:end]`` of the original string.
+
+    A named tuple: batches make hundreds of thousands of them, and a tuple is the cheapest
+    immutable record to make."""
 
     label: str
     start: int
@@ -221,6 +224,7 @@ class ParsedBatch(Sequence[ParsedAddress]):
         self._unit_codes = unit_codes
         self._first = spans.first.tolist()
         self._last = spans.last.tolist()
+        self._rows: list[tuple[int, int, int]] | None = None  # made on the first access
         self._units = spans.units.tolist()
 
     def __len__(self) -> int:
@@ -243,14 +247,17 @@ class ParsedBatch(Sequence[ParsedAddress]):
 
     def rows(self, i: int) -> list[tuple[int, int, int]]:
         """(label index into tagger.LABELS, start, end) of text i's spans."""
-        lo, hi = self._first[i], self._last[i]
-        b = self._spans
-        return list(zip(b.labels[lo:hi].tolist(), b.starts[lo:hi].tolist(),
-                        b.ends[lo:hi].tolist(), strict=True))
+        if self._rows is None:
+            b = self._spans
+            self._rows = list(zip(b.labels.tolist(), b.starts.tolist(), b.ends.tolist(),
+                                  strict=True))
+        return self._rows[self._first[i]:self._last[i]]
 
     def codes(self, i: int) -> dict[str, str]:
         """level → admin code of text i (shared between texts: do not change it)."""
-        return _unit_codes(self._units[i], self.texts[i], self.rows(i), self._unit_codes)
+        unit = self._units[i]
+        rows = self.rows(i) if unit == -2 else []
+        return _unit_codes(unit, self.texts[i], rows, self._unit_codes)
 
 
 @lru_cache(maxsize=65536)
@@ -273,4 +280,11 @@ def parse_batch(texts: Iterable[str]) -> ParsedBatch:
 
 def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:
     """``[parse(t) for t in texts]``, in one batch."""
-    return list(parse_batch(texts))
+    batch = parse_batch(texts)
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of acyclic objects: collection passes only cost time
+    try:
+        return list(batch)
+    finally:
+        if collecting:
+            gc.enable()

@@ -67,10 +67,13 @@ def _tagger(path: str = str(MODEL)) -> pycrfsuite.Tagger:
 
 def use_model(path: Path) -> None:
     """Point the process at another model file (training experiments, benchmarks)."""
+    from address.parse import clear_cache
+
     global MODEL
     MODEL = path
     _tagger.cache_clear()
     tag.cache_clear()
+    clear_cache()  # parse()'s results came from the model before
 
 
 # A Tagger holds the sequence between set() and tag(); API worker threads share the one Tagger,

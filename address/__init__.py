@@ -4,11 +4,12 @@ from address.extract import extract
 from address.format import address_key, format_address
 from address.match import MatchResult, match
 from address.normalize import normalize
-from address.parse import ParsedAddress, Span, parse, parse_many
+from address.parse import ParsedAddress, ParsedBatch, Span, parse, parse_batch, parse_many
 
 __all__ = [
     "MatchResult",
     "ParsedAddress",
+    "ParsedBatch",
     "Span",
     "address_key",
     "extract",
@@ -16,5 +17,6 @@ __all__ = [
     "match",
     "normalize",
     "parse",
+    "parse_batch",
     "parse_many",
 ]

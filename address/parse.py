@@ -3,6 +3,10 @@
 Pipeline: fold the text 1:1 (so offsets survive), tag characters with the CRF, turn BIO tags into
 spans, then resolve the admin spans against the gazetteer to NBS codes, filling the levels above
 the deepest one found (朱家角镇 alone gives 青浦区, 上海市).
+
+:func:`parse_reference` states that pipeline in plain Python over python-crfsuite. What
+:func:`parse`, :func:`parse_many` and :func:`parse_batch` run is the same pipeline compiled
+(address.fasttag), checked equal to the reference in the tests and on every benchmark run.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ the dictionary pre-pass, and CCKS-specific copies of four templates: the two tra
 label some things differently (Daumé's feature augmentation: parsing uses the CCKS copies U/B/C/T,
 NAACL sentences are trained with their own copies V/E/F/W).
 
-One ``pycrfsuite.Tagger`` per process is opened lazily and reused (``set()`` + ``tag()``); an LRU
-cache in front pays off on real traffic, where the same strings repeat (batch imports, hotline
-repeats).
+One ``pycrfsuite.Tagger`` per process is opened lazily and reused (``set()`` + ``tag()``), with an
+LRU cache in front. This is the reference path (training, ``parse_reference``, bench/parse_eval);
+parsing itself runs the same model compiled (address.fasttag).
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ in one numba kernel.
 (``parse_reference``); this module computes exactly the same result for a whole batch of texts
 in one call of compiled code. The Python version spends its time building feature strings that
 crfsuite then looks up one by one; here each folded character maps to a small id and the model's
-weights are regrouped by what a template reads: one-character templates (u/U, p, n, q, m) per
-character and offset, the templates over two or three characters (b/B, c/C, s, t/T) in hash
-tables keyed by the packed ids, the gazetteer-tag templates (g, h) in small tables. Every group
-is a sparse row of (label, weight).
+weights are regrouped by what a template reads: the one-character templates (u/U, p, n, q, m) as
+dense vectors per character and offset (offset 0 together with the gazetteer-tag templates g
+and h, per pre-pass code), the templates over two or three characters (b/B, c/C, s, t/T) as
+sparse (label, weight) rows in hash tables keyed by the packed ids.
 
 Per text the kernel runs the dictionary pre-pass (``gazetteer.Scanner``), the state scores,
 Viterbi (see ``_viterbi``), BIO → spans, ``parse``'s two rules (an admin span cut inside a
@@ -38,7 +38,7 @@ from numba import njit
 from address.gazetteer import LEVELS, all_names, load, scanner
 from address.tagger import LABELS, MAX_CHARS, PAD_LEFT, PAD_RIGHT
 
-_BITS = 14  # bits per character id in a packed key; the shipped model has ~2,100 characters
+_BITS = 14  # bits per character id in a packed key; the shipped model has 1,937 characters
 _OFFSETS = {"q": 0, "p": 1, "u": 2, "U": 2, "n": 3, "m": 4}  # one-character template → offset + 2
 _HASH_MULT = 1000003
 _HASH_INVERSE = pow(_HASH_MULT, -1, 1 << 64)  # so the hash of a prefix can be taken off
@@ -59,7 +59,7 @@ class Tables:
     names: tuple[np.ndarray, ...]
     units: tuple[np.ndarray, ...]
     char_ids: np.ndarray  # int16 per code point; 0: not in the model
-    tag_kind: np.ndarray  # int8 per CRF tag: 0 O, 1 B-, 2 I-
+    tag_kind: np.ndarray  # int64 per CRF tag: 0 O, 1 B-, 2 I-
     tag_label: np.ndarray  # int64 per CRF tag: index into LABELS
     label_flags: np.ndarray  # int64 per label: _SNAP | _ROOM_AFTER | …
     label_level: np.ndarray  # int64 per label: index in LEVELS, -1 for other labels
@@ -137,12 +137,14 @@ def _regroup(state_features: dict[tuple[str, str], float], index: dict[str, int]
 
 def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
                     n_chars: int, n_labels: int) -> tuple[np.ndarray, ...]:
-    """The kernel's feature arrays: rows as (label, weight) pairs; a row reference is
-    1 + start · 64 + length (0: none), so a lookup is one read."""
-    rows = list(groups.values())
+    """The kernel's feature arrays: the dense tables, and the hash tables of the templates over
+    two or three characters, whose values refer to sparse (label, weight) rows as
+    1 + start · 64 + length (0: none), so a look-up is one read."""
+    sparse = {key: group for key, group in groups.items() if key[0] in "bcst"}
+    rows = list(sparse.values())
     starts = np.cumsum([0] + [len(r) for r in rows]).tolist()
     ref = {key: 1 + start * 64 + len(r)  # a group has at most 37 labels
-           for key, start, r in zip(groups, starts, rows, strict=False)}
+           for key, start, r in zip(sparse, starts, rows, strict=False)}
     weights = np.array([(label, w) for r in rows for label, w in r.items()], dtype=np.float64)
     pairs: dict[int, int] = {}
     for (group, ids), r in ref.items():
@@ -194,8 +196,9 @@ def _split_transitions(trans: np.ndarray) -> tuple[np.ndarray, ...]:
 
 
 def _name_tables() -> tuple[tuple[np.ndarray, ...], list[str]]:
-    """Every gazetteer name (ids in sorted order) with its scanner level, and the scanner's
-    two-character prefixes with the longest name after each."""
+    """Every gazetteer name (ids in sorted order) with its scanner level; per two-character
+    start of a scanner name, the bit set of the lengths of those names; the bit set of the
+    characters scanner names start with; str.isspace below U+3001."""
     scan = scanner()
     names = sorted(all_names())
     levels = [LEVELS.index(scan.names[n]) if n in scan.names else -1 for n in names]
@@ -212,8 +215,8 @@ def _name_tables() -> tuple[tuple[np.ndarray, ...], list[str]]:
     prefixes = _hash_table(lengths)
     space = np.array([chr(cp).isspace() for cp in range(0x3001)], dtype=np.bool_)
     starters = np.zeros(0x110000 // 64, dtype=np.uint64)  # bit set: first character of a name
-    for p in scan.prefixes:
-        starters[ord(p[0]) >> 6] |= np.uint64(1 << (ord(p[0]) & 63))
+    for name in scan.names:
+        starters[ord(name[0]) >> 6] |= np.uint64(1 << (ord(name[0]) & 63))
     return (ids, chars, ptr, np.array(levels, dtype=np.int64), space, prefixes, starters), names
 
 

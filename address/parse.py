@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from address import tagger
 from address.corpus import spans as bio_spans
@@ -24,6 +24,9 @@ from address.gazetteer import all_names, load, scanner
 from address.normalize import fold, normalize
 from address.resolve import RESOLVABLE, resolve_codes
 from address.tagger import LABELS, tag
+
+if TYPE_CHECKING:
+    from address.fasttag import Batch  # numba loads only when parsing starts
 
 MAX_INPUT = 2000  # characters; beyond this the text is not an address and is cut
 
@@ -222,9 +225,9 @@ class ParsedBatch(Sequence[ParsedAddress]):
     :class:`ParsedAddress`. Bulk consumers can read ``rows(i)`` and ``codes(i)`` instead.
     """
 
-    def __init__(self, texts: list[str], spans: Any, unit_codes: tuple[str, ...]) -> None:
+    def __init__(self, texts: list[str], spans: Batch, unit_codes: tuple[str, ...]) -> None:
         self.texts = texts
-        self._spans = spans  # address.fasttag.Batch
+        self._spans = spans
         self._unit_codes = unit_codes
         self._first = spans.first.tolist()
         self._last = spans.last.tolist()

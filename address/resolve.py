@@ -10,7 +10,7 @@ reads the local way first.
 
 from __future__ import annotations
 
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from address.gazetteer import LEVELS, Gazetteer, Unit, load
 
@@ -33,60 +33,30 @@ def _home_rank(code: str) -> int:
     return next((len(_HOME) - i for i, prefix in enumerate(_HOME) if code.startswith(prefix)), 0)
 
 
-@cache
-def _chain(code: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """Codes of the unit and its ancestors, and their levels."""
-    units = load().chain(code)
-    return tuple(u.code for u in units), frozenset(u.level for u in units)
+def _contradicted(proposal: tuple[Unit, ...], by_level: dict[str, str]) -> bool:
+    """The chain puts another unit at every level this mention could name (青浦区 written, the
+    chain's district 嘉定区): worse than leaving a mention unexplained."""
+    return bool(proposal) and all(
+        by_level.get(u.level) not in (None, u.code) for u in proposal)
 
 
-@lru_cache(maxsize=65536)
-def _mention(label: str, text: str) -> tuple[tuple[str, ...], frozenset[str]]:
-    """Codes of the units a mention may name, and their levels."""
-    units = _proposals(load(), label, text)
-    return tuple(u.code for u in units), frozenset(u.level for u in units)
-
-
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _resolve(mentions: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """The chain scoring best by (mentions explained, fewest contradicted, depth, home, code).
-
-    A mention is explained when one of its units is in the chain, and contradicted when it is
-    not but the chain has another unit at every level it could name (青浦区 written, the chain's
-    district 嘉定区): worse than leaving it unexplained. Sets of mentions are bit masks.
-    """
-    proposers: dict[str, int] = {}  # code → mask of the mentions proposing it
-    levels = []
-    for m, (label, text) in enumerate(mentions):
-        codes, mention_levels = _mention(label, text)
-        for code in codes:
-            proposers[code] = proposers.get(code, 0) | 1 << m
-        levels.append(mention_levels)
-    most, leaders = 0, []
-    for code in proposers:
-        mask = 0
-        for c in _chain(code)[0]:
-            mask |= proposers.get(c, 0)
-        explained = mask.bit_count()
-        if explained > most:
-            most, leaders = explained, [(code, mask)]
-        elif explained == most:
-            leaders.append((code, mask))
-    if not leaders:
-        return ()
-    if len(leaders) == 1:
-        winner = _chain(leaders[0][0])[0]
-    else:
-        best = None
-        for code, mask in sorted(leaders):  # equal scores: the lower code wins
-            chain, chain_levels = _chain(code)
-            contradicted = sum(1 for m, lv in enumerate(levels)
-                               if lv and not mask >> m & 1 and lv <= chain_levels)
-            score = (-contradicted, len(chain), _home_rank(code))
-            if best is None or score > best:
-                best, winner = score, chain
-    units = load().units
-    return tuple((units[c].level, c) for c in winner)
+    gaz = load()
+    units_of = [_proposals(gaz, label, text) for label, text in mentions]
+    proposals = [{u.code for u in units} for units in units_of]
+    best: tuple[int, int, int, int] | None = None
+    chain: list[Unit] = []
+    for code in set().union(*proposals) if proposals else ():
+        units = gaz.chain(code)
+        ancestry = {u.code for u in units}
+        explained = sum(1 for p in proposals if p & ancestry)
+        by_level = {u.level: u.code for u in units}
+        contradicted = sum(1 for p in units_of if _contradicted(p, by_level))
+        score = (explained, -contradicted, len(units), _home_rank(code))
+        if best is None or score > best or (score == best and code < chain[-1].code):
+            best, chain = score, units
+    return tuple((u.level, u.code) for u in chain)
 
 
 def _devzone_place(text: str) -> tuple[str, str] | None:

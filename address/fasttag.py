@@ -152,29 +152,29 @@ def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
             pairs[_pack(ids)] = pairs.get(_pack(ids), 0) | r << (32 * (group == "c"))
     skip = {_pack(ids): r for (group, ids), r in ref.items() if group == "s"}
     tri = {_pack(ids): r for (group, ids), r in ref.items() if group == "t"}
-    side, center = _dense_tables(groups, n_chars, n_labels)
-    return (side, center, _hash_table(pairs), _hash_table(skip), _hash_table(tri),
-            weights.reshape(-1, 2))
+    return (_dense_table(groups, n_chars, n_labels), _hash_table(pairs), _hash_table(skip),
+            _hash_table(tri), weights.reshape(-1, 2))
 
 
-def _dense_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n_chars: int,
-                  n_labels: int) -> tuple[np.ndarray, np.ndarray]:
+def _dense_table(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n_chars: int,
+                 n_labels: int) -> np.ndarray:
     """The one-character templates are dense (about 17 of 37 labels per row), so they are
-    vectors: ``side`` (4, chars, L) for offsets -2, -1, +1, +2, and ``center`` (scanner code,
-    chars, L) = the offset-0 templates + g + h, everything that reads only c0 and its code."""
-    side = np.zeros((4, n_chars, n_labels))
-    center = np.zeros((len(_scanner_codes()), n_chars, n_labels))
+    vectors, (chars, 4 + scanner codes, L): per character the rows for offsets -2, -1, +1, +2,
+    then per pre-pass code the offset-0 templates + g + h (everything that reads only c0 and its
+    code). A character's rows sit together, and the same character is read at the next
+    positions under the next offsets."""
+    dense = np.zeros((n_chars, 4 + len(_scanner_codes()), n_labels))
     for (group, ids), weights in groups.items():
         for label, w in weights.items():
             if group == "u" and ids[0] != 2:
-                side[ids[0] - (ids[0] > 2), ids[1], label] += w
+                dense[ids[1], ids[0] - (ids[0] > 2), label] += w
             elif group == "u":
-                center[:, ids[1], label] += w
+                dense[ids[1], 4:, label] += w
             elif group == "g":
-                center[ids[0], :, label] += w
+                dense[:, 4 + ids[0], label] += w
             elif group == "h":
-                center[ids[0], ids[1], label] += w
-    return side, center
+                dense[ids[1], 4 + ids[0], label] += w
+    return dense
 
 
 def _split_transitions(trans: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -414,7 +414,7 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
                start: int) -> None:
     """State scores of one window into out[start:n]; ids are its character ids, two pads each
     side."""
-    side, center, pairs, skip, tri, weights = model[:6]
+    dense, pairs, skip, tri, weights = model[:5]
     n = len(ids) - 4
     after = _find(pairs, (ids[start + 1] << _BITS) | ids[start + 2])  # (c-1, c0) at start
     for t in range(start, n):
@@ -424,8 +424,8 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
         before, after = after, _find(pairs, (ids[c] << _BITS) | ids[c + 1])
         skipped = _find(skip, (ids[c - 1] << _BITS) | ids[c + 1])
         trigram = _find(tri, (ids[c - 1] << 2 * _BITS) | (ids[c] << _BITS) | ids[c + 1])
-        q, p, o, nx, m = side[0, ids[c - 2]], side[1, ids[c - 1]], center[codes[t], ids[c]], \
-            side[2, ids[c + 1]], side[3, ids[c + 2]]
+        q, p, o, nx, m = dense[ids[c - 2], 0], dense[ids[c - 1], 1], dense[ids[c], 4 + codes[t]], \
+            dense[ids[c + 1], 2], dense[ids[c + 2], 3]
         for j in range(len(s)):
             s[j] = q[j] + p[j] + o[j] + nx[j] + m[j]
         _add_row(weights, before & 0xFFFFFFFF, s)  # b/B: the pair (c-1, c0)
@@ -468,7 +468,7 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
     is not beaten (about one in thirty) is maxed over all 37 sources. The first pass has no
     branches, so it runs at the processor's full width.
     """
-    trans, r, bound_add, strong0, strong1, strong0_trans, strong1_trans = model[6:13]
+    trans, r, bound_add, strong0, strong1, strong0_trans, strong1_trans = model[5:12]
     n, n_labels = scores.shape
     if start == 0:
         hist[0, :] = scores[0]
@@ -808,7 +808,7 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
     zone_hi = np.empty(longest, dtype=np.int64)
     buf = np.empty(longest, dtype=np.int64)
     ids = np.empty(window + 4, dtype=np.int64)
-    n_labels = model[6].shape[0]
+    n_labels = model[5].shape[0]
     scores = np.empty((window, n_labels))
     hist = np.empty((window, n_labels))
     count = 0

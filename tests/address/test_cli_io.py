@@ -25,3 +25,11 @@ def test_conll_layout() -> None:
     assert len(rows) == len("朱家角镇张马村8组")
     assert rows[0] == "朱 B-town" and rows[-1] == "组 E-village_group"
     assert out[1] == "\n"  # an empty line is an empty block: just the blank separator
+
+
+def test_batched_lines_give_the_same_records() -> None:
+    """dizhi parse reads 4,096 lines per batch; the records are those of one line at a time."""
+    for conll in (False, True):
+        one_by_one = list(parse_lines(LINES, conll=conll))
+        assert list(parse_lines(LINES, conll=conll, chunk=3)) == one_by_one
+        assert list(parse_lines(LINES, conll=conll, chunk=4096)) == one_by_one

@@ -14,6 +14,7 @@ from typing import Any
 from psycopg import Connection
 
 from address.errors import BadRequest, Unauthorized
+from layers.access import require_read
 from migrations.schema import ROLES
 
 KEY_PREFIX = "dz"
@@ -99,3 +100,12 @@ def audit(
         " VALUES (%s, %s, %s, %s, %s)",
         [principal.key_id, principal.role, action, resource, json.dumps(detail or {})],
     )
+
+
+def authorize_read(conn: Connection, principal: Principal, level: str, *, what: str,
+                   resource: str) -> None:
+    """403 unless the caller's role may read data of this access level; a restricted read is
+    recorded in the audit log under ``resource``."""
+    require_read(principal.role, level, what)
+    if level == "restricted":
+        audit(conn, principal, action="read", resource=resource)

@@ -16,10 +16,10 @@ from psycopg import Connection
 from pydantic import BaseModel
 
 from address.errors import Forbidden
-from api.auth import Principal, audit
+from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
-from layers.access import can_write, readable_levels, require_read
+from layers.access import can_write, readable_levels
 from layers.catalog import delete_layer, get_layer, list_layers, list_versions, update_metadata
 from layers.collections import Collection, get_collection
 from layers.store import STEPS, add_layer
@@ -42,9 +42,8 @@ TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
 def readable_collection(conn: Connection, principal: Principal, cid: str) -> Collection:
     """The collection if the caller may read it (403 otherwise); restricted reads are audited."""
     collection = get_collection(conn, cid=cid)
-    require_read(principal.role, collection.access_level, f"collection {cid!r}")
-    if collection.access_level == "restricted":
-        audit(conn, principal, action="read", resource=f"layer/{cid}")
+    authorize_read(conn, principal, collection.access_level, what=f"collection {cid!r}",
+                   resource=f"layer/{cid}")
     return collection
 
 

@@ -9,10 +9,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
-from api.auth import Principal, audit
+from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import WriterDep
-from layers.access import readable_levels, require_read
+from layers.access import readable_levels
 from spatial.coords import parse_lnglat
 from tiles.raster import (
     RasterLayer,
@@ -30,9 +30,8 @@ router = APIRouter(prefix="/raster", tags=["raster"])
 
 def _readable(conn: ConnDep, principal: Principal, name: str) -> RasterLayer:
     raster = get_raster(conn, name=name)
-    require_read(principal.role, raster.access_level, f"raster {name!r}")
-    if raster.access_level == "restricted":
-        audit(conn, principal, action="read", resource=f"raster/{name}")
+    authorize_read(conn, principal, raster.access_level, what=f"raster {name!r}",
+                   resource=f"raster/{name}")
     return raster
 
 

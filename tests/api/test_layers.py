@@ -13,15 +13,7 @@ from tests.layers.builders import (
     upload,
 )
 
-
-@pytest.fixture(autouse=True)
-def _tile_cache_in_tmp(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIZHI_TILE_CACHE_DIR", str(tmp_path / "tiles"))
-
-
-@pytest.fixture
-def planner(conn):
-    return headers_for(conn, "planner")
+pytestmark = pytest.mark.usefixtures("tile_cache_in_tmp")
 
 
 def test_upload_geojson_makes_a_layer_with_metadata(client, conn, planner, tmp_path):

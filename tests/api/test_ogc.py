@@ -2,14 +2,9 @@
 
 import pytest
 
-from tests.layers.builders import geojson_file, headers_for, parcels, upload
+from tests.layers.builders import geojson_file, parcels, upload
 
 EPSG = "http://www.opengis.net/def/crs/EPSG/0/"
-
-
-@pytest.fixture
-def planner(conn):
-    return headers_for(conn, "planner")
 
 
 @pytest.fixture

@@ -11,14 +11,7 @@ from tests.layers.builders import geojson_file, headers_for, parcels, upload
 TILE = "14/13704/6698"
 
 
-@pytest.fixture(autouse=True)
-def _tile_cache_in_tmp(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIZHI_TILE_CACHE_DIR", str(tmp_path / "tiles"))
-
-
-@pytest.fixture
-def planner(conn):
-    return headers_for(conn, "planner")
+pytestmark = pytest.mark.usefixtures("tile_cache_in_tmp")
 
 
 def _upload(client, planner, tmp_path, name, n=5, **form):

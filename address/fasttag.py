@@ -588,10 +588,11 @@ def _bio_spans(text: np.ndarray, tags: np.ndarray, tag_kind: np.ndarray, tag_lab
 
 @njit(cache=True)
 def _snap_admin(names: tuple, text: np.ndarray, codes: np.ndarray, flags: np.ndarray,
-                labels: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int) -> None:
+                labels: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int,
+                scanned: bool) -> None:
     """parse._snap_admin: an admin span that is no known name and ends inside a gazetteer hit
-    that runs into the next span is moved to the hit's end."""
-    scanned = False
+    that runs into the next span is moved to the hit's end. ``scanned``: ``codes`` already hold
+    the pre-pass over the whole text (a text of one window); otherwise it runs here if needed."""
     for i in range(k - 1):
         if not flags[labels[i]] & _SNAP or _name_id(names, text, lo[i], hi[i], False) >= 0:
             continue
@@ -829,7 +830,7 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
         before = text if n <= window else cps[0:0]
         before_codes[:n] = codes[:n]
         k = _bio_spans(text, tags, tag_kind, tag_label, names[4], s_lab, s_lo, s_hi)
-        _snap_admin(names, text, codes, flags, s_lab, s_lo, s_hi, k)
+        _snap_admin(names, text, codes, flags, s_lab, s_lo, s_hi, k, n <= window)
         first_row[a] = count
         count, n_m, zones, district_or_city = _emit(
             names, text, s_lab, s_lo, s_hi, k, flags, label_level, room_label, labels, lo_out,

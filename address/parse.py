@@ -206,7 +206,7 @@ def _unit_codes(unit: int, text: str, rows: Iterable[tuple[int, int, int]],
 def prepare(texts: Iterable[str]) -> None:
     """Parse ``texts`` in one batch into the cache :func:`parse` reads, so code that goes on
     to call ``parse()`` text by text (batch geocoding) gets the batch's speed."""
-    todo = list(dict.fromkeys(t[:MAX_INPUT] for t in texts if t[:MAX_INPUT] not in _CACHE))
+    todo = [t for t in dict.fromkeys(t[:MAX_INPUT] for t in texts) if t not in _CACHE]
     if len(_CACHE) + len(todo) > _CACHE_SIZE:
         _CACHE.clear()  # simpler than LRU order, and a full cache is rare between batches
     batch = parse_batch(todo)

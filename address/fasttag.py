@@ -267,6 +267,8 @@ def tables(path: str) -> Tables:
         char_id(ch)
     if len(chars) >= 1 << _BITS:
         raise ValueError("too many distinct characters for the packed keys")
+    if len(tags) > 64:
+        raise ValueError("more than 64 CRF tags: _best_three marks a source in six bits")
     char_ids = np.zeros(0x110000, dtype=np.int16)  # small, so the hot part stays in cache
     char_ids[[ord(ch) for ch in chars]] = list(chars.values())
     trans = np.zeros((len(tags), len(tags)))
@@ -435,28 +437,43 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
 
 
 @njit(cache=True, inline="always")
-def _best_three(delta: np.ndarray, r: np.ndarray) -> tuple[int, int, int]:
-    """The three sources with the highest delta + r, best first (the usual case, a value below
-    the third, costs one comparison)."""
-    v1, v2, v3 = -np.inf, -np.inf, -np.inf
-    u1, u2, u3 = 0, 0, 0
-    for i in range(len(delta)):
-        v = delta[i] + r[i]
-        if v > v3:
-            if v > v2:
-                v3, u3 = v2, u2
-                if v > v1:
-                    v2, u2, v1, u1 = v1, u1, v, i
-                else:
-                    v2, u2 = v, i
-            else:
-                v3, u3 = v, i
-    return u1, u2, u3
+def _insert(x: float, t1: float, t2: float, t3: float) -> tuple[float, float, float]:
+    """x into the three largest so far, t1 >= t2 >= t3: max and min only, so no branches."""
+    h1, x1 = (t1, x) if t1 > x else (x, t1)
+    h2, x2 = (t2, x1) if t2 > x1 else (x1, t2)
+    return h1, h2, t3 if t3 > x2 else x2
+
+
+@njit(cache=True, inline="always")
+def _best_three(delta: np.ndarray, r: np.ndarray, keys: np.ndarray) -> tuple[int, int, float]:
+    """The two sources with the highest delta + r, and a bound on delta + r of every other.
+
+    Each value carries its source in the six low bits of its mantissa (``keys``' integer view),
+    so keeping the three largest needs no comparison that branches, and the values stay
+    distinct. The marks move a value by under 2**-46 of itself: the bound is the third key
+    raised by 2**-45 of its size.
+    """
+    n = len(delta)
+    marks = keys.view(np.int64)
+    for i in range(n):
+        keys[i] = delta[i] + r[i]
+    for i in range(n):
+        marks[i] = (marks[i] & ~np.int64(63)) | i
+    a1 = a2 = a3 = b1 = b2 = b3 = -np.inf
+    for i in range(0, n - 1, 2):  # two independent chains
+        a1, a2, a3 = _insert(keys[i], a1, a2, a3)
+        b1, b2, b3 = _insert(keys[i + 1], b1, b2, b3)
+    if n & 1:
+        a1, a2, a3 = _insert(keys[n - 1], a1, a2, a3)
+    for x in (b1, b2, b3):
+        a1, a2, a3 = _insert(x, a1, a2, a3)
+    keys[n], keys[n + 1] = a1, a2
+    return marks[n] & 63, marks[n + 1] & 63, a3 + abs(a3) * 2.0 ** -45
 
 
 @njit(cache=True)
 def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarray,
-             start: int) -> None:
+             keys: np.ndarray, start: int) -> None:
     """crfsuite's Viterbi over scores (n, L) into path (no start/end transitions; ties → lower).
 
     Forward, each label needs only the best score over its sources, not which source: the
@@ -475,8 +492,7 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
         start = 1
     for t in range(start, n):
         delta, nxt = hist[t - 1], hist[t]
-        u1, u2, u3 = _best_three(delta, r)
-        bound = delta[u3] + r[u3]  # the best delta + r of any source but u1 and u2
+        u1, u2, bound = _best_three(delta, r, keys)  # bound: on delta + r of the others
         d1, d2, from1, from2 = delta[u1], delta[u2], trans[u1], trans[u2]
         unsure = 0
         for j in range(n_labels):
@@ -521,7 +537,7 @@ def _backtrack(trans: np.ndarray, hist: np.ndarray, path: np.ndarray) -> None:
 @njit(cache=True)
 def _tag_text(model: tuple, names: tuple, cps: np.ndarray, char_ids: np.ndarray, window: int,
               tags: np.ndarray, codes: np.ndarray, ids: np.ndarray, scores: np.ndarray,
-              hist: np.ndarray, start: int) -> None:
+              hist: np.ndarray, keys: np.ndarray, start: int) -> None:
     """Tags of one text, window by window as tagger.tag does (features and pre-pass per window).
 
     ``start`` -1: the pre-pass is still to run. Otherwise (one window only) the codes are
@@ -540,7 +556,7 @@ def _tag_text(model: tuple, names: tuple, cps: np.ndarray, char_ids: np.ndarray,
         for k in range(lo, hi):
             ids[k - lo + 2] = char_ids[cps[k]]
         _emissions(model, ids[:size + 4], codes[lo:hi], scores, max(start, 0))
-        _viterbi(model, scores[:size], tags[lo:hi], hist, max(start, 0))
+        _viterbi(model, scores[:size], tags[lo:hi], hist, keys, max(start, 0))
 
 
 @njit(cache=True)
@@ -812,6 +828,7 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
     n_labels = model[5].shape[0]
     scores = np.empty((window, n_labels))
     hist = np.empty((window, n_labels))
+    keys = np.empty(n_labels + 2)  # _best_three's scratch
     count = 0
     before = cps[0:0]  # the text before, while its Viterbi columns are in the buffers
     previous = -1
@@ -826,7 +843,8 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
         start = -1  # the pre-pass is still to run
         if 0 < n <= window and len(before):
             start = _shared_prefix(names, text, codes, before, before_codes)
-        _tag_text(model, names, text, char_ids, window, tags, codes, ids, scores, hist, start)
+        _tag_text(model, names, text, char_ids, window, tags, codes, ids, scores, hist, keys,
+                  start)
         before = text if n <= window else cps[0:0]
         before_codes[:n] = codes[:n]
         k = _bio_spans(text, tags, tag_kind, tag_label, names[4], s_lab, s_lo, s_hi)

@@ -354,6 +354,15 @@ def _hashed_name(names: tuple, h: np.uint64, length: int, cps: np.ndarray, lo: i
     return nid
 
 
+@njit(cache=True, inline="always")
+def _span_name(names: tuple, cps: np.ndarray, codes: np.ndarray, hits: np.ndarray, lo: int,
+               hi: int, skip_space: bool) -> int:
+    """_name_id of cps[lo:hi], taken from the pre-pass when it found that very name there."""
+    if codes[lo] & 1 and lo + (hits[lo] & 255) == hi:
+        return hits[lo] >> 8
+    return _name_id(names, cps, lo, hi, skip_space)
+
+
 @njit(cache=True)
 def _road_after(cps: np.ndarray, j: int, hi: int) -> bool:
     """gazetteer._ROAD_AFTER at j: [东西南北中]?[一二…十]?(路|街|大道|大街|巷|弄|里)."""
@@ -371,8 +380,10 @@ def _road_after(cps: np.ndarray, j: int, hi: int) -> bool:
 
 
 @njit(cache=True)
-def _scan(names: tuple, cps: np.ndarray, lo: int, hi: int, out: np.ndarray) -> None:
-    """gazetteer.Scanner.tags over cps[lo:hi] into out[lo:hi] as scanner codes."""
+def _scan(names: tuple, cps: np.ndarray, lo: int, hi: int, out: np.ndarray,
+          hits: np.ndarray) -> None:
+    """gazetteer.Scanner.tags over cps[lo:hi] into out[lo:hi] as scanner codes; where a name
+    begins (an odd code), hits holds its name id · 256 + its length."""
     level, prefixes, starters = names[3], names[5], names[6]
     out[lo:hi] = 0
     i = lo
@@ -395,6 +406,7 @@ def _scan(names: tuple, cps: np.ndarray, lo: int, hi: int, out: np.ndarray) -> N
             h = (h - np.uint64(cps[j - 1])) * np.uint64(_HASH_INVERSE)
             if nid >= 0 and level[nid] >= 0 and not _road_after(cps, j, hi):
                 out[i] = 1 + 2 * level[nid]
+                hits[i] = nid << 8 | (j - i)
                 out[i + 1:j] = 2 + 2 * level[nid]
                 break
             j -= 1
@@ -537,7 +549,7 @@ def _backtrack(trans: np.ndarray, hist: np.ndarray, path: np.ndarray) -> None:
 @njit(cache=True)
 def _tag_text(model: tuple, names: tuple, cps: np.ndarray, char_ids: np.ndarray, window: int,
               tags: np.ndarray, codes: np.ndarray, ids: np.ndarray, scores: np.ndarray,
-              hist: np.ndarray, keys: np.ndarray, start: int) -> None:
+              hits: np.ndarray, hist: np.ndarray, keys: np.ndarray, start: int) -> None:
     """Tags of one text, window by window as tagger.tag does (features and pre-pass per window).
 
     ``start`` -1: the pre-pass is still to run. Otherwise (one window only) the codes are
@@ -550,7 +562,7 @@ def _tag_text(model: tuple, names: tuple, cps: np.ndarray, char_ids: np.ndarray,
         hi = min(n, lo + window)
         size = hi - lo
         if start < 0:
-            _scan(names, cps, lo, hi, codes)
+            _scan(names, cps, lo, hi, codes, hits)
         ids[0] = ids[1] = pad_left
         ids[size + 2] = ids[size + 3] = pad_right
         for k in range(lo, hi):
@@ -560,12 +572,12 @@ def _tag_text(model: tuple, names: tuple, cps: np.ndarray, char_ids: np.ndarray,
 
 
 @njit(cache=True)
-def _shared_prefix(names: tuple, text: np.ndarray, codes: np.ndarray, before: np.ndarray,
-                   before_codes: np.ndarray) -> int:
+def _shared_prefix(names: tuple, text: np.ndarray, codes: np.ndarray, hits: np.ndarray,
+                   before: np.ndarray, before_codes: np.ndarray) -> int:
     """Positions whose state scores equal the previous text's: characters up to two to the
     right and the pre-pass codes must match. Scans ``text`` into ``codes``."""
     n = len(text)
-    _scan(names, text, 0, n, codes)
+    _scan(names, text, 0, n, codes, hits)
     common = 0
     limit = min(n, len(before))
     while common < limit and text[common] == before[common]:
@@ -603,17 +615,19 @@ def _bio_spans(text: np.ndarray, tags: np.ndarray, tag_kind: np.ndarray, tag_lab
 
 
 @njit(cache=True)
-def _snap_admin(names: tuple, text: np.ndarray, codes: np.ndarray, flags: np.ndarray,
+def _snap_admin(names: tuple, text: np.ndarray, codes: np.ndarray, hits: np.ndarray,
+                flags: np.ndarray,
                 labels: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int,
                 scanned: bool) -> None:
     """parse._snap_admin: an admin span that is no known name and ends inside a gazetteer hit
     that runs into the next span is moved to the hit's end. ``scanned``: ``codes`` already hold
     the pre-pass over the whole text (a text of one window); otherwise it runs here if needed."""
     for i in range(k - 1):
-        if not flags[labels[i]] & _SNAP or _name_id(names, text, lo[i], hi[i], False) >= 0:
+        if not flags[labels[i]] & _SNAP or \
+                _span_name(names, text, codes, hits, lo[i], hi[i], False) >= 0:
             continue
         if not scanned:
-            _scan(names, text, 0, len(text), codes)
+            _scan(names, text, 0, len(text), codes, hits)
             scanned = True
         end = lo[i] + 1
         while end < len(text) and codes[end] > 0 and codes[end] % 2 == 0:
@@ -647,7 +661,8 @@ def _is_room(cps: np.ndarray, lo: int, hi: int) -> bool:
 
 
 @njit(cache=True)
-def _emit(names: tuple, text: np.ndarray, s_lab: np.ndarray, s_lo: np.ndarray,
+def _emit(names: tuple, text: np.ndarray, codes: np.ndarray, hits: np.ndarray,
+          s_lab: np.ndarray, s_lo: np.ndarray,
           s_hi: np.ndarray, k: int, flags: np.ndarray, label_level: np.ndarray, room_label: int,
           labels: np.ndarray, lo_out: np.ndarray, hi_out: np.ndarray, count: int,
           m_level: np.ndarray, m_name: np.ndarray, zone_lo: np.ndarray,
@@ -662,7 +677,7 @@ def _emit(names: tuple, text: np.ndarray, s_lab: np.ndarray, s_lo: np.ndarray,
         count += 1
         if flags[label] & _ADMIN:
             district_or_city |= flags[label] & _DISTRICT_OR_CITY != 0
-            nid = _name_id(names, text, s_lo[i], s_hi[i], True)
+            nid = _span_name(names, text, codes, hits, s_lo[i], s_hi[i], True)
             if nid >= 0:
                 if n_m < _MAX_MENTIONS:
                     m_level[n_m], m_name[n_m] = label_level[label], nid
@@ -818,6 +833,7 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
     tags = np.empty(longest, dtype=np.int64)
     codes = np.empty(longest, dtype=np.int64)
     before_codes = np.empty(longest, dtype=np.int64)
+    hits = np.empty(longest, dtype=np.int64)
     s_lab = np.empty(longest, dtype=np.int64)
     s_lo = np.empty(longest, dtype=np.int64)
     s_hi = np.empty(longest, dtype=np.int64)
@@ -842,17 +858,17 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
         previous = a
         start = -1  # the pre-pass is still to run
         if 0 < n <= window and len(before):
-            start = _shared_prefix(names, text, codes, before, before_codes)
-        _tag_text(model, names, text, char_ids, window, tags, codes, ids, scores, hist, keys,
-                  start)
+            start = _shared_prefix(names, text, codes, hits, before, before_codes)
+        _tag_text(model, names, text, char_ids, window, tags, codes, ids, scores, hits, hist,
+                  keys, start)
         before = text if n <= window else cps[0:0]
         before_codes[:n] = codes[:n]
         k = _bio_spans(text, tags, tag_kind, tag_label, names[4], s_lab, s_lo, s_hi)
-        _snap_admin(names, text, codes, flags, s_lab, s_lo, s_hi, k, n <= window)
+        _snap_admin(names, text, codes, hits, flags, s_lab, s_lo, s_hi, k, n <= window)
         first_row[a] = count
         count, n_m, zones, district_or_city = _emit(
-            names, text, s_lab, s_lo, s_hi, k, flags, label_level, room_label, labels, lo_out,
-            hi_out, count, m_level, m_name, zone_lo, zone_hi)
+            names, text, codes, hits, s_lab, s_lo, s_hi, k, flags, label_level, room_label,
+            labels, lo_out, hi_out, count, m_level, m_name, zone_lo, zone_hi)
         last_row[a] = count
         if not district_or_city:
             n_m = _devzone_places(names, units, text, zone_lo, zone_hi, zones, buf, m_level,

@@ -499,6 +499,7 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
     """
     trans, r, bound_add, strong0, strong1, strong0_trans, strong1_trans = model[5:12]
     n, n_labels = scores.shape
+    shared = start
     if start == 0:
         hist[0, :] = scores[0]
         start = 1
@@ -525,11 +526,13 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
                     nxt[j] = best
         for j in range(n_labels):
             nxt[j] += scores[t, j]
-    _backtrack(trans, hist[:n], path)
+    _backtrack(trans, hist[:n], path, shared)
 
 
 @njit(cache=True)
-def _backtrack(trans: np.ndarray, hist: np.ndarray, path: np.ndarray) -> None:
+def _backtrack(trans: np.ndarray, hist: np.ndarray, path: np.ndarray, shared: int) -> None:
+    """The path, back from the best last label. Before ``shared`` the columns, and in ``path``
+    the labels, are the text before's: once the path meets its label there, the rest is its."""
     n, n_labels = hist.shape
     label = 0
     for j in range(1, n_labels):
@@ -543,6 +546,8 @@ def _backtrack(trans: np.ndarray, hist: np.ndarray, path: np.ndarray) -> None:
             arg = i if v > best else arg
             best = v if v > best else best
         label = arg
+        if t - 1 < shared and path[t - 1] == label:
+            break
         path[t - 1] = label
 
 

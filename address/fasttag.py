@@ -25,10 +25,14 @@ another order than crfsuite's; bench/parse_speed.py and the tests compare every 
 # mypy: disable-error-code="return-value,arg-type"
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +41,8 @@ from numba import njit
 
 from address.gazetteer import LEVELS, all_names, load, scanner
 from address.tagger import LABELS, MAX_CHARS, PAD_LEFT, PAD_RIGHT
+
+log = logging.getLogger(__name__)
 
 _BITS = 14  # bits per character id in a packed key; the shipped model has 1,937 characters
 _OFFSETS = {"q": 0, "p": 1, "u": 2, "U": 2, "n": 3, "m": 4}  # one-character template → offset + 2
@@ -64,6 +70,7 @@ class Tables:
     label_flags: np.ndarray  # int64 per label: _SNAP | _ROOM_AFTER | …
     label_level: np.ndarray  # int64 per label: index in LEVELS, -1 for other labels
     unit_codes: tuple[str, ...]  # gazetteer codes, sorted; the kernel's unit index
+    crf_tags: tuple[str, ...]  # the CRF's tags in its own order (the kernel's tag index)
 
 
 # ---- building the tables ----------------------------------------------------------------------
@@ -177,22 +184,67 @@ def _dense_table(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n_
     return dense
 
 
-def _split_transitions(trans: np.ndarray) -> tuple[np.ndarray, ...]:
-    """For _viterbi: trans[i, j] = r[i] + c[j] + residual (medians, alternately); per label j
-    the two sources with the largest residuals into it ("strong") and their transitions, and
-    c[j] + eps[j], eps being the largest other residual, with a margin over float rounding so
+def _split_transitions(trans: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, ...]:
+    """For _viterbi, given a source term r (any r is exact; a good one is fast): per label j
+    the two sources with the largest trans[i, j] - r[i] ("strong") and their transitions, and
+    the largest trans[i, j] - r[i] of the other sources, with a margin over float rounding so
     that the bound always holds."""
-    r, c = np.zeros(len(trans)), np.zeros(len(trans))
-    for _ in range(20):
-        c = np.median(trans - r[:, None], axis=0)
-        r = np.median(trans - c[None, :], axis=1)
-    residual = trans - r[:, None] - c[None, :]
-    order = np.argsort(-residual, axis=0, kind="stable")
-    eps = np.take_along_axis(residual, order[2:3], axis=0)[0] + 1e-9
+    rest = trans - r[:, None]
+    order = np.argsort(-rest, axis=0, kind="stable")
+    bound_add = np.take_along_axis(rest, order[2:3], axis=0)[0] + 1e-9
     labels = np.arange(len(trans))
     strong0, strong1 = order[0].astype(np.int64), order[1].astype(np.int64)
-    return (r, c + eps, strong0, strong1, trans[strong0, labels].copy(),
+    return (r, bound_add, strong0, strong1, trans[strong0, labels].copy(),
             trans[strong1, labels].copy())
+
+
+def _unsure_cost(trans: np.ndarray, r: np.ndarray, columns: np.ndarray) -> float:
+    """How often _viterbi falls back to a full max, for Viterbi columns (positions, L): the
+    share of steps with an unsure label plus half the unsure labels per step."""
+    _, bound_add, strong0, strong1, trans0, trans1 = _split_transitions(trans, r)
+    scored = columns + r
+    top = np.argsort(-scored, axis=1, kind="stable")[:, :3]
+    rows = np.arange(len(columns))[:, None]
+    best = np.maximum(columns[rows, top[:, :1]] + trans[top[:, 0]],
+                      columns[rows, top[:, 1:2]] + trans[top[:, 1]])
+    best = np.maximum(best, np.maximum(columns[:, strong0] + trans0,
+                                       columns[:, strong1] + trans1))
+    unsure = ~(best > scored[rows, top[:, 2:3]] + bound_add)
+    return float(unsure.any(axis=1).mean() + 0.5 * unsure.sum(axis=1).mean())
+
+
+def fit_source_terms(trans: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """The source term r of _viterbi's bound that makes its full-max fallback rarest on the
+    given Viterbi columns (coordinate descent from zero; a speed setting, never a result)."""
+    r = np.zeros(len(trans))
+    best = _unsure_cost(trans, r, columns)
+    for step in (2.0, 1.0, 0.5, 0.25, 0.25, 0.125):
+        for i in range(len(r)):
+            for move in (step, -step):
+                trial = r.copy()
+                trial[i] += move
+                cost = _unsure_cost(trans, trial, columns)
+                if cost < best:
+                    best, r = cost, trial
+    return r
+
+
+def source_terms_path(model_path: str | Path) -> Path:
+    return Path(model_path).with_suffix(".viterbi.json")
+
+
+def _source_terms(model_path: str, tags: tuple[str, ...]) -> np.ndarray:
+    """The fitted r shipped next to the model (address.train writes it), when it was fitted
+    for this very model file; zeros otherwise (exact all the same, only slower)."""
+    path = source_terms_path(model_path)
+    if path.exists():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
+        if saved["model_sha256"] == digest and set(saved["r"]) == set(tags):
+            return np.array([saved["r"][tag] for tag in tags])
+    log.warning("no fitted Viterbi source terms for %s: parsing is slower (address.train "
+                "--terms-only fits them)", model_path)
+    return np.zeros(len(tags))
 
 
 def _name_tables() -> tuple[tuple[np.ndarray, ...], list[str]]:
@@ -278,7 +330,7 @@ def tables(path: str) -> Tables:
     units, unit_codes = _unit_tables(name_list)
     return Tables(
         model=(*_feature_tables(groups, len(chars) + 1, len(tags)), trans,
-               *_split_transitions(trans)),
+               *_split_transitions(trans, _source_terms(path, tags))),
         names=names, units=units, char_ids=char_ids,
         tag_kind=np.array([0 if t == "O" else 1 if t[0] == "B" else 2 for t in tags],
                           dtype=np.int64),
@@ -288,6 +340,7 @@ def tables(path: str) -> Tables:
         label_level=np.array([LEVELS.index(lb) if lb in LEVELS else -1 for lb in LABELS],
                              dtype=np.int64),
         unit_codes=unit_codes,
+        crf_tags=tags,
     )
 
 
@@ -490,12 +543,13 @@ def _viterbi(model: tuple, scores: np.ndarray, path: np.ndarray, hist: np.ndarra
 
     Forward, each label needs only the best score over its sources, not which source: the
     backward pass finds the source for the one label per position on the path, from the kept
-    columns ``hist``. The forward max uses a split trans[i, j] = r[i] + c[j] + residual where,
-    but for the two sources with the largest residuals into j ("strong"), every residual is at
-    most eps[j]. Scoring the two best sources by delta + r and the strong sources, any other
-    source reaches at most (third-best delta + r) + c[j] + eps[j]; only a label where that bound
-    is not beaten (about one in thirty) is maxed over all 37 sources. The first pass has no
-    branches, so it runs at the processor's full width.
+    columns ``hist``. The forward max writes trans[i, j] = r[i] + (trans[i, j] - r[i]): but for
+    the two sources with the largest trans[i, j] - r[i] into j ("strong"), that rest is at most
+    bound_add[j]. Scoring the two best sources by delta + r and the strong sources, any other
+    source reaches at most (third-best delta + r) + bound_add[j]; only a label where that
+    bound is not beaten is maxed over all 37 sources. The first pass has no branches, so it
+    runs at the processor's full width. Any r is exact; the shipped one (fit_source_terms, on
+    training text) leaves a full max in about one step in ten.
     """
     trans, r, bound_add, strong0, strong1, strong0_trans, strong1_trans = model[5:12]
     n, n_labels = scores.shape
@@ -885,6 +939,60 @@ def _parse_all(model: tuple, names: tuple, units: tuple, char_ids: np.ndarray,
     return first_row, last_row, labels[:count], lo_out[:count], hi_out[:count], winner
 
 
+@njit(cache=True)
+def _columns(model: tuple, names: tuple, char_ids: np.ndarray, cps: np.ndarray,
+             starts: np.ndarray, out: np.ndarray) -> int:
+    """Viterbi columns (the forward scores before the last position) of one-window texts into
+    out, as many as fit; returns how many."""
+    n_labels = model[5].shape[0]
+    longest = 1
+    for a in range(len(starts) - 1):
+        longest = max(longest, starts[a + 1] - starts[a])
+    codes = np.zeros(longest, dtype=np.int64)
+    hits = np.zeros(longest, dtype=np.int64)
+    ids = np.empty(longest + 4, dtype=np.int64)
+    tags = np.empty(longest, dtype=np.int64)
+    scores = np.empty((longest, n_labels))
+    hist = np.empty((longest, n_labels))
+    keys = np.empty(n_labels + 2)
+    count = 0
+    for a in range(len(starts) - 1):
+        text = cps[starts[a]:starts[a + 1]]
+        n = len(text)
+        if n < 2 or count + n - 1 > len(out):
+            continue
+        _tag_text(model, names, text, char_ids, longest, tags, codes, ids, scores, hits, hist,
+                  keys, -1)
+        out[count:count + n - 1] = hist[:n - 1]
+        count += n - 1
+    return count
+
+
+def write_source_terms(path: str, texts: list[str], limit: int = 60_000) -> Path:
+    """Fit _viterbi's source terms for the model at ``path`` on Viterbi columns of ``texts``
+    (training text) and write them next to the model."""
+    tb = tables(path)
+    r = fit_source_terms(tb.model[5], viterbi_columns(texts, path, limit))
+    out = source_terms_path(path)
+    out.write_text(json.dumps({
+        "model_sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
+        "r": {tag: float(value) for tag, value in zip(tb.crf_tags, r, strict=True)},
+    }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+def viterbi_columns(texts: list[str], path: str, limit: int) -> np.ndarray:
+    """Up to ``limit`` Viterbi columns of the texts (those of MAX_CHARS or fewer), to fit r."""
+    tb = tables(path)
+    texts = [t for t in texts if len(t) <= MAX_CHARS]
+    raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum([len(t) for t in texts], out=starts[1:])
+    out = np.empty((limit, tb.model[5].shape[0]))
+    count = _columns(tb.model, tb.names, tb.char_ids, _feature_fold_table()[raw], starts, out)
+    return out[:count]
+
+
 # ---- Python side ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -926,7 +1034,11 @@ _ROOM = LABELS.index("roomno")
 
 def run(texts: list[str], path: str) -> Batch:
     """Parse the already cut texts with the model at ``path``."""
-    tb = tables(path)
+    return run_with(texts, tables(path))
+
+
+def run_with(texts: list[str], tb: Tables) -> Batch:
+    """run() with the given tables."""
     raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cps = _feature_fold_table()[raw]  # normalize.feature_fold, as one gather
     if len(texts) == 1:

@@ -4,7 +4,9 @@ Trains a linear-chain CRF (python-crfsuite, L-BFGS with elastic net) on the CCKS
 plus the NAACL 2019 train split mapped onto the CCKS labels, holding out the last ``--holdout``
 CCKS train addresses for tuning. The dev splits are never read here: they are what the benchmarks
 report. The model is written to ``address/data/tagger.crfsuite`` (derived from CC BY-NC 4.0 data,
-see ``address/data/README.md``).
+see ``address/data/README.md``), and next to it ``tagger.viterbi.json``: the source terms that
+let the compiled parser's Viterbi skip most sources (``address.fasttag.fit_source_terms``; a
+speed setting fitted on the same training text, never a change of result).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pycrfsuite
 
 from address.corpus import Sentence, read_ccks, read_naacl
+from address.fasttag import write_source_terms
 from address.tagger import char_features
 
 DATA = Path("/work/shared/data/eval/address_parsing")
@@ -59,15 +62,21 @@ def main() -> None:
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--iterations", type=int, default=150)
     parser.add_argument("--ccks-only", action="store_true", help="leave NAACL train out")
+    parser.add_argument("--terms-only", action="store_true",
+                        help="keep the model, only refit the parser's Viterbi source terms")
     args = parser.parse_args()
     sentences, naacl_from, _ = training_sentences(args.data, args.holdout,
                                                   naacl_too=not args.ccks_only)
     start = time.perf_counter()
-    train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
-          naacl_from=naacl_from)
-    size = args.out.stat().st_size / 1e6
-    seconds = time.perf_counter() - start
-    print(f"{len(sentences)} addresses, {seconds:.0f} s, {size:.1f} MB → {args.out}")
+    if not args.terms_only:
+        train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
+              naacl_from=naacl_from)
+        size = args.out.stat().st_size / 1e6
+        seconds = time.perf_counter() - start
+        print(f"{len(sentences)} addresses, {seconds:.0f} s, {size:.1f} MB → {args.out}")
+    # A speed setting of the compiled parser, fitted on every other training address.
+    terms = write_source_terms(str(args.out), [text for text, _ in sentences[::2]])
+    print(f"Viterbi source terms → {terms}")
 
 
 if __name__ == "__main__":

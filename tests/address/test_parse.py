@@ -145,3 +145,37 @@ def test_more_admin_mentions_than_the_kernel_holds() -> None:
     clear_cache()
     assert parse_batch([text, "浦东"]).codes(0) == parse_reference(text).codes
     assert parse(text).to_dict() == parse_reference(text).to_dict()
+
+
+def test_viterbi_is_exact_whatever_its_source_terms() -> None:
+    """The source terms only decide how often a full max runs: zeros, random ones and the
+    shipped fitted ones give the same parse."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from address import tagger
+    from address.fasttag import _split_transitions, run_with, tables
+
+    texts = _reference_texts()
+    shipped = tables(str(tagger.MODEL))
+    trans = shipped.model[5]
+    expected = run_with(texts, shipped)
+    for r in (np.zeros(len(trans)), np.random.default_rng(7).normal(0, 3, len(trans))):
+        other = replace(shipped, model=(*shipped.model[:6], *_split_transitions(trans, r)))
+        got = run_with(texts, other)
+        assert all(np.array_equal(a, b) for a, b in zip(vars(got).values(),
+                                                          vars(expected).values(), strict=True))
+
+
+def test_shipped_source_terms_fit_the_shipped_model() -> None:
+    """address.train writes the terms with the model; a retrain without them would be slow."""
+    import hashlib
+    import json
+
+    from address import tagger
+    from address.fasttag import source_terms_path
+
+    saved = json.loads(source_terms_path(tagger.MODEL).read_text(encoding="utf-8"))
+    assert saved["model_sha256"] == hashlib.sha256(tagger.MODEL.read_bytes()).hexdigest()
+    assert any(saved["r"].values())

@@ -76,10 +76,10 @@ class Tables:
 # ---- building the tables ----------------------------------------------------------------------
 
 def _mix(x: int) -> int:
-    """splitmix64 finalizer (the same arithmetic as ``_mix64`` in the kernel)."""
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _MASK64
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _MASK64
-    return x ^ (x >> 31)
+    """One multiply, its high bits folded onto the low ones (the same arithmetic as ``_mix64``
+    in the kernel)."""
+    x = x * 0x9E3779B97F4A7C15 & _MASK64
+    return x ^ (x >> 29)
 
 
 def _text_hash(text: str) -> int:
@@ -348,9 +348,8 @@ def tables(path: str) -> Tables:
 
 @njit(cache=True, inline="always")
 def _mix64(x: np.uint64) -> np.uint64:
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    x = x * np.uint64(0x9E3779B97F4A7C15)
+    return x ^ (x >> np.uint64(29))
 
 
 @njit(cache=True, inline="always")

@@ -37,7 +37,10 @@ from typing import Any
 
 import numpy as np
 import pycrfsuite
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from address.gazetteer import LEVELS, all_names, load, scanner
 from address.tagger import LABELS, MAX_CHARS, PAD_LEFT, PAD_RIGHT
@@ -346,6 +349,32 @@ def tables(path: str) -> Tables:
 
 # ---- the kernel: look-ups -------------------------------------------------------------------
 
+def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> tuple[Any, Callable[..., Any]]:
+    """_prefetch(array, index): ask the processor to bring array[index] (a 1-D array) into
+    cache; no result."""
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        ary = context.make_array(signature.args[0])(context, builder, args[0])
+        address = builder.gep(ary.data, [args[1]])
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(address, i8p), ir.Constant(i32, 0),
+                          ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+    return types.void(array, index), codegen
+
+
+_prefetch: Any = intrinsic(_prefetch_intrinsic)
+
+
+@njit(cache=True, inline="always")
+def _slot_of(table: np.ndarray, key: int) -> int:
+    """Where the probe for ``key`` starts in a table made by ``_hash_table``."""
+    # (uint64 with int64 would be float64)
+    return np.int64(_mix64(np.uint64(key) | np.uint64(1 << 63)) & np.uint64(len(table) - 1))
+
+
 @njit(cache=True, inline="always")
 def _mix64(x: np.uint64) -> np.uint64:
     x = x * np.uint64(0x9E3779B97F4A7C15)
@@ -356,8 +385,8 @@ def _mix64(x: np.uint64) -> np.uint64:
 def _find(table: np.ndarray, key: int) -> int:
     """The value stored under ``key`` in a table made by ``_hash_table``; 0 when absent."""
     wanted = np.uint64(key) | np.uint64(1 << 63)
-    mask = np.int64(len(table) - 1)
-    slot = np.int64(_mix64(wanted) & np.uint64(mask))  # uint64 with int64 would be float64
+    mask = len(table) - 1
+    slot = _slot_of(table, key)
     while table[slot, 0]:
         if table[slot, 0] == wanted:
             return np.int64(table[slot, 1])
@@ -490,6 +519,11 @@ def _emissions(model: tuple, ids: np.ndarray, codes: np.ndarray, out: np.ndarray
         before, after = after, _find(pairs, (ids[c] << _BITS) | ids[c + 1])
         skipped = _find(skip, (ids[c - 1] << _BITS) | ids[c + 1])
         trigram = _find(tri, (ids[c - 1] << 2 * _BITS) | (ids[c] << _BITS) | ids[c + 1])
+        # The next position's slots, on their way into cache meanwhile (past the end: pads).
+        _prefetch(pairs[_slot_of(pairs, (ids[c + 1] << _BITS) | ids[c + 2])], 0)
+        _prefetch(skip[_slot_of(skip, (ids[c] << _BITS) | ids[c + 2])], 0)
+        _prefetch(tri[_slot_of(tri, (ids[c] << 2 * _BITS) | (ids[c + 1] << _BITS) | ids[c + 2])],
+                  0)
         q, p, o, nx, m = dense[ids[c - 2], 0], dense[ids[c - 1], 1], dense[ids[c], 4 + codes[t]], \
             dense[ids[c + 1], 2], dense[ids[c + 2], 3]
         for j in range(len(s)):

@@ -15,10 +15,10 @@ Viterbi (see ``_viterbi``), BIO → spans, ``parse``'s two rules (an admin span 
 gazetteer name is snapped to it; a number after a building part is a room) and the resolver
 (``resolve._resolve`` on bit masks over the admin mentions, units indexed in code order).
 
-Texts are taken in sorted order: a text equal to the one before shares its result, and one
-sharing a prefix with it keeps the Viterbi columns of that prefix. Floating-point sums run in
-another order than crfsuite's; bench/parse_speed.py and the tests compare every result with
-``parse_reference``.
+Texts are taken in code point order (``_text_order``): a text equal to the one before shares
+its result, and one sharing a prefix with it keeps the Viterbi columns of that prefix.
+Floating-point sums run in another order than crfsuite's; bench/parse_speed.py and the tests
+compare every result with ``parse_reference``.
 """
 
 # Compiled functions return numpy integers where the annotations say int.
@@ -1026,6 +1026,68 @@ def viterbi_columns(texts: list[str], path: str, limit: int) -> np.ndarray:
     return out[:count]
 
 
+@njit(cache=True, inline="always")
+def _char_at(cps: np.ndarray, starts: np.ndarray, text: int, depth: int) -> int:
+    """Code point ``depth`` of text ``text``; -1 past its end."""
+    k = starts[text] + depth
+    return np.int64(cps[k]) if k < starts[text + 1] else -1
+
+@njit(cache=True)
+def _insertion_sort(cps: np.ndarray, starts: np.ndarray, order: np.ndarray, lo: int, hi: int,
+                    depth: int) -> None:
+    """order[lo:hi] sorted, the texts there being equal before ``depth``."""
+    for i in range(lo + 1, hi):
+        x = order[i]
+        j = i
+        while j > lo:
+            y = order[j - 1]
+            d = depth
+            while True:
+                a, b = _char_at(cps, starts, y, d), _char_at(cps, starts, x, d)
+                if a != b or a < 0:
+                    break
+                d += 1
+            if a <= b:
+                break
+            order[j] = y
+            j -= 1
+        order[j] = x
+
+
+@njit(cache=True)
+def _text_order(cps: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The texts' indices in code point order (multikey quicksort: three-way partitions on one
+    character at a time, so a shared prefix is compared once, not at every comparison)."""
+    n = len(starts) - 1
+    order = np.arange(n)
+    stack = [(0, n, 0)]
+    while stack:
+        lo, hi, depth = stack.pop()
+        if hi - lo < 2:
+            continue
+        if hi - lo <= 8:
+            _insertion_sort(cps, starts, order, lo, hi, depth)
+            continue
+        pivot = _char_at(cps, starts, order[(lo + hi) // 2], depth)
+        lt, i, gt = lo, lo, hi
+        while i < gt:
+            c = _char_at(cps, starts, order[i], depth)
+            if c < pivot:
+                order[lt], order[i] = order[i], order[lt]
+                lt += 1
+                i += 1
+            elif c > pivot:
+                gt -= 1
+                order[i], order[gt] = order[gt], order[i]
+            else:
+                i += 1
+        stack.append((lo, lt, depth))
+        stack.append((gt, hi, depth))
+        if pivot >= 0:
+            stack.append((lt, gt, depth + 1))
+    return order
+
+
 # ---- Python side ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -1079,7 +1141,7 @@ def run_with(texts: list[str], tb: Tables) -> Batch:
     else:
         starts = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
-        order = np.array(sorted(range(len(texts)), key=texts.__getitem__), dtype=np.int64)
+        order = _text_order(cps, starts)
     result: Any = _parse_all(tb.model, tb.names, tb.units, tb.char_ids, tb.tag_kind,
                              tb.tag_label, tb.label_flags, tb.label_level, _ROOM, cps, starts,
                              order, MAX_CHARS, *_scratch(len(tb.unit_codes)))

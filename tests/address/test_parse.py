@@ -179,3 +179,23 @@ def test_shipped_source_terms_fit_the_shipped_model() -> None:
     saved = json.loads(source_terms_path(tagger.MODEL).read_text(encoding="utf-8"))
     assert saved["model_sha256"] == hashlib.sha256(tagger.MODEL.read_bytes()).hexdigest()
     assert any(saved["r"].values())
+
+
+def test_text_order_sorts_by_code_point() -> None:
+    """The kernel's multikey quicksort: a permutation that sorts, with repeats, prefixes of
+    one another, empty texts and runs long enough to partition."""
+    import random
+
+    import numpy as np
+
+    from address.fasttag import _text_order
+
+    rng = random.Random(3)
+    texts = ["", "", "上海", "上海市", "上海市青浦区", "上海市青浦区", "a", "上"]
+    texts += ["".join(rng.choice("上海市青浦区华新镇12") for _ in range(rng.randrange(12)))
+              for _ in range(500)]
+    cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.cumsum([0] + [len(t) for t in texts]).astype(np.int64)
+    order = _text_order(cps, starts).tolist()
+    assert sorted(order) == list(range(len(texts)))
+    assert [texts[i] for i in order] == sorted(texts)

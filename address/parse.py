@@ -277,12 +277,15 @@ def parse_batch(texts: Iterable[str]) -> ParsedBatch:
     :func:`parse_reference`'s."""
     from address.fasttag import run, tables
 
-    items = [t[:MAX_INPUT] for t in texts]
-    for t in items:
-        if not isinstance(t, str):
-            raise TypeError("parse_batch() takes strings")
-    model = str(tagger.MODEL)
-    return ParsedBatch(items, run(items, model), tables(model).unit_codes)
+    items = list(texts)
+    try:
+        if max(map(len, items), default=0) > MAX_INPUT:
+            items = [t[:MAX_INPUT] for t in items]
+        model = str(tagger.MODEL)
+        spans = run(items, model)  # joins the texts: anything but str raises TypeError
+    except TypeError:
+        raise TypeError("parse_batch() takes strings") from None
+    return ParsedBatch(items, spans, tables(model).unit_codes)
 
 
 def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:

@@ -284,6 +284,8 @@ def parse_batch(texts: Iterable[str]) -> ParsedBatch:
         model = str(tagger.MODEL)
         spans = run(items, model)  # joins the texts: anything but str raises TypeError
     except TypeError:
+        if all(isinstance(t, str) for t in items):
+            raise  # not the caller's texts
         raise TypeError("parse_batch() takes strings") from None
     return ParsedBatch(items, spans, tables(model).unit_codes)
 

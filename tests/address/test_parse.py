@@ -199,3 +199,14 @@ def test_text_order_sorts_by_code_point() -> None:
     order = _text_order(cps, starts).tolist()
     assert sorted(order) == list(range(len(texts)))
     assert [texts[i] for i in order] == sorted(texts)
+
+
+def test_batch_takes_strings_only() -> None:
+    import pytest
+
+    from address.parse import parse_batch
+
+    for bad in (["上海", 3], ["上海", b"x"], [None]):
+        with pytest.raises(TypeError, match="takes strings"):
+            parse_batch(bad)  # type: ignore[list-item]
+    assert len(parse_batch(iter(["上海", "青浦" * 2000]))) == 2  # any iterable; long ones cut

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pycrfsuite
 from llvmlite import ir
+from llvmlite.binding import llvm_version_info
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -358,7 +359,7 @@ def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> tuple[Any, Ca
         i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
         fn = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-            "llvm.prefetch.p0")
+            _PREFETCH)
         builder.call(fn, [builder.bitcast(address, i8p), ir.Constant(i32, 0),
                           ir.Constant(i32, 3), ir.Constant(i32, 1)])
         return context.get_dummy_value()
@@ -366,6 +367,8 @@ def _prefetch_intrinsic(typingctx: Any, array: Any, index: Any) -> tuple[Any, Ca
 
 
 _prefetch: Any = intrinsic(_prefetch_intrinsic)
+# The intrinsic's name carries its pointer type: opaque pointers from LLVM 15 on.
+_PREFETCH = "llvm.prefetch.p0" if llvm_version_info >= (15,) else "llvm.prefetch.p0i8"
 
 
 @njit(cache=True, inline="always")

@@ -237,14 +237,18 @@ def source_terms_path(model_path: str | Path) -> Path:
     return Path(model_path).with_suffix(".viterbi.json")
 
 
+def _digest(model_path: str) -> str:
+    """What the source terms file names its model by."""
+    return hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
+
+
 def _source_terms(model_path: str, tags: tuple[str, ...]) -> np.ndarray:
     """The fitted r shipped next to the model (address.train writes it), when it was fitted
     for this very model file; zeros otherwise (exact all the same, only slower)."""
     path = source_terms_path(model_path)
     if path.exists():
         saved = json.loads(path.read_text(encoding="utf-8"))
-        digest = hashlib.sha256(Path(model_path).read_bytes()).hexdigest()
-        if saved["model_sha256"] == digest and set(saved["r"]) == set(tags):
+        if saved["model_sha256"] == _digest(model_path) and set(saved["r"]) == set(tags):
             return np.array([saved["r"][tag] for tag in tags])
     log.warning("no fitted Viterbi source terms for %s: parsing is slower (address.train "
                 "--terms-only fits them)", model_path)
@@ -421,7 +425,7 @@ def _hashed_name(names: tuple, h: np.uint64, length: int, cps: np.ndarray, lo: i
     """_name_id once the hash and the length (spaces dropped if asked) are known."""
     table, chars, ptr, space = names[0], names[1], names[2], names[4]
     wanted = h | np.uint64(1 << 63)
-    slot = np.int64(_mix64(wanted) & np.uint64(len(table) - 1))
+    slot = _slot_of(table, h)
     while table[slot, 0] and table[slot, 0] != wanted:
         slot = (slot + 1) & (len(table) - 1)
     if not table[slot, 0]:
@@ -1004,36 +1008,12 @@ def _columns(model: tuple, names: tuple, char_ids: np.ndarray, cps: np.ndarray,
     return count
 
 
-def write_source_terms(path: str, texts: list[str], limit: int = 60_000) -> Path:
-    """Fit _viterbi's source terms for the model at ``path`` on Viterbi columns of ``texts``
-    (training text) and write them next to the model."""
-    tb = tables(path)
-    r = fit_source_terms(tb.model[5], viterbi_columns(texts, path, limit))
-    out = source_terms_path(path)
-    out.write_text(json.dumps({
-        "model_sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest(),
-        "r": {tag: float(value) for tag, value in zip(tb.crf_tags, r, strict=True)},
-    }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return out
-
-
-def viterbi_columns(texts: list[str], path: str, limit: int) -> np.ndarray:
-    """Up to ``limit`` Viterbi columns of the texts (those of MAX_CHARS or fewer), to fit r."""
-    tb = tables(path)
-    texts = [t for t in texts if len(t) <= MAX_CHARS]
-    raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum([len(t) for t in texts], out=starts[1:])
-    out = np.empty((limit, tb.model[5].shape[0]))
-    count = _columns(tb.model, tb.names, tb.char_ids, _feature_fold_table()[raw], starts, out)
-    return out[:count]
-
-
 @njit(cache=True, inline="always")
 def _char_at(cps: np.ndarray, starts: np.ndarray, text: int, depth: int) -> int:
     """Code point ``depth`` of text ``text``; -1 past its end."""
     k = starts[text] + depth
     return np.int64(cps[k]) if k < starts[text + 1] else -1
+
 
 @njit(cache=True)
 def _insertion_sort(cps: np.ndarray, starts: np.ndarray, order: np.ndarray, lo: int, hi: int,
@@ -1135,17 +1115,41 @@ def run(texts: list[str], path: str) -> Batch:
     return run_with(texts, tables(path))
 
 
+def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The texts' folded code points end to end, and where each text starts (one more)."""
+    raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
+    return _feature_fold_table()[raw], starts  # normalize.feature_fold, as one gather
+
+
 def run_with(texts: list[str], tb: Tables) -> Batch:
     """run() with the given tables."""
-    raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    cps = _feature_fold_table()[raw]  # normalize.feature_fold, as one gather
-    if len(texts) == 1:
-        starts, order = np.array((0, len(cps)), dtype=np.int64), np.zeros(1, dtype=np.int64)
-    else:
-        starts = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
-        order = _text_order(cps, starts)
+    cps, starts = _code_points(texts)
+    order = np.zeros(1, dtype=np.int64) if len(texts) == 1 else _text_order(cps, starts)
     result: Any = _parse_all(tb.model, tb.names, tb.units, tb.char_ids, tb.tag_kind,
                              tb.tag_label, tb.label_flags, tb.label_level, _ROOM, cps, starts,
                              order, MAX_CHARS, *_scratch(len(tb.unit_codes)))
     return Batch(*result)
+
+
+def write_source_terms(path: str, texts: list[str], limit: int = 60_000) -> Path:
+    """Fit _viterbi's source terms for the model at ``path`` on Viterbi columns of ``texts``
+    (training text) and write them next to the model."""
+    tb = tables(path)
+    r = fit_source_terms(tb.model[5], viterbi_columns(texts, path, limit))
+    out = source_terms_path(path)
+    out.write_text(json.dumps({
+        "model_sha256": _digest(path),
+        "r": {tag: float(value) for tag, value in zip(tb.crf_tags, r, strict=True)},
+    }, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return out
+
+
+def viterbi_columns(texts: list[str], path: str, limit: int) -> np.ndarray:
+    """Up to ``limit`` Viterbi columns of the texts (those of MAX_CHARS or fewer), to fit r."""
+    tb = tables(path)
+    cps, starts = _code_points([t for t in texts if len(t) <= MAX_CHARS])
+    out = np.empty((limit, tb.model[5].shape[0]))
+    count = _columns(tb.model, tb.names, tb.char_ids, cps, starts, out)
+    return out[:count]

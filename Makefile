@@ -18,8 +18,8 @@ test: venv db
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check address spatial layers tiles api migrations tests bench
-	$(VENV)/bin/mypy address spatial layers tiles api
+	$(VENV)/bin/ruff check address spatial layers tiles api migrations tests bench data/generate
+	$(VENV)/bin/mypy address spatial layers tiles api && $(VENV)/bin/mypy --explicit-package-bases data/generate
 
 db: venv
 	$(DIZHI) db start

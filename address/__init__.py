@@ -1,10 +1,15 @@
-"""Standard addresses: the pure core (normalize, parse, format, match, extract) and the registry."""
+"""Standard addresses: the pure core (normalize, parse, format, match, extract) and the registry.
 
-from address.extract import extract
-from address.format import address_key, format_address
-from address.match import MatchResult, match
-from address.normalize import normalize
-from address.parse import ParsedAddress, ParsedBatch, Span, parse, parse_batch, parse_many
+``address.parse`` is both a sub-package and, here, the parse function: the function is bound
+last, so ``from address import parse`` gives the function (import ``address.parse.parser`` for
+the module).
+"""
+
+from address.parse.parser import ParsedAddress, ParsedBatch, Span, parse, parse_batch, parse_many
+from address.text.extract import extract
+from address.text.format import address_key, format_address
+from address.text.match import MatchResult, match
+from address.text.normalize import normalize
 
 __all__ = [
     "MatchResult",

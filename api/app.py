@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from address.parse import parse
+from address.parse.parser import parse
 from api.db import database_url, open_pool
 from api.errors import install_error_handlers
 from api.routes import (

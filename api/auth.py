@@ -14,7 +14,7 @@ from typing import Any
 from psycopg import Connection
 
 from address.errors import BadRequest, Unauthorized
-from layers.access import require_read
+from layers.catalog.access import require_read
 from migrations.schema import ROLES
 
 KEY_PREFIX = "dz"

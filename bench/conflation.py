@@ -25,18 +25,20 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from building_eval import height_rmse, precision_recall
+
 from api import db
-from spatial.building_eval import height_rmse, precision_recall
-from spatial.building_sample import SAMPLE_SUBDIR, load_buildings_sample, read_truth
-from spatial.buildings import conflate
-from spatial.buildings_io import store_footprints
-from spatial.synthetic_buildings import (
+from data.generate.buildings import (
     OSM,
     SURVEY,
     degrade,
     generate_truth,
     grid_anchors,
+    read_truth,
 )
+from spatial.buildings.conflate import conflate
+from spatial.buildings.ingest import store_footprints
+from spatial.buildings.sample import SAMPLE_SUBDIR, load_buildings_sample
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 SCRATCH = "dizhi_bench_bld"
@@ -63,7 +65,7 @@ def reset(conn: psycopg.Connection) -> None:
 
 
 def sample_quality(conn: psycopg.Connection) -> dict[str, float]:
-    from spatial.heights import compute_heights
+    from spatial.buildings.heights import compute_heights
 
     load_buildings_sample(conn, sample_dir=SAMPLE, with_addresses=False)
     truth, truth_ids = read_truth(SAMPLE / SAMPLE_SUBDIR)

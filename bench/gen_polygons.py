@@ -6,7 +6,8 @@
 Footprints are rotated rectangles whose size is log-normal (median 18 m, like buildings), their
 centres clustered around seeded town centres, with a few attributes (name, kind, floors, area,
 built date). ``--load`` creates (or reuses) the database ``dizhi_bench_tiles`` in the embedded
-cluster, migrates it and uploads the file through ``layers.store.add_layer`` (timed, printed).
+cluster, migrates it and uploads the file through ``layers.catalog.store.add_layer`` (timed,
+printed).
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ def bench_url() -> str:
 
 
 def load(path: Path, name: str = LAYER) -> None:
-    from layers.catalog import delete_layer, find_layer
-    from layers.store import add_layer
+    from layers.catalog.layers import delete_layer, find_layer
+    from layers.catalog.store import add_layer
 
     with psycopg.connect(bench_url(), autocommit=True) as conn:
         if find_layer(conn, name=name):

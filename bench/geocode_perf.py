@@ -21,10 +21,10 @@ from collections.abc import Callable
 import psycopg
 from httpload import lua_list, uvicorn_server, wrk  # bench/, the script's own folder
 
-from address.batch import geocode_texts, read_csv_texts, write_csv
-from address.geocode import GeocodeRequest, geocode
-from address.reverse import ReverseRequest, reverse_geocode
-from address.suggest import suggest
+from address.geocode.batch import geocode_texts, read_csv_texts, write_csv
+from address.geocode.forward import GeocodeRequest, geocode
+from address.geocode.reverse import ReverseRequest, reverse_geocode
+from address.geocode.suggest import suggest
 from api.db import embedded_cluster
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

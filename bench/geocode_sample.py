@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 from pyproj import Geod
 
-from address.geocode import GeocodeRequest, geocode
+from address.geocode.forward import GeocodeRequest, geocode
 from api.db import database_url
 from spatial.coords import gcj02_to_wgs84
 

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api import db  # noqa: E402
-from layers.hotline import route_text  # noqa: E402
-from layers.hotline_mask import fold_digits, mask  # noqa: E402
-from layers.hotline_rules import chain_names, decide, load_rules  # noqa: E402
+from layers.hotline.mask import fold_digits, mask  # noqa: E402
+from layers.hotline.rules import chain_names, decide, load_rules  # noqa: E402
+from layers.hotline.tickets import route_text  # noqa: E402
 from spatial.coords import parse_coordsys, to_wgs84  # noqa: E402
 
 DATA = ROOT / "tests" / "data"

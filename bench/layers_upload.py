@@ -45,7 +45,7 @@ def main() -> None:
         write(args.features, args.file, seed=23)
     url = bench_url()
     from api.auth import create_key, revoke_key
-    from layers.catalog import delete_layer, find_layer
+    from layers.catalog.layers import delete_layer, find_layer
 
     with psycopg.connect(url, autocommit=True) as conn:
         if find_layer(conn, name=NAME):

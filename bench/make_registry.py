@@ -2,8 +2,8 @@
 
 Roads with door numbers (号 odd/even on either side, 弄 lanes), lane compounds with buildings
 (号楼), units and rooms, and villages with groups (组) and houses, all inside the real town
-polygons; keys and codes are made the way the register makes them (address.standard,
-address.coding), then bulk-loaded with COPY into their own database. Labelled synthetic.
+polygons; keys and codes are made the way the register makes them (address.text.standard,
+address.text.coding), then bulk-loaded with COPY into their own database. Labelled synthetic.
 
     python bench/make_registry.py [--addresses 1000000] [--database dizhi_bench_registry]
 """
@@ -20,7 +20,7 @@ import psycopg
 import shapely
 from pyproj import Transformer
 
-from address.coding import name_grams, pinyin_forms
+from address.text.coding import name_grams, pinyin_forms
 from api.db import embedded_cluster, migrate
 from spatial.sample import load_admin_areas
 

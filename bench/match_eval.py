@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/match_eval.py
 
-The matcher's weights are fitted on round-2 train only (``python -m address.train_match``).
+The matcher's weights are fitted on round-2 train only (``python -m address.training.train_match``).
 Reports accuracy, macro-F1 and per-class P/R/F1 over the three labels.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from address.match import LABELS, match
+from address.text.match import LABELS, match
 
 DEV = Path("/work/shared/data/eval/address_matching/ccks2021/round1_train_fold0_dev.tsv")
 TSV_LABELS = {"0": "不匹配", "1": "部分匹配", "2": "完全匹配"}

@@ -11,7 +11,7 @@ train that training leaves out, for tuning; dev splits are for reporting only.
 snapping to gazetteer names, rooms) instead of the CRF's tags alone.
 
 ``parse()`` always labels the CCKS way. The model was trained with domain-specific feature
-copies (see address.tagger), so it can also label the NAACL way; ``naacl-dev-naacl-view``
+copies (see address.parse.tagger), so it can also label the NAACL way; ``naacl-dev-naacl-view``
 scores that view on NAACL dev (same model, the NAACL copies switched on).
 """
 
@@ -26,10 +26,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from address import tagger
-from address.corpus import Sentence, read_ccks, read_naacl, spans
-from address.normalize import fold
-from address.tagger import LABELS, char_features
+from address.parse import tagger
+from address.parse.corpus import Sentence, read_ccks, read_naacl, spans
+from address.parse.parser import use_model
+from address.parse.tagger import LABELS, char_features
+from address.text.normalize import fold
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 NAACL_SHARED = frozenset(LABELS) - {"village_group", "distance", "intersection"}
@@ -97,7 +98,7 @@ def main() -> None:
     parser.add_argument("--split", action="append", default=None)
     args = parser.parse_args()
     if args.model:
-        tagger.use_model(args.model)
+        use_model(args.model)
     out = {}
     for split in args.split or ["ccks-dev", "ccks-dev-parse", "naacl-dev", "naacl-dev-naacl-view"]:
         view = split.endswith("-naacl-view")

@@ -38,9 +38,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from address import parse, parse_many
-from address.corpus import read_ccks, spans
-from address.parse import parse_batch, parse_reference
-from address.resolve import unit_name
+from address.parse.corpus import read_ccks, spans
+from address.parse.parser import parse_batch, parse_reference
+from address.parse.resolve import unit_name
 
 DATA = Path("/work/shared/data/eval")
 LEVELS = ("prov", "city", "district")
@@ -71,7 +71,7 @@ def ours(texts: list[str]) -> list[dict[str, str]]:
 
 
 def ours_single(texts: list[str]) -> None:
-    from address.parse import clear_cache
+    from address.parse.parser import clear_cache
 
     clear_cache()  # each round starts cold; repeats inside the set may hit it
     for text in texts:

@@ -146,7 +146,7 @@ def main() -> None:
     import psycopg
     from gen_polygons import bench_url
 
-    from layers.catalog import get_layer
+    from layers.catalog.layers import get_layer
 
     url = bench_url()
     with psycopg.connect(url) as conn:

@@ -15,8 +15,8 @@ from typing import Any
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
-from address.importer import ImportOptions, import_rows
-from address.sources import SourceRow
+from address.register.importer import ImportOptions, import_rows
+from address.register.sources import SourceRow
 from spatial.coords import gcj02_to_wgs84
 
 DISTRICT_FILE = "qingpu_district_amap_wgs84.geojson"
@@ -112,7 +112,7 @@ def _count_addresses(conn: Connection) -> int:
 def load_sample(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
     counts = load_admin_areas(conn, sample_dir=sample_dir)
     counts.update(load_sample_addresses(conn, sample_dir=sample_dir))
-    from spatial.building_sample import load_buildings_sample  # synthetic buildings, rasters
+    from spatial.buildings.sample import load_buildings_sample  # synthetic buildings, rasters
 
     counts.update(load_buildings_sample(conn, sample_dir=sample_dir))
     return counts

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from psycopg import Connection, sql
 
 from address.errors import BadRequest
-from layers.collections import Collection
+from layers.catalog.collections import Collection
 
 EXTENT = 4096
 BUFFER = 64

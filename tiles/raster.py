@@ -21,8 +21,8 @@ from rio_tiler.errors import TileOutsideBounds
 from rio_tiler.io import Reader
 
 from address.errors import BadRequest, Conflict, NotFound
-from layers.access import check_level
-from layers.catalog import check_name
+from layers.catalog.access import check_level
+from layers.catalog.layers import check_name
 
 COLORMAPS = frozenset(cmap.list())
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from address.registry import addresses_geojson, get_address, list_addresses, source_records
+from address.register.registry import addresses_geojson, get_address, list_addresses, source_records
 from api.auth import Principal, audit
 from api.deps import ConnDep, require_roles
 

@@ -10,16 +10,16 @@ from address.errors import BadRequest
 from api.auth import Principal, audit
 from api.deps import ConnDep, require_roles
 from api.routes.pages import STATIC_DIR
-from spatial.building_links import building_addresses, link_conflicts
-from spatial.building_review import (
+from spatial.buildings.conflate import conflate
+from spatial.buildings.links import building_addresses, link_conflicts
+from spatial.buildings.lod1 import export_lod1
+from spatial.buildings.query import building_tile, get_building, list_buildings
+from spatial.buildings.review import (
     building_lineage,
     get_review,
     list_reviews,
     resolve_review,
 )
-from spatial.buildings import conflate
-from spatial.buildings_query import building_tile, get_building, list_buildings
-from spatial.lod1 import export_lod1
 from spatial.rasters import list_rasters
 
 router = APIRouter(tags=["buildings"])

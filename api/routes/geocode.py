@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from psycopg import Connection
 
-from address.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
 from address.errors import BadRequest, Conflict, Unauthorized
-from address.geocode import STRUCTURED_ORDER, Candidate, GeocodeRequest, geocode
-from address.reverse import ReverseRequest, reverse_geocode
-from address.suggest import suggest
+from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
+from address.geocode.forward import STRUCTURED_ORDER, Candidate, GeocodeRequest, geocode
+from address.geocode.reverse import ReverseRequest, reverse_geocode
+from address.geocode.suggest import suggest
 from api.deps import ConnDep, CurrentUser
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.settings import get_settings

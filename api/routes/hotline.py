@@ -13,7 +13,9 @@ from pydantic import BaseModel, Field
 from api.auth import Principal, audit
 from api.deps import ConnDep, require_roles
 from api.settings import get_settings
-from layers.hotline import (
+from layers.hotline.hotspots import Window, clusters, repeats, ticket_points
+from layers.hotline.rules import load_rules, replace_rules
+from layers.hotline.tickets import (
     TicketFilter,
     TicketRequest,
     file_ticket,
@@ -24,8 +26,6 @@ from layers.hotline import (
     route_pending,
     set_status,
 )
-from layers.hotline_hotspots import Window, clusters, repeats, ticket_points
-from layers.hotline_rules import load_rules, replace_rules
 from spatial.coords import CoordSys, from_wgs84, parse_coordsys, to_wgs84
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])

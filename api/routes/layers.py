@@ -19,10 +19,16 @@ from address.errors import Forbidden
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
-from layers.access import can_write, readable_levels
-from layers.catalog import delete_layer, get_layer, list_layers, list_versions, update_metadata
-from layers.collections import Collection, get_collection
-from layers.store import STEPS, add_layer
+from layers.catalog.access import can_write, readable_levels
+from layers.catalog.collections import Collection, get_collection
+from layers.catalog.layers import (
+    delete_layer,
+    get_layer,
+    list_layers,
+    list_versions,
+    update_metadata,
+)
+from layers.catalog.store import STEPS, add_layer
 from tiles.cache import TileCache
 
 router = APIRouter(prefix="/layers", tags=["layers"])

@@ -12,9 +12,9 @@ from fastapi.responses import Response
 
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import readable_collection
-from layers.access import readable_levels
-from layers.collections import Collection, list_collections
-from layers.features import (
+from layers.catalog.access import readable_levels
+from layers.catalog.collections import Collection, list_collections
+from layers.catalog.features import (
     CRS84,
     SUPPORTED_CRS,
     ItemsQuery,

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Form, Header, Query, Request, Response, status
 from address.errors import BadRequest
 from api.deps import ConnDep
 from api.routes.hotline import HotlineUser, TicketCreate, convert_points, file_from, wants_async
-from layers.hotline import TicketFilter, get_ticket, list_tickets
-from layers.hotline_rules import services
+from layers.hotline.rules import services
+from layers.hotline.tickets import TicketFilter, get_ticket, list_tickets
 from spatial.coords import CoordSys, parse_coordsys
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])

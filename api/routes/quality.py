@@ -6,9 +6,9 @@ from fastapi import APIRouter, Body, Query
 
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import WriterDep, readable_collection
-from layers.access import readable_levels
-from layers.collections import list_collections
-from layers.quality import get_rules, latest_scores, list_runs, run_quality, set_rules
+from layers.catalog.access import readable_levels
+from layers.catalog.collections import list_collections
+from layers.catalog.quality import get_rules, latest_scores, list_runs, run_quality, set_rules
 
 router = APIRouter(prefix="/quality", tags=["data quality"])
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import WriterDep
-from layers.access import readable_levels
+from layers.catalog.access import readable_levels
 from spatial.coords import parse_lnglat
 from tiles.raster import (
     RasterLayer,

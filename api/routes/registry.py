@@ -5,11 +5,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from address.conflicts import Action, ConflictKind, list_conflicts, resolve_conflict
 from address.errors import BadRequest
-from address.objections import file_objection, list_objections, transition
-from address.registry import new_version, retire_address
-from address.tags import VOCABULARY, validate_tags
+from address.register.conflicts import Action, ConflictKind, list_conflicts, resolve_conflict
+from address.register.objections import file_objection, list_objections, transition
+from address.register.registry import new_version, retire_address
+from address.register.tags import VOCABULARY, validate_tags
 from api.auth import Principal, audit
 from api.deps import ConnDep, CurrentUser, require_roles
 

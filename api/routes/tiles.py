@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from address.errors import BadRequest
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import TileCacheDep, readable_collection
-from layers.collections import Collection
+from layers.catalog.collections import Collection
 from tiles.cache import TileKey, make_tile
 from tiles.mvt import TileRequest, render_tile, tilejson
 

@@ -2,7 +2,7 @@
 
 import json
 
-from address.cli_io import parse_lines
+from api.cli.parse_io import parse_lines
 
 LINES = ["上海市青浦区华新镇华腾路1288号\n", "\n", "😀😀\n", "朱家角镇张马村8组"]
 

@@ -3,7 +3,7 @@
 import pytest
 
 from address import normalize
-from address.normalize import chinese_to_int, fold
+from address.text.normalize import chinese_to_int, fold
 
 
 @pytest.mark.parametrize(

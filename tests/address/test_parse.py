@@ -81,7 +81,7 @@ def test_renamed_units_resolve_to_current_codes() -> None:
 def test_parse_is_thread_safe() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from address.parse import clear_cache, parse_reference
+    from address.parse.parser import clear_cache, parse_reference
 
     texts = [f"上海市青浦区华新镇华腾路{n}号{n % 7}幢" for n in range(1, 400)]
     clear_cache()
@@ -105,9 +105,9 @@ def _reference_texts() -> list[str]:
 
 
 def test_compiled_parse_equals_reference() -> None:
-    """address.fasttag computes what parse_reference states, on real text and edge cases."""
+    """The compiled kernel computes what parse_reference states, on real text and edge cases."""
     from address import parse_many
-    from address.parse import parse_reference
+    from address.parse.parser import parse_reference
 
     texts = _reference_texts()
     assert len(texts) > 1000
@@ -117,8 +117,8 @@ def test_compiled_parse_equals_reference() -> None:
 
 
 def test_batch_rows_and_codes() -> None:
-    from address.parse import parse_batch
-    from address.tagger import LABELS
+    from address.parse.parser import parse_batch
+    from address.parse.tagger import LABELS
 
     batch = parse_batch(["朱家角镇张马村8组", "浦东张杨路500号", "朱家角镇张马村8组"])
     assert len(batch) == 3 and batch[-1].to_dict() == batch[0].to_dict()
@@ -128,7 +128,7 @@ def test_batch_rows_and_codes() -> None:
 
 
 def test_prepare_fills_the_cache_parse_reads() -> None:
-    from address.parse import _CACHE, clear_cache, prepare
+    from address.parse.parser import _CACHE, clear_cache, prepare
 
     clear_cache()
     prepare(["朱家角镇张马村8组", "浦东张杨路500号", "朱家角镇张马村8组"])
@@ -139,7 +139,7 @@ def test_prepare_fills_the_cache_parse_reads() -> None:
 
 def test_more_admin_mentions_than_the_kernel_holds() -> None:
     """Past 64 admin mentions the Python resolver takes over, with the same answer."""
-    from address.parse import clear_cache, parse_batch, parse_reference
+    from address.parse.parser import clear_cache, parse_batch, parse_reference
 
     text = "上海市青浦区华新镇" * 30
     clear_cache()
@@ -154,8 +154,8 @@ def test_viterbi_is_exact_whatever_its_source_terms() -> None:
 
     import numpy as np
 
-    from address import tagger
-    from address.fasttag import _split_transitions, run_with, tables
+    from address.parse import tagger
+    from address.parse.compiled.kernel import _split_transitions, run_with, tables
 
     texts = _reference_texts()
     shipped = tables(str(tagger.MODEL))
@@ -169,12 +169,12 @@ def test_viterbi_is_exact_whatever_its_source_terms() -> None:
 
 
 def test_shipped_source_terms_fit_the_shipped_model() -> None:
-    """address.train writes the terms with the model; a retrain without them would be slow."""
+    """address.training.train writes the terms with the model (a retrain without them: slow)."""
     import hashlib
     import json
 
-    from address import tagger
-    from address.fasttag import source_terms_path
+    from address.parse import tagger
+    from address.parse.compiled.kernel import source_terms_path
 
     saved = json.loads(source_terms_path(tagger.MODEL).read_text(encoding="utf-8"))
     assert saved["model_sha256"] == hashlib.sha256(tagger.MODEL.read_bytes()).hexdigest()
@@ -188,7 +188,7 @@ def test_text_order_sorts_by_code_point() -> None:
 
     import numpy as np
 
-    from address.fasttag import _text_order
+    from address.parse.compiled.kernel import _text_order
 
     rng = random.Random(3)
     texts = ["", "", "上海", "上海市", "上海市青浦区", "上海市青浦区", "a", "上"]
@@ -204,7 +204,7 @@ def test_text_order_sorts_by_code_point() -> None:
 def test_batch_takes_strings_only() -> None:
     import pytest
 
-    from address.parse import parse_batch
+    from address.parse.parser import parse_batch
 
     for bad in (["上海", 3], ["上海", b"x"], [None]):
         with pytest.raises(TypeError, match="takes strings"):

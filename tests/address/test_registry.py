@@ -5,14 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from address.conflicts import resolve_conflict
 from address.errors import BadRequest, Conflict
-from address.importer import ImportOptions, import_rows
-from address.objections import file_objection, transition
-from address.parse import parse
-from address.registry import get_address, new_version
-from address.sources import SourceRow, read_source
-from address.standard import standardize
+from address.parse.parser import parse
+from address.register.conflicts import resolve_conflict
+from address.register.importer import ImportOptions, import_rows
+from address.register.objections import file_objection, transition
+from address.register.registry import get_address, new_version
+from address.register.sources import SourceRow, read_source
+from address.text.standard import standardize
 
 HUAZHI_559 = (121.22494, 31.17)
 

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from address import address_key, extract, format_address, match, normalize, parse
-from address.cli_io import parse_lines
+from api.cli.parse_io import parse_lines
 
 ODD = st.one_of(
     st.text(max_size=80),
@@ -35,7 +35,7 @@ ADDRESSISH = st.text(alphabet="上海市青浦区华新镇张马村8组华腾路
 @settings(max_examples=200, deadline=None)
 @given(st.one_of(ODD, ADDRESSISH))
 def test_compiled_parse_equals_reference(text: str) -> None:
-    from address.parse import parse_reference
+    from address.parse.parser import parse_reference
 
     assert parse(text).to_dict() == parse_reference(text).to_dict()
 

@@ -5,8 +5,8 @@ import math
 import pytest
 
 from api.auth import create_key
-from spatial.buildings import conflate
-from spatial.buildings_io import store_footprints
+from spatial.buildings.conflate import conflate
+from spatial.buildings.ingest import store_footprints
 from tests.spatial.test_buildings import OSM, SURVEY, _frame
 
 

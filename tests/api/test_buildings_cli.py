@@ -3,7 +3,7 @@
 import psycopg
 import pytest
 
-from api.cli import app
+from api.cli.main import app
 from tests.spatial.test_buildings import SURVEY, _frame
 
 

@@ -4,7 +4,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.auth import create_key
-from api.cli import app
+from api.cli.main import app
 
 
 def _auth(conn, role):

@@ -117,7 +117,7 @@ def test_background_upload_is_a_job_with_progress(database_url, tmp_path):
 
     from api.app import create_app
     from api.auth import create_key, revoke_key
-    from layers.catalog import delete_layer, find_layer
+    from layers.catalog.layers import delete_layer, find_layer
 
     with psycopg.connect(database_url, autocommit=True) as admin:
         key = create_key(admin, role="planner", name="background upload test")

@@ -10,8 +10,8 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key, revoke_key
-from layers.catalog import delete_layer, find_layer
-from layers.store import add_layer
+from layers.catalog.layers import delete_layer, find_layer
+from layers.catalog.store import add_layer
 from tests.api.browser import BROWSER_MARKS, open_page, serve
 from tests.layers.builders import geojson_file, parcels
 

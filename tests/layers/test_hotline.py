@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from address.errors import BadRequest
-from layers.hotline import (
+from layers.hotline.hotspots import Window, clusters, repeats
+from layers.hotline.rules import Rule, decide, load_rules, replace_rules
+from layers.hotline.tickets import (
     TicketRequest,
     file_ticket,
     get_ticket,
@@ -13,8 +15,6 @@ from layers.hotline import (
     reroute,
     route_pending,
 )
-from layers.hotline_hotspots import Window, clusters, repeats
-from layers.hotline_rules import Rule, decide, load_rules, replace_rules
 
 
 def _file(conn, text, service_code="sanitation", **kw):

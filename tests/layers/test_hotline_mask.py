@@ -2,7 +2,7 @@
 
 import pytest
 
-from layers.hotline_mask import fold_digits, mask
+from layers.hotline.mask import fold_digits, mask
 
 
 @pytest.mark.parametrize("number, kind", [

@@ -5,8 +5,8 @@ import pytest
 import shapely
 
 from address.errors import BadRequest
-from layers.ingest import read_features
-from layers.store import minzooms
+from layers.catalog.ingest import read_features
+from layers.catalog.store import minzooms
 from spatial.coords import wgs84_to_gcj02
 from tests.layers.builders import (
     CENTER,

@@ -6,12 +6,12 @@ import pytest
 from typer.testing import CliRunner
 
 from address.errors import BadRequest
-from api.cli import app
+from api.cli.main import app
 from api.settings import get_settings
-from layers.catalog import delete_layer
-from layers.collections import get_collection
-from layers.quality import get_rules, latest_scores, list_runs, run_quality, set_rules
-from layers.store import add_layer
+from layers.catalog.collections import get_collection
+from layers.catalog.layers import delete_layer
+from layers.catalog.quality import get_rules, latest_scores, list_runs, run_quality, set_rules
+from layers.catalog.store import add_layer
 from tests.layers.builders import feature, geojson_file, parcels, square
 
 

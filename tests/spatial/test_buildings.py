@@ -9,10 +9,10 @@ import pytest
 from shapely.geometry import box
 
 from address.errors import BadRequest, Conflict
-from spatial.building_review import building_lineage, list_reviews, resolve_review
-from spatial.buildings import conflate
-from spatial.buildings_io import import_buildings, read_footprints, store_footprints
-from spatial.buildings_match import classify, components, match_pairs, merge_attributes
+from spatial.buildings.conflate import conflate
+from spatial.buildings.ingest import import_buildings, read_footprints, store_footprints
+from spatial.buildings.match import classify, components, match_pairs, merge_attributes
+from spatial.buildings.review import building_lineage, list_reviews, resolve_review
 
 X0, Y0 = 610_000.0, 3_447_000.0  # EPSG:4549, inside Qingpu
 

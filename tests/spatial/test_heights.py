@@ -8,11 +8,11 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from spatial.building_links import building_addresses, link_addresses
-from spatial.buildings import conflate
-from spatial.buildings_io import store_footprints
-from spatial.heights import compute_heights, estimate, roof_stats
-from spatial.lod1 import export_lod1
+from spatial.buildings.conflate import conflate
+from spatial.buildings.heights import compute_heights, estimate, roof_stats
+from spatial.buildings.ingest import store_footprints
+from spatial.buildings.links import building_addresses, link_addresses
+from spatial.buildings.lod1 import export_lod1
 from spatial.rasters import describe_raster, register_raster
 from tests.spatial.test_buildings import X0, Y0, _frame
 

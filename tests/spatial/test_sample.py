@@ -5,7 +5,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from spatial import synthetic
+from data.generate import communities as synthetic
 from spatial.sample import load_sample
 
 

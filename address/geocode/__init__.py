@@ -1,0 +1,1 @@
+"""Forward geocoding (a pipeline of searches), reverse, suggest and batch; their SQL."""

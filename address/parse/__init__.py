@@ -1,0 +1,1 @@
+"""Pure parsing: text → labelled components (CRF + gazetteer); compiled/ is the fast kernel."""

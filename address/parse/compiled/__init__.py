@@ -1,0 +1,1 @@
+"""The compiled (numba) parsing kernel, always equal to ``parse_reference``."""

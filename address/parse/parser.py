@@ -1,0 +1,310 @@
+"""parse: address text → labelled spans (offsets into the original text) and admin codes.
+
+Pipeline: fold the text 1:1 (so offsets survive), tag characters with the CRF, turn BIO tags into
+spans, then resolve the admin spans against the gazetteer to NBS codes, filling the levels above
+the deepest one found (朱家角镇 alone gives 青浦区, 上海市).
+
+:func:`parse_reference` states that pipeline in plain Python over python-crfsuite. What
+:func:`parse`, :func:`parse_many` and :func:`parse_batch` run is the same pipeline compiled
+(address.parse.compiled), checked equal to the reference in the tests and on every benchmark
+run.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
+
+from address.parse import tagger
+from address.parse.corpus import spans as bio_spans
+from address.parse.gazetteer import all_names, load, scanner
+from address.parse.resolve import RESOLVABLE, resolve_codes
+from address.parse.tagger import LABELS, tag
+from address.text.normalize import fold, normalize
+
+if TYPE_CHECKING:
+    from address.parse.compiled.kernel import Batch  # numba loads only when parsing starts
+
+MAX_INPUT = 2000  # characters; beyond this the text is not an address and is cut
+
+
+class Span(NamedTuple):
+    """A labelled piece of the input: ``text == source[start:end]`` of the original string.
+
+    A named tuple: batches make hundreds of thousands of them, and a tuple is the cheapest
+    immutable record to make."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ParsedAddress:
+    """The result of :func:`parse`; ``codes`` maps prov/city/district/town/community → NBS code."""
+
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    codes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def components(self) -> dict[str, str]:
+        """label → normalized text; a label that occurs twice has its pieces joined in order."""
+        out: dict[str, str] = {}
+        for span in self.spans:
+            out[span.label] = out.get(span.label, "") + normalize(span.text)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the CLI and the API return this)."""
+        return {
+            "text": self.text,
+            "components": self.components,
+            "codes": dict(self.codes),
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+# CCKS 2021 has no roomno at all (rooms were masked out of the data), so in the CCKS view the
+# model leaves 201室 untagged; an untagged number after a building/floor/unit part is the room.
+_ROOM = re.compile(r"[0-9A-Za-z][-0-9A-Za-z]*(?:室|房|号房)?")
+_ROOM_AFTER = frozenset({"houseno", "cellno", "floorno", "roadno", "poi", "subpoi"})
+
+
+def _with_rooms(text: str, folded: str, spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for i, span in enumerate(spans):
+        out.append(span)
+        if span.label not in _ROOM_AFTER:
+            continue
+        gap_end = spans[i + 1].start if i + 1 < len(spans) else len(text)
+        m = _ROOM.fullmatch(folded, span.end, gap_end) if gap_end > span.end else None
+        if m and any(ch.isdigit() for ch in m.group(0)):
+            out.append(Span("roomno", span.end, gap_end, text[span.end:gap_end]))
+    return out
+
+
+_SNAP_LABELS = ("prov", "city", "district", "town")
+_SPACE = re.compile(r"\s+")
+
+
+def _known(text: str) -> bool:
+    return text in all_names()
+
+
+def _snap_admin(text: str, folded: str, spans: list[Span]) -> list[Span]:
+    """Move a boundary the tagger put inside a gazetteer name: 上|海陕西南路 → 上海|陕西南路.
+
+    Only for an admin span whose text is no known name and whose gazetteer hit ends inside the
+    next span; a rare path, so the dictionary pass is repeated here rather than threaded through.
+    """
+    out = list(spans)
+    tags: list[str] | None = None
+    for i in range(len(out) - 1):
+        span, nxt = out[i], out[i + 1]
+        if span.label not in _SNAP_LABELS or _known(folded[span.start:span.end]):
+            continue
+        tags = tags or scanner().tags(folded)
+        end = span.start + 1
+        while end < len(tags) and tags[end].startswith("I"):
+            end += 1
+        if tags[span.start].startswith("B") and span.end < end < nxt.end and nxt.start == span.end:
+            out[i] = Span(span.label, span.start, end, text[span.start:end])
+            out[i + 1] = Span(nxt.label, end, nxt.end, text[end:nxt.end])
+    return out
+
+
+def _spans_from_tags(text: str, folded: str, tags: list[str]) -> list[Span]:
+    out = []
+    for label, start, end in bio_spans(tags):
+        piece = text[start:end]
+        if piece.strip():
+            out.append(Span(label, start, end, piece))
+    return _with_rooms(text, folded, _snap_admin(text, folded, out)) if out else out
+
+
+def tag_spans(text: str) -> list[Span]:
+    """CRF spans of ``text`` with offsets into ``text``; blank spans are dropped."""
+    folded = fold(text)
+    return _spans_from_tags(text, folded, list(tag(folded)))
+
+
+def _name(text: str) -> str:
+    """Admin names only need folding (no numbers or aliases in them): cheaper than normalize."""
+    return _SPACE.sub("", fold(text))
+
+
+def _parsed(text: str, spans: list[Span]) -> ParsedAddress:
+    codes = resolve_codes([(s.label, _name(s.text)) for s in spans if s.label in RESOLVABLE])
+    return ParsedAddress(text, spans, codes)
+
+
+def parse_reference(text: str) -> ParsedAddress:
+    """:func:`parse` as plain Python over python-crfsuite: the statement of what the compiled
+    path (address.parse.compiled.kernel) computes, kept for testing it and for reading."""
+    if not isinstance(text, str):
+        raise TypeError("parse() takes a str")
+    text = text[:MAX_INPUT]
+    return _parsed(text, tag_spans(text))
+
+
+def parse(text: str) -> ParsedAddress:
+    """Parse one address. Never raises on odd input: empty or garbage text gives no spans.
+
+    Results are cached by text (real traffic repeats: batch imports, hotline repeats; see also
+    :func:`prepare`); each call still returns its own objects.
+    """
+    if not isinstance(text, str):
+        raise TypeError("parse() takes a str")
+    text = text[:MAX_INPUT]
+    found = _CACHE.get(text)
+    if found is None:
+        found = _parse_one(text)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[text] = found
+    rows, codes = found
+    return ParsedAddress(text, [Span(LABELS[label], start, end, text[start:end])
+                                for label, start, end in rows], dict(codes))
+
+
+_CACHE: dict[str, tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]] = {}
+_CACHE_SIZE = 65536
+
+
+def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]:
+    """One text straight through the kernel (parse_batch's bookkeeping is for many)."""
+    from address.parse.compiled.kernel import run, tables
+
+    model = str(tagger.MODEL)
+    batch = run([text], model)
+    rows = tuple(zip(batch.labels.tolist(), batch.starts.tolist(), batch.ends.tolist(),
+                     strict=True))
+    codes = _unit_codes(int(batch.units[0]), text, rows, tables(model).unit_codes)
+    return rows, tuple(codes.items())
+
+
+def _unit_codes(unit: int, text: str, rows: Iterable[tuple[int, int, int]],
+                unit_codes: tuple[str, ...]) -> dict[str, str]:
+    """level → code for the kernel's resolved unit (shared dicts: do not change them)."""
+    if unit >= 0:
+        return _chain_codes(unit_codes[unit])
+    if unit == -1:
+        return {}
+    # -2: more admin mentions than the kernel holds; the Python resolver
+    return resolve_codes([(LABELS[label], _name(text[start:end]))
+                          for label, start, end in rows if LABELS[label] in RESOLVABLE])
+
+
+def prepare(texts: Iterable[str]) -> None:
+    """Parse ``texts`` in one batch into the cache :func:`parse` reads, so code that goes on
+    to call ``parse()`` text by text (batch geocoding) gets the batch's speed."""
+    todo = [t for t in dict.fromkeys(t[:MAX_INPUT] for t in texts) if t not in _CACHE]
+    if len(_CACHE) + len(todo) > _CACHE_SIZE:
+        _CACHE.clear()  # simpler than LRU order, and a full cache is rare between batches
+    batch = parse_batch(todo)
+    for i, text in enumerate(todo):
+        _CACHE[text] = tuple(batch.rows(i)), tuple(batch.codes(i).items())
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def use_model(path: Path) -> None:
+    """Parse with another model file (training experiments, benchmarks)."""
+    tagger.use_model(path)
+    clear_cache()  # parse()'s results came from the model before
+
+
+class ParsedBatch(Sequence[ParsedAddress]):
+    """Many parses as arrays: spans per text (label, start, end) and the resolved unit per text.
+
+    Everything is computed when the batch is made; ``batch[i]`` only wraps text i's rows in a
+    :class:`ParsedAddress`. Bulk consumers can read ``rows(i)`` and ``codes(i)`` instead.
+    """
+
+    def __init__(self, texts: list[str], spans: Batch, unit_codes: tuple[str, ...]) -> None:
+        self.texts = texts
+        self._spans = spans
+        self._unit_codes = unit_codes
+        self._first = spans.first.tolist()
+        self._last = spans.last.tolist()
+        self._rows: list[tuple[int, int, int]] | None = None  # made on the first access
+        self._units = spans.units.tolist()
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    @overload
+    def __getitem__(self, i: int) -> ParsedAddress: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[ParsedAddress]: ...
+
+    def __getitem__(self, i: int | slice) -> ParsedAddress | list[ParsedAddress]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        text = self.texts[i]
+        spans = [Span(LABELS[label], start, end, text[start:end])
+                 for label, start, end in self.rows(i)]
+        return ParsedAddress(text, spans, dict(self.codes(i)))
+
+    def rows(self, i: int) -> list[tuple[int, int, int]]:
+        """(label index into tagger.LABELS, start, end) of text i's spans."""
+        if self._rows is None:
+            b = self._spans
+            self._rows = list(zip(b.labels.tolist(), b.starts.tolist(), b.ends.tolist(),
+                                  strict=True))
+        return self._rows[self._first[i]:self._last[i]]
+
+    def codes(self, i: int) -> dict[str, str]:
+        """level → admin code of text i (shared between texts: do not change it)."""
+        unit = self._units[i]
+        rows = self.rows(i) if unit == -2 else []
+        return _unit_codes(unit, self.texts[i], rows, self._unit_codes)
+
+
+@lru_cache(maxsize=65536)
+def _chain_codes(code: str) -> dict[str, str]:
+    return {u.level: u.code for u in load().chain(code)}
+
+
+def parse_batch(texts: Iterable[str]) -> ParsedBatch:
+    """Parse many addresses in one pass of compiled code (address.parse.compiled); results
+    equal :func:`parse_reference`'s."""
+    from address.parse.compiled.kernel import run, tables
+
+    items = list(texts)
+    try:
+        if max(map(len, items), default=0) > MAX_INPUT:
+            items = [t[:MAX_INPUT] for t in items]
+        model = str(tagger.MODEL)
+        spans = run(items, model)  # joins the texts: anything but str raises TypeError
+    except TypeError:
+        if all(isinstance(t, str) for t in items):
+            raise  # not the caller's texts
+        raise TypeError("parse_batch() takes strings") from None
+    return ParsedBatch(items, spans, tables(model).unit_codes)
+
+
+def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:
+    """``[parse(t) for t in texts]``, in one batch."""
+    batch = parse_batch(texts)
+    collecting = gc.isenabled()
+    gc.disable()  # hundreds of thousands of acyclic objects: collection passes only cost time
+    try:
+        return list(batch)
+    finally:
+        if collecting:
+            gc.enable()

@@ -1,0 +1,1 @@
+"""The register: standard addresses with history, sources, imports, conflicts, objections."""

@@ -1,0 +1,1 @@
+"""Pure text work on addresses: normalize, format, extract, match, the standard form, codes."""

@@ -1,0 +1,1 @@
+"""The ``dizhi`` command line: main.py and one module per command group."""

@@ -1,0 +1,89 @@
+"""``dizhi geocode | reverse | suggest``: the CLI twins of the geocoding endpoints."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from address.errors import BadRequest
+from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
+from address.geocode.forward import GeocodeRequest, geocode
+from address.geocode.reverse import ReverseRequest, reverse_geocode
+from address.geocode.suggest import suggest
+from api.cli.common import connect, console, progress_bar
+from api.settings import get_settings
+from spatial.coords import (
+    location_text,
+    output_transform,
+    parse_coordsys,
+    parse_lnglat,
+    to_wgs84,
+)
+
+
+def _echo(data: object) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+def _batch(path: Path, out: Path | None, coordsys: str) -> None:
+    if out is None:
+        raise BadRequest("--batch needs --out")
+    system = parse_coordsys(coordsys)
+    columns, rows = read_csv_texts(path.read_text(encoding="utf-8-sig"))
+    texts = [row.get("text") or "" for row in rows]
+    transform = output_transform(system)
+    with connect() as conn, progress_bar() as bar:
+        task = bar.add_task(f"geocoding {path.name}", total=len(texts))
+        results = geocode_texts(conn, texts, districts=get_settings().district_codes,
+                                progress=lambda done: bar.update(task, completed=done))
+    if out.suffix.lower() in (".geojson", ".json"):
+        out.write_text(write_geojson(rows, results, transform), encoding="utf-8")
+    else:
+        out.write_text(write_csv(rows, results, columns, transform), encoding="utf-8")
+    found = sum(1 for r in results if r.best)
+    console.print(f"{found} of {len(results)} rows geocoded → {out}")
+
+
+def geocode_command(
+    text: Annotated[str | None, typer.Argument(help="an address or free text")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="CSV with a `text` column")] = None,
+    out: Annotated[Path | None, typer.Option(help="output CSV (or .geojson) for --batch")] = None,
+    coordsys: Annotated[str, typer.Option(help="of the output points")] = "wgs84",
+) -> None:
+    """Geocode one address (JSON out) or a CSV file (--batch IN.csv --out OUT.csv)."""
+    if batch is not None:
+        _batch(batch, out, coordsys)
+        return
+    if not text:
+        raise BadRequest("give an address, or --batch FILE --out FILE")
+    system = parse_coordsys(coordsys)
+    with connect() as conn:
+        result = geocode(conn, GeocodeRequest(text=text, districts=get_settings().district_codes))
+    data = result.as_dict()
+    for candidate in [data["best"], *data["candidates"]]:
+        if candidate:
+            candidate["location"] = location_text(candidate.pop("lng"), candidate.pop("lat"),
+                                                  system)
+    _echo(data)
+
+
+def reverse_command(
+    location: Annotated[str, typer.Argument(help="lng,lat")],
+    radius: Annotated[float, typer.Option(help="metres")] = 100.0,
+    coordsys: Annotated[str, typer.Option()] = "wgs84",
+) -> None:
+    """The nearest standard addresses, admin chain and road of a point (JSON)."""
+    lng, lat = to_wgs84(*parse_lnglat(location), parse_coordsys(coordsys))
+    with connect() as conn:
+        _echo(reverse_geocode(conn, ReverseRequest(float(lng), float(lat), radius)))
+
+
+def suggest_command(
+    q: Annotated[str, typer.Argument(help="what has been typed so far")],
+    limit: Annotated[int, typer.Option()] = 10,
+) -> None:
+    """As-you-type suggestions (JSON lines)."""
+    with connect() as conn:
+        for s in suggest(conn, q=q, districts=get_settings().district_codes, limit=limit):
+            _echo(s.as_dict())

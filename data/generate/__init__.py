@@ -1,0 +1,1 @@
+"""Seeded generators of the synthetic parts of data/sample; never imported at run time."""

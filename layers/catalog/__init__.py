@@ -1,0 +1,1 @@
+"""The layer catalog: layers, versions, access levels, ingest, collections, quality rules."""

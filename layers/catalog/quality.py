@@ -1,0 +1,170 @@
+"""Data-quality rules: one declarative rule set per resource (a catalog layer or a built-in),
+checked in SQL, stored as runs with a score.
+
+A rule is a small dict: ``{"rule": "valid_geometry"}``, ``{"rule": "inside_district"}``,
+``{"rule": "required", "field": "name"}``, ``{"rule": "pattern", "field": "code",
+"regex": "^3101"}``, ``{"rule": "range", "field": "floors", "min": 1, "max": 200}``,
+``{"rule": "unique", "field": "code"}``, ``{"rule": "no_overlap", "min_area_m2": 1}``.
+The score is the mean pass rate over the rules, 0–100.
+"""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from psycopg import Connection, sql
+from psycopg.rows import dict_row
+
+from address.errors import BadRequest
+from layers.catalog.collections import Collection
+
+SAMPLE = 20
+Rule = dict[str, Any]
+
+
+def _failing_valid(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    return sql.SQL("NOT ST_IsValid(t.{})").format(sql.Identifier(c.geom_column)), []
+
+
+def _failing_inside(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    return sql.SQL(
+        "NOT EXISTS (SELECT 1 FROM admin_area d WHERE d.level = 'district'"
+        " AND ST_CoveredBy(t.{}, d.geom))").format(sql.Identifier(c.geom_column)), []
+
+
+def _failing_required(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    return sql.SQL("coalesce(btrim(t.{}::text), '') = ''").format(_field(c, rule)), []
+
+
+def _failing_pattern(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    if not isinstance(rule.get("regex"), str):
+        raise BadRequest("a pattern rule needs a regex")
+    return sql.SQL("t.{} IS NOT NULL AND NOT (t.{}::text ~ %s)").format(
+        _field(c, rule), _field(c, rule)), [rule["regex"]]
+
+
+def _failing_range(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    low, high = rule.get("min"), rule.get("max")
+    if low is None and high is None:
+        raise BadRequest("a range rule needs min or max")
+    return sql.SQL("t.{f} IS NOT NULL AND (t.{f}::double precision < %s"
+                   " OR t.{f}::double precision > %s)").format(f=_field(c, rule)), [
+        float("-inf") if low is None else float(low), float("inf") if high is None else float(high)]
+
+
+def _failing_unique(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    return sql.SQL(
+        "t.{f} IN (SELECT u.{f} FROM {table} u WHERE {where} GROUP BY u.{f} HAVING count(*) > 1)"
+    ).format(f=_field(c, rule), table=c.table, where=_aliased_where(c, "u")), []
+
+
+def _failing_overlap(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    geom = sql.Identifier(c.geom_column)
+    return sql.SQL(
+        "EXISTS (SELECT 1 FROM {table} o WHERE {where} AND o.{id} <> t.{id} AND o.{g} && t.{g}"
+        " AND ST_Relate(o.{g}, t.{g}, '2********')"
+        " AND ST_Area(ST_Transform(ST_Intersection(o.{g}, t.{g}), 4549)) > %s)"
+    ).format(table=c.table, where=_aliased_where(c, "o"), id=sql.Identifier(c.id_column),
+             g=geom), [float(rule.get("min_area_m2", 1.0))]
+
+
+CHECKS: dict[str, Callable[[Collection, Rule], tuple[sql.Composable, list[Any]]]] = {
+    "valid_geometry": _failing_valid,
+    "inside_district": _failing_inside,
+    "required": _failing_required,
+    "pattern": _failing_pattern,
+    "range": _failing_range,
+    "unique": _failing_unique,
+    "no_overlap": _failing_overlap,
+}
+
+
+def _field(c: Collection, rule: Rule) -> sql.Identifier:
+    name = rule.get("field")
+    if name not in c.field_names:
+        raise BadRequest(f"rule {rule.get('rule')!r} names an unknown field {name!r} of "
+                         f"{c.id!r} (fields: {', '.join(c.field_names)})")
+    return sql.Identifier(name)
+
+
+def _aliased_where(c: Collection, alias: str) -> sql.Composable:
+    # Built-in filters are unqualified column predicates: inside the subquery they name ``alias``.
+    return c.where
+
+
+def default_rules(collection: Collection) -> list[Rule]:
+    rules: list[Rule] = [{"rule": "valid_geometry"}, {"rule": "inside_district"}]
+    if collection.id == "buildings":
+        rules.append({"rule": "no_overlap", "min_area_m2": 1.0})
+    return rules
+
+
+def validate_rules(collection: Collection, rules: list[Rule]) -> list[Rule]:
+    for rule in rules:
+        kind = rule.get("rule") if isinstance(rule, dict) else None
+        if kind not in CHECKS:
+            raise BadRequest(f"unknown rule {kind!r}: use one of {', '.join(CHECKS)}")
+        CHECKS[kind](collection, rule)
+    return rules
+
+
+def get_rules(conn: Connection, *, collection: Collection) -> list[Rule]:
+    row = conn.execute("SELECT rules FROM quality_ruleset WHERE resource = %s",
+                       [collection.id]).fetchone()
+    return list(row[0]) if row else default_rules(collection)
+
+
+def set_rules(conn: Connection, *, collection: Collection, rules: list[Rule]) -> list[Rule]:
+    validate_rules(collection, rules)
+    conn.execute(
+        "INSERT INTO quality_ruleset (resource, rules) VALUES (%s, %s) ON CONFLICT (resource)"
+        " DO UPDATE SET rules = excluded.rules, updated_at = now()",
+        [collection.id, json.dumps(rules, ensure_ascii=False)])
+    return rules
+
+
+def _check(conn: Connection, collection: Collection, rule: Rule, total: int) -> dict[str, Any]:
+    condition, params = CHECKS[rule["rule"]](collection, rule)
+    row = conn.execute(sql.SQL(
+        "SELECT count(*), (array_agg(t.{id}::text ORDER BY t.{id}))[1:%s]"
+        " FROM {table} t WHERE {where} AND ({condition})"
+    ).format(id=sql.Identifier(collection.id_column), table=collection.table,
+             where=collection.where, condition=condition), [SAMPLE, *params]).fetchone()
+    assert row is not None
+    failed = int(row[0])
+    return {**rule, "checked": total, "failed": failed, "sample_ids": row[1] or [],
+            "pass_rate": 1.0 if total == 0 else round(1 - failed / total, 6)}
+
+
+def run_quality(conn: Connection, *, collection: Collection) -> dict[str, Any]:
+    """Check every rule of the resource, store the run and return it."""
+    rules = validate_rules(collection, get_rules(conn, collection=collection))
+    total_row = conn.execute(sql.SQL("SELECT count(*) FROM {} t WHERE {}").format(
+        collection.table, collection.where)).fetchone()
+    total = int(total_row[0]) if total_row else 0
+    results = [_check(conn, collection, rule, total) for rule in rules]
+    rates = [r["pass_rate"] for r in results]
+    score = round(100 * sum(rates) / len(rates), 2) if rates else 100.0
+    row = conn.execute(
+        "INSERT INTO quality_run (resource, score, feature_count, results) VALUES (%s, %s, %s, %s)"
+        " RETURNING id, created_at",
+        [collection.id, score, total, json.dumps(results, ensure_ascii=False)]).fetchone()
+    assert row is not None
+    return {"id": row[0], "resource": collection.id, "score": score, "feature_count": total,
+            "results": results, "created_at": row[1]}
+
+
+def list_runs(conn: Connection, *, resource: str, limit: int = 20) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            "SELECT id, resource, score, feature_count, results, created_at FROM quality_run"
+            " WHERE resource = %s ORDER BY id DESC LIMIT %s", [resource, limit]).fetchall()
+    return [dict(r) for r in rows]
+
+
+def latest_scores(conn: Connection) -> dict[str, dict[str, Any]]:
+    """The newest score of every resource that has been checked."""
+    rows = conn.execute(
+        "SELECT DISTINCT ON (resource) resource, score, feature_count, created_at"
+        " FROM quality_run ORDER BY resource, id DESC").fetchall()
+    return {r[0]: {"score": r[1], "feature_count": r[2], "checked_at": r[3]} for r in rows}

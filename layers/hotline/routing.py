@@ -1,0 +1,177 @@
+"""Routing one complaint: its address → a point → the admin chain → the responsible unit.
+
+The text is geocoded with the hotline's boilerplate (来电反映, 投诉 …) and the personal data blanked
+out, offset for offset, so the extracted span is the address and not the caller's phone number.
+Where the text gives a precise place (a door, building, POI, village) that point is used; else the
+caller's GPS point when there is one; else whatever coarse answer the text gave. The chain keeps
+only the levels the answer is good for: a town-level answer has no community or grid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from psycopg import Connection
+
+from address.geocode.forward import GeocodeRequest, GeocodeResult, geocode, query_form
+from address.register.registry import admin_codes_at
+from address.text.extract import extract
+from layers.hotline.mask import Masked
+from layers.hotline.rules import Assignment, Rule, chain_names, decide
+
+_BOILERPLATE = re.compile(r"(市民来电|来电反映|来电人|来电|市民|网友|反映|投诉|举报|诉求|咨询|表示|"
+                          r"希望|要求|请求|请|帮忙|处理|联系电话|电话|手机|身份证号?|称)")
+# The chain levels each geocoding level is good for.
+_LEVEL_DEPTH = {"门牌号": 4, "楼栋": 4, "单元": 4, "兴趣点": 4, "村庄": 3, "社区": 3,
+                "道路": 2, "乡镇": 2, "区县": 1}
+PRECISE_LEVELS = ("门牌号", "楼栋", "单元", "兴趣点", "村庄")
+CHAIN_LEVELS = ("district", "town", "community", "grid")
+DISAGREE_M = 500.0
+_SUFFIXES = set("区镇村路街弄号队组里苑园")
+MAX_RETRIES = 6
+
+
+@dataclass(frozen=True)
+class Routing:
+    address_text: str | None
+    address_code: str | None
+    formatted_address: str | None
+    level: str | None
+    match_type: str | None
+    confidence: float | None
+    candidates: list[dict[str, Any]]
+    location_source: str | None  # text | gps | None
+    lng: float | None
+    lat: float | None
+    gps_distance_m: float | None
+    gps_disagrees: bool
+    chain: dict[str, str]
+    names: dict[str, str]
+    assignment: Assignment
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def geocodable_text(text: str, masked: list[Masked]) -> str:
+    """``text`` with boilerplate verbs and personal data replaced by commas (same offsets)."""
+    chars = list(_BOILERPLATE.sub(lambda m: "，" * len(m.group(0)), text))
+    for span in masked:
+        chars[span.start:span.end] = "，" * (span.end - span.start)
+    return "".join(chars)
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Haversine distance in metres (short distances; the sphere is good enough)."""
+    lng1, lat1, lng2, lat2 = map(math.radians, (*a, *b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lng2 - lng1) / 2) ** 2)
+    return 2 * 6371008.8 * math.asin(math.sqrt(h))
+
+
+def trim_chain(codes: Mapping[str, str | None], level: str | None) -> dict[str, str]:
+    depth = _LEVEL_DEPTH.get(level or "", 4 if level is None else 2)
+    return {lv: c for lv in CHAIN_LEVELS[:depth] if (c := codes.get(lv))}
+
+
+def _text_chain(result: GeocodeResult) -> dict[str, str]:
+    best = result.best
+    if best is None:
+        return {}
+    return trim_chain({"district": best.adcode, "town": best.towncode,
+                       "community": best.community_code, "grid": best.grid_code}, best.level)
+
+
+def _named_chain(text: str) -> dict[str, str]:
+    """District and town the text names, when nothing of the register matched (松江区九亭镇…)."""
+    _, form, whole = query_form(text)
+    codes = form.codes or whole.codes
+    return {lv: codes[lv] for lv in ("district", "town") if codes.get(lv)}
+
+
+def route(conn: Connection, *, text: str, service_code: str, masked: list[Masked],
+          rules: list[Rule], gps: tuple[float, float] | None = None,
+          districts: tuple[str, ...] = ("310118",), disagree_m: float = DISAGREE_M) -> Routing:
+    """Everything the ticket needs besides its own fields; ``gps`` is WGS84 (lng, lat)."""
+    result = _geocode(conn, geocodable_text(text, masked), districts)
+    best = result.best
+    notes: list[str] = []
+    chain = _text_chain(result)
+    text_point = (best.lng, best.lat) if best else None
+    gap = distance_m(text_point, gps) if (text_point and gps) else None
+    gps_chain = trim_chain(dict(admin_codes_at(conn, lng=gps[0], lat=gps[1])), None) if gps else {}
+    precise = best is not None and best.level in PRECISE_LEVELS
+    disagrees = bool(gps and ((precise and gap is not None and gap > disagree_m)
+                              or (chain.get("town") and gps_chain.get("town")
+                                  and chain["town"] != gps_chain["town"])
+                              or (not best and _named_chain(text).get("district")
+                                  not in (None, gps_chain.get("district")))))
+    if disagrees:
+        notes.append(f"the GPS point and the text disagree (> {disagree_m:g} m or another area)")
+    source, point = ("text", text_point) if text_point else (None, None)
+    if gps and not precise and not (not best and disagrees):
+        source, point, chain = "gps", gps, gps_chain
+    if not chain and not best:
+        chain = _named_chain(text)
+    names = chain_names(conn, chain)
+    assignment = decide(rules, service_code=service_code, values=names)
+    return Routing(
+        address_text=result.address_text if best else None,
+        address_code=best.code if best and best.level in PRECISE_LEVELS else None,
+        formatted_address=best.formatted_address if best else None,
+        level=best.level if best else None, match_type=best.match_type if best else None,
+        confidence=best.confidence if best else None,
+        candidates=[_candidate(c) for c in result.candidates] if len(result.candidates) > 1
+        else [],
+        location_source=source, lng=point[0] if point else None, lat=point[1] if point else None,
+        gps_distance_m=round(gap, 1) if gap is not None else None, gps_disagrees=disagrees,
+        chain=chain, names=names, assignment=assignment, reason=result.reason, notes=notes)
+
+
+def _shorter(spans: list[str]) -> list[str]:
+    """Each span, then its prefixes that end on an address suffix, longest first: a span that
+    ran on into the complaint (新连村那里的共享单车堆在路) backs off to 新连村."""
+    out: list[str] = []
+    for span in spans:
+        cuts = [i + 1 for i, ch in enumerate(span[:-1]) if ch in _SUFFIXES]
+        out += [span] + [span[:i] for i in reversed(cuts)]
+    return list(dict.fromkeys(s for s in out if len(s) >= 3))[:MAX_RETRIES]
+
+
+def _geocode(conn: Connection, text: str, districts: tuple[str, ...]) -> GeocodeResult:
+    """The geocode of the text; when that finds nothing below the district, the address spans
+    the extractor sees on their own, then shorter (the whole-text parse, or the span rules, may
+    carry a span on into the complaint: 华志路311弄这里有人, 新连村那里的…路)."""
+    result = geocode(conn, GeocodeRequest(text=text, districts=districts))
+    if result.best is not None and result.best.level != "区县":
+        return result
+    spans = [s.text for s in sorted(extract(text), key=lambda s: s.start - s.end)]
+    for span in _shorter(spans):
+        if span == result.address_text:
+            continue
+        alt = geocode(conn, GeocodeRequest(text=span, districts=districts))
+        if alt.best is not None and alt.best.level != "区县":
+            return GeocodeResult(result.query, alt.address_text, alt.components, alt.best,
+                                 alt.candidates)
+    return result
+
+
+def _candidate(c: Any) -> dict[str, Any]:
+    keys = ("formatted_address", "code", "level", "match_type", "confidence", "lng", "lat",
+            "towncode", "community_code")
+    return {k: getattr(c, k) for k in keys}
+
+
+def reroute_chain(conn: Connection, *, lng: float | None, lat: float | None, level: str | None,
+                  source: str | None, chain: dict[str, str]) -> dict[str, str]:
+    """The chain of a stored ticket under the current boundaries (its point, its level)."""
+    if lng is None or lat is None:
+        return chain
+    here = dict(admin_codes_at(conn, lng=lng, lat=lat))
+    return trim_chain(here, None if source == "gps" else level)

@@ -1,0 +1,1 @@
+"""Buildings: ingest, conflation, heights, address links, review, LoD1, queries."""

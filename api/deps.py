@@ -21,6 +21,16 @@ def get_conn(request: Request) -> Iterator[Connection]:
 ConnDep = Annotated[Connection, Depends(get_conn)]
 
 
+def get_write_conn(request: Request) -> Iterator[Connection]:
+    """A pooled connection inside one transaction for the whole write request: the route's
+    changes and its audit row commit together, or nothing does."""
+    with request.app.state.pool.connection() as conn, conn.transaction():
+        yield conn
+
+
+WriteConn = Annotated[Connection, Depends(get_write_conn)]
+
+
 def get_principal(
     conn: ConnDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,

@@ -107,6 +107,25 @@ def to_wgs84(lng: Num, lat: Num, coordsys: CoordSys) -> tuple[Num, Num]:
     return lng, lat
 
 
+BBox = tuple[float, float, float, float]
+
+
+def parse_bbox(value: str, *, degrees: bool = True) -> BBox:
+    """``"minx,miny,maxx,maxy"`` (west,south,east,north), min ≤ max; in range when ``degrees``."""
+    try:
+        parts = [float(p) for p in value.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) != 4 or not np.isfinite(parts).all():
+        raise BadRequest(f"bad bbox {value!r}: four numbers minx,miny,maxx,maxy")
+    west, south, east, north = parts
+    if west > east or south > north:
+        raise BadRequest(f"bad bbox {value!r}: minx ≤ maxx and miny ≤ maxy")
+    if degrees and not (-180 <= west and east <= 180 and -90 <= south and north <= 90):
+        raise BadRequest(f"bad bbox {value!r}: longitudes in [-180, 180], latitudes in [-90, 90]")
+    return west, south, east, north
+
+
 def from_wgs84(lng: Num, lat: Num, coordsys: CoordSys) -> tuple[Num, Num]:
     if coordsys == "gcj02":
         return wgs84_to_gcj02(lng, lat)

@@ -61,16 +61,6 @@ class ItemsPage:
     features_json: str
 
 
-def parse_bbox(value: str) -> tuple[float, float, float, float]:
-    try:
-        parts = [float(p) for p in value.split(",")]
-    except ValueError:
-        raise BadRequest(f"bad bbox {value!r}: four numbers minx,miny,maxx,maxy") from None
-    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
-        raise BadRequest(f"bad bbox {value!r}: four numbers minx,miny,maxx,maxy")
-    return parts[0], parts[1], parts[2], parts[3]
-
-
 def _bbox_wgs84(bbox: tuple[float, float, float, float], crs: OutputCrs) -> list[float]:
     a, b, c, d = (bbox[1], bbox[0], bbox[3], bbox[2]) if crs.flip else bbox
     if crs.srid in (4326, 4490):

@@ -121,8 +121,8 @@ def parse_bbox(value: str, *, degrees: bool = True) -> BBox:
     west, south, east, north = parts
     if west > east or south > north:
         raise BadRequest(f"bad bbox {value!r}: minx ≤ maxx and miny ≤ maxy")
-    if degrees and not (-180 <= west and east <= 180 and -90 <= south and north <= 90):
-        raise BadRequest(f"bad bbox {value!r}: longitudes in [-180, 180], latitudes in [-90, 90]")
+    if degrees and not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise BadRequest(f"bad bbox {value!r}: longitudes within ±180, latitudes within ±90")
     return west, south, east, north
 
 

@@ -57,9 +57,11 @@ def addresses_geojson(conn: Connection) -> dict[str, Any]:
     row = conn.execute(
         """SELECT json_build_object('type', 'FeatureCollection', 'features',
                   coalesce(json_agg(json_build_object('type', 'Feature',
-                      'properties', json_build_object('code', code, 'canonical', canonical,
-                          'status', status, 'town_code', town_code,
-                          'community_code', community_code, 'grid_code', grid_code),
+                      'properties', json_build_object('code', code,
+                          'formatted_address', canonical, 'status', status,
+                          'towncode', town_code, 'community_code', community_code,
+                          'grid_code', grid_code,
+                          'canonical', canonical, 'town_code', town_code),  -- deprecated names
                       'geometry', ST_AsGeoJSON(point, 7)::json) ORDER BY code), '[]'::json))
            FROM address WHERE valid_to IS NULL AND point IS NOT NULL"""
     ).fetchone()

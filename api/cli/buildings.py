@@ -98,8 +98,9 @@ def export_command(
 ) -> None:
     """Write the buildings as LoD1.2 CityJSON."""
     from spatial.buildings.lod1 import export_lod1
+    from spatial.coords import parse_bbox
 
-    box = [float(v) for v in bbox.split(",")] if bbox else None
+    box = list(parse_bbox(bbox)) if bbox else None
     with _connect() as conn:
         doc = export_lod1(conn, bbox=box)
     text = json.dumps(doc, ensure_ascii=False)

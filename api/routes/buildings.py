@@ -9,7 +9,18 @@ from pydantic import BaseModel, Field
 from address.errors import BadRequest
 from api.auth import Principal, audit
 from api.deps import ConnDep, require_roles
+from api.params import BBoxDep, Paging, PagingDep, paging
 from api.routes.pages import STATIC_DIR
+from api.schemas.buildings import (
+    AddressLinkConflict,
+    BuildingPublic,
+    BuildingSummary,
+    ConflationCounts,
+    HeightRaster,
+    Lineage,
+    ReviewPublic,
+)
+from api.schemas.common import Items, Page, location_text
 from spatial.buildings.conflate import conflate
 from spatial.buildings.links import building_addresses, link_conflicts
 from spatial.buildings.lod1 import export_lod1
@@ -26,22 +37,6 @@ router = APIRouter(tags=["buildings"])
 Steward = Annotated[Principal, Depends(require_roles("steward"))]
 
 
-def _bbox(value: str | None) -> list[float] | None:
-    if value is None:
-        return None
-    try:
-        west, south, east, north = (float(v) for v in value.split(","))
-    except ValueError:
-        raise BadRequest("bbox must be west,south,east,north in degrees") from None
-    if not (west < east and south < north):
-        raise BadRequest("bbox must be west,south,east,north with west < east, south < north")
-    return [west, south, east, north]
-
-
-BBox = Annotated[str | None, Query(description="west,south,east,north (WGS84)",
-                                   examples=["121.08,31.13,121.13,31.17"])]
-
-
 class ConflateRequest(BaseModel):
     sources: list[str] = Field(min_length=1, description="source names, highest priority first")
 
@@ -51,28 +46,35 @@ class ReviewDecision(BaseModel):
     note: str | None = None
 
 
-@router.get("/buildings", summary="Fused buildings, paged (optionally in a bbox)")
+@router.get("/buildings", summary="Fused buildings, paged (optionally in a bbox)",
+            response_model=Page[BuildingSummary])
 def buildings(
-    conn: ConnDep, bbox: BBox = None,
+    conn: ConnDep, box: BBoxDep, paging: PagingDep,
     match_kind: Literal["1:1", "1:n", "n:1", "n:m", "unmatched"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    total, items = list_buildings(conn, bbox=_bbox(bbox), match_kind=match_kind, limit=limit,
-                                  offset=offset)
-    return {"total": total, "limit": limit, "offset": offset, "items": items}
+    total, items = list_buildings(conn, **box.as_dict(), match_kind=match_kind,
+                                  **paging.as_dict())
+    return {"total": total, **paging.as_dict(), "items": items}
 
 
-@router.get("/buildings/lod1.city.json", summary="LoD1.2 blocks as CityJSON 2.0 (EPSG:4549)")
+@router.get("/buildings/lod1.city.json", summary="LoD1.2 blocks as CityJSON 2.0 (EPSG:4549)",
+            response_class=JSONResponse, responses={200: {
+                "content": {"application/city+json": {"schema": {
+                    "type": "object", "description": "CityJSON 2.0",
+                    "externalDocs": {"url": "https://www.cityjson.org/specs/2.0.1/"}}}},
+                "description": "a CityJSON document"}})
 def buildings_cityjson(
-    conn: ConnDep, bbox: BBox = None,
+    conn: ConnDep, box: BBoxDep,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 20_000,
 ) -> JSONResponse:
-    return JSONResponse(export_lod1(conn, bbox=_bbox(bbox), limit=limit),
+    return JSONResponse(export_lod1(conn, **box.as_dict(), limit=limit),
                         media_type="application/city+json")
 
 
-@router.get("/buildings/tiles/{z}/{x}/{y}.pbf", summary="Buildings as Mapbox vector tiles")
+@router.get("/buildings/tiles/{z}/{x}/{y}.pbf", summary="Buildings as Mapbox vector tiles",
+            response_class=Response, responses={200: {
+                "content": {"application/vnd.mapbox-vector-tile": {}},
+                "description": "Mapbox Vector Tile"}})
 def buildings_tile(conn: ConnDep, z: int, x: int, y: int) -> Response:
     if not (0 <= z <= 22 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
         raise BadRequest(f"no tile {z}/{x}/{y}")
@@ -80,22 +82,24 @@ def buildings_tile(conn: ConnDep, z: int, x: int, y: int) -> Response:
                      media_type="application/vnd.mapbox-vector-tile")
 
 
-@router.get("/buildings/review", summary="The n:m review queue (steward)")
+@router.get("/buildings/review", summary="The n:m review queue (steward)",
+            response_model=Page[ReviewPublic])
 def review_queue(
     conn: ConnDep, principal: Steward,
+    page: Annotated[Paging, Depends(paging(maximum=500))],
     status: Literal["open", "merged", "separate", "superseded"] | None = "open",
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    return {"items": list_reviews(conn, status=status, limit=limit, offset=offset)}
+    return {"items": list_reviews(conn, status=status, **page.as_dict()), **page.as_dict()}
 
 
-@router.get("/buildings/review/{review_id}", summary="One review item (steward)")
+@router.get("/buildings/review/{review_id}", summary="One review item (steward)",
+            response_model=ReviewPublic)
 def review_item(conn: ConnDep, principal: Steward, review_id: int) -> dict[str, Any]:
     return get_review(conn, review_id=review_id)
 
 
-@router.post("/buildings/review/{review_id}", summary="Resolve a review item (steward)")
+@router.post("/buildings/review/{review_id}", summary="Resolve a review item (steward)",
+             response_model=ReviewPublic)
 def review_resolve(conn: ConnDep, principal: Steward, review_id: int,
                    body: ReviewDecision) -> dict[str, Any]:
     item = resolve_review(conn, review_id=review_id, decision=body.decision,
@@ -105,7 +109,8 @@ def review_resolve(conn: ConnDep, principal: Steward, review_id: int,
     return item
 
 
-@router.post("/buildings/conflate", summary="Re-run conflation of the sources (steward)")
+@router.post("/buildings/conflate", summary="Re-run conflation of the sources (steward)",
+             response_model=ConflationCounts)
 def buildings_conflate(conn: ConnDep, principal: Steward, body: ConflateRequest
                        ) -> dict[str, Any]:
     counts = conflate(conn, sources=body.sources)
@@ -113,25 +118,30 @@ def buildings_conflate(conn: ConnDep, principal: Steward, body: ConflateRequest
     return counts
 
 
-@router.get("/buildings/address-conflicts", summary="Addresses whose building is ambiguous")
+@router.get("/buildings/address-conflicts", summary="Addresses whose building is ambiguous",
+            response_model=Items[AddressLinkConflict])
 def address_conflicts(conn: ConnDep,
                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     return {"items": link_conflicts(conn, limit=limit)}
 
 
-@router.get("/buildings/rasters", summary="DSM and DEM rasters used for heights")
+@router.get("/buildings/rasters", summary="DSM and DEM rasters used for heights",
+            response_model=Items[HeightRaster])
 def rasters(conn: ConnDep, kind: Literal["dsm", "dem"] | None = None) -> dict[str, Any]:
     return {"items": list_rasters(conn, kind=kind)}
 
 
-@router.get("/buildings/{building_id}", summary="One building: heights, quality, addresses")
+@router.get("/buildings/{building_id}", summary="One building: heights, quality, addresses",
+            response_model=BuildingPublic)
 def building(conn: ConnDep, building_id: int) -> dict[str, Any]:
     item = get_building(conn, building_id=building_id)
-    item["addresses"] = building_addresses(conn, building_id=building_id)
+    item["addresses"] = [{**a, "location": location_text(a["lng"], a["lat"])}
+                         for a in building_addresses(conn, building_id=building_id)]
     return item
 
 
-@router.get("/buildings/{building_id}/lineage", summary="The source rows behind a building")
+@router.get("/buildings/{building_id}/lineage", summary="The source rows behind a building",
+            response_model=Lineage)
 def lineage(conn: ConnDep, building_id: int) -> dict[str, Any]:
     get_building(conn, building_id=building_id)
     return {"building_id": building_id, "sources": building_lineage(conn,

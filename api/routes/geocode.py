@@ -14,6 +14,9 @@ from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
 from api.deps import ConnDep, CurrentUser
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
+from api.params import Coordsys
+from api.schemas.common import JobAccepted
+from api.schemas.geocode import BatchJobState, GeocodePublic, ReversePublic, SuggestPublic
 from api.settings import get_settings
 from spatial.coords import (
     CoordSys,
@@ -67,16 +70,15 @@ def _town_filter(conn: Connection, city: str | None) -> str | None:
 
 
 @router.get("/geocode", summary="Address or free text → standard address, point, level",
-            response_model=None)
+            response_model=GeocodePublic)
 def get_geocode(
-    conn: ConnDep,
+    conn: ConnDep, coordsys: Coordsys,
     parts: Annotated[StructuredParts, Depends()],
     address: Annotated[str | None, Query(max_length=2000, description="text or complaint")] = None,
     city: Annotated[str | None, Query(description="a town name or code to prefer")] = None,
-    coordsys: Annotated[str, Query(description="of the returned location")] = "wgs84",
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> JSONResponse:
-    system = parse_coordsys(coordsys)
+    system = coordsys.coordsys
     structured = parts.as_dict()
     if not address and not structured:
         raise BadRequest("give `address` (free text) or structured parts such as road, roadno")
@@ -89,18 +91,18 @@ def get_geocode(
     body["candidates"] = [candidate_json(c, system) for c in result.candidates]
     body["status"] = "1" if result.best else "0"
     body["coordsys"] = system
-    return JSONResponse(body)  # plain data: skip the generic encoder on the hot path
+    return JSONResponse(body)  # GeocodePublic's shape (tested), built by hand on the hot path
 
 
-@router.get("/reverse", summary="Point → nearest standard addresses, admin chain, road")
+@router.get("/reverse", summary="Point → nearest standard addresses, admin chain, road",
+            response_model=ReversePublic)
 def get_reverse(
-    conn: ConnDep,
+    conn: ConnDep, coordsys: Coordsys,
     location: Annotated[str, Query(description="lng,lat", examples=["121.2249,31.17"])],
     radius: Annotated[float, Query(gt=0, le=5000, description="metres")] = 100,
-    coordsys: str = "wgs84",
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> dict[str, Any]:
-    system = parse_coordsys(coordsys)
+    system = coordsys.coordsys
     lng, lat = to_wgs84(*parse_lnglat(location), system)
     result = reverse_geocode(conn, ReverseRequest(float(lng), float(lat), radius, limit))
     for a in result["addresses"]:
@@ -108,14 +110,14 @@ def get_reverse(
     return {**result, "coordsys": system}
 
 
-@router.get("/suggest", summary="As-you-type suggestions (Chinese, pinyin, initials, typos)")
+@router.get("/suggest", summary="As-you-type suggestions (Chinese, pinyin, initials, typos)",
+            response_model=SuggestPublic)
 def get_suggest(
-    conn: ConnDep,
+    conn: ConnDep, coordsys: Coordsys,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    coordsys: str = "wgs84",
 ) -> dict[str, Any]:
-    system = parse_coordsys(coordsys)
+    system = coordsys.coordsys
     items = []
     for s in suggest(conn, q=q, districts=get_settings().district_codes, limit=limit):
         data = s.as_dict()
@@ -139,7 +141,8 @@ def _batch_work(texts: list[str], rows: list[dict[str, str]], columns: list[str]
 
 
 @router.post("/geocode/batch", status_code=status.HTTP_202_ACCEPTED,
-             summary="Upload a CSV with a `text` column; returns a job to poll")
+             summary="Upload a CSV with a `text` column; returns a job to poll",
+             response_model=JobAccepted)
 async def post_batch(
     request: Request, conn: ConnDep, principal: CurrentUser, file: UploadFile,
     coordsys: str = "wgs84",
@@ -171,12 +174,18 @@ def _job_state(job: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-@router.get("/geocode/batch/{job_id}", summary="A batch job's progress")
+@router.get("/geocode/batch/{job_id}", summary="A batch job's progress",
+            response_model=BatchJobState)
 def get_batch(conn: ConnDep, job_id: int, principal: CurrentUser) -> dict[str, Any]:
     return _job_state(get_job(conn, job_id=job_id, principal=principal))
 
 
-@router.get("/geocode/batch/{job_id}/result", summary="The finished batch as CSV or GeoJSON")
+@router.get("/geocode/batch/{job_id}/result", summary="The finished batch as CSV or GeoJSON",
+            response_class=Response, responses={200: {"content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}}},
+                "description": "the geocoded rows, in input order"}})
 def get_batch_result(
     conn: ConnDep, job_id: int, principal: CurrentUser,
     format: Literal["csv", "geojson"] = "csv",

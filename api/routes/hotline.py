@@ -7,11 +7,22 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, audit
 from api.deps import ConnDep, require_roles
+from api.params import Coordsys, PagingDep, Town
+from api.schemas.common import FeatureCollection, Page
+from api.schemas.hotline import (
+    RepeatsPublic,
+    RerouteCounts,
+    RulePublic,
+    TicketOriginal,
+    TicketPublic,
+)
 from api.settings import get_settings
 from layers.hotline.hotspots import Window, clusters, repeats, ticket_points
 from layers.hotline.rules import load_rules, replace_rules
@@ -116,22 +127,31 @@ class _PendingRouter:
 _router = _PendingRouter()
 
 
+def _convert(item: dict[str, Any], system: CoordSys, prefix: str = "") -> None:
+    """``{prefix}lng``/``{prefix}lat`` in WGS84 → the caller's system, and as ``{prefix}location``
+    "lng,lat" (the lng/lat pair stays one release, deprecated)."""
+    lng, lat = item.get(f"{prefix}lng"), item.get(f"{prefix}lat")
+    item[f"{prefix}location"] = None
+    if lng is not None and lat is not None:
+        x, y = from_wgs84(lng, lat, system)
+        item[f"{prefix}lng"], item[f"{prefix}lat"] = round(float(x), 7), round(float(y), 7)
+        item[f"{prefix}location"] = f"{float(x):.7f},{float(y):.7f}"
+
+
 def convert_points(ticket: dict[str, Any], system: CoordSys) -> dict[str, Any]:
-    """WGS84 points of a ticket (and its candidates) in the caller's system, as lng/lat."""
-    for prefix in ("", "gps_"):
-        lng, lat = ticket.get(f"{prefix}lng"), ticket.get(f"{prefix}lat")
-        if lng is not None and lat is not None:
-            x, y = from_wgs84(lng, lat, system)
-            ticket[f"{prefix}lng"], ticket[f"{prefix}lat"] = round(float(x), 7), round(float(y), 7)
+    """WGS84 points of a ticket (and its candidates) in the caller's system."""
+    _convert(ticket, system)
+    if "gps_lng" in ticket:
+        _convert(ticket, system, "gps_")
     for c in ticket.get("candidates") or []:
-        x, y = from_wgs84(c["lng"], c["lat"], system)
-        c["lng"], c["lat"] = round(float(x), 7), round(float(y), 7)
+        _convert(c, system)
     ticket["coordsys"] = system
     return ticket
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED,
-             summary="File a ticket: masked, geocoded, routed (hotline, admin)")
+             summary="File a ticket: masked, geocoded, routed (hotline, admin)",
+             response_model=TicketPublic)
 def post_ticket(conn: ConnDep, principal: HotlineUser, body: TicketCreate,
                 request: Request, prefer: Annotated[str | None, Header()] = None,
                 ) -> dict[str, Any]:
@@ -140,57 +160,60 @@ def post_ticket(conn: ConnDep, principal: HotlineUser, body: TicketCreate,
     return convert_points(get_ticket(conn, ticket_id=ticket_id), parse_coordsys(body.coordsys))
 
 
-@router.get("/tickets", summary="Tickets by town, category, status and time (masked text)")
+@router.get("/tickets", summary="Tickets by town, category, status and time (masked text)",
+            response_model=Page[TicketPublic])
 def get_tickets(
-    conn: ConnDep,
-    town_code: str | None = None,
+    conn: ConnDep, town: Town, coordsys: Coordsys, paging: PagingDep,
     service_code: str | None = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    coordsys: str = "wgs84",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    system = parse_coordsys(coordsys)
-    where = TicketFilter(town_code, service_code, status, start, end, limit, offset)
+    where = TicketFilter(town.towncode, service_code, status, start, end, paging.limit,
+                         paging.offset)
     total, items = list_tickets(conn, where=where)
-    return {"total": total, "items": [convert_points(t, system) for t in items]}
+    return {"total": total, **paging.as_dict(),
+            "items": [convert_points(t, coordsys.coordsys) for t in items]}
 
 
-@router.get("/tickets.geojson", summary="Ticket points for a heat map (no text)")
-def get_ticket_points(conn: ConnDep, days: float = 30, end: datetime | None = None,
-                      service_code: str | None = None,
-                      town_code: str | None = None) -> dict[str, Any]:
-    return ticket_points(conn, window=Window(days, end, service_code, town_code))
+@router.get("/tickets.geojson", summary="Ticket points for a heat map (no text)",
+            response_model=FeatureCollection)
+def get_ticket_points(conn: ConnDep, town: Town, days: float = 30, end: datetime | None = None,
+                      service_code: str | None = None) -> JSONResponse:
+    window = Window(days, end, service_code, town.towncode)
+    return JSONResponse(jsonable_encoder(ticket_points(conn, window=window)))
 
 
-@router.get("/tickets/{ticket_id}", summary="One ticket (masked) with its earlier assignments")
-def get_one(conn: ConnDep, ticket_id: int, coordsys: str = "wgs84") -> dict[str, Any]:
-    return convert_points(get_ticket(conn, ticket_id=ticket_id), parse_coordsys(coordsys))
+@router.get("/tickets/{ticket_id}", summary="One ticket (masked) with its earlier assignments",
+            response_model=TicketPublic)
+def get_one(conn: ConnDep, ticket_id: int, coordsys: Coordsys) -> dict[str, Any]:
+    return convert_points(get_ticket(conn, ticket_id=ticket_id), coordsys.coordsys)
 
 
 @router.get("/tickets/{ticket_id}/original",
-            summary="The unmasked complaint text (hotline, admin; every read is audited)")
+            summary="The unmasked complaint text (hotline, admin; every read is audited)",
+            response_model=TicketOriginal)
 def get_original(conn: ConnDep, ticket_id: int, principal: HotlineUser) -> dict[str, Any]:
     original = original_text(conn, ticket_id=ticket_id)
     audit(conn, principal, action="read", resource=f"ticket/{ticket_id}/original")
     return original
 
 
-@router.patch("/tickets/{ticket_id}", summary="Open or close a ticket (hotline, admin)")
+@router.patch("/tickets/{ticket_id}", summary="Open or close a ticket (hotline, admin)",
+              response_model=TicketPublic)
 def patch_ticket(conn: ConnDep, ticket_id: int, body: TicketUpdate,
                  principal: HotlineUser) -> dict[str, Any]:
     set_status(conn, ticket_id=ticket_id, status=body.status)
-    return get_ticket(conn, ticket_id=ticket_id)
+    return convert_points(get_ticket(conn, ticket_id=ticket_id), "wgs84")
 
 
-@router.get("/rules", summary="The responsibility table")
+@router.get("/rules", summary="The responsibility table", response_model=list[RulePublic])
 def get_rules(conn: ConnDep) -> list[dict[str, Any]]:
     return [r.as_dict() for r in load_rules(conn)]
 
 
-@router.put("/rules", summary="Replace the responsibility table (admin)")
+@router.put("/rules", summary="Replace the responsibility table (admin)",
+            response_model=list[RulePublic])
 def put_rules(conn: ConnDep, rules: list[RuleIn], principal: AdminUser) -> list[dict[str, Any]]:
     new = replace_rules(conn, rules=[r.model_dump() for r in rules])
     audit(conn, principal, action="replace", resource="hotline/rules",
@@ -198,7 +221,8 @@ def put_rules(conn: ConnDep, rules: list[RuleIn], principal: AdminUser) -> list[
     return [r.as_dict() for r in new]
 
 
-@router.post("/reroute", summary="Route tickets since a date again (admin); history is kept")
+@router.post("/reroute", summary="Route tickets since a date again (admin); history is kept",
+             response_model=RerouteCounts)
 def post_reroute(conn: ConnDep, since: datetime, principal: AdminUser) -> dict[str, int]:
     counts = reroute(conn, since=since)
     audit(conn, principal, action="reroute", resource="hotline/tickets", detail=counts)
@@ -206,25 +230,28 @@ def post_reroute(conn: ConnDep, since: datetime, principal: AdminUser) -> dict[s
 
 
 @router.get("/hotspots/repeats",
-            summary="Addresses or buildings with repeat complaints in a time window")
+            summary="Addresses or buildings with repeat complaints in a time window",
+            response_model=RepeatsPublic)
 def get_repeats(
-    conn: ConnDep, days: Annotated[float, Query(gt=0, le=3660)] = 30,
+    conn: ConnDep, town: Town, coordsys: Coordsys,
+    days: Annotated[float, Query(gt=0, le=3660)] = 30,
     end: datetime | None = None, min_count: Annotated[int, Query(ge=2)] = 2,
-    service_code: str | None = None, town_code: str | None = None, coordsys: str = "wgs84",
+    service_code: str | None = None,
 ) -> dict[str, Any]:
-    system = parse_coordsys(coordsys)
-    found = repeats(conn, window=Window(days, end, service_code, town_code), min_count=min_count)
+    window = Window(days, end, service_code, town.towncode)
+    found = repeats(conn, window=window, min_count=min_count)
     return {"days": days, "min_count": min_count,
-            "items": [convert_points(r, system) for r in found]}
+            "items": [convert_points(r, coordsys.coordsys) for r in found]}
 
 
 @router.get("/hotspots/clusters",
-            summary="DBSCAN clusters of ticket points (GeoJSON; eps in metres, EPSG:4549)")
+            summary="DBSCAN clusters of ticket points (GeoJSON; eps in metres, EPSG:4549)",
+            response_model=FeatureCollection)
 def get_clusters(
-    conn: ConnDep, eps_m: Annotated[float, Query(ge=1, le=5000)] = 200,
+    conn: ConnDep, town: Town, eps_m: Annotated[float, Query(ge=1, le=5000)] = 200,
     min_points: Annotated[int, Query(ge=2, le=1000)] = 3,
     days: Annotated[float, Query(gt=0, le=3660)] = 30, end: datetime | None = None,
-    service_code: str | None = None, town_code: str | None = None,
+    service_code: str | None = None,
 ) -> dict[str, Any]:
-    return clusters(conn, window=Window(days, end, service_code, town_code), eps_m=eps_m,
+    return clusters(conn, window=Window(days, end, service_code, town.towncode), eps_m=eps_m,
                     min_points=min_points)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from address.errors import NotFound
 from api.auth import Principal, audit, create_key, list_keys, revoke_key
 from api.deps import ConnDep, CurrentUser, require_roles
+from api.schemas.keys import AuditEntry, KeyCreated, KeyPublic, Me
 from migrations.schema import ROLES
 
 router = APIRouter(tags=["keys"])
@@ -20,18 +21,19 @@ class KeyCreate(BaseModel):
 
 
 @router.get("/me", summary="Who the caller is")
-def me(principal: CurrentUser) -> dict[str, Any]:
-    return {"role": principal.role, "name": principal.name}
+def me(principal: CurrentUser) -> Me:
+    return Me(role=principal.role, name=principal.name)
 
 
-@router.post("/keys", status_code=status.HTTP_201_CREATED, summary="Create a key (shown once)")
+@router.post("/keys", status_code=status.HTTP_201_CREATED, summary="Create a key (shown once)",
+             response_model=KeyCreated)
 def post_key(conn: ConnDep, body: KeyCreate, principal: Admin) -> dict[str, Any]:
     new = create_key(conn, role=body.role, name=body.name)
     audit(conn, principal, action="create", resource=f"api_key/{new.id}", detail={"role": new.role})
     return {"id": new.id, "key": new.key, "role": new.role, "name": new.name}
 
 
-@router.get("/keys", summary="Keys (without secrets)")
+@router.get("/keys", summary="Keys (without secrets)", response_model=list[KeyPublic])
 def get_keys(conn: ConnDep, principal: Admin) -> list[dict[str, Any]]:
     return list_keys(conn)
 
@@ -43,7 +45,8 @@ def delete_key(conn: ConnDep, key_id: int, principal: Admin) -> None:
     audit(conn, principal, action="revoke", resource=f"api_key/{key_id}")
 
 
-@router.get("/audit-log", summary="The audit trail, newest first")
+@router.get("/audit-log", summary="The audit trail, newest first",
+            response_model=list[AuditEntry])
 def audit_log(
     conn: ConnDep, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ from address.errors import Forbidden
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
+from api.schemas.common import JobAccepted
+from api.schemas.layers import LayerList, LayerPublic, LayerUploaded, LayerVersions, UploadJobState
 from layers.catalog.access import can_write, readable_levels
 from layers.catalog.collections import Collection, get_collection
 from layers.catalog.layers import (
@@ -71,19 +73,20 @@ class LayerUpdate(BaseModel):
     source: str | None = None
 
 
-@router.get("", summary="Layers the caller may read")
+@router.get("", summary="Layers the caller may read", response_model=LayerList)
 def layers(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
     found = list_layers(conn, levels=readable_levels(principal.role))
     return {"count": len(found), "layers": [layer.as_dict() for layer in found]}
 
 
-@router.get("/{name}", summary="One layer's metadata")
+@router.get("/{name}", summary="One layer's metadata", response_model=LayerPublic)
 def layer(conn: ConnDep, principal: CurrentUser, name: str) -> dict[str, Any]:
     readable_collection(conn, principal, name)
     return get_layer(conn, name=name).as_dict()
 
 
-@router.get("/{name}/versions", summary="Every version of a layer, newest first")
+@router.get("/{name}/versions", summary="Every version of a layer, newest first",
+            response_model=LayerVersions)
 def versions(conn: ConnDep, principal: CurrentUser, name: str) -> dict[str, Any]:
     readable_collection(conn, principal, name)
     return {"name": name, "versions": list_versions(conn, name=name)}
@@ -105,7 +108,8 @@ def _upload_work(path: Path, options: dict[str, Any], cache: TileCache,
     return work
 
 
-@router.get("/jobs/{job_id}", summary="A background upload's progress and, when done, its result")
+@router.get("/jobs/{job_id}", summary="A background upload's progress and, when done, its result",
+            response_model=UploadJobState)
 def upload_job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, Any]:
     job = get_job(conn, job_id=job_id, principal=principal, with_result="csv")
     state = {k: job[k] for k in ("id", "kind", "status", "total", "done", "error", "created_at",
@@ -115,8 +119,9 @@ def upload_job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, 
     return state
 
 
-@router.post("", status_code=201, response_model=None,
-             summary="Upload GeoJSON, GeoPackage, zipped Shapefile or CSV")
+@router.post("", status_code=201, response_model=LayerUploaded,
+             summary="Upload GeoJSON, GeoPackage, zipped Shapefile or CSV",
+             responses={202: {"model": JobAccepted, "description": "with background=true"}})
 def upload(
     conn: ConnDep, principal: WriterDep, cache: TileCacheDep, request: Request,
     file: Annotated[UploadFile, File(description=".geojson, .gpkg, .zip (Shapefile) or .csv")],
@@ -162,7 +167,8 @@ def upload(
     return {"layer": new.as_dict(), "report": report.as_dict()}
 
 
-@router.patch("/{name}", summary="Change title, description, access level, owner or source")
+@router.patch("/{name}", summary="Change title, description, access level, owner or source",
+              response_model=LayerPublic)
 def edit(conn: ConnDep, principal: WriterDep, cache: TileCacheDep, name: str,
          changes: LayerUpdate) -> dict[str, Any]:
     updated = update_metadata(conn, name=name, changes=changes.model_dump(exclude_none=True))

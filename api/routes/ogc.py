@@ -7,11 +7,21 @@ layers the caller may read.
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import ConnDep, CurrentUser
+from api.params import OgcBBox, Paging, paging
 from api.routes.layers import readable_collection
+from api.schemas.common import Feature
+from api.schemas.ogc import (
+    CollectionPublic,
+    Collections,
+    Conformance,
+    FeatureCollectionPage,
+    LandingPage,
+    Queryables,
+)
 from layers.catalog.access import readable_levels
 from layers.catalog.collections import Collection, list_collections
 from layers.catalog.features import (
@@ -19,7 +29,6 @@ from layers.catalog.features import (
     SUPPORTED_CRS,
     ItemsQuery,
     get_item,
-    parse_bbox,
     parse_crs,
     query_items,
 )
@@ -44,7 +53,7 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
 
-@router.get("", summary="Landing page")
+@router.get("", summary="Landing page", response_model=LandingPage)
 def landing(request: Request) -> dict[str, Any]:
     base = _base(request)
     return {
@@ -61,7 +70,7 @@ def landing(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", summary="Conformance classes", response_model=Conformance)
 def conformance() -> dict[str, Any]:
     return {"conformsTo": CONFORMANCE}
 
@@ -79,7 +88,8 @@ def _collection_json(c: Collection, base: str) -> dict[str, Any]:
     }
 
 
-@router.get("/collections", summary="Collections the caller may read")
+@router.get("/collections", summary="Collections the caller may read",
+            response_model=Collections)
 def collections(conn: ConnDep, principal: CurrentUser, request: Request) -> dict[str, Any]:
     base = _base(request)
     found = list_collections(conn, levels=readable_levels(principal.role))
@@ -87,12 +97,13 @@ def collections(conn: ConnDep, principal: CurrentUser, request: Request) -> dict
             "collections": [_collection_json(c, base) for c in found]}
 
 
-@router.get("/collections/{cid}", summary="One collection")
+@router.get("/collections/{cid}", summary="One collection", response_model=CollectionPublic)
 def collection(conn: ConnDep, principal: CurrentUser, request: Request, cid: str) -> dict[str, Any]:
     return _collection_json(readable_collection(conn, principal, cid), _base(request))
 
 
-@router.get("/collections/{cid}/queryables", summary="The properties items can be filtered by")
+@router.get("/collections/{cid}/queryables", summary="The properties items can be filtered by",
+            response_model=Queryables, response_model_by_alias=True)
 def queryables(conn: ConnDep, principal: CurrentUser, cid: str) -> dict[str, Any]:
     found = readable_collection(conn, principal, cid)
     kinds = {"bigint": "integer", "integer": "integer", "double precision": "number",
@@ -115,32 +126,33 @@ def _page_links(request: Request, matched: int, query: ItemsQuery) -> list[dict[
 
 
 @router.get("/collections/{cid}/items", summary="Features: bbox, datetime, properties, paging",
-            response_class=Response)
+            response_class=Response, responses={200: {
+                "content": {GEOJSON: {"schema": {
+                    "$ref": "#/components/schemas/FeatureCollectionPage"}}},
+                "description": "a page of features", "model": FeatureCollectionPage}})
 def items(
-    conn: ConnDep, principal: CurrentUser, request: Request, cid: str,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 10,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy")] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs")] = None,
+    conn: ConnDep, principal: CurrentUser, request: Request, cid: str, box: OgcBBox,
+    page: Annotated[Paging, Depends(paging(default=10, maximum=10000))],
     datetime: Annotated[str | None, Query(description="instant or interval a/b (.. open)")] = None,
     crs: Annotated[str | None, Query(description="output CRS URI")] = None,
 ) -> Response:
     found = readable_collection(conn, principal, cid)
     properties = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
-    query = ItemsQuery(limit=limit, offset=offset, bbox=parse_bbox(bbox) if bbox else None,
-                       bbox_crs=parse_crs(bbox_crs), datetime=datetime, properties=properties,
-                       crs=parse_crs(crs))
-    page = query_items(conn, collection=found, query=query)
-
-
-    head = {"type": "FeatureCollection", "numberMatched": page.number_matched,
-            "numberReturned": page.number_returned,
-            "links": _page_links(request, page.number_matched, query)}
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + page.features_json + "}"
+    query = ItemsQuery(**page.as_dict(), **box.as_dict(), datetime=datetime,
+                       properties=properties, crs=parse_crs(crs))
+    found_page = query_items(conn, collection=found, query=query)
+    head = {"type": "FeatureCollection", "numberMatched": found_page.number_matched,
+            "numberReturned": found_page.number_returned,
+            "links": _page_links(request, found_page.number_matched, query)}
+    body = (json.dumps(head, ensure_ascii=False)[:-1] + ', "features": '
+            + found_page.features_json + "}")
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{query.crs.uri}>"})
 
 
-@router.get("/collections/{cid}/items/{fid}", summary="One feature", response_class=Response)
+@router.get("/collections/{cid}/items/{fid}", summary="One feature", response_class=Response,
+            responses={200: {"content": {GEOJSON: {"schema": {
+                "$ref": "#/components/schemas/Feature"}}},
+                "description": "the feature", "model": Feature}})
 def item(conn: ConnDep, principal: CurrentUser, request: Request, cid: str, fid: str,
          crs: Annotated[str | None, Query(description="output CRS URI")] = None) -> Response:
     found = readable_collection(conn, principal, cid)
@@ -148,7 +160,5 @@ def item(conn: ConnDep, principal: CurrentUser, request: Request, cid: str, fid:
     feature = get_item(conn, collection=found, fid=fid, crs=output)
     links = [_link(str(request.url), "self", GEOJSON),
              _link(f"{_base(request)}/collections/{cid}", "collection")]
-
-
     body = feature[:-1] + ', "links": ' + json.dumps(links) + "}"
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{output.uri}>"})

@@ -14,17 +14,19 @@ from fastapi import APIRouter, Form, Header, Query, Request, Response, status
 
 from address.errors import BadRequest
 from api.deps import ConnDep
+from api.params import Coordsys, Town, offset_of
 from api.routes.hotline import HotlineUser, TicketCreate, convert_points, file_from, wants_async
+from api.schemas.open311 import Service, ServiceRequest, ServiceRequestCreated
 from layers.hotline.rules import services
 from layers.hotline.tickets import TicketFilter, get_ticket, list_tickets
-from spatial.coords import CoordSys, parse_coordsys
+from spatial.coords import CoordSys
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 
 
 def _request_json(ticket: dict[str, Any], system: CoordSys) -> dict[str, Any]:
     t = convert_points(ticket, system)
-    town = t["admin_chain"]["town"]["name"]
+    town, towncode = t["admin_chain"]["town"]["name"], t["admin_chain"]["town"]["code"]
     return {
         "service_request_id": str(t["id"]), "status": t["status"],
         "status_notes": t["rule"] or "routing pending", "service_name": t["service_name"],
@@ -38,21 +40,24 @@ def _request_json(ticket: dict[str, Any], system: CoordSys) -> dict[str, Any]:
         "lat": t["lat"], "long": t["lng"], "media_url": None,
         # extensions: the routing, for callers that want it
         "level": t["level"], "confidence": t["confidence"], "gps_disagrees": t["gps_disagrees"],
-        "town_code": t["admin_chain"]["town"]["code"],
+        "towncode": towncode, "town_code": towncode,
         "community_code": t["admin_chain"]["community"]["code"],
         "grid_code": t["admin_chain"]["grid"]["code"], "coordsys": system,
     }
 
 
 @router.get("/services.json", include_in_schema=False)
-@router.get("/services", summary="Service types (complaint categories)")
+@router.get("/services", summary="Service types (complaint categories)",
+            response_model=list[Service])
 def get_services() -> list[dict[str, Any]]:
     return services()
 
 
-@router.post("/requests.json", status_code=status.HTTP_201_CREATED, include_in_schema=False)
+@router.post("/requests.json", status_code=status.HTTP_201_CREATED, include_in_schema=False,
+             response_model=list[ServiceRequestCreated])
 @router.post("/requests", status_code=status.HTTP_201_CREATED,
-             summary="File a service request (hotline, admin)")
+             summary="File a service request (hotline, admin)",
+             response_model=list[ServiceRequestCreated])
 def post_request(
     conn: ConnDep, principal: HotlineUser, request: Request, response: Response,
     service_code: Annotated[str, Form()], description: Annotated[str, Form(max_length=4000)],
@@ -75,34 +80,35 @@ def post_request(
     return [{"service_request_id": str(ticket_id), "service_notice": notice, "account_id": None}]
 
 
-@router.get("/requests.json", include_in_schema=False)
-@router.get("/requests", summary="Service requests (newest first; masked text)")
+@router.get("/requests.json", include_in_schema=False, response_model=list[ServiceRequest])
+@router.get("/requests", summary="Service requests (newest first; masked text)",
+            response_model=list[ServiceRequest])
 def get_requests(
-    conn: ConnDep,
+    conn: ConnDep, coordsys: Coordsys, town: Town,
     service_request_id: Annotated[str | None, Query(description="comma-separated ids")] = None,
     service_code: str | None = None,
     start_date: datetime | None = None,
     end_date: datetime | None = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
-    town_code: str | None = None,
-    coordsys: str = "wgs84",
     page_size: Annotated[int, Query(ge=1, le=1000)] = 1000,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> list[dict[str, Any]]:
-    system = parse_coordsys(coordsys)
+    system = coordsys.coordsys
     if service_request_id:
         try:
             ids = [int(i) for i in service_request_id.split(",") if i.strip()]
         except ValueError as exc:
             raise BadRequest("service_request_id is a comma-separated list of ids") from exc
         return [_request_json(get_ticket(conn, ticket_id=i), system) for i in ids]
-    where = TicketFilter(town_code, service_code, status, start_date, end_date, page_size,
-                         (page - 1) * page_size)
+    where = TicketFilter(town.towncode, service_code, status, start_date, end_date, page_size,
+                         offset_of(page, page_size))
     _, items = list_tickets(conn, where=where)
     return [_request_json(t, system) for t in items]
 
 
-@router.get("/requests/{request_id}", summary="One service request")
-@router.get("/requests/{request_id}.json", include_in_schema=False)  # registered first
-def get_request(conn: ConnDep, request_id: int, coordsys: str = "wgs84") -> list[dict[str, Any]]:
-    return [_request_json(get_ticket(conn, ticket_id=request_id), parse_coordsys(coordsys))]
+@router.get("/requests/{request_id}", summary="One service request",
+            response_model=list[ServiceRequest])
+@router.get("/requests/{request_id}.json", include_in_schema=False,  # registered first
+            response_model=list[ServiceRequest])
+def get_request(conn: ConnDep, request_id: int, coordsys: Coordsys) -> list[dict[str, Any]]:
+    return [_request_json(get_ticket(conn, ticket_id=request_id), coordsys.coordsys)]

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Query
 
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import WriterDep, readable_collection
+from api.schemas.layers import QualityRules, QualityRun, QualityRuns, QualityScores
 from layers.catalog.access import readable_levels
 from layers.catalog.collections import list_collections
 from layers.catalog.quality import get_rules, latest_scores, list_runs, run_quality, set_rules
@@ -13,19 +14,22 @@ from layers.catalog.quality import get_rules, latest_scores, list_runs, run_qual
 router = APIRouter(prefix="/quality", tags=["data quality"])
 
 
-@router.get("/scores", summary="The latest score of each resource the caller may read")
+@router.get("/scores", summary="The latest score of each resource the caller may read",
+            response_model=QualityScores)
 def scores(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
     readable = {c.id for c in list_collections(conn, levels=readable_levels(principal.role))}
     return {"scores": {k: v for k, v in latest_scores(conn).items() if k in readable}}
 
 
-@router.get("/{resource}/rules", summary="The resource's rule set (defaults if none is stored)")
+@router.get("/{resource}/rules", summary="The resource's rule set (defaults if none is stored)",
+            response_model=QualityRules)
 def rules(conn: ConnDep, principal: CurrentUser, resource: str) -> dict[str, Any]:
     collection = readable_collection(conn, principal, resource)
     return {"resource": resource, "rules": get_rules(conn, collection=collection)}
 
 
-@router.put("/{resource}/rules", summary="Replace the resource's rule set")
+@router.put("/{resource}/rules", summary="Replace the resource's rule set",
+            response_model=QualityRules)
 def replace_rules(
     conn: ConnDep, principal: WriterDep, resource: str,
     new_rules: Annotated[list[dict[str, Any]], Body(examples=[[{"rule": "valid_geometry"}]])],
@@ -34,12 +38,13 @@ def replace_rules(
     return {"resource": resource, "rules": set_rules(conn, collection=collection, rules=new_rules)}
 
 
-@router.post("/{resource}/runs", status_code=201, summary="Check the rules now; stores a run")
+@router.post("/{resource}/runs", status_code=201, summary="Check the rules now; stores a run",
+             response_model=QualityRun)
 def run(conn: ConnDep, principal: WriterDep, resource: str) -> dict[str, Any]:
     return run_quality(conn, collection=readable_collection(conn, principal, resource))
 
 
-@router.get("/{resource}/runs", summary="Past runs, newest first")
+@router.get("/{resource}/runs", summary="Past runs, newest first", response_model=QualityRuns)
 def runs(conn: ConnDep, principal: CurrentUser, resource: str,
          limit: Annotated[int, Query(ge=1, le=200)] = 20) -> dict[str, Any]:
     readable_collection(conn, principal, resource)

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import WriterDep
+from api.schemas.layers import PointValues, RasterList, RasterPublic
 from layers.catalog.access import readable_levels
 from spatial.coords import parse_lnglat
 from tiles.raster import (
@@ -35,13 +36,14 @@ def _readable(conn: ConnDep, principal: Principal, name: str) -> RasterLayer:
     return raster
 
 
-@router.get("", summary="Rasters the caller may read")
+@router.get("", summary="Rasters the caller may read", response_model=RasterList)
 def rasters(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
     found = list_rasters(conn, levels=readable_levels(principal.role))
     return {"count": len(found), "rasters": [r.as_dict() for r in found]}
 
 
-@router.post("", status_code=201, summary="Register a GeoTIFF (converted to a COG if needed)")
+@router.post("", status_code=201, summary="Register a GeoTIFF (converted to a COG if needed)",
+             response_model=RasterPublic)
 def upload_raster(
     conn: ConnDep, principal: WriterDep,
     file: Annotated[UploadFile, File(description="GeoTIFF")],
@@ -59,12 +61,14 @@ def upload_raster(
     return raster.as_dict()
 
 
-@router.get("/{name}", summary="One raster's metadata")
+@router.get("/{name}", summary="One raster's metadata", response_model=RasterPublic)
 def raster(conn: ConnDep, principal: CurrentUser, name: str) -> dict[str, Any]:
     return _readable(conn, principal, name).as_dict()
 
 
-@router.get("/{name}/{z}/{x}/{y}.png", summary="A PNG tile", response_class=Response)
+@router.get("/{name}/{z}/{x}/{y}.png", summary="A PNG tile", response_class=Response,
+            responses={200: {"content": {"image/png": {}}, "description": "the tile"},
+                       204: {"description": "no data in this tile"}})
 def raster_tile(
     conn: ConnDep, principal: CurrentUser, name: str, z: int, x: int, y: int,
     rescale: Annotated[str | None, Query(description="min,max")] = None,
@@ -79,9 +83,10 @@ def raster_tile(
     return Response(png, media_type="image/png", headers={"Cache-Control": cache})
 
 
-@router.get("/{name}/point/{lnglat}", summary="Band values at lng,lat (WGS84)")
+@router.get("/{name}/point/{lnglat}", summary="Band values at lng,lat (WGS84)",
+            response_model=PointValues)
 def raster_point(conn: ConnDep, principal: CurrentUser, name: str, lnglat: str) -> dict[str, Any]:
     found = _readable(conn, principal, name)
     lng, lat = parse_lnglat(lnglat)
-    return {"name": name, "location": f"{lng},{lat}",
+    return {"name": name, "location": f"{lng:.7f},{lat:.7f}",
             "values": point_values(found, lng=lng, lat=lat)}

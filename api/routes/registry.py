@@ -12,6 +12,10 @@ from address.register.registry import new_version, retire_address
 from address.register.tags import VOCABULARY, validate_tags
 from api.auth import Principal, audit
 from api.deps import ConnDep, CurrentUser, require_roles
+from api.params import PagingDep
+from api.schemas.addresses import AddressPublic
+from api.schemas.common import Page
+from api.schemas.register import ConflictPublic, ObjectionPublic, Resolved, TagVocabulary
 
 router = APIRouter(tags=["register"])
 Steward = Annotated[Principal, Depends(require_roles("steward"))]
@@ -44,7 +48,8 @@ class ObjectionTransition(BaseModel):
     note: str = ""
 
 
-@router.patch("/addresses/{code}", summary="Change an address: a new version (steward)")
+@router.patch("/addresses/{code}", summary="Change an address: a new version (steward)",
+              response_model=AddressPublic)
 def patch_address(conn: ConnDep, code: str, body: AddressUpdate,
                   principal: Steward) -> dict[str, Any]:
     changes = body.model_dump(exclude_none=True)
@@ -57,32 +62,34 @@ def patch_address(conn: ConnDep, code: str, body: AddressUpdate,
     return result
 
 
-@router.post("/addresses/{code}/retire", summary="Retire an address (steward)")
+@router.post("/addresses/{code}/retire", summary="Retire an address (steward)",
+             response_model=AddressPublic)
 def post_retire(conn: ConnDep, code: str, principal: Steward) -> dict[str, Any]:
     result = retire_address(conn, code=code)
     audit(conn, principal, action="retire", resource=f"address/{code}")
     return result
 
 
-@router.get("/address-tags", summary="The tag vocabulary (地址标签)")
+@router.get("/address-tags", summary="The tag vocabulary (地址标签)",
+            response_model=TagVocabulary)
 def get_tags() -> dict[str, Any]:
     return {name: list(values) if values else "free text" for name, values in VOCABULARY.items()}
 
 
-@router.get("/conflicts", summary="Conflicts between sources and the register (steward)")
+@router.get("/conflicts", summary="Conflicts between sources and the register (steward)",
+            response_model=Page[ConflictPublic])
 def get_conflicts(
-    conn: ConnDep, principal: Steward,
+    conn: ConnDep, principal: Steward, paging: PagingDep,
     status_: Annotated[Literal["open", "accepted", "rejected"] | None,
                        Query(alias="status")] = "open",
     kind: ConflictKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    items = list_conflicts(conn, status=status_, kind=kind, limit=limit, offset=offset)
-    return {"items": items, "limit": limit, "offset": offset}
+    items = list_conflicts(conn, status=status_, kind=kind, **paging.as_dict())
+    return {"items": items, **paging.as_dict()}
 
 
-@router.post("/conflicts/{conflict_id}/resolve", summary="Resolve a conflict (steward)")
+@router.post("/conflicts/{conflict_id}/resolve", summary="Resolve a conflict (steward)",
+             response_model=Resolved)
 def post_resolve(conn: ConnDep, conflict_id: int, body: Resolution,
                  principal: Steward) -> dict[str, Any]:
     result = resolve_conflict(conn, conflict_id=conflict_id, action=body.action,
@@ -93,13 +100,14 @@ def post_resolve(conn: ConnDep, conflict_id: int, body: Resolution,
 
 
 @router.post("/addresses/{code}/objections", status_code=status.HTTP_201_CREATED,
-             summary="Object to an address (anyone)")
+             summary="Object to an address (anyone)", response_model=ObjectionPublic)
 def post_objection(conn: ConnDep, code: str, body: ObjectionCreate,
                    principal: CurrentUser) -> dict[str, Any]:
     return file_objection(conn, code=code, reason=body.reason, actor=_actor(principal))
 
 
-@router.get("/objections", summary="Objections (steward)")
+@router.get("/objections", summary="Objections (steward)",
+            response_model=list[ObjectionPublic])
 def get_objections(
     conn: ConnDep, principal: Steward,
     status_: Annotated[Literal["open", "verifying", "resolved", "rejected"] | None,
@@ -109,7 +117,8 @@ def get_objections(
     return list_objections(conn, status=status_, code=code, limit=limit)
 
 
-@router.post("/objections/{objection_id}/transition", summary="Move an objection on (steward)")
+@router.post("/objections/{objection_id}/transition", summary="Move an objection on (steward)",
+             response_model=ObjectionPublic)
 def post_transition(conn: ConnDep, objection_id: int, body: ObjectionTransition,
                     principal: Steward) -> dict[str, Any]:
     return transition(conn, objection_id=objection_id, status=body.status,

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from address.errors import BadRequest
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import TileCacheDep, readable_collection
+from api.schemas.tiles import TileJSON
 from layers.catalog.collections import Collection
 from tiles.cache import TileKey, make_tile
 from tiles.mvt import TileRequest, render_tile, tilejson
@@ -30,7 +31,7 @@ def _collections(conn: ConnDep, principal: CurrentUser, layers: str) -> list[Col
     return [readable_collection(conn, principal, cid) for cid in ids]
 
 
-@router.get("/{layers}.json", summary="TileJSON for one or several layers")
+@router.get("/{layers}.json", summary="TileJSON for one or several layers", response_model=TileJSON)
 def tile_json(conn: ConnDep, principal: CurrentUser, request: Request,
               layers: str) -> dict[str, Any]:
     found = _collections(conn, principal, layers)
@@ -39,7 +40,9 @@ def tile_json(conn: ConnDep, principal: CurrentUser, request: Request,
 
 
 @router.get("/{layers}/{z}/{x}/{y}.mvt", summary="A vector tile (gzip, ETag)",
-            response_class=Response)
+            response_class=Response, responses={
+                200: {"content": {MVT: {}}, "description": "Mapbox Vector Tile"},
+                304: {"description": "the tile matches If-None-Match"}})
 def tile(
     conn: ConnDep, principal: CurrentUser, cache: TileCacheDep, layers: str, z: int, x: int,
     y: int,

@@ -1,7 +1,7 @@
 """Standard addresses of the register, their versions and raw source records."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -24,12 +24,13 @@ class AdminCodes(Public):
 class AddressVersion(AdminCodes):
     """One version of a standard address."""
 
-    renamed = ADDRESS_RENAMES
+    renamed: ClassVar[dict[str, str]] = ADDRESS_RENAMES
     code: str = Field(examples=["31011810001220416"])
     version: int
     status: str = Field(description="active, pending or retired")
     level: str | None = Field(None, description="门牌, 楼栋, 道路, 村庄 …")
-    formatted_address: str = Field(description="the standard text", examples=["上海市青浦区明珠路416弄"])
+    formatted_address: str = Field(description="the standard text",
+                                   examples=["上海市青浦区明珠路416弄"])
     address_key: str | None = None
     local_key: str | None = None
     components: dict[str, Any] = Field(description="CCKS labels → text")

@@ -1,6 +1,6 @@
 """Admin areas (区 → 街镇 → 居委/村委 → 网格)."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -25,7 +25,7 @@ class AdminAreaList(Public):
 class AdminChainPublic(Public):
     """The areas covering a point, as a list and by level."""
 
-    renamed = {"chain": "admin_chain"}
+    renamed: ClassVar[dict[str, str]] = {"chain": "admin_chain"}
     location: str = Field(description='"lng,lat" (WGS84)')
     coordsys: str = "wgs84"
     admin_chain: list[AdminAreaPublic]

@@ -1,7 +1,7 @@
 """The fused buildings, their lineage, review queue, address links and height rasters."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field
 
@@ -23,7 +23,7 @@ class BuildingSummary(Public):
 
 
 class BuildingAddress(Public):
-    renamed = {"address": "formatted_address"}
+    renamed: ClassVar[dict[str, str]] = {"address": "formatted_address"}
     code: str
     formatted_address: str | None
     method: str
@@ -90,7 +90,7 @@ class ConflationCounts(Public):
 
 
 class AddressLinkConflict(Public):
-    renamed = {"address": "formatted_address"}
+    renamed: ClassVar[dict[str, str]] = {"address": "formatted_address"}
     address_code: str
     formatted_address: str | None
     building_id: int | None

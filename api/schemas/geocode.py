@@ -1,6 +1,6 @@
 """Geocoding: forward, reverse, suggest, batch (field names as in AMap's web API)."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -31,7 +31,7 @@ class GeocodePublic(Public):
 
 
 class ReverseAddress(AdminCodes):
-    renamed = ADDRESS_RENAMES
+    renamed: ClassVar[dict[str, str]] = ADDRESS_RENAMES
     code: str
     formatted_address: str
     level: str | None
@@ -63,7 +63,7 @@ class ReversePublic(AdminCodes):
 
 
 class SuggestionPublic(Public):
-    renamed = {"text": "formatted_address"}
+    renamed: ClassVar[dict[str, str]] = {"text": "formatted_address"}
     formatted_address: str = Field(description="the standard text of the address or place name")
     kind: str = Field(description="a place kind (road, poi, village …) or address")
     code: str

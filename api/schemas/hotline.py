@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.schemas.common import Public, deprecated
 
@@ -25,7 +25,7 @@ class TicketChain(Public):
 
 
 class TicketCandidate(Public):
-    model_config = {"extra": "allow"}
+    model_config = ConfigDict(extra="allow")
     formatted_address: str | None = None
     location: str | None = Field(None, description=LNGLAT)
     lng: float | None = deprecated("location")

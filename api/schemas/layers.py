@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.schemas.common import JobState, Public
 
@@ -41,7 +41,7 @@ class LayerList(Public):
 
 
 class ImportReport(Public):
-    model_config = {"extra": "allow"}
+    model_config = ConfigDict(extra="allow")
     format: str
     source_crs: str | None
     coordsys: str
@@ -101,7 +101,7 @@ class RasterList(Public):
 class PointValues(Public):
     name: str
     location: str = Field(description='"lng,lat" (WGS84)')
-    values: list[Any] | dict[str, Any] | None
+    values: list[float | None] = Field(description="one per band; null where nodata")
 
 
 class QualityScore(Public):

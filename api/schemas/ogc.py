@@ -14,7 +14,7 @@ class LandingPage(BaseModel):
 
 
 class Conformance(BaseModel):
-    conformsTo: list[str]  # noqa: N815 - the standard's name
+    conformsTo: list[str]
 
 
 class Extent(BaseModel):
@@ -26,10 +26,10 @@ class CollectionPublic(BaseModel):
     id: str
     title: str
     description: str | None
-    itemType: str = "feature"  # noqa: N815
+    itemType: str = "feature"
     extent: Extent
     crs: list[str]
-    storageCrs: str  # noqa: N815
+    storageCrs: str
     access_level: str = Field(description="extension: public, internal or restricted")
     links: list[Link]
 
@@ -52,7 +52,7 @@ class FeatureCollectionPage(BaseModel):
     """GeoJSON with OGC paging: ``numberMatched``, ``numberReturned``, ``links``."""
 
     type: str = "FeatureCollection"
-    numberMatched: int  # noqa: N815
-    numberReturned: int  # noqa: N815
+    numberMatched: int
+    numberReturned: int
     links: list[Link]
     features: list[dict[str, Any]]

@@ -1,15 +1,16 @@
 """The register's workflow: conflicts, objections, tags."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, create_model
 
+from address.register.tags import VOCABULARY
 from api.schemas.common import Public, deprecated
 
 
 class ConflictPublic(Public):
-    renamed = {"canonical": "formatted_address"}
+    renamed: ClassVar[dict[str, str]] = {"canonical": "formatted_address"}
     id: int
     kind: str = Field(description="far_apart, same_point, outside_admin or duplicate")
     address_code: str | None
@@ -25,7 +26,7 @@ class ConflictPublic(Public):
 
 
 class Resolved(Public):
-    model_config = {"extra": "allow"}
+    model_config = ConfigDict(extra="allow")
     id: int
     action: str
     status: str
@@ -47,3 +48,9 @@ class ObjectionPublic(Public):
     history: list[ObjectionEvent]
     created_at: datetime
     updated_at: datetime
+
+
+# One field per tag of the vocabulary: its allowed values, or "free text".
+TagVocabulary = create_model(
+    "TagVocabulary", __base__=Public,
+    **{name: (list[str] | Literal["free text"], ...) for name in VOCABULARY})  # type: ignore[call-overload]

@@ -111,7 +111,7 @@ SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_
     json_build_object('type', 'Feature', 'id', t.id,
         'geometry', ST_AsGeoJSON(t.point, 7)::json,
         'properties', json_build_object('service_code', t.service_code, 'status', t.status,
-            'town_code', t.town_code, 'level', t.level, 'weight', 1,
+            'towncode', t.town_code, 'town_code', t.town_code, 'level', t.level, 'weight', 1,
             'requested_at', t.requested_at)) ORDER BY t.id), '[]'::json))
 FROM ticket t WHERE t.point IS NOT NULL
   AND (t.location_source = 'gps' OR t.level = ANY(%(levels)s)) AND {_IN_WINDOW}

@@ -17,7 +17,7 @@ Level = Literal["district", "town", "community", "grid"]
 
 
 @router.get("", summary="The chain covering a point, or a list by level/parent",
-            response_model=AdminChainPublic | AdminAreaList)
+            response_model=AdminChainPublic | AdminAreaList, response_model_exclude_unset=True)
 def admin_areas(
     conn: ConnDep, coordsys: Coordsys,
     point: Annotated[
@@ -47,7 +47,8 @@ def admin_areas_as_geojson(
                                             simplify_m=simplify_m))
 
 
-@router.get("/{code}", summary="One admin area by its code", response_model=AdminAreaPublic)
+@router.get("/{code}", summary="One admin area by its code", response_model=AdminAreaPublic,
+            response_model_exclude_unset=True)  # geometry only when asked for
 def admin_area(
     conn: ConnDep,
     code: str,

@@ -161,7 +161,7 @@ def post_ticket(conn: ConnDep, principal: HotlineUser, body: TicketCreate,
 
 
 @router.get("/tickets", summary="Tickets by town, category, status and time (masked text)",
-            response_model=Page[TicketPublic])
+            response_model=Page[TicketPublic], response_model_exclude_unset=True)
 def get_tickets(
     conn: ConnDep, town: Town, coordsys: Coordsys, paging: PagingDep,
     service_code: str | None = None,

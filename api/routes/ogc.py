@@ -53,7 +53,8 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
 
-@router.get("", summary="Landing page", response_model=LandingPage)
+@router.get("", summary="Landing page", response_model=LandingPage,
+            response_model_exclude_none=True)
 def landing(request: Request) -> dict[str, Any]:
     base = _base(request)
     return {
@@ -89,7 +90,7 @@ def _collection_json(c: Collection, base: str) -> dict[str, Any]:
 
 
 @router.get("/collections", summary="Collections the caller may read",
-            response_model=Collections)
+            response_model=Collections, response_model_exclude_none=True)
 def collections(conn: ConnDep, principal: CurrentUser, request: Request) -> dict[str, Any]:
     base = _base(request)
     found = list_collections(conn, levels=readable_levels(principal.role))
@@ -97,7 +98,8 @@ def collections(conn: ConnDep, principal: CurrentUser, request: Request) -> dict
             "collections": [_collection_json(c, base) for c in found]}
 
 
-@router.get("/collections/{cid}", summary="One collection", response_model=CollectionPublic)
+@router.get("/collections/{cid}", summary="One collection", response_model=CollectionPublic,
+            response_model_exclude_none=True)
 def collection(conn: ConnDep, principal: CurrentUser, request: Request, cid: str) -> dict[str, Any]:
     return _collection_json(readable_collection(conn, principal, cid), _base(request))
 

@@ -58,7 +58,7 @@
     info.dataset.ready = "false";
     const response = await fetch(`/buildings/${id}`);
     const b = await response.json();
-    const addresses = (b.addresses || []).map((a) => `  ${a.address} (${a.method})`).join("\n");
+    const addresses = (b.addresses || []).map((a) => `  ${a.formatted_address} (${a.method})`).join("\n");
     info.textContent = `building ${b.id} · ${b.match_kind} · ${(b.sources || []).join(", ")}\n` +
       `height ${b.height_m ?? "?"} m (${b.height_source ?? "none"}) · floors ${b.floors ?? "?"}\n` +
       `use ${b.use ?? "?"} · ${b.area_m2} m²\naddresses:\n${addresses || "  none"}`;

@@ -88,11 +88,11 @@
     const info = document.getElementById("info");
     const hit = map.queryRenderedFeatures(map.project(lngLat), { layers: ["addresses"] })[0];
     let html = window.dizhiPlanner ? window.dizhiPlanner.featureInfo(map.project(lngLat)) : "";
-    if (hit) html += "<h3>Address</h3>" + table([["text", hit.properties.canonical], ["code", hit.properties.code]]);
+    if (hit) html += "<h3>Address</h3>" + table([["text", hit.properties.formatted_address], ["code", hit.properties.code]]);
     try {
       const point = `${lngLat.lng.toFixed(7)},${lngLat.lat.toFixed(7)}`;
       const chain = await getJson(`/admin-areas?point=${point}`);
-      html += "<h3>Admin chain</h3>" + table(chain.chain.map((a) => [a.level, `${a.name} (${a.code})`]));
+      html += "<h3>Admin chain</h3>" + table(chain.admin_chain.map((a) => [a.level, `${a.name} (${a.code})`]));
     } catch (err) {
       html += `<p class="error">${escapeHtml(err.message)}</p>`;
     }

@@ -45,7 +45,7 @@ def _loose_json(text: str) -> dict[str, Any]:
     return {k.strip().strip('"'): v.strip().strip('"') for k, v in pairs}
 
 
-def _number(key: str, value: Any) -> float:
+def number(key: str, value: Any) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -78,7 +78,7 @@ def post_rows(*, node: str | None, fulljson: str | None = None, json_text: str |
         values = {str(i): v for i, v in enumerate(csv.split(","), start=1)}
     else:
         raise BadRequest("give fulljson, json or csv")
-    return [(meter_id(node, key), ts, _number(key, value)) for key, value in values.items()]
+    return [(meter_id(node, key), ts, number(key, value)) for key, value in values.items()]
 
 
 def bulk_rows(*, data: str | None, time: str | None = None, sentat: str | None = None,
@@ -98,9 +98,9 @@ def bulk_rows(*, data: str | None, time: str | None = None, sentat: str | None =
     for frame in frames:
         if not isinstance(frame, list) or len(frame) < 3:
             raise BadRequest(f"bulk frame {frame!r} is not [time, node, v1 …]")
-        t = base(_number("time", frame[0]))
+        t = base(number("time", frame[0]))
         node = str(frame[1])
-        rows.extend((meter_id(node, i), datetime.fromtimestamp(t, UTC), _number(str(i), v))
+        rows.extend((meter_id(node, i), datetime.fromtimestamp(t, UTC), number(str(i), v))
                     for i, v in enumerate(frame[2:], start=1))
     return rows
 
@@ -111,9 +111,9 @@ def _bulk_base(*, time: str | None, sentat: str | None, offset: str | None,
         start = parse_time(time, datetime.now(UTC)).timestamp()
         return lambda t: start + t
     if sentat:
-        sent = _number("sentat", sentat)
+        sent = number("sentat", sentat)
         return lambda t: clock - (sent - t)
     if offset:
-        shift = _number("offset", offset)
+        shift = number("offset", offset)
         return lambda t: clock + shift + t
     return lambda t: t

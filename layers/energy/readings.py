@@ -137,6 +137,7 @@ def _unknown(conn: Connection, skip: bool) -> tuple[int, tuple[str, ...]]:
 
 
 def _merge(conn: Connection, *, source: str, skip_unknown: bool) -> IngestReport:
+    conn.execute("ANALYZE energy_stage")  # a temporary table has no statistics otherwise
     _checked(conn)
     skipped, unknown = _unknown(conn, skip_unknown)
     try:

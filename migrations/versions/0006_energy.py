@@ -209,7 +209,6 @@ def _create_tables() -> None:
     sa.Column('value', sa.Float(), nullable=False),
     sa.Column('received_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('source', sa.String(length=16), server_default=sa.text("'api'"), nullable=False),
-    sa.ForeignKeyConstraint(['meter_id'], ['meter.id'], name=op.f('fk_reading_meter_id_meter'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('meter_id', 'ts', name=op.f('pk_reading')),
     postgresql_partition_by='RANGE (ts)'
     )
@@ -336,6 +335,15 @@ END $$;
 CREATE TRIGGER meter_no_cycle BEFORE INSERT OR UPDATE OF parent_id ON meter
   FOR EACH ROW WHEN (NEW.parent_id IS NOT NULL) EXECUTE FUNCTION energy_meter_no_cycle();
 
+-- reading has no foreign key (its check per row dominated ingest): a meter takes its readings.
+CREATE FUNCTION energy_meter_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM reading WHERE meter_id = OLD.id;
+  RETURN OLD;
+END $$;
+CREATE TRIGGER meter_delete BEFORE DELETE ON meter
+  FOR EACH ROW EXECUTE FUNCTION energy_meter_delete();
+
 -- A corrected reading keeps the value it replaces.
 CREATE FUNCTION energy_reading_revision() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -378,6 +386,7 @@ END $$;
 DROP_FUNCTIONS = """
 DROP FUNCTION IF EXISTS energy_ensure_partitions(text, timestamptz, timestamptz);
 DROP FUNCTION IF EXISTS energy_reading_revision();
+DROP FUNCTION IF EXISTS energy_meter_delete();
 DROP FUNCTION IF EXISTS energy_meter_no_cycle();
 DROP FUNCTION IF EXISTS energy_enterprise_id();
 """

@@ -73,3 +73,10 @@ def test_unknown_meters_can_be_skipped(conn):
                                      ("ghost", "2024-05-01T00:00:00+08:00", 1.0)],
                          skip_unknown=True)
     assert (report.inserted, report.skipped, report.unknown_meters) == (1, 1, ("ghost",))
+
+
+def test_a_deleted_meter_takes_its_readings(conn):
+    m = builders.meter(conn)
+    ingest_csv(conn, data=_csv(f"{m},2024-05-01T00:00:00+08:00,1"))
+    conn.execute("DELETE FROM meter WHERE id = %s", [m])
+    assert conn.execute("SELECT count(*) FROM reading WHERE meter_id = %s", [m]).fetchone()[0] == 0

@@ -13,6 +13,7 @@ from api.routes import (
     addresses,
     admin_areas,
     buildings,
+    energy,
     geocode,
     health,
     hotline,
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         buildings.router,
         hotline.router,
         open311.router,
+        energy.router,
         pages.router,  # last: "/" and the pages
     ]
     for router in routers:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Table,
     Text,
@@ -26,16 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
+from migrations import schema_energy  # noqa: F401  (registers the energy tables, issue 18)
+from migrations.base import created_column as _created
+from migrations.base import metadata
 
 
 def include_object(
@@ -47,11 +39,7 @@ def include_object(
 
 ADMIN_LEVELS = ("district", "town", "community", "grid")
 ADDRESS_STATUSES = ("active", "pending", "retired")
-ROLES = ("public", "hotline", "planner", "steward", "admin")
-
-
-def _created() -> Column[object]:
-    return Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now())
+ROLES = ("public", "hotline", "planner", "steward", "admin", "energy", "enterprise")
 
 
 admin_area = Table(

@@ -11,6 +11,7 @@ from address.errors import DizhiError
 from api import db
 from api.cli.buildings import buildings_app
 from api.cli.common import connect, console, progress_bar
+from api.cli.energy import energy_app
 from api.cli.geocode import geocode_command, reverse_command, suggest_command
 from api.cli.hotline import hotline_app
 from api.cli.imports import import_app
@@ -31,6 +32,7 @@ app.add_typer(buildings_app, name="buildings")
 app.add_typer(layers_app, name="layers")
 app.add_typer(quality_app, name="quality")
 app.add_typer(hotline_app, name="hotline")
+app.add_typer(energy_app, name="energy")
 app.command("geocode")(geocode_command)
 app.command("reverse")(reverse_command)
 app.command("suggest")(suggest_command)

@@ -1,0 +1,93 @@
+"""``dizhi energy import | mqtt | key``: readings from a CSV file or an MQTT broker, enterprise
+keys."""
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, BinaryIO
+
+import typer
+
+from api.auth import create_key
+from api.cli.common import connect, console, progress_bar
+from layers.energy.access import bind_key
+from layers.energy.mqtt import Subscriber, run
+from layers.energy.readings import EMPTY, ingest_csv
+
+energy_app = typer.Typer(help="Park energy monitoring: readings in, enterprise keys.",
+                         no_args_is_help=True)
+CHUNK = 8 << 20
+
+
+def line_chunks(handle: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
+    """The file in pieces of about ``size`` bytes, each ending at a line's end."""
+    rest = b""
+    while block := handle.read(size):
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            rest = block
+            continue
+        rest = block[cut:]
+        yield block[:cut]
+    if rest.strip():
+        yield rest
+
+
+@energy_app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="CSV with the header meter_id,ts,value; ts ISO "
+                                              "8601 with its UTC offset")],
+) -> None:
+    """Import readings; each ~8 MB piece is one transaction, so a re-run after a failure
+    completes the file (the same readings again change nothing)."""
+    total = EMPTY
+    started = time.perf_counter()
+    with path.open("rb") as handle, connect() as conn, progress_bar() as bar:
+        task = bar.add_task(f"importing {path.name} (bytes)", total=path.stat().st_size)
+        for i, chunk in enumerate(line_chunks(handle)):
+            with conn.transaction():
+                total += ingest_csv(conn, data=chunk.lstrip(b"\xef\xbb\xbf") if i == 0 else chunk,
+                                    header=i == 0, source="import")
+            bar.advance(task, len(chunk))
+    seconds = time.perf_counter() - started
+    console.print(f"{total.received} readings in {seconds:.1f} s: {total.inserted} new, "
+                  f"{total.corrected} corrected, {total.unchanged} unchanged")
+
+
+@energy_app.command("mqtt")
+def mqtt_command(
+    host: Annotated[str, typer.Option(help="broker host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="broker port")] = 1883,
+    seconds: Annotated[float, typer.Option(help="stop after this long (0: run until ^C)")] = 0,
+    messages: Annotated[int, typer.Option(help="stop after this many messages (0: no limit)")]
+    = 0,
+) -> None:
+    """Subscribe to dizhi/<meter_id> (and emon/<node>/<key>) and write the readings."""
+    deadline = time.monotonic() + seconds if seconds else None
+    subscriber = Subscriber(host, port)
+    console.print(f"subscribed to {host}:{port} dizhi/# emon/#")
+    with connect() as conn:
+        try:
+            stats = run(conn, subscriber, until=lambda s: bool(
+                (deadline and time.monotonic() > deadline)
+                or (messages and s.received >= messages)))
+        except KeyboardInterrupt:
+            stats = subscriber.stats
+    console.print(f"{stats.received} messages: {stats.written} written, {stats.rejected} "
+                  f"rejected, {stats.unknown} for unknown meters")
+    for error in stats.errors[:5]:
+        console.print(f"  {error}")
+
+
+@energy_app.command("key")
+def key_command(
+    enterprise_id: Annotated[int, typer.Option(help="the enterprise the key may read")],
+    name: Annotated[str, typer.Option(help="who the key is for")] = "",
+) -> None:
+    """Create an enterprise key: it reads only that enterprise's energy data."""
+    with connect() as conn, conn.transaction():
+        new = create_key(conn, role="enterprise", name=name)
+        bind_key(conn, key_id=new.id, enterprise_id=enterprise_id)
+    console.print(f"key {new.id} for enterprise {enterprise_id} (store it now):")
+    typer.echo(new.key)

@@ -1,0 +1,82 @@
+"""Request and response models of the energy API (issue 18)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+
+class MeterIn(BaseModel):
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[^\s/]+$",
+                    description="the gateway's or utility's meter number", examples=["QP-E-0001"])
+    kind: str = Field(examples=["electricity"],
+                      description="electricity, water, gas, steam or heat")
+    unit: str = Field(examples=["kWh"])
+    reading_type: str = Field(examples=["cumulative"], description="cumulative or interval")
+    name: str = ""
+    multiplier: float = Field(1.0, gt=0, description="CT × PT")
+    register_max: float | None = Field(None, gt=0, description="where the register rolls over")
+    parent_id: str | None = None
+    counted_in_parent: bool = True
+    park_code: str | None = None
+    enterprise_id: int | None = None
+    building_id: int | None = None
+
+
+class Replacement(BaseModel):
+    replaced_at: datetime
+    old_final: float
+    new_initial: float
+    old_serial: str | None = None
+    new_serial: str | None = None
+    note: str = ""
+
+
+class MeterOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+    unit: str
+    reading_type: str
+    multiplier: float
+    register_max: float | None
+    parent_id: str | None
+    counted_in_parent: bool
+    park_code: str | None
+    enterprise_id: int | None
+    building_id: int | None
+    synthetic: bool
+    created_at: datetime
+    replacements: list[Replacement]
+
+
+class MeterPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[MeterOut]
+
+
+class ReadingIn(BaseModel):
+    meter_id: str = Field(min_length=1, max_length=64)
+    ts: AwareDatetime = Field(description="ISO 8601 with its UTC offset")
+    value: float = Field(allow_inf_nan=False)
+
+
+class ReadingsIn(BaseModel):
+    readings: list[ReadingIn]
+
+
+class IngestOut(BaseModel):
+    received: int = Field(description="distinct (meter, ts) in the request")
+    inserted: int
+    corrected: int = Field(description="a new value for a known (meter, ts); the old one kept")
+    unchanged: int
+    skipped: int = 0
+    unknown_meters: list[str] = []
+
+    @classmethod
+    def of(cls, report: Any) -> "IngestOut":
+        return cls(received=report.received, inserted=report.inserted,
+                   corrected=report.corrected, unchanged=report.unchanged,
+                   skipped=report.skipped, unknown_meters=list(report.unknown_meters))

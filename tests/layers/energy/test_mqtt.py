@@ -1,0 +1,83 @@
+"""MQTT in, against a real mosquitto (Debian's, installed by `make system`) on a free loopback
+port with a configuration of its own."""
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from address.errors import BadRequest
+from layers.energy.mqtt import Subscriber, reading_of, run
+from tests.layers.energy import builders
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def broker(tmp_path: Path):
+    port = _free_port()
+    config = tmp_path / "mosquitto.conf"
+    config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                      f"log_dest file {tmp_path / 'mosquitto.log'}\n")
+    process = subprocess.Popen([MOSQUITTO, "-c", str(config)])
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield port
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_payloads():
+    at = datetime.fromtimestamp(time.time(), UTC)
+    assert reading_of("dizhi/M1", b"12.5", at) == ("M1", at, 12.5)
+    payload = b'{"ts": "2024-05-01T00:15:00+08:00", "value": 3}'
+    _, ts, value = reading_of("dizhi/M1", payload, at)
+    assert ts.isoformat() == "2024-05-01T00:15:00+08:00" and value == 3
+    assert reading_of("emon/node1/power1", b"7", at)[0] == "node1:power1"
+    for topic, payload in (("dizhi/M1", b"abc"), ("other/M1", b"1"), ("dizhi/M1", b"NaN"),
+                           ("dizhi/M1", b'{"value": 1, "ts": "2024-05-01T00:15:00"}')):
+        with pytest.raises(BadRequest):
+            reading_of(topic, payload, at)
+
+
+def test_subscriber_writes_what_the_broker_delivers(broker, conn):
+    meter = builders.meter(conn, reading_type="interval")
+    subscriber = Subscriber("127.0.0.1", broker, batch=500)
+    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    publisher.connect("127.0.0.1", broker)
+    publisher.loop_start()
+    sent = 0
+
+    def until(stats):
+        nonlocal sent
+        if sent == 0:
+            for i in range(1000):
+                ts = f"2024-06-01T{i // 60 % 24:02d}:{i % 60:02d}:00+08:00"
+                publisher.publish(f"dizhi/{meter}", json.dumps({"ts": ts, "value": i}), qos=1)
+            publisher.publish("dizhi/ghost-meter", b"1", qos=1)
+            publisher.publish(f"dizhi/{meter}", b"not a number", qos=1)
+            sent = 1002
+        return stats.received >= sent
+
+    stats = run(conn, subscriber, until=until)
+    publisher.loop_stop()
+    assert (stats.received, stats.written, stats.unknown, stats.rejected) == (1002, 1000, 1, 1)
+    count = conn.execute("SELECT count(*), sum(value) FROM reading WHERE meter_id = %s",
+                         [meter]).fetchone()
+    assert count == (1000, sum(range(1000)))

@@ -14,7 +14,6 @@ import rasterio
 import rasterio.shutil
 from psycopg import Connection
 from psycopg.rows import dict_row
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from rasterio.errors import RasterioIOError
 from rio_tiler.colormap import cmap
 from rio_tiler.errors import TileOutsideBounds
@@ -25,13 +24,6 @@ from layers.catalog.access import check_level
 from layers.catalog.layers import check_name
 
 COLORMAPS = frozenset(cmap.list())
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class RasterSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DIZHI_RASTER_")
-
-    dir: Path = PROJECT_ROOT / "var" / "rasters"
 
 
 @dataclass(frozen=True)

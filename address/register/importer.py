@@ -34,9 +34,9 @@ FUZZY_SCORE = 0.9  # a homophone of the place (see address.geocode.forward.resol
 @dataclass
 class ImportOptions:
     source: str
+    default_district: str  # the adcode for a record whose text and point name none
     filename: str = ""
     coordsys: str = "wgs84"
-    default_district: str = "310118"
     far_m: float = 100.0
     same_point_m: float = 1.0
 

@@ -43,7 +43,8 @@ def import_addresses(
     rows = _to_wgs84(list(read_source(file, parse_columns(columns))), coordsys)
     options = ImportOptions(source=source, filename=file.name, coordsys=parse_coordsys(coordsys),
                             default_district=settings.district_codes[0],
-                            far_m=far_m if far_m is not None else settings.conflict_distance_m)
+                            far_m=settings.registry.conflict_distance_m if far_m is None
+                            else far_m)
     with connect() as conn, progress_bar() as bar:
         task = bar.add_task(f"importing {file.name}", total=len(rows))
 

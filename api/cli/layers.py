@@ -15,9 +15,10 @@ quality_app = typer.Typer(help="Data-quality rules, runs and scores.", no_args_i
 
 
 def _invalidate(name: str) -> None:
-    from tiles.cache import TileCache
+    from api.settings import get_settings
+    from api.state import tile_cache
 
-    TileCache().invalidate(name)
+    tile_cache(get_settings()).invalidate(name)
 
 
 @layers_app.command("add")
@@ -104,11 +105,12 @@ def add_raster(
     access: Annotated[str, typer.Option()] = "internal",
 ) -> None:
     """Register a GeoTIFF as a raster layer (converted to a COG if it is not one)."""
-    from tiles.raster import RasterSettings, register_raster
+    from api.settings import get_settings
+    from tiles.raster import register_raster
 
     with console.status(f"registering {file}"), _connect() as conn:
         raster = register_raster(conn, path=file, name=name, title=title, access_level=access,
-                                 owner="cli", store_dir=RasterSettings().dir)
+                                 owner="cli", store_dir=get_settings().raster_dir)
     console.print(f"raster {raster.name}: zoom {raster.minzoom}–{raster.maxzoom}, "
                   f"{raster.band_count} band(s), bounds {raster.bounds}")
 

@@ -12,11 +12,11 @@ from fastapi.responses import Response
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import WriterDep
+from api.state import RasterDirDep
 from layers.catalog.access import readable_levels
 from spatial.coords import parse_lnglat
 from tiles.raster import (
     RasterLayer,
-    RasterSettings,
     get_raster,
     list_rasters,
     parse_rescale,
@@ -43,7 +43,7 @@ def rasters(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
 
 @router.post("", status_code=201, summary="Register a GeoTIFF (converted to a COG if needed)")
 def upload_raster(
-    conn: ConnDep, principal: WriterDep,
+    conn: ConnDep, principal: WriterDep, store_dir: RasterDirDep,
     file: Annotated[UploadFile, File(description="GeoTIFF")],
     name: Annotated[str, Form()],
     title: Annotated[str | None, Form()] = None,
@@ -54,7 +54,7 @@ def upload_raster(
         tmp.flush()
         raster = register_raster(conn, path=Path(tmp.name), name=name, title=title,
                                  access_level=access_level, owner=principal.name,
-                                 store_dir=RasterSettings().dir)
+                                 store_dir=store_dir)
     audit(conn, principal, action="create", resource=f"raster/{name}")
     return raster.as_dict()
 

@@ -96,8 +96,8 @@ def _named_chain(text: str) -> dict[str, str]:
 
 
 def route(conn: Connection, *, text: str, service_code: str, masked: list[Masked],
-          rules: list[Rule], gps: tuple[float, float] | None = None,
-          districts: tuple[str, ...] = ("310118",), disagree_m: float = DISAGREE_M) -> Routing:
+          rules: list[Rule], districts: tuple[str, ...], gps: tuple[float, float] | None = None,
+          disagree_m: float = DISAGREE_M) -> Routing:
     """Everything the ticket needs besides its own fields; ``gps`` is WGS84 (lng, lat)."""
     result = _geocode(conn, geocodable_text(text, masked), districts)
     best = result.best

@@ -24,6 +24,7 @@ def _code_of(conn, text: str) -> str:
 
 
 def _import(conn, source: str, rows: list[SourceRow], **options):
+    options.setdefault("default_district", "310118")
     return import_rows(conn, ImportOptions(source=source, **options), rows)
 
 

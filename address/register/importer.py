@@ -22,7 +22,8 @@ from psycopg.types.json import Jsonb
 
 from address.geocode.forward import resolve_place
 from address.parse.parser import parse, prepare
-from address.register.registry import admin_codes_at, insert_version
+from address.register.admin import admin_codes_at
+from address.register.registry import insert_version
 from address.register.sources import SourceRow
 from address.text.coding import PLACE_CODE_LENGTH, address_code, code_prefixes
 from address.text.standard import StandardForm, standardize, with_codes

@@ -18,7 +18,7 @@ from typing import Any
 from psycopg import Connection
 
 from address.geocode.forward import GeocodeRequest, GeocodeResult, geocode, query_form
-from address.register.registry import admin_codes_at
+from address.register.admin import admin_codes_at
 from address.text.extract import extract
 from layers.hotline.mask import Masked
 from layers.hotline.rules import Assignment, Rule, chain_names, decide

@@ -202,7 +202,7 @@ audit_log = Table(
 
 BUILDING_MATCH_KINDS = ("1:1", "1:n", "n:1", "n:m", "unmatched")
 BUILDING_REVIEW_STATUSES = ("open", "merged", "separate", "superseded")
-RASTER_KINDS = ("dsm", "dem")
+RASTER_KINDS = ("dsm", "dem", "other")
 
 # Raw rows of every imported footprint source, kept as read (attributes as JSON, geometry in 4326);
 # ``digest`` (geometry + attributes) is what an incremental conflation compares.
@@ -296,25 +296,6 @@ building_address = Table(
     CheckConstraint("method IN ('inside', 'nearest')", name="method"),
 )
 
-raster = Table(
-    "raster", metadata,
-    Column("id", BigInteger, primary_key=True),
-    Column("name", Text, nullable=False, unique=True),
-    Column("kind", String(8), nullable=False),
-    Column("path", Text, nullable=False),
-    Column("crs", Text, nullable=False),
-    Column("width", Integer, nullable=False),
-    Column("height", Integer, nullable=False),
-    Column("resolution", Float, nullable=False),
-    Column("nodata", Float),
-    Column("synthetic", Boolean, nullable=False, server_default=text("false")),
-    Column("source", Text, nullable=False),
-    Column("geom", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False),
-    _created(),
-    CheckConstraint(f"kind IN {RASTER_KINDS}", name="kind"),
-    Index("ix_raster_geom", "geom", postgresql_using="gist"),
-)
-
 # --- end buildings ---
 
 # --- layers (issue 7): layer catalog, versions, quality rules and results ---
@@ -363,23 +344,34 @@ layer_version = Table(
     CheckConstraint("mode IN ('create', 'replace', 'append')", name="mode"),
 )
 
-raster_layer = Table(
-    "raster_layer", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("name", String(63), nullable=False, unique=True),
-    Column("title", Text, nullable=False),
+# The raster catalog (spatial/rasters.py): DSM/DEM for heights and rasters served as tiles.
+raster = Table(
+    "raster", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("title", Text, nullable=False, server_default=text("''")),
+    Column("kind", String(8), nullable=False),
     Column("access_level", String(16), nullable=False, server_default=text("'internal'")),
     Column("owner", Text, nullable=False, server_default=text("''")),
     Column("path", Text, nullable=False),
-    Column("bounds", ARRAY(Float), nullable=False),
-    Column("minzoom", Integer, nullable=False),
-    Column("maxzoom", Integer, nullable=False),
-    Column("band_count", Integer, nullable=False),
-    Column("dtype", String(16), nullable=False),
+    Column("crs", Text, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("resolution", Float, nullable=False),
     Column("nodata", Float),
+    Column("synthetic", Boolean, nullable=False, server_default=text("false")),
+    Column("source", Text, nullable=False),
+    Column("geom", Geometry("POLYGON", srid=4326, spatial_index=False), nullable=False),
+    # zooms: stored copies only; bands: NULL for a raster registered before the catalogs were one
+    Column("minzoom", Integer),
+    Column("maxzoom", Integer),
+    Column("band_count", Integer),
+    Column("dtype", String(16)),
     Column("stats", JSONB, nullable=False, server_default=text("'{}'")),
     _created(),
+    CheckConstraint(f"kind IN {RASTER_KINDS}", name="kind"),
     CheckConstraint(f"access_level IN {ACCESS_LEVELS}", name="access_level"),
+    Index("ix_raster_geom", "geom", postgresql_using="gist"),
 )
 
 # One declarative rule set per resource (a catalog layer or a built-in collection).

@@ -106,11 +106,13 @@ def add_raster(
 ) -> None:
     """Register a GeoTIFF as a raster layer (converted to a COG if it is not one)."""
     from api.settings import get_settings
-    from tiles.raster import register_raster
+    from layers.catalog.access import check_level
+    from spatial.rasters import register_raster
 
     with console.status(f"registering {file}"), _connect() as conn:
-        raster = register_raster(conn, path=file, name=name, title=title, access_level=access,
-                                 owner="cli", store_dir=get_settings().raster_dir)
+        raster = register_raster(conn, path=file, name=name, title=title,
+                                 access_level=check_level(access), owner="cli",
+                                 store_dir=get_settings().raster_dir, replace=False)
     console.print(f"raster {raster.name}: zoom {raster.minzoom}–{raster.maxzoom}, "
                   f"{raster.band_count} band(s), bounds {raster.bounds}")
 

@@ -12,6 +12,7 @@ from api.deps import ConnDep, CurrentUser, require_roles
 from api.routes.pages import STATIC_DIR
 from api.routes.tiles import vector_tile
 from api.state import TileCacheDep
+from layers.catalog.access import readable_levels
 from spatial.buildings.conflate import conflate
 from spatial.buildings.links import building_addresses, link_conflicts
 from spatial.buildings.lod1 import export_lod1
@@ -126,8 +127,10 @@ def address_conflicts(conn: ConnDep,
 
 
 @router.get("/buildings/rasters", summary="DSM and DEM rasters used for heights")
-def rasters(conn: ConnDep, kind: Literal["dsm", "dem"] | None = None) -> dict[str, Any]:
-    return {"items": list_rasters(conn, kind=kind)}
+def rasters(conn: ConnDep, principal: CurrentUser,
+            kind: Literal["dsm", "dem"] | None = None) -> dict[str, Any]:
+    found = list_rasters(conn, kind=kind, levels=readable_levels(principal.role))
+    return {"items": [r.as_dict() for r in found if r.kind in ("dsm", "dem")]}
 
 
 @router.get("/buildings/{building_id}", summary="One building: heights, quality, addresses")

@@ -1,5 +1,5 @@
-"""Raster layers: register a GeoTIFF (stored as a COG), PNG tiles with rescale and a colormap,
-values at a point. Access levels as for vector layers."""
+"""Raster layers: register a GeoTIFF (stored as a COG) in the one raster catalog, PNG tiles with
+rescale and a colormap, values at a point. Access levels as for vector layers."""
 
 import shutil
 import tempfile
@@ -15,20 +15,13 @@ from api.routes.layers import WriterDep
 from api.state import RasterDirDep
 from layers.catalog.access import readable_levels
 from spatial.coords import parse_lnglat
-from tiles.raster import (
-    RasterLayer,
-    get_raster,
-    list_rasters,
-    parse_rescale,
-    point_values,
-    register_raster,
-    render_tile,
-)
+from spatial.rasters import Raster, get_raster, list_rasters, register_raster
+from tiles.raster import parse_rescale, point_values, render_tile
 
 router = APIRouter(prefix="/raster", tags=["raster"])
 
 
-def _readable(conn: ConnDep, principal: Principal, name: str) -> RasterLayer:
+def _readable(conn: ConnDep, principal: Principal, name: str) -> Raster:
     raster = get_raster(conn, name=name)
     authorize_read(conn, principal, raster.access_level, what=f"raster {name!r}",
                    resource=f"raster/{name}")
@@ -48,13 +41,15 @@ def upload_raster(
     name: Annotated[str, Form()],
     title: Annotated[str | None, Form()] = None,
     access_level: Annotated[Literal["public", "internal", "restricted"], Form()] = "internal",
+    kind: Annotated[Literal["dsm", "dem", "other"], Form(description="dsm/dem: used for building "
+                                                                   "heights too")] = "other",
 ) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".tif") as tmp:
         shutil.copyfileobj(file.file, tmp)
         tmp.flush()
-        raster = register_raster(conn, path=Path(tmp.name), name=name, title=title,
+        raster = register_raster(conn, path=Path(tmp.name), name=name, title=title, kind=kind,
                                  access_level=access_level, owner=principal.name,
-                                 store_dir=store_dir)
+                                 source=file.filename or "", store_dir=store_dir, replace=False)
     audit(conn, principal, action="create", resource=f"raster/{name}")
     return raster.as_dict()
 

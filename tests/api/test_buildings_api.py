@@ -98,6 +98,9 @@ def test_review_queue_needs_a_steward_who_resolves_it(client, conn):
     assert conflate(conn, sources=["t_survey", "t_osm"])["n:m"] == 1
 
 
-def test_rasters_are_listed(client):
-    items = client.get("/buildings/rasters", params={"kind": "dem"}).json()["items"]
-    assert any(r["name"] == "aster_gdem_v3_qingpu" for r in items)
+def test_rasters_are_listed_by_access_level(client, conn):
+    hotline = _bearer(create_key(conn, role="hotline").key)
+    items = client.get("/buildings/rasters", params={"kind": "dem"}, headers=hotline).json()
+    assert any(r["name"] == "aster_gdem_v3_qingpu" for r in items["items"])
+    assert {r["kind"] for r in items["items"]} == {"dem"}
+    assert client.get("/buildings/rasters").json()["items"] == []  # internal: not anonymous

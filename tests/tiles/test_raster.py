@@ -7,8 +7,8 @@ import rasterio
 from rasterio.transform import from_bounds
 
 from api.state import get_raster_dir
+from spatial.rasters import is_cog, to_cog
 from tests.layers.builders import headers_for
-from tiles.raster import is_cog, to_cog
 
 WEST, SOUTH, EAST, NORTH = 121.0, 31.0, 121.2, 31.2
 

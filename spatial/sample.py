@@ -105,7 +105,7 @@ def load_sample_addresses(conn: Connection, *, sample_dir: Path) -> dict[str, in
                             default_district=sample_district(sample_dir))
     report = import_rows(conn, options, _address_rows(sample_dir / ADDRESSES_FILE))
     if report.failed:
-        raise ValueError(f"sample rows failed to import: {report.errors[:3]}")
+        raise ValueError(f"sample rows failed to import: {report.failed_rows[:3]}")
     return {"source_records": report.imported, "addresses": _count_addresses(conn)}
 
 

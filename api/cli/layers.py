@@ -47,10 +47,11 @@ def add(
             crs=crs, lng_field=lng_field, lat_field=lat_field, encoding=encoding)
     _invalidate(layer_name)
     console.print(f"layer {layer.name} v{layer.version}: {layer.feature_count} features "
-                  f"({report.format}, from {report.source_crs}, coordsys {report.coordsys});"
-                  f" repaired {len(report.repaired)}, rejected {len(report.rejected)}")
-    for bad in report.rejected[:20]:
-        console.print(f"  feature {bad['index']}: {bad['reason']}")
+                  f"({report.details['format']}, from {report.details['source_crs']}, coordsys "
+                  f"{report.details['coordsys']}); repaired {report.counts.get('repaired', 0)},"
+                  f" rejected {report.failed}")
+    for bad in report.failed_rows[:20]:
+        console.print(f"  line {bad.line}: {bad.reason}")
 
 
 @layers_app.command("list")

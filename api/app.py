@@ -28,6 +28,7 @@ from api.routes import (
     tiles,
 )
 from api.settings import Settings, get_settings
+from api.state import install_state
 
 
 def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         parse("上海市青浦区华志路1号")  # load the tagger and gazetteer now, not on a first request
+        install_state(app.state, settings)
         app.state.pool = open_pool(url or database_url(settings), settings)
         try:
             yield

@@ -1,32 +1,128 @@
-"""Settings from the environment (prefix ``DIZHI_``), read once through :func:`get_settings`."""
+"""Settings from the environment (prefix ``DIZHI_``), read once through :func:`get_settings`.
 
+One class with a section per concern; a nested field is set with ``__`` between section and field
+(``DIZHI_TILE_CACHE__MEMORY_MB=256``). The flat names documented before the sections existed
+(``DIZHI_DATABASE_URL``, ``DIZHI_PG_PORT``, ``DIZHI_TILE_CACHE_DIR``, ``DIZHI_RASTER_DIR`` …) keep
+working; a nested name wins over its flat one. Code below ``api`` never reads settings: it gets
+directories, limits and district codes as arguments.
+"""
+
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DIZHI_")
-
-    # With no database_url the embedded cluster under var_dir is used.
-    database_url: str | None = None
-    var_dir: Path = PROJECT_ROOT / "var"
-    pg_port: int = 54329
-    database_name: str = "dizhi"
-    data_dir: Path = PROJECT_ROOT / "data"
+class DatabaseSettings(BaseModel):
+    # With no url the embedded cluster under var_dir is used.
+    url: str | None = None
+    port: int = 54329  # the embedded cluster's
+    name: str = "dizhi"
     pool_min_size: int = 2
     pool_max_size: int = 20
+
+
+class TileCacheSettings(BaseModel):
+    enabled: bool = True
+    memory_mb: int = 128
+    disk: bool = True
+    dir: Path | None = None  # default: var_dir / "tiles"
+
+
+class RasterSettings(BaseModel):
+    dir: Path | None = None  # where registered rasters are kept as COGs; default var_dir/rasters
+
+
+class RegistrySettings(BaseModel):
     # the districts the register covers (comma-separated adcodes); the first is the default
     districts: str = "310118"
     # an import flags a record more than this far from the address it matches
     conflict_distance_m: float = 100.0
 
+
+# flat environment names that predate the sections → (section, field)
+LEGACY_NAMES = {
+    "DATABASE_URL": ("database", "url"),
+    "PG_PORT": ("database", "port"),
+    "DATABASE_NAME": ("database", "name"),
+    "POOL_MIN_SIZE": ("database", "pool_min_size"),
+    "POOL_MAX_SIZE": ("database", "pool_max_size"),
+    "TILE_CACHE_ENABLED": ("tile_cache", "enabled"),
+    "TILE_CACHE_MEMORY_MB": ("tile_cache", "memory_mb"),
+    "TILE_CACHE_DISK": ("tile_cache", "disk"),
+    "TILE_CACHE_DIR": ("tile_cache", "dir"),
+    "RASTER_DIR": ("raster", "dir"),
+    "DISTRICTS": ("registry", "districts"),
+    "CONFLICT_DISTANCE_M": ("registry", "conflict_distance_m"),
+}
+
+
+class LegacyEnvSource(PydanticBaseSettingsSource):
+    """The flat ``DIZHI_*`` names of :data:`LEGACY_NAMES`, as nested values."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # everything is done in __call__
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, (section, key) in LEGACY_NAMES.items():
+            value = os.environ.get(f"DIZHI_{name}")
+            if value is not None:
+                found.setdefault(section, {})[key] = value
+        return found
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DIZHI_", env_nested_delimiter="__")
+
+    var_dir: Path = PROJECT_ROOT / "var"
+    data_dir: Path = PROJECT_ROOT / "data"
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    tile_cache: TileCacheSettings = Field(default_factory=TileCacheSettings)
+    raster: RasterSettings = Field(default_factory=RasterSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, LegacyEnvSource(settings_cls), dotenv_settings,
+                file_secret_settings)
+
+    @model_validator(mode="after")
+    def _directories_under_var(self) -> "Settings":
+        if self.tile_cache.dir is None:
+            self.tile_cache.dir = self.var_dir / "tiles"
+        if self.raster.dir is None:
+            self.raster.dir = self.var_dir / "rasters"
+        return self
+
     @property
     def district_codes(self) -> tuple[str, ...]:
-        return tuple(code.strip() for code in self.districts.split(",") if code.strip())
+        """The covered districts' adcodes, the default first."""
+        return tuple(c.strip() for c in self.registry.districts.split(",") if c.strip())
+
+    @property
+    def tile_cache_dir(self) -> Path:
+        assert self.tile_cache.dir is not None  # set by the validator
+        return self.tile_cache.dir
+
+    @property
+    def raster_dir(self) -> Path:
+        assert self.raster.dir is not None  # set by the validator
+        return self.raster.dir
 
 
 @lru_cache

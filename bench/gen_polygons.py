@@ -91,7 +91,7 @@ def load(path: Path, name: str = LAYER) -> None:
                                   access_level="public", owner="bench")
         seconds = time.perf_counter() - start
     print(json.dumps({"layer": name, "table": layer.table_name, "features": layer.feature_count,
-                      "repaired": len(report.repaired), "rejected": len(report.rejected),
+                      "repaired": report.counts.get("repaired", 0), "rejected": report.failed,
                       "load_seconds": round(seconds, 1)}))
 
 

@@ -7,8 +7,7 @@ from typing import Any
 from psycopg import Connection
 
 from address.errors import NotFound
-
-LEVEL_ORDER = {"district": 0, "town": 1, "community": 2, "grid": 3}
+from address.register.admin import admin_chain_at
 
 
 @dataclass(frozen=True)
@@ -49,12 +48,7 @@ def get_admin_area(conn: Connection, *, code: str, with_geometry: bool = False) 
 
 def admin_chain(conn: Connection, *, lng: float, lat: float) -> list[AdminArea]:
     """The areas covering a WGS84 point, district first; NotFound outside the district."""
-    rows = conn.execute(
-        f"""SELECT {_COLUMNS} FROM admin_area
-            WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))""",
-        [lng, lat],
-    ).fetchall()
-    chain = sorted((_area(r) for r in rows), key=lambda a: LEVEL_ORDER[a.level])
+    chain = [AdminArea(**asdict(unit)) for unit in admin_chain_at(conn, lng=lng, lat=lat)]
     if not chain:
         raise NotFound(f"the point {lng},{lat} is outside every admin area of the district")
     return chain

@@ -30,7 +30,6 @@ NEIGHBOUR_DISTRICTS_FILE = "neighbour_districts_amap_wgs84.geojson"
 NEIGHBOUR_TOWNS_FILE = "neighbour_towns_2022_wgs84.geojson"
 ADDRESSES_FILE = "qingpu_addresses_covid2022_amap.csv"
 ADDRESS_SOURCE = "amap_covid2022"
-DISTRICT_CODE = "310118"
 
 _UPSERT = """
 INSERT INTO admin_area (code, name, level, parent_code, synthetic, source, geom)
@@ -49,6 +48,11 @@ def _features(path: Path) -> list[dict[str, Any]]:
 def _unit_names(sample_dir: Path) -> dict[str, dict[str, str]]:
     with (sample_dir / UNITS_FILE).open(encoding="utf-8") as f:
         return {row["code"]: row for row in csv.DictReader(f)}
+
+
+def sample_district(sample_dir: Path) -> str:
+    """The adcode of the sample's district (its district file holds that one feature)."""
+    return str(_features(sample_dir / DISTRICT_FILE)[0]["properties"]["adcode"])
 
 
 def load_admin_areas(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
@@ -78,7 +82,8 @@ def load_admin_areas(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
                          json.dumps(f["geometry"])))
     with conn.transaction(), conn.cursor() as cur:
         cur.executemany(_UPSERT, rows)
-    ours = [row for row in rows if str(row[0]).startswith(DISTRICT_CODE)]
+    district = sample_district(sample_dir)
+    ours = [row for row in rows if str(row[0]).startswith(district)]
     return {**Counter(str(row[2]) for row in ours), "neighbour_areas": len(rows) - len(ours)}
 
 
@@ -97,10 +102,10 @@ def _address_rows(path: Path) -> list[SourceRow]:
 def load_sample_addresses(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
     """Import the 850 real addresses as source ``amap_covid2022`` (after the admin areas)."""
     options = ImportOptions(source=ADDRESS_SOURCE, filename=ADDRESSES_FILE, coordsys="gcj02",
-                            default_district=DISTRICT_CODE)
+                            default_district=sample_district(sample_dir))
     report = import_rows(conn, options, _address_rows(sample_dir / ADDRESSES_FILE))
     if report.failed:
-        raise ValueError(f"sample rows failed to import: {report.errors[:3]}")
+        raise ValueError(f"sample rows failed to import: {report.failed_rows[:3]}")
     return {"source_records": report.imported, "addresses": _count_addresses(conn)}
 
 

@@ -13,19 +13,6 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-class TileCacheSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="DIZHI_TILE_CACHE_")
-
-    enabled: bool = True
-    memory_mb: int = 128
-    disk: bool = True
-    dir: Path = PROJECT_ROOT / "var" / "tiles"
-
 
 @dataclass(frozen=True)
 class CachedTile:
@@ -55,15 +42,15 @@ def make_tile(data: bytes) -> CachedTile:
 
 
 class TileCache:
-    def __init__(self, settings: TileCacheSettings | None = None) -> None:
-        self.settings = settings or TileCacheSettings()
+    """``directory`` holds the tiles on disk (when ``disk``); ``memory_mb`` bounds the LRU."""
+
+    def __init__(self, *, directory: Path, enabled: bool = True, memory_mb: int = 128,
+                 disk: bool = True) -> None:
+        self.directory, self.enabled = directory, enabled
+        self.memory_mb, self.disk = memory_mb, disk
         self._memory: OrderedDict[TileKey, CachedTile] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
-
-    @property
-    def enabled(self) -> bool:
-        return self.settings.enabled
 
     def get(self, key: TileKey) -> CachedTile | None:
         if not self.enabled:
@@ -79,8 +66,8 @@ class TileCache:
         if not self.enabled:
             return
         self._remember(key, tile)
-        if self.settings.disk:
-            path = self.settings.dir / key.relative_path
+        if self.disk:
+            path = self.directory / key.relative_path
             path.parent.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{threading.get_ident()}.part")
             partial.write_bytes(tile.gzipped)
@@ -91,14 +78,14 @@ class TileCache:
         with self._lock:
             for key in [k for k in self._memory if layer in k.layers]:
                 self._bytes -= len(self._memory.pop(key).gzipped)
-        root = self.settings.dir
+        root = self.directory
         if root.is_dir():
-            for directory in root.iterdir():
-                if layer in directory.name.split(","):
-                    shutil.rmtree(directory, ignore_errors=True)
+            for layers_dir in root.iterdir():
+                if layer in layers_dir.name.split(","):
+                    shutil.rmtree(layers_dir, ignore_errors=True)
 
     def _remember(self, key: TileKey, tile: CachedTile) -> None:
-        budget = self.settings.memory_mb * 1024 * 1024
+        budget = self.memory_mb * 1024 * 1024
         with self._lock:
             if key not in self._memory:
                 self._bytes += len(tile.gzipped)
@@ -108,9 +95,9 @@ class TileCache:
                 self._bytes -= len(old.gzipped)
 
     def _read_disk(self, key: TileKey) -> CachedTile | None:
-        if not self.settings.disk:
+        if not self.disk:
             return None
-        path = self.settings.dir / key.relative_path
+        path = self.directory / key.relative_path
         try:
             gzipped = path.read_bytes()
         except OSError:

@@ -37,6 +37,18 @@ def _selected(collection: Collection, fields: tuple[str, ...] | None) -> list[st
     return [f for f in collection.field_names if f in fields]
 
 
+def _columns(collection: Collection, fields: tuple[str, ...] | None) -> list[sql.Composable]:
+    """The feature id, the stored attributes and the computed ones."""
+    names = _selected(collection, fields)
+    if collection.feature_id_column and collection.feature_id_column not in names:
+        names.insert(0, collection.feature_id_column)
+    columns: list[sql.Composable] = [sql.SQL("t.{}").format(sql.Identifier(n)) for n in names]
+    columns += [sql.SQL("{} AS {}").format(sql.SQL(expression), sql.Identifier(name))
+                for name, expression in collection.tile_columns
+                if fields is None or name in fields]
+    return columns
+
+
 def _layer_sql(collection: Collection, tile: TileRequest) -> sql.Composable:
     # OFFSET 0 keeps the subquery whole: otherwise the planner pushes "mvt_geom IS NOT NULL" into
     # it and ST_AsMVTGeom runs twice per feature.
@@ -54,18 +66,15 @@ def _layer_sql(collection: Collection, tile: TileRequest) -> sql.Composable:
     if collection.minzoom_column:
         clauses.append(sql.SQL("{} <= {}").format(
             sql.Identifier(collection.minzoom_column), sql.Literal(tile.z)))
-    columns: list[sql.Composable] = [
-        sql.SQL("t.{}").format(sql.Identifier(n)) for n in _selected(collection, tile.fields)]
-    feature_id = collection.id_column == "fid"
-    if feature_id:
-        columns.insert(0, sql.SQL("t.fid"))
+    columns = _columns(collection, tile.fields)
+    feature_id = collection.feature_id_column
     return sql.SQL(
         "(SELECT coalesce(ST_AsMVT(m, {name}, {extent}, 'mvt_geom'{fid}), ''::bytea) FROM"
         " (SELECT ST_AsMVTGeom({web}, {env}, {extent}, {buffer}, true) AS mvt_geom{sep}{cols}"
         "  FROM {table} t WHERE {where} OFFSET 0) m WHERE mvt_geom IS NOT NULL)"
     ).format(
         name=sql.Literal(collection.id), extent=sql.Literal(EXTENT),
-        fid=sql.SQL(", 'fid'") if feature_id else sql.SQL(""),
+        fid=sql.SQL(", {}").format(sql.Literal(feature_id)) if feature_id else sql.SQL(""),
         web=collection.web_geometry, env=env, buffer=sql.Literal(BUFFER),
         sep=sql.SQL(", ") if columns else sql.SQL(""), cols=sql.SQL(", ").join(columns),
         table=collection.table, where=sql.SQL(" AND ").join(clauses))
@@ -95,7 +104,8 @@ def tilejson(collections: list[Collection], *, tiles_url: str) -> dict[str, obje
         "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12],
         "vector_layers": [
             {"id": c.id, "description": c.title, "minzoom": 0, "maxzoom": 22,
-             "fields": {f["name"]: f["type"] for f in c.fields}}
+             "fields": {**{f["name"]: f["type"] for f in c.fields},
+                        **{name: "computed" for name, _ in c.tile_columns}}}
             for c in collections
         ],
     }

@@ -7,6 +7,7 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 
 from address.errors import BadRequest
+from address.register.admin import admin_chain_at
 
 MAX_RADIUS_M = 5000.0
 
@@ -32,13 +33,6 @@ WHERE a.valid_to IS NULL AND a.status <> 'retired' AND a.point IS NOT NULL
 ORDER BY a.point <-> ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) LIMIT 1
 """
 
-_CHAIN = """
-SELECT code, name, level FROM admin_area
-WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326))
-ORDER BY array_position(ARRAY['district', 'town', 'community', 'grid'], level::text)
-"""
-
-
 @dataclass(frozen=True)
 class ReverseRequest:
     lng: float
@@ -53,8 +47,9 @@ def reverse_geocode(conn: Connection, req: ReverseRequest) -> dict[str, Any]:
     params = {"x": req.lng, "y": req.lat, "r": req.radius_m, "k": req.limit}
     with conn.cursor(row_factory=dict_row) as cur:
         addresses = [dict(r) for r in cur.execute(_NEAREST, params).fetchall()]
-        chain = [dict(r) for r in cur.execute(_CHAIN, params).fetchall()]
         road = cur.execute(_NEAREST_ROAD, params).fetchone()
+    chain = [{"code": a.code, "name": a.name, "level": a.level}
+             for a in admin_chain_at(conn, lng=req.lng, lat=req.lat)]
     for a in addresses:
         a["distance_m"] = round(float(a["distance_m"]), 1)
     by_level = {a["level"]: a for a in chain}

@@ -96,7 +96,7 @@ def _chinese(conn: Connection, q: str, params: dict[str, Any]) -> list[Suggestio
     return found
 
 
-def suggest(conn: Connection, *, q: str, districts: tuple[str, ...] = ("310118",),
+def suggest(conn: Connection, *, q: str, districts: tuple[str, ...],
             limit: int = 10) -> list[Suggestion]:
     text = normalize(q).strip().lower()
     if not text:

@@ -8,13 +8,15 @@ the district, then fuzzily; a standard address is created where none matches. Co
 - ``outside_admin``: the text names a town (or district) the point is not in;
 - ``duplicate``: the same source lists the same address twice.
 
-The whole import is one transaction; rows that cannot be used are reported with line and reason.
+The whole import is one transaction; rows that cannot be used are reported with line and reason
+(:class:`address.report.ImportReport`: ``created``/``matched`` counts, the import's id and the
+conflicts recorded by kind in ``details``).
 """
 
 import json
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from psycopg import Connection
@@ -22,8 +24,10 @@ from psycopg.types.json import Jsonb
 
 from address.geocode.forward import resolve_place
 from address.parse.parser import parse, prepare
-from address.register.registry import admin_codes_at, insert_version
+from address.register.admin import admin_codes_at
+from address.register.registry import insert_version
 from address.register.sources import SourceRow
+from address.report import ImportReport
 from address.text.coding import PLACE_CODE_LENGTH, address_code, code_prefixes
 from address.text.standard import StandardForm, standardize, with_codes
 
@@ -34,27 +38,11 @@ FUZZY_SCORE = 0.9  # a homophone of the place (see address.geocode.forward.resol
 @dataclass
 class ImportOptions:
     source: str
+    default_district: str  # the adcode for a record whose text and point name none
     filename: str = ""
     coordsys: str = "wgs84"
-    default_district: str = "310118"
     far_m: float = 100.0
     same_point_m: float = 1.0
-
-
-@dataclass
-class ImportReport:
-    import_id: int
-    source: str
-    rows: int = 0
-    imported: int = 0
-    created: int = 0
-    matched: int = 0
-    failed: int = 0
-    conflicts: dict[str, int] = field(default_factory=dict)
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
 
 
 class RowError(Exception):
@@ -68,8 +56,8 @@ def _admin_codes(conn: Connection, row: SourceRow) -> dict[str, str]:
 
 
 def _check(row: SourceRow) -> None:
-    if "_error" in row.raw:
-        raise RowError(row.raw["_error"])
+    if row.error:
+        raise RowError(row.error)
     if not row.text.strip():
         raise RowError("empty address text")
     if (row.x is None) != (row.y is None):
@@ -122,7 +110,8 @@ def _conflict(
         {"kind": kind, "code": code, "ids": sorted(record_ids), "detail": Jsonb(detail)},
     )
     if inserted.rowcount:
-        report.conflicts[kind] = report.conflicts.get(kind, 0) + 1
+        conflicts = report.details["conflicts"]
+        conflicts[kind] = conflicts.get(kind, 0) + 1
 
 
 def _create(
@@ -219,8 +208,7 @@ def import_row(
     code, score = found if found else (_create(conn, form, row, admin, district), 1.0)
     record_id = _record(conn, options, row, form, code, score)
     _check_conflicts(conn, options, report, row, form, code, record_id, admin, created)
-    report.created += created
-    report.matched += not created
+    report.count("created" if created else "matched")
 
 
 def import_rows(
@@ -232,28 +220,33 @@ def import_rows(
             "INSERT INTO address_import (source, filename) VALUES (%s, %s) RETURNING id",
             [options.source, options.filename]).fetchone()
         assert import_id is not None
-        report = ImportReport(import_id=int(import_id[0]), source=options.source)
+        report = ImportReport(source=options.source, counts={"created": 0, "matched": 0},
+                              details={"import_id": int(import_id[0]), "conflicts": {}})
         for chunk in _chunks(rows, PARSE_BATCH):
             prepare(row.text for row in chunk)  # one parse batch; import_row's parse() hits it
             for row in chunk:
-                report.rows += 1
-                try:
-                    with conn.transaction():
-                        import_row(conn, options, report, row)
-                    report.imported += 1
-                except RowError as exc:
-                    report.failed += 1
-                    report.errors.append({"line": row.line, "text": row.text,
-                                          "reason": str(exc)})
+                _import_one(conn, options, report, row)
         refresh_places(conn)
         conn.execute(
             """UPDATE address_import SET status = 'done', rows_total = %s, rows_imported = %s,
                    rows_failed = %s, summary = %s, errors = %s, finished_at = now()
                WHERE id = %s""",
-            [report.rows, report.imported, report.failed,
-             Jsonb({"created": report.created, "matched": report.matched,
-                    "conflicts": report.conflicts}), Jsonb(report.errors), report.import_id])
+            [report.read, report.imported, report.failed,
+             Jsonb({**report.counts, "conflicts": report.details["conflicts"]}),
+             Jsonb([asdict(r) for r in report.failed_rows]), report.details["import_id"]])
     return report
+
+
+def _import_one(conn: Connection, options: ImportOptions, report: ImportReport,
+                row: SourceRow) -> None:
+    """One row in its own savepoint: imported, or rolled back alone and reported."""
+    report.read += 1
+    try:
+        with conn.transaction():
+            import_row(conn, options, report, row)
+        report.imported += 1
+    except RowError as exc:
+        report.fail(row.line, str(exc), row.text)
 
 
 def _chunks(rows: Iterable[SourceRow], size: int) -> Iterator[list[SourceRow]]:

@@ -7,6 +7,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from address.errors import BadRequest, NotFound
+from address.register.admin import ADMIN_LEVELS, admin_codes_at
 
 _ADDRESS_COLUMNS = """code, version, status, level, canonical, address_key, local_key, components,
     tags, place_code,
@@ -86,19 +87,6 @@ def source_records(conn: Connection, *, code: str) -> list[dict[str, Any]]:
 
 # --- writing: every change is a new version under the same code -------------------------------
 
-ADMIN_CODES_AT = """
-SELECT max(code) FILTER (WHERE level = 'district'), max(code) FILTER (WHERE level = 'town'),
-       max(code) FILTER (WHERE level = 'community'), max(code) FILTER (WHERE level = 'grid')
-FROM admin_area WHERE ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326))
-"""
-
-
-def admin_codes_at(conn: Connection, *, lng: float, lat: float) -> dict[str, str]:
-    """District, town, community and grid codes covering a WGS84 point (only those found)."""
-    row = conn.execute(ADMIN_CODES_AT, [lng, lat]).fetchone()
-    return {level: code for level, code in zip(_ADMIN_LEVELS, row or (), strict=False) if code}
-
-
 def insert_version(conn: Connection, row: dict[str, Any]) -> None:
     """Insert one address version; ``row`` carries every column the INSERT names."""
     conn.execute(
@@ -138,7 +126,7 @@ def new_version(conn: Connection, *, code: str, changes: dict[str, Any]) -> dict
         row = current_row(conn, code=code)
         if "lng" in changes or "lat" in changes:  # a moved point may change the admin chain
             admin = admin_codes_at(conn, lng=changes["lng"], lat=changes["lat"])
-            changes = {**changes, **{f"{level}_code": admin.get(level) for level in _ADMIN_LEVELS}}
+            changes = {**changes, **{f"{level}_code": admin.get(level) for level in ADMIN_LEVELS}}
         conn.execute("UPDATE address SET valid_to = now() WHERE code = %s AND valid_to IS NULL",
                      [code])
         row.update(changes)
@@ -147,7 +135,6 @@ def new_version(conn: Connection, *, code: str, changes: dict[str, Any]) -> dict
     return get_address(conn, code=code)
 
 
-_ADMIN_LEVELS = ("district", "town", "community", "grid")
 _CHANGEABLE = {"status", "lng", "lat", "tags", "building_id", "components", "canonical"}
 
 

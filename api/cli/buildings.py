@@ -63,13 +63,16 @@ def raster_command(
     file: Annotated[Path, typer.Argument(help="GeoTIFF/COG/ASCII grid, any CRS")],
     kind: Annotated[str, typer.Option(help="dsm or dem")],
     name: Annotated[str | None, typer.Option(help="defaults to the file name")] = None,
+    access: Annotated[str, typer.Option(help="public, internal or restricted")] = "internal",
 ) -> None:
-    """Register a DSM or DEM raster for heights."""
+    """Register a DSM or DEM raster for heights (in the raster catalog, served as tiles too)."""
+    from layers.catalog.access import check_level
     from spatial.rasters import register_raster
 
     with _connect() as conn:
-        raster_id = register_raster(conn, path=file, kind=kind, name=name)
-    console.print(f"raster {raster_id} registered as {kind}")
+        raster = register_raster(conn, path=file, kind=kind, name=name,
+                                 access_level=check_level(access))
+    console.print(f"raster {raster.id} registered as {kind}")
 
 
 @buildings_app.command("review")

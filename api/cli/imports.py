@@ -8,24 +8,23 @@ from typing import Annotated
 import typer
 
 from address.register.importer import ImportOptions, import_rows
-from address.register.sources import SourceRow, parse_columns, read_source
+from address.register.sources import SourceRow, parse_columns, source_rows
 from api.cli.common import connect, console, progress_bar
 from api.settings import get_settings
-from spatial.coords import parse_coordsys, to_wgs84
+from spatial.coords import parse_coordsys
+from spatial.vector import read_vector
 
 import_app = typer.Typer(help="Import source files.", no_args_is_help=True)
 
 
-def _to_wgs84(rows: list[SourceRow], coordsys: str) -> list[SourceRow]:
-    system = parse_coordsys(coordsys)
-    if system == "wgs84":
-        return rows
-    for row in rows:
-        if row.x is not None and row.y is not None:
-            row.raw.setdefault("_raw_lnglat", [row.x, row.y])
-            x, y = to_wgs84(row.x, row.y, system)
-            row.x, row.y = float(x), float(y)
-    return rows
+def read_address_rows(path: Path, *, columns: dict[str, str] | None = None,
+                      coordsys: str = "wgs84") -> list[SourceRow]:
+    """An address source file's rows, points in WGS84 (CSV values kept as the text they were)."""
+    columns = columns or {}
+    found = read_vector(path, coordsys=coordsys, lng_field=columns.get("lng"),
+                        lat_field=columns.get("lat"), points="optional", infer_types=False)
+    return list(source_rows(found.frame, lines=found.lines, bad_points=found.bad_points,
+                            columns=columns))
 
 
 @import_app.command("addresses")
@@ -40,10 +39,11 @@ def import_addresses(
 ) -> None:
     """Import an address source: raw records kept, matched, new addresses made, conflicts noted."""
     settings = get_settings()
-    rows = _to_wgs84(list(read_source(file, parse_columns(columns))), coordsys)
+    rows = read_address_rows(file, columns=parse_columns(columns), coordsys=coordsys)
     options = ImportOptions(source=source, filename=file.name, coordsys=parse_coordsys(coordsys),
                             default_district=settings.district_codes[0],
-                            far_m=far_m if far_m is not None else settings.conflict_distance_m)
+                            far_m=settings.registry.conflict_distance_m if far_m is None
+                            else far_m)
     with connect() as conn, progress_bar() as bar:
         task = bar.add_task(f"importing {file.name}", total=len(rows))
 
@@ -53,11 +53,11 @@ def import_addresses(
                 bar.advance(task)
 
         result = import_rows(conn, options, tracked())
-    console.print(f"{result.imported} of {result.rows} rows imported ({result.created} new, "
-                  f"{result.matched} matched), {result.failed} failed; conflicts: "
-                  f"{result.conflicts or 'none'}")
-    for error in result.errors[:20]:
-        console.print(f"  line {error['line']}: {error['reason']} ({error['text'][:40]!r})")
+    console.print(f"{result.imported} of {result.read} rows imported "
+                  f"({result.counts['created']} new, {result.counts['matched']} matched), "
+                  f"{result.failed} failed; conflicts: {result.details['conflicts'] or 'none'}")
+    for error in result.failed_rows[:20]:
+        console.print(f"  line {error.line}: {error.reason} ({error.text[:40]!r})")
     if report:
         report.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=1))
     if result.failed:
@@ -75,8 +75,9 @@ def import_buildings_command(
 
     with connect() as conn:
         result = import_buildings(conn, path=file, source=source, layer=layer)
-    console.print(f"{source}: read {result.read}, inserted {result.inserted}, updated "
-                  f"{result.updated}, unchanged {result.unchanged}, deleted {result.deleted}, "
-                  f"rejected {len(result.rejected)}")
-    for row in result.rejected[:20]:
-        console.print(f"  rejected {row['source_id']}: {row['reason']}")
+    counts = result.counts
+    console.print(f"{source}: read {result.read}, inserted {counts['inserted']}, updated "
+                  f"{counts['updated']}, unchanged {counts['unchanged']}, deleted "
+                  f"{counts['deleted']}, rejected {result.failed}")
+    for row in result.failed_rows[:20]:
+        console.print(f"  rejected {row.text} (line {row.line}): {row.reason}")

@@ -15,9 +15,10 @@ quality_app = typer.Typer(help="Data-quality rules, runs and scores.", no_args_i
 
 
 def _invalidate(name: str) -> None:
-    from tiles.cache import TileCache
+    from api.settings import get_settings
+    from api.state import tile_cache
 
-    TileCache().invalidate(name)
+    tile_cache(get_settings()).invalidate(name)
 
 
 @layers_app.command("add")
@@ -46,10 +47,11 @@ def add(
             crs=crs, lng_field=lng_field, lat_field=lat_field, encoding=encoding)
     _invalidate(layer_name)
     console.print(f"layer {layer.name} v{layer.version}: {layer.feature_count} features "
-                  f"({report.format}, from {report.source_crs}, coordsys {report.coordsys});"
-                  f" repaired {len(report.repaired)}, rejected {len(report.rejected)}")
-    for bad in report.rejected[:20]:
-        console.print(f"  feature {bad['index']}: {bad['reason']}")
+                  f"({report.details['format']}, from {report.details['source_crs']}, coordsys "
+                  f"{report.details['coordsys']}); repaired {report.counts.get('repaired', 0)},"
+                  f" rejected {report.failed}")
+    for bad in report.failed_rows[:20]:
+        console.print(f"  line {bad.line}: {bad.reason}")
 
 
 @layers_app.command("list")
@@ -104,11 +106,14 @@ def add_raster(
     access: Annotated[str, typer.Option()] = "internal",
 ) -> None:
     """Register a GeoTIFF as a raster layer (converted to a COG if it is not one)."""
-    from tiles.raster import RasterSettings, register_raster
+    from api.settings import get_settings
+    from layers.catalog.access import check_level
+    from spatial.rasters import register_raster
 
     with console.status(f"registering {file}"), _connect() as conn:
-        raster = register_raster(conn, path=file, name=name, title=title, access_level=access,
-                                 owner="cli", store_dir=RasterSettings().dir)
+        raster = register_raster(conn, path=file, name=name, title=title,
+                                 access_level=check_level(access), owner="cli",
+                                 store_dir=get_settings().raster_dir, replace=False)
     console.print(f"raster {raster.name}: zoom {raster.minzoom}–{raster.maxzoom}, "
                   f"{raster.band_count} band(s), bounds {raster.bounds}")
 

@@ -42,14 +42,14 @@ app.command("suggest")(suggest_command)
 def db_start() -> None:
     """Initialise (first time) and start the embedded cluster; create the database."""
     settings = get_settings()
-    if settings.database_url:
+    if settings.database.url:
         console.print("DIZHI_DATABASE_URL is set: using that server, nothing to start")
         return
     cluster = db.embedded_cluster(settings)
     with progress_bar() as progress:
         progress.add_task(f"starting PostgreSQL in {cluster.data_dir}", total=None)
         started = cluster.start()
-        cluster.ensure_database(settings.database_name)
+        cluster.ensure_database(settings.database.name)
     state = "started" if started else "already running"
     console.print(f"embedded PostgreSQL {state} on 127.0.0.1:{cluster.port}")
 
@@ -66,7 +66,7 @@ def db_status() -> None:
     """Say where the database is and whether it answers (exit 1 if not)."""
     settings = get_settings()
     embedded = f"embedded ({settings.var_dir / 'pg'})"
-    where = "DIZHI_DATABASE_URL" if settings.database_url else embedded
+    where = "DIZHI_DATABASE_URL" if settings.database.url else embedded
     try:
         with connect() as conn:
             row = conn.execute("SELECT version(), postgis_lib_version()").fetchone()

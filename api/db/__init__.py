@@ -13,15 +13,15 @@ from api.settings import Settings, get_settings
 
 def embedded_cluster(settings: Settings | None = None) -> Cluster:
     settings = settings or get_settings()
-    return Cluster(root=settings.var_dir / "pg", port=settings.pg_port)
+    return Cluster(root=settings.var_dir / "pg", port=settings.database.port)
 
 
 def database_url(settings: Settings | None = None, database: str | None = None) -> str:
     """The configured server, or the embedded cluster (which must be running)."""
     settings = settings or get_settings()
-    if settings.database_url:
-        return settings.database_url
-    return embedded_cluster(settings).url(database or settings.database_name)
+    if settings.database.url:
+        return settings.database.url
+    return embedded_cluster(settings).url(database or settings.database.name)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -47,8 +47,8 @@ def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
     settings = settings or get_settings()
     pool = ConnectionPool(
         url,
-        min_size=settings.pool_min_size,
-        max_size=settings.pool_max_size,
+        min_size=settings.database.pool_min_size,
+        max_size=settings.database.pool_max_size,
         kwargs={"autocommit": True},
         open=False,
     )

@@ -2,29 +2,31 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
-from address.errors import BadRequest
 from api.auth import Principal, audit
-from api.deps import ConnDep, require_roles
+from api.deps import ConnDep, CurrentUser, require_roles
 from api.params import BBoxDep, Paging, PagingDep, paging
 from api.routes.pages import STATIC_DIR
+from api.routes.tiles import vector_tile
 from api.schemas.buildings import (
     AddressLinkConflict,
     BuildingPublic,
     BuildingSummary,
     ConflationCounts,
-    HeightRaster,
     Lineage,
     ReviewPublic,
 )
 from api.schemas.common import Items, Page, location_text
+from api.schemas.layers import RasterPublic
+from api.state import TileCacheDep
+from layers.catalog.access import readable_levels
 from spatial.buildings.conflate import conflate
 from spatial.buildings.links import building_addresses, link_conflicts
 from spatial.buildings.lod1 import export_lod1
-from spatial.buildings.query import building_tile, get_building, list_buildings
+from spatial.buildings.query import get_building, list_buildings
 from spatial.buildings.review import (
     building_lineage,
     get_review,
@@ -32,6 +34,7 @@ from spatial.buildings.review import (
     resolve_review,
 )
 from spatial.rasters import list_rasters
+from tiles.mvt import TileRequest
 
 router = APIRouter(tags=["buildings"])
 Steward = Annotated[Principal, Depends(require_roles("steward"))]
@@ -71,15 +74,17 @@ def buildings_cityjson(
                         media_type="application/city+json")
 
 
-@router.get("/buildings/tiles/{z}/{x}/{y}.pbf", summary="Buildings as Mapbox vector tiles",
-            response_class=Response, responses={200: {
-                "content": {"application/vnd.mapbox-vector-tile": {}},
-                "description": "Mapbox Vector Tile"}})
-def buildings_tile(conn: ConnDep, z: int, x: int, y: int) -> Response:
-    if not (0 <= z <= 22 and 0 <= x < 2 ** z and 0 <= y < 2 ** z):
-        raise BadRequest(f"no tile {z}/{x}/{y}")
-    return Response(building_tile(conn, z=z, x=x, y=y),
-                     media_type="application/vnd.mapbox-vector-tile")
+@router.get("/buildings/tiles/{z}/{x}/{y}.pbf", response_class=Response,
+            summary="Buildings as Mapbox vector tiles (the same as /tiles/buildings/…)",
+            responses={200: {"content": {"application/vnd.mapbox-vector-tile": {}},
+                             "description": "Mapbox Vector Tile"}})
+def buildings_tile(
+    conn: ConnDep, principal: CurrentUser, cache: TileCacheDep, z: int, x: int, y: int,
+    accept_encoding: Annotated[str, Header()] = "",
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    return vector_tile(conn, principal, cache, layers="buildings", tile=TileRequest(z, x, y),
+                       accept_encoding=accept_encoding, if_none_match=if_none_match)
 
 
 @router.get("/buildings/review", summary="The n:m review queue (steward)",
@@ -126,9 +131,11 @@ def address_conflicts(conn: ConnDep,
 
 
 @router.get("/buildings/rasters", summary="DSM and DEM rasters used for heights",
-            response_model=Items[HeightRaster])
-def rasters(conn: ConnDep, kind: Literal["dsm", "dem"] | None = None) -> dict[str, Any]:
-    return {"items": list_rasters(conn, kind=kind)}
+            response_model=Items[RasterPublic])
+def rasters(conn: ConnDep, principal: CurrentUser,
+            kind: Literal["dsm", "dem"] | None = None) -> dict[str, Any]:
+    found = list_rasters(conn, kind=kind, levels=readable_levels(principal.role))
+    return {"items": [r.as_dict() for r in found if r.kind in ("dsm", "dem")]}
 
 
 @router.get("/buildings/{building_id}", summary="One building: heights, quality, addresses",

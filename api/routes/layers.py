@@ -1,7 +1,7 @@
 """The layer catalog: list (filtered by the caller's access), metadata, versions, upload, edits.
 
-Also the two helpers every layer-ish router shares: ``readable_collection`` (access check and
-audit of restricted reads) and ``get_tile_cache`` (one cache per app).
+Also what every layer-ish router shares: ``readable_collection`` (access check and audit of
+restricted reads); the app's tile cache is ``api.state.TileCacheDep``.
 """
 
 import json
@@ -21,6 +21,7 @@ from api.deps import ConnDep, CurrentUser
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.schemas.common import JobAccepted
 from api.schemas.layers import LayerList, LayerPublic, LayerUploaded, LayerVersions, UploadJobState
+from api.state import TileCacheDep
 from layers.catalog.access import can_write, readable_levels
 from layers.catalog.collections import Collection, get_collection
 from layers.catalog.layers import (
@@ -35,16 +36,6 @@ from tiles.cache import TileCache
 
 router = APIRouter(prefix="/layers", tags=["layers"])
 AccessLevel = Literal["public", "internal", "restricted"]
-
-
-def get_tile_cache(request: Request) -> TileCache:
-    cache = getattr(request.app.state, "tile_cache", None)
-    if cache is None:
-        cache = request.app.state.tile_cache = TileCache()
-    return cache
-
-
-TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
 
 
 def readable_collection(conn: Connection, principal: Principal, cid: str) -> Collection:

@@ -1,5 +1,5 @@
-"""Raster layers: register a GeoTIFF (stored as a COG), PNG tiles with rescale and a colormap,
-values at a point. Access levels as for vector layers."""
+"""Raster layers: register a GeoTIFF (stored as a COG) in the one raster catalog, PNG tiles with
+rescale and a colormap, values at a point. Access levels as for vector layers."""
 
 import shutil
 import tempfile
@@ -13,23 +13,16 @@ from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import WriterDep
 from api.schemas.layers import PointValues, RasterList, RasterPublic
+from api.state import RasterDirDep
 from layers.catalog.access import readable_levels
 from spatial.coords import parse_lnglat
-from tiles.raster import (
-    RasterLayer,
-    RasterSettings,
-    get_raster,
-    list_rasters,
-    parse_rescale,
-    point_values,
-    register_raster,
-    render_tile,
-)
+from spatial.rasters import Raster, get_raster, list_rasters, register_raster
+from tiles.raster import parse_rescale, point_values, render_tile
 
 router = APIRouter(prefix="/raster", tags=["raster"])
 
 
-def _readable(conn: ConnDep, principal: Principal, name: str) -> RasterLayer:
+def _readable(conn: ConnDep, principal: Principal, name: str) -> Raster:
     raster = get_raster(conn, name=name)
     authorize_read(conn, principal, raster.access_level, what=f"raster {name!r}",
                    resource=f"raster/{name}")
@@ -45,18 +38,20 @@ def rasters(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
 @router.post("", status_code=201, summary="Register a GeoTIFF (converted to a COG if needed)",
              response_model=RasterPublic)
 def upload_raster(
-    conn: ConnDep, principal: WriterDep,
+    conn: ConnDep, principal: WriterDep, store_dir: RasterDirDep,
     file: Annotated[UploadFile, File(description="GeoTIFF")],
     name: Annotated[str, Form()],
     title: Annotated[str | None, Form()] = None,
     access_level: Annotated[Literal["public", "internal", "restricted"], Form()] = "internal",
+    kind: Annotated[Literal["dsm", "dem", "other"], Form(description="dsm/dem: used for building "
+                                                                   "heights too")] = "other",
 ) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".tif") as tmp:
         shutil.copyfileobj(file.file, tmp)
         tmp.flush()
-        raster = register_raster(conn, path=Path(tmp.name), name=name, title=title,
+        raster = register_raster(conn, path=Path(tmp.name), name=name, title=title, kind=kind,
                                  access_level=access_level, owner=principal.name,
-                                 store_dir=RasterSettings().dir)
+                                 source=file.filename or "", store_dir=store_dir, replace=False)
     audit(conn, principal, action="create", resource=f"raster/{name}")
     return raster.as_dict()
 

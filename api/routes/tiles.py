@@ -10,13 +10,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import Response
+from psycopg import Connection
 
 from address.errors import BadRequest
+from api.auth import Principal
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import TileCacheDep, readable_collection
 from api.schemas.tiles import TileJSON
 from layers.catalog.collections import Collection
-from tiles.cache import TileKey, make_tile
+from tiles.cache import TileCache, TileKey, make_tile
 from tiles.mvt import TileRequest, render_tile, tilejson
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -24,7 +26,7 @@ MVT = "application/vnd.mapbox-vector-tile"
 MAX_LAYERS = 8
 
 
-def _collections(conn: ConnDep, principal: CurrentUser, layers: str) -> list[Collection]:
+def _collections(conn: Connection, principal: Principal, layers: str) -> list[Collection]:
     ids = [i for i in layers.split(",") if i]
     if not ids or len(ids) > MAX_LAYERS or len(set(ids)) != len(ids):
         raise BadRequest(f"name 1 to {MAX_LAYERS} distinct layers, comma-separated")
@@ -50,9 +52,17 @@ def tile(
     accept_encoding: Annotated[str, Header()] = "",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    found = _collections(conn, principal, layers)
     wanted = tuple(sorted(f for f in fields.split(",") if f)) if fields is not None else None
-    request = TileRequest(z, x, y, wanted).check()
+    return vector_tile(conn, principal, cache, layers=layers, tile=TileRequest(z, x, y, wanted),
+                       accept_encoding=accept_encoding, if_none_match=if_none_match)
+
+
+def vector_tile(conn: Connection, principal: Principal, cache: TileCache, *, layers: str,
+                tile: TileRequest, accept_encoding: str, if_none_match: str | None) -> Response:
+    """The one way a vector tile is served: access checked, then the cache, ETag, gzip."""
+    found = _collections(conn, principal, layers)
+    request = tile.check()
+    z, x, y, wanted = request.z, request.x, request.y, request.fields
     key = TileKey(tuple(c.id for c in found), tuple(c.cache_token for c in found), z, x, y,
                   ",".join(wanted) if wanted is not None else "*")
     cached = cache.get(key)

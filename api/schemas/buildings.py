@@ -100,15 +100,3 @@ class AddressLinkConflict(Public):
     address: str | None = deprecated("formatted_address")
 
 
-class HeightRaster(Public):
-    id: int
-    name: str
-    kind: str = Field(description="dsm or dem")
-    crs: str
-    width: int
-    height: int
-    resolution: float
-    nodata: float | None
-    synthetic: bool
-    source: str
-    bbox: list[float]

@@ -40,6 +40,25 @@ class Public(BaseModel):
         return data
 
 
+class FailedRowPublic(BaseModel):
+    line: int = Field(description="the CSV's physical line (header = 1) or the feature's"
+                      " position + 1")
+    reason: str
+    text: str = Field("", description="what identifies the row: its address text, its id")
+
+
+class ImportReport(Public):
+    """The one import report (address.report): rows read, imported, each failed row with its
+    line and reason, plus the importer's own counts and facts."""
+
+    model_config = ConfigDict(from_attributes=True, extra="allow")
+    source: str = ""
+    read: int
+    imported: int
+    failed: int
+    failed_rows: list[FailedRowPublic] = Field(description="the first 200 failed rows")
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a longer list: ``total`` rows match, ``items`` are ``offset`` onwards."""
 

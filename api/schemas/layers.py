@@ -1,11 +1,11 @@
 """The layer catalog, raster layers and data-quality runs."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from api.schemas.common import JobState, Public
+from api.schemas.common import ImportReport, JobState, Public, deprecated
 
 
 class LayerField(Public):
@@ -40,17 +40,18 @@ class LayerList(Public):
     layers: list[LayerPublic]
 
 
-class ImportReport(Public):
-    model_config = ConfigDict(extra="allow")
+class LayerImportReport(ImportReport):
+    """What a layer upload read and stored (the one import report, plus the file's facts)."""
+
+    renamed: ClassVar[dict[str, str]] = {"stored": "imported", "rejected": "failed"}
     format: str
     source_crs: str | None
     coordsys: str
-    read: int
-    stored: int
-    repaired: int
-    repaired_indexes: list[int]
-    rejected: int
-    rejected_features: list[dict[str, Any]]
+    repaired: int = 0
+    repaired_lines: list[int] = Field(default_factory=list,
+                                      description="rows whose geometry was made valid")
+    stored: int | None = deprecated("imported")
+    rejected: int | None = deprecated("failed")
 
 
 class LayerVersion(Public):
@@ -71,7 +72,7 @@ class LayerVersions(Public):
 
 class LayerUploaded(Public):
     layer: LayerPublic
-    report: ImportReport
+    report: LayerImportReport
 
 
 class UploadJobState(JobState):
@@ -79,17 +80,28 @@ class UploadJobState(JobState):
 
 
 class RasterPublic(Public):
+    """A raster of the one catalog (spatial.rasters): uploaded layers and the DSM/DEM tiles."""
+
+    renamed: ClassVar[dict[str, str]] = {"bbox": "bounds"}
     id: int
     name: str
     title: str
+    kind: str = Field(description="dsm, dem or other")
     access_level: str
     owner: str
-    bounds: list[float]
-    minzoom: int
-    maxzoom: int
-    band_count: int
-    dtype: str
+    crs: str
+    width: int
+    height: int
+    resolution: float
     nodata: float | None
+    synthetic: bool
+    source: str
+    bounds: list[float] = Field(description="west, south, east, north (WGS84)")
+    bbox: list[float] | None = deprecated("bounds")
+    minzoom: int | None
+    maxzoom: int | None
+    band_count: int | None
+    dtype: str | None
     stats: dict[str, Any]
 
 

@@ -162,9 +162,9 @@
     try {
       const body = await fetchJson("/layers", { method: "POST", body: new FormData(form) });
       const r = body.report;
-      out.innerHTML = `<p>layer <b>${escapeHtml(body.layer.name)}</b> v${body.layer.version}: ${r.stored} features` +
-        ` (repaired ${r.repaired}, rejected ${r.rejected})</p>` +
-        r.rejected_features.slice(0, 10).map((f) => `<div class="error">#${f.index}: ${escapeHtml(f.reason)}</div>`).join("");
+      out.innerHTML = `<p>layer <b>${escapeHtml(body.layer.name)}</b> v${body.layer.version}: ${r.imported} features` +
+        ` (repaired ${r.repaired ?? 0}, rejected ${r.failed})</p>` +
+        r.failed_rows.slice(0, 10).map((f) => `<div class="error">line ${f.line}: ${escapeHtml(f.reason)}</div>`).join("");
       await loadCatalog();
     } catch (err) {
       out.innerHTML = `<p class="error">${escapeHtml(err.message)}</p>`;

@@ -1,5 +1,5 @@
 """Collections: what OGC API Features, tiles and quality rules read — catalog layers and a small
-registry of built-in tables (admin areas, addresses; buildings once that table exists).
+registry of built-in tables (admin areas, addresses, buildings).
 
 A built-in is one ``Builtin`` entry in ``BUILTINS``; nothing else needs to change to serve it.
 """
@@ -32,6 +32,10 @@ class Collection:
     feature_count: int | None = None
     cache_token: str = ""
     builtin: bool = False
+    # tiles only: the integer column that becomes the MVT feature id, and attributes computed
+    # from the row (name, SQL expression over the table's columns)
+    feature_id_column: str | None = None
+    tile_columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def web_geometry(self) -> sql.Composable:
@@ -64,6 +68,8 @@ class Builtin:
     datetime_field: str | None = None
     access_level: str = "public"
     description: str = ""
+    feature_id_column: str | None = None
+    tile_columns: tuple[tuple[str, str], ...] = ()
 
 
 BUILTINS: dict[str, Builtin] = {
@@ -83,7 +89,11 @@ BUILTINS: dict[str, Builtin] = {
         (("id", "bigint"), ("floors", "integer"), ("height_m", "double precision"),
          ("height_source", "text"), ("match_kind", "text"), ("updated_at", "timestamptz")),
         "POLYGON", datetime_field="updated_at",
-        description="fused building footprints (conflated from the sources), with heights"),
+        description="fused building footprints (conflated from the sources), with heights",
+        # what the 3D page extrudes and colours by
+        feature_id_column="id",
+        tile_columns=(("height", "coalesce(height_m, floors * 3.0, 3.0)"),
+                      ("use", "coalesce(attributes ->> 'use', '')"), ("unmatched", "unmatched"))),
 }
 
 
@@ -102,7 +112,8 @@ def _builtin_collection(conn: Connection, cid: str, spec: Builtin) -> Collection
         id_column=spec.id_column, geom_column=spec.geom_column,
         fields=[{"name": n, "type": t} for n, t in spec.fields], where=sql.SQL(spec.where),
         datetime_field=spec.datetime_field, geometry_type=spec.geometry_type,
-        cache_token=f"b{row[1]}", builtin=True)
+        cache_token=f"b{row[1]}", builtin=True, feature_id_column=spec.feature_id_column,
+        tile_columns=spec.tile_columns)
 
 
 def layer_collection(layer: Layer) -> Collection:
@@ -112,7 +123,7 @@ def layer_collection(layer: Layer) -> Collection:
         geom_column="geom", fields=layer.fields, geom_3857=sql.Identifier("_geom3857"),
         minzoom_column="_minzoom", datetime_field=layer.datetime_field, bbox=layer.bbox,
         geometry_type=layer.geometry_type, feature_count=layer.feature_count,
-        cache_token=layer.cache_token)
+        cache_token=layer.cache_token, feature_id_column="fid")
 
 
 def get_collection(conn: Connection, *, cid: str) -> Collection:

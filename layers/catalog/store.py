@@ -19,9 +19,10 @@ import shapely
 from psycopg import Connection, sql
 
 from address.errors import BadRequest, Conflict
+from address.report import ImportReport
 from layers.catalog.access import check_level
 from layers.catalog.collections import BUILTINS
-from layers.catalog.ingest import IngestReport, read_features
+from layers.catalog.ingest import read_features
 from layers.catalog.layers import (
     Layer,
     check_name,
@@ -174,7 +175,7 @@ def add_layer(
     owner: str = "", source: str = "", mode: str = "create", coordsys: str = "wgs84",
     crs: str | None = None, lng_field: str | None = None, lat_field: str | None = None,
     encoding: str | None = None, progress: Callable[[int], None] | None = None,
-) -> tuple[Layer, IngestReport]:
+) -> tuple[Layer, ImportReport]:
     """Create a layer from a file, or add a version to one (replace or append), atomically.
 
     ``progress`` hears the steps done out of ``STEPS``: read and repaired, written, indexed.
@@ -200,7 +201,8 @@ def add_layer(
         fields = write_version(conn, table=table, frame=frame,
                                previous=current if mode == "append" else None, progress=step)
         bbox, count, geometry_type = _summary(conn, table)
-        meta = {"table_name": table, "crs": report.source_crs, "geometry_type": geometry_type,
+        meta = {"table_name": table, "crs": report.details["source_crs"],
+                "geometry_type": geometry_type,
                 "bbox": bbox, "feature_count": count, "fields": json.dumps(fields),
                 "datetime_field": _datetime_field(fields), "version": version}
         if current is None:

@@ -17,8 +17,14 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.geocode.forward import GeocodeRequest, GeocodeResult, geocode, query_form
-from address.register.registry import admin_codes_at
+from address.geocode.forward import (
+    Candidate,
+    GeocodeRequest,
+    GeocodeResult,
+    geocode,
+    query_form,
+)
+from address.register.admin import admin_codes_at
 from address.text.extract import extract
 from layers.hotline.mask import Masked
 from layers.hotline.rules import Assignment, Rule, chain_names, decide
@@ -80,8 +86,7 @@ def trim_chain(codes: Mapping[str, str | None], level: str | None) -> dict[str, 
     return {lv: c for lv in CHAIN_LEVELS[:depth] if (c := codes.get(lv))}
 
 
-def _text_chain(result: GeocodeResult) -> dict[str, str]:
-    best = result.best
+def _candidate_chain(best: Candidate | None) -> dict[str, str]:
     if best is None:
         return {}
     return trim_chain({"district": best.adcode, "town": best.towncode,
@@ -95,43 +100,78 @@ def _named_chain(text: str) -> dict[str, str]:
     return {lv: codes[lv] for lv in ("district", "town") if codes.get(lv)}
 
 
+@dataclass(frozen=True)
+class _Location:
+    """Where a complaint is: the point used, from where, its chain, and how GPS and text agree."""
+    source: str | None  # text | gps | None
+    point: tuple[float, float] | None
+    chain: dict[str, str]
+    gap_m: float | None  # text point to GPS point
+    disagrees: bool
+
+
 def route(conn: Connection, *, text: str, service_code: str, masked: list[Masked],
-          rules: list[Rule], gps: tuple[float, float] | None = None,
-          districts: tuple[str, ...] = ("310118",), disagree_m: float = DISAGREE_M) -> Routing:
+          rules: list[Rule], districts: tuple[str, ...], gps: tuple[float, float] | None = None,
+          disagree_m: float = DISAGREE_M) -> Routing:
     """Everything the ticket needs besides its own fields; ``gps`` is WGS84 (lng, lat)."""
     result = _geocode(conn, geocodable_text(text, masked), districts)
-    best = result.best
-    notes: list[str] = []
-    chain = _text_chain(result)
-    text_point = (best.lng, best.lat) if best else None
-    gap = distance_m(text_point, gps) if (text_point and gps) else None
-    gps_chain = trim_chain(dict(admin_codes_at(conn, lng=gps[0], lat=gps[1])), None) if gps else {}
-    precise = best is not None and best.level in PRECISE_LEVELS
-    disagrees = bool(gps and ((precise and gap is not None and gap > disagree_m)
-                              or (chain.get("town") and gps_chain.get("town")
-                                  and chain["town"] != gps_chain["town"])
-                              or (not best and _named_chain(text).get("district")
-                                  not in (None, gps_chain.get("district")))))
-    if disagrees:
-        notes.append(f"the GPS point and the text disagree (> {disagree_m:g} m or another area)")
-    source, point = ("text", text_point) if text_point else (None, None)
-    if gps and not precise and not (not best and disagrees):
-        source, point, chain = "gps", gps, gps_chain
-    if not chain and not best:
-        chain = _named_chain(text)
-    names = chain_names(conn, chain)
+    where = _locate(conn, text, result.best, gps, disagree_m)
+    names = chain_names(conn, where.chain)
     assignment = decide(rules, service_code=service_code, values=names)
+    notes = ([f"the GPS point and the text disagree (> {disagree_m:g} m or another area)"]
+             if where.disagrees else [])
     return Routing(
-        address_text=result.address_text if best else None,
-        address_code=best.code if best and best.level in PRECISE_LEVELS else None,
-        formatted_address=best.formatted_address if best else None,
-        level=best.level if best else None, match_type=best.match_type if best else None,
-        confidence=best.confidence if best else None,
+        **_answer(result),
         candidates=[_candidate(c) for c in result.candidates] if len(result.candidates) > 1
         else [],
-        location_source=source, lng=point[0] if point else None, lat=point[1] if point else None,
-        gps_distance_m=round(gap, 1) if gap is not None else None, gps_disagrees=disagrees,
-        chain=chain, names=names, assignment=assignment, reason=result.reason, notes=notes)
+        location_source=where.source, lng=where.point[0] if where.point else None,
+        lat=where.point[1] if where.point else None,
+        gps_distance_m=round(where.gap_m, 1) if where.gap_m is not None else None,
+        gps_disagrees=where.disagrees, chain=where.chain, names=names, assignment=assignment,
+        reason=result.reason, notes=notes)
+
+
+def _answer(result: GeocodeResult) -> dict[str, Any]:
+    """What the text's geocode says: the address fields of a Routing (all None without one)."""
+    best = result.best
+    if best is None:
+        return dict.fromkeys(("address_text", "address_code", "formatted_address", "level",
+                              "match_type", "confidence"))
+    return {"address_text": result.address_text,
+            "address_code": best.code if best.level in PRECISE_LEVELS else None,
+            "formatted_address": best.formatted_address, "level": best.level,
+            "match_type": best.match_type, "confidence": best.confidence}
+
+
+def _locate(conn: Connection, text: str, best: Candidate | None,
+            gps: tuple[float, float] | None, disagree_m: float) -> _Location:
+    """The text's point where it is precise, else the GPS point, else the coarse answer; the
+    chain of whichever is used (the text's named district and town when nothing matched)."""
+    text_point = (best.lng, best.lat) if best else None
+    gap = distance_m(text_point, gps) if (text_point and gps) else None
+    gps_chain = trim_chain(admin_codes_at(conn, lng=gps[0], lat=gps[1]), None) if gps else {}
+    precise = best is not None and best.level in PRECISE_LEVELS
+    text_chain = _candidate_chain(best)
+    disagrees = bool(gps) and _disagree(
+        text, best, text_chain, gps_chain, gap if precise else None, disagree_m)
+    location = _Location("text" if text_point else None, text_point, text_chain, gap, disagrees)
+    if gps and not precise and not (not best and disagrees):
+        location = _Location("gps", gps, gps_chain, gap, disagrees)
+    if not location.chain and not best:
+        location = _Location(location.source, location.point, _named_chain(text), gap, disagrees)
+    return location
+
+
+def _disagree(text: str, best: Candidate | None, text_chain: Mapping[str, str],
+              gps_chain: Mapping[str, str], precise_gap: float | None, disagree_m: float) -> bool:
+    """The GPS point is far from a precise text point, in another town than the text's, or (no
+    match) outside the district the text names."""
+    if precise_gap is not None and precise_gap > disagree_m:
+        return True
+    town, gps_town = text_chain.get("town"), gps_chain.get("town")
+    if town and gps_town and town != gps_town:
+        return True
+    return not best and _named_chain(text).get("district") not in (None, gps_chain.get("district"))
 
 
 def _shorter(spans: list[str]) -> list[str]:

@@ -83,7 +83,7 @@ def _route_request(conn: Connection, req: TicketRequest,
 
 
 def file_ticket(conn: Connection, *, req: TicketRequest, key_id: int | None = None,
-                districts: tuple[str, ...] = ("310118",), defer: bool = False) -> int:
+                districts: tuple[str, ...], defer: bool = False) -> int:
     """Mask, route and store one ticket; returns its id. With ``defer`` the ticket is stored
     masked and unrouted, for :func:`route_pending` to finish."""
     _validate(req)
@@ -113,8 +113,7 @@ _ROUTED = """UPDATE ticket SET address_text = %(address_text)s, address_code = %
 WHERE id = %(id)s"""
 
 
-def route_pending(conn: Connection, *, limit: int = 50,
-                  districts: tuple[str, ...] = ("310118",)) -> int:
+def route_pending(conn: Connection, *, districts: tuple[str, ...], limit: int = 50) -> int:
     """Route up to ``limit`` deferred tickets (oldest first; several workers may run this at
     once: rows are claimed with SKIP LOCKED). Returns how many were routed."""
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
@@ -290,7 +289,7 @@ def _record_history(conn: Connection, row: dict[str, Any], reason: str) -> None:
 
 
 def route_text(conn: Connection, *, text: str, service_code: str = "other",
-               gps: tuple[float, float] | None = None, districts: tuple[str, ...] = ("310118",),
+               districts: tuple[str, ...], gps: tuple[float, float] | None = None,
                rules: list[Any] | None = None) -> Routing:
     """Route a text without filing a ticket (batch work); ``gps`` is WGS84."""
     check_service(service_code)

@@ -10,18 +10,18 @@ silently.
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from psycopg import Connection
 
 from address.errors import BadRequest
+from address.report import ImportReport
+from spatial.vector import read_vector
 
 OSM_SUFFIXES = (".osm", ".pbf")
 OSM_KEEP = re.compile(r"^(building(:.*)?|height|min_height|name|addr:.*|roof:.*|levels)$")
@@ -29,45 +29,20 @@ _OTHER_TAGS = re.compile(r'"((?:[^"\\]|\\.)*)"=>"((?:[^"\\]|\\.)*)"')
 ID_COLUMNS = ("source_id", "id", "osm_id", "osm_way_id", "fid", "FID", "OBJECTID")
 
 
-@dataclass
-class ImportResult:
-    source: str
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "read": self.read, "inserted": self.inserted,
-                "updated": self.updated, "unchanged": self.unchanged, "deleted": self.deleted,
-                "rejected": self.rejected}
-
-
 def read_footprints(path: Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
     """The polygons of a file as a GeoDataFrame in EPSG:4326 with a ``source_id`` column."""
-    if not path.exists():
-        raise BadRequest(f"no such file: {path}")
-    try:
-        if path.name.endswith(OSM_SUFFIXES):
-            frame = _read_osm(path)
-        else:
-            frame = gpd.read_file(path, layer=layer, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise BadRequest(f"cannot read {path.name}: {exc}") from None
-    if frame.crs is None:
-        raise BadRequest(f"{path.name} has no coordinate reference system")
-    frame = frame.to_crs(4326)
+    osm = path.name.endswith(OSM_SUFFIXES)
+    frame = read_vector(path, layer="multipolygons" if osm else layer, require_crs=True).frame
+    if osm:
+        frame = _osm_buildings(frame)
     id_column = next((c for c in ID_COLUMNS if c in frame.columns), None)
     ids = frame[id_column] if id_column else pd.Series(np.arange(1, len(frame) + 1))
     frame["source_id"] = [str(v) for v in ids]
     return frame
 
 
-def _read_osm(path: Path) -> gpd.GeoDataFrame:
+def _osm_buildings(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Closed ways and multipolygon relations with a building tag, their useful tags kept."""
-    frame = pyogrio.read_dataframe(path, layer="multipolygons")
     frame = frame[frame["building"].notna()].copy()
     ids = [f"w{w}" if pd.notna(w) else f"r{r}"
            for w, r in zip(frame["osm_way_id"], frame["osm_id"], strict=True)]
@@ -94,7 +69,7 @@ def _attributes(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _prepared_rows(frame: gpd.GeoDataFrame, result: ImportResult) -> list[tuple[str, ...]]:
+def _prepared_rows(frame: gpd.GeoDataFrame, report: ImportReport) -> list[tuple[str, ...]]:
     geoms = np.asarray(frame.geometry.values, dtype=object)
     fixed = shapely.make_valid(geoms)
     polygons = shapely.get_type_id(fixed)
@@ -105,10 +80,10 @@ def _prepared_rows(frame: gpd.GeoDataFrame, result: ImportResult) -> list[tuple[
         sid = str(record["source_id"])
         geom = _polygonal(fixed[i], int(polygons[i]))
         if geom is None or geom.area == 0:
-            result.rejected.append({"source_id": sid, "reason": "not a polygon"})
+            report.fail(i + 1, "not a polygon", sid)
             continue
         if sid in seen:
-            result.rejected.append({"source_id": sid, "reason": "duplicate id"})
+            report.fail(i + 1, "duplicate id", sid)
             continue
         seen.add(sid)
         attrs = json.dumps(_attributes(record), ensure_ascii=False, sort_keys=True, default=str)
@@ -152,12 +127,13 @@ SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM ins), (SELECT count(*) 
 """
 
 
-def store_footprints(conn: Connection, *, frame: gpd.GeoDataFrame, source: str) -> ImportResult:
-    """Replace the rows of ``source`` with ``frame`` (EPSG:4326, ``source_id``), in one go."""
+def store_footprints(conn: Connection, *, frame: gpd.GeoDataFrame, source: str) -> ImportReport:
+    """Replace the rows of ``source`` with ``frame`` (EPSG:4326, ``source_id``), in one go; the
+    report counts rows ``inserted``, ``updated``, ``unchanged`` and ``deleted``."""
     if not source.strip():
         raise BadRequest("a source name is required")
-    result = ImportResult(source=source, read=len(frame))
-    rows = _prepared_rows(frame, result)
+    report = ImportReport(source=source, read=len(frame))
+    rows = _prepared_rows(frame, report)
     with conn.transaction(), conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS _bsrc")
         cur.execute("CREATE TEMP TABLE _bsrc (source_id text, attributes text, digest text,"
@@ -168,12 +144,14 @@ def store_footprints(conn: Connection, *, frame: gpd.GeoDataFrame, source: str) 
         cur.execute(_MERGE, {"source": source})
         counts = cur.fetchone()
     assert counts is not None
-    result.updated, result.inserted, result.deleted = (int(c) for c in counts)
-    result.unchanged = len(rows) - result.updated - result.inserted
-    return result
+    updated, inserted, deleted = (int(c) for c in counts)
+    report.imported = len(rows)
+    report.counts.update(inserted=inserted, updated=updated,
+                         unchanged=len(rows) - updated - inserted, deleted=deleted)
+    return report
 
 
 def import_buildings(conn: Connection, *, path: Path, source: str,
-                     layer: str | None = None) -> ImportResult:
+                     layer: str | None = None) -> ImportReport:
     """Read a footprint file and make it the current snapshot of ``source``."""
     return store_footprints(conn, frame=read_footprints(path, layer=layer), source=source)

@@ -1,4 +1,4 @@
-"""Reading the fused buildings: pages, one building, vector tiles for the 3D map."""
+"""Reading the fused buildings: pages, one building (tiles come from ``tiles.mvt``)."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -42,22 +42,3 @@ def get_building(conn: Connection, *, building_id: int) -> dict[str, Any]:
     item.update(attributes=row[10], quality=row[11], updated_at=row[12], geometry=row[13])
     return item
 
-
-_TILE = """
-WITH bounds AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS env),
-features AS (
-    SELECT b.id, coalesce(b.height_m, b.floors * 3.0, 3.0) AS height,
-           coalesce(b.floors, 0) AS floors, b.match_kind, coalesce(b.attributes ->> 'use', '')
-           AS use, b.unmatched,
-           ST_AsMVTGeom(ST_Transform(b.geom, 3857), bounds.env, 4096, 64, true) AS geom
-    FROM building b, bounds
-    WHERE b.geom && ST_Transform(bounds.env, 4326)
-)
-SELECT ST_AsMVT(features, 'buildings', 4096, 'geom', 'id') FROM features
-"""
-
-
-def building_tile(conn: Connection, *, z: int, x: int, y: int) -> bytes:
-    """One Mapbox vector tile (layer ``buildings``) with height, floors, use and match kind."""
-    row = conn.execute(_TILE, {"z": z, "x": x, "y": y}).fetchone()
-    return bytes(row[0]) if row and row[0] else b""

@@ -11,8 +11,9 @@ from address.register.conflicts import resolve_conflict
 from address.register.importer import ImportOptions, import_rows
 from address.register.objections import file_objection, transition
 from address.register.registry import get_address, new_version
-from address.register.sources import SourceRow, read_source
+from address.register.sources import SourceRow
 from address.text.standard import standardize
+from api.cli.imports import read_address_rows
 
 HUAZHI_559 = (121.22494, 31.17)
 
@@ -24,6 +25,7 @@ def _code_of(conn, text: str) -> str:
 
 
 def _import(conn, source: str, rows: list[SourceRow], **options):
+    options.setdefault("default_district", "310118")
     return import_rows(conn, ImportOptions(source=source, **options), rows)
 
 
@@ -48,10 +50,10 @@ def test_a_new_source_matches_by_key_and_by_typo_and_creates_the_rest(conn):
         SourceRow(6, "青浦区明珠路1号", 200.0, y),        # bad: out of range
     ]
     report = _import(conn, "test_source", rows)
-    assert (report.rows, report.imported, report.failed) == (5, 3, 2)
-    assert (report.matched, report.created) == (2, 1)
-    assert [e["line"] for e in report.errors] == [5, 6]
-    assert "empty" in report.errors[0]["reason"] and "range" in report.errors[1]["reason"]
+    assert (report.read, report.imported, report.failed) == (5, 3, 2)
+    assert (report.counts["matched"], report.counts["created"]) == (2, 1)
+    assert [e.line for e in report.failed_rows] == [5, 6]
+    assert "empty" in report.failed_rows[0].reason and "range" in report.failed_rows[1].reason
     room = _code_of(conn, "青浦区明珠路416弄12号楼1201室")
     assert room.startswith(_code_of(conn, "上海市青浦区明珠路416弄") + "0012" + "00" + "01201")
     stored = conn.execute("SELECT count(*) FROM address_source_record WHERE source = 'test_source'"
@@ -71,10 +73,10 @@ def test_conflicts_are_recorded(conn):
     ]
     report = _import(conn, "survey", rows, far_m=100)
     # rows 4 and 5 are both new texts on 559号's point
-    assert report.conflicts == {"far_apart": 1, "duplicate": 1, "outside_admin": 1,
-                                "same_point": 2}
-    again = _import(conn, "survey", rows, far_m=100)
-    assert again.conflicts == {} and again.created == 0  # re-running adds nothing
+    assert report.details["conflicts"] == {"far_apart": 1, "duplicate": 1, "outside_admin": 1,
+                                           "same_point": 2}
+    again = _import(conn, "survey", rows, far_m=100)  # re-running adds nothing
+    assert again.details["conflicts"] == {} and again.counts["created"] == 0
 
 
 def test_steward_accepts_a_source_point(conn):
@@ -134,7 +136,7 @@ def test_vector_sources_are_read_with_their_line_numbers(tmp_path: Path, suffix:
                              geometry=[Point(121.26, 31.17), Point(121.22, 31.17)], crs=4326)
     path = tmp_path / f"src{suffix}"
     frame.to_file(path)
-    rows = list(read_source(path))
+    rows = read_address_rows(path)
     assert [(r.line, r.text) for r in rows] == [(1, "青浦区明珠路416弄"), (2, "青浦区华志路559号")]
     assert rows[0].x == pytest.approx(121.26)
 
@@ -144,8 +146,13 @@ def test_csv_source_reports_bad_numbers_on_their_line(tmp_path: Path):
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerows([["地址", "经度", "纬度"], ["青浦区明珠路416弄", "121.26", "31.17"],
-                          ["青浦区华志路559号", "abc", "31.17"]])
-    rows = list(read_source(path))
-    assert rows[1].line == 3 and "_error" in rows[1].raw
+                          ["青浦区华志路559号", "abc", "31.17"], ["淀山湖大道\n1号", "", ""],
+                          ["华新镇", "200", "31.1"], ["门牌0012", "121.2", "31.1"]])
+    rows = read_address_rows(path)
+    assert rows[0].x == pytest.approx(121.26) and rows[0].raw["经度"] == "121.26"
+    assert rows[1].line == 3 and "not a finite number" in rows[1].error
+    assert (rows[2].line, rows[2].x, rows[2].error) == (5, None, None)  # a two-line record
+    assert rows[3].line == 6 and "out of range" in rows[3].error
+    assert rows[4].text == "门牌0012" and rows[4].error is None
     with pytest.raises(BadRequest):
-        list(read_source(path, {"text": "nope"}))
+        read_address_rows(path, columns={"text": "nope"})

@@ -52,9 +52,28 @@ def test_cityjson_and_vector_tile(client):
                           params={"bbox": "121.10,31.14,121.12,31.16", "limit": 20})
     assert response.headers["content-type"].startswith("application/city+json")
     assert response.json()["type"] == "CityJSON"
-    tile = client.get("/buildings/tiles/15/{}/{}.pbf".format(*_tile(121.1098, 31.1443, 15)))
-    assert tile.status_code == 200 and len(tile.content) > 100
     assert client.get("/buildings/tiles/3/99/0.pbf").status_code == 400
+
+
+def test_building_tiles_come_through_the_tile_cache(tile_cache_in_tmp, client, tmp_path):
+    x, y = _tile(121.1098, 31.1443, 15)
+    tile = client.get(f"/buildings/tiles/15/{x}/{y}.pbf")
+    assert tile.status_code == 200 and len(tile.content) > 100
+    assert tile.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert tile.headers["content-encoding"] == "gzip"
+    assert tile.headers["cache-control"].startswith("public")
+    for attribute in (b"height", b"use", b"match_kind", b"floors"):  # what the 3D page reads
+        assert attribute in tile.content
+    assert list((tmp_path / "tiles").glob(f"buildings/*/15/{x}/{y}.mvt.gz"))
+    same = client.get(f"/tiles/buildings/15/{x}/{y}.mvt")
+    assert same.content == tile.content and same.headers["etag"] == tile.headers["etag"]
+    again = client.get(f"/buildings/tiles/15/{x}/{y}.pbf",
+                       headers={"If-None-Match": tile.headers["etag"]})
+    assert again.status_code == 304 and not again.content
+    plain = client.get(f"/buildings/tiles/15/{x}/{y}.pbf", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == tile.content
+    assert client.get(f"/buildings/tiles/15/{x}/{y}.pbf",
+                      headers=_bearer("dz_not_a_key")).status_code == 401
 
 
 def test_review_queue_needs_a_steward_who_resolves_it(client, conn):
@@ -79,6 +98,9 @@ def test_review_queue_needs_a_steward_who_resolves_it(client, conn):
     assert conflate(conn, sources=["t_survey", "t_osm"])["n:m"] == 1
 
 
-def test_rasters_are_listed(client):
-    items = client.get("/buildings/rasters", params={"kind": "dem"}).json()["items"]
-    assert any(r["name"] == "aster_gdem_v3_qingpu" for r in items)
+def test_rasters_are_listed_by_access_level(client, conn):
+    hotline = _bearer(create_key(conn, role="hotline").key)
+    items = client.get("/buildings/rasters", params={"kind": "dem"}, headers=hotline).json()
+    assert any(r["name"] == "aster_gdem_v3_qingpu" for r in items["items"])
+    assert {r["kind"] for r in items["items"]} == {"dem"}
+    assert client.get("/buildings/rasters").json()["items"] == []  # internal: not anonymous

@@ -27,8 +27,8 @@ def test_upload_geojson_makes_a_layer_with_metadata(client, conn, planner, tmp_p
     assert layer["table_name"] == "parcels__v1" and layer["geometry_type"] == "POLYGON"
     assert {"name": "code", "type": "text"} in layer["fields"]
     assert layer["owner"] == "test planner" and layer["access_level"] == "public"
-    assert report["repaired_indexes"] == [4]
-    assert report["rejected_features"] == [{"index": 5, "reason": "missing or empty geometry"}]
+    assert report["repaired"] == 1 and report["repaired_lines"] == [5]
+    assert report["failed_rows"] == [{"line": 6, "reason": "missing or empty geometry", "text": ""}]
     minx, miny, maxx, maxy = layer["bbox"]
     assert 121.10 < minx < maxx < 121.13 and 31.14 < miny < maxy < 31.16
     indexes = {r[0] for r in conn.execute(

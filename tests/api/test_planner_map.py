@@ -10,6 +10,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import create_key, revoke_key
+from api.settings import Settings
 from layers.catalog.layers import delete_layer, find_layer
 from layers.catalog.store import add_layer
 from tests.api.browser import BROWSER_MARKS, open_page, serve
@@ -40,7 +41,7 @@ def committed(database_url: str, tmp_path_factory) -> Iterator[dict[str, str]]:
 def server(database_url: str, committed, tmp_path_factory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DIZHI_TILE_CACHE_DIR", str(tmp_path_factory.mktemp("tiles")))
-        with serve(create_app(url=database_url)) as url:
+        with serve(create_app(Settings(), url=database_url)) as url:
             yield url
 
 

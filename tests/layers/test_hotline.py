@@ -16,10 +16,13 @@ from layers.hotline.tickets import (
     route_pending,
 )
 
+QINGPU = ("310118",)
+
 
 def _file(conn, text, service_code="sanitation", **kw):
     return get_ticket(conn, ticket_id=file_ticket(
-        conn, req=TicketRequest(service_code=service_code, description=text, **kw)))
+        conn, req=TicketRequest(service_code=service_code, description=text, **kw),
+        districts=QINGPU))
 
 
 def test_a_ticket_is_masked_geocoded_and_routed(conn):
@@ -72,9 +75,11 @@ def test_gps_and_text_disagreeing_is_flagged(conn):
 
 def test_bad_tickets(conn):
     with pytest.raises(BadRequest):
-        file_ticket(conn, req=TicketRequest(service_code="nope", description="x"))
+        file_ticket(conn, req=TicketRequest(service_code="nope", description="x"),
+                    districts=QINGPU)
     with pytest.raises(BadRequest):
-        file_ticket(conn, req=TicketRequest(service_code="other", description="  "))
+        file_ticket(conn, req=TicketRequest(service_code="other", description="  "),
+                    districts=QINGPU)
 
 
 def test_repeats_and_clusters(conn):
@@ -113,10 +118,10 @@ def test_reroute_keeps_the_old_assignment(conn):
 def test_deferred_tickets_are_routed_later(conn):
     ticket_id = file_ticket(conn, req=TicketRequest(
         service_code="sanitation", description="华徐公路988号门口垃圾，电话13812345678"),
-        defer=True)
+        defer=True, districts=QINGPU)
     pending = get_ticket(conn, ticket_id=ticket_id)
     assert pending["rule"] is None and pending["responsible_unit"] is None
     assert pending["description"].endswith("***********")
-    assert route_pending(conn, limit=1000) >= 1
+    assert route_pending(conn, limit=1000, districts=QINGPU) >= 1
     routed = get_ticket(conn, ticket_id=ticket_id)
     assert routed["responsible_unit"] == "徐泾镇城管中队" and routed["level"] == "门牌号"

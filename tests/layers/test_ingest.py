@@ -22,20 +22,21 @@ from tests.layers.builders import (
 
 def test_geojson_is_read_in_wgs84(tmp_path):
     frame, report = read_features(geojson_file(tmp_path / "a.geojson", parcels(3)))
-    assert len(frame) == 3 and report.format == "GeoJSON" and report.source_crs == "EPSG:4326"
+    assert len(frame) == 3 and report.details["format"] == "GeoJSON"
+    assert report.details["source_crs"] == "EPSG:4326"
     assert frame.crs.to_epsg() == 4326
 
 
 def test_gpkg_in_cgcs2000_gauss_kruger_is_reprojected(tmp_path):
     frame, report = read_features(gpkg_file(tmp_path / "a.gpkg", epsg=4549))
-    assert "4549" in report.source_crs
+    assert "4549" in report.details["source_crs"]
     minx, miny, _, _ = frame.total_bounds
     assert minx == pytest.approx(CENTER[0], abs=1e-6) and miny == pytest.approx(CENTER[1], abs=1e-6)
 
 
 def test_zipped_shapefile(tmp_path):
     frame, report = read_features(zipped_shapefile(tmp_path))
-    assert len(frame) == 3 and report.format == "Shapefile (zipped)"
+    assert len(frame) == 3 and report.details["format"] == "Shapefile (zipped)"
 
 
 def test_csv_in_gcj02_is_shifted_back_exactly(tmp_path):
@@ -43,18 +44,19 @@ def test_csv_in_gcj02_is_shifted_back_exactly(tmp_path):
     frame, report = read_features(csv_file(tmp_path / "p.csv", [(g_lng, g_lat, "站点")]),
                                   coordsys="gcj02")
     point = frame.geometry.iloc[0]
-    assert report.coordsys == "gcj02"
+    assert report.details["coordsys"] == "gcj02"
     assert point.x == pytest.approx(CENTER[0], abs=1e-8)
     assert point.y == pytest.approx(CENTER[1], abs=1e-8)
     assert frame["name"].iloc[0] == "站点"
 
 
-def test_invalid_geometries_are_repaired_and_bad_ones_reported_by_index(tmp_path):
+def test_invalid_geometries_are_repaired_and_bad_ones_reported_by_line(tmp_path):
     features = [*parcels(2), feature(bowtie(), name="bowtie"), feature(None, name="none")]
     frame, report = read_features(geojson_file(tmp_path / "bad.geojson", features))
-    assert report.read == 4 and report.stored == 3
-    assert report.repaired == [2]
-    assert report.rejected == [{"index": 3, "reason": "missing or empty geometry"}]
+    assert report.read == 4 and report.imported == 3
+    assert report.counts["repaired"] == 1 and report.details["repaired_lines"] == [3]
+    assert report.as_dict()["failed_rows"] == [
+        {"line": 4, "reason": "missing or empty geometry", "text": ""}]
     assert frame.geometry.is_valid.all()
 
 
@@ -66,6 +68,17 @@ def test_projected_coordinates_without_a_crs_need_one(tmp_path):
         read_features(path)
     frame, _ = read_features(path, crs="EPSG:4549")
     assert 120 < frame.total_bounds[0] < 122
+
+
+def test_csv_rows_without_a_usable_point_are_reported_on_their_line(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text('lng,lat,name\n121.1,31.1,ok\nabc,31.1,bad\n200,31.1,"far\naway"\n'
+                    ',,none\n', encoding="utf-8")
+    frame, report = read_features(path)
+    assert report.read == 4 and report.imported == 1 and list(frame["name"]) == ["ok"]
+    reasons = {r.line: r.reason for r in report.failed_rows}
+    assert "not a finite number" in reasons[3] and "out of range" in reasons[5]
+    assert reasons[6] == "missing or empty geometry"
 
 
 def test_unsupported_type(tmp_path):

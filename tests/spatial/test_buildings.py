@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import box
 
 from address.errors import BadRequest, Conflict
+from address.report import FailedRow
 from spatial.buildings.conflate import conflate
 from spatial.buildings.ingest import import_buildings, read_footprints, store_footprints
 from spatial.buildings.match import classify, components, match_pairs, merge_attributes
@@ -108,7 +109,7 @@ def test_rerun_changes_only_what_changed(two_sources):
     assert again["inserted"] == 0 and again["deleted"] == 0 and again["review_opened"] == 0
     moved = [r if r[0] != "o1" else ("o1", (1, 0.3, 21, 10.3), r[2]) for r in OSM]
     result = store_footprints(conn, frame=_frame(moved), source="t_osm")
-    assert result.updated == 1 and result.unchanged == len(OSM) - 1
+    assert result.counts["updated"] == 1 and result.counts["unchanged"] == len(OSM) - 1
     third = conflate(conn, sources=["t_survey", "t_osm"])
     assert third["inserted"] == 1 and third["deleted"] == 1
     after = dict(conn.execute("SELECT component_key, id FROM building").fetchall())
@@ -165,10 +166,11 @@ def test_import_formats_and_report_rejects(conn, tmp_path, driver, suffix):
     path = tmp_path / f"b{suffix}"
     frame.to_file(path, driver=driver, engine="pyogrio")
     result = import_buildings(conn, path=path, source="t_file")
-    assert (result.inserted, len(result.rejected)) == (3, 1)
-    assert result.rejected[0] == {"source_id": "bad", "reason": "not a polygon"}
+    assert (result.counts["inserted"], result.failed) == (3, 1)
+    assert result.failed_rows[0] == FailedRow(4, "not a polygon", "bad")
     again = import_buildings(conn, path=path, source="t_file")
-    assert again.unchanged == 3 and again.inserted == again.updated == 0
+    assert again.counts["unchanged"] == 3 and again.counts["inserted"] == 0
+    assert again.counts["updated"] == 0
     lng = conn.execute("SELECT ST_X(ST_Centroid(geom)), attributes FROM building_source"
                        " WHERE source = 't_file' AND source_id = 's1'").fetchone()
     assert 120.8 < lng[0] < 121.4 and json.dumps(lng[1]).find("floors") >= 0

@@ -6,8 +6,9 @@ import pytest
 import rasterio
 from rasterio.transform import from_bounds
 
+from api.state import get_raster_dir
+from spatial.rasters import is_cog, to_cog
 from tests.layers.builders import headers_for
-from tiles.raster import is_cog, to_cog
 
 WEST, SOUTH, EAST, NORTH = 121.0, 31.0, 121.2, 31.2
 
@@ -29,8 +30,8 @@ def test_a_plain_geotiff_is_converted_to_a_cog(tmp_path):
 
 
 @pytest.fixture
-def elevation(client, conn, tmp_path, monkeypatch):
-    monkeypatch.setenv("DIZHI_RASTER_DIR", str(tmp_path / "rasters"))
+def elevation(client, conn, tmp_path):
+    client.app.dependency_overrides[get_raster_dir] = lambda: tmp_path / "rasters"
     planner = headers_for(conn, "planner")
     with _geotiff(tmp_path / "dem.tif").open("rb") as handle:
         response = client.post("/raster", headers=planner,
@@ -65,8 +66,8 @@ def test_point_values(client, elevation):
     assert client.get("/raster/dem/point/122.5,31.1").status_code == 404
 
 
-def test_restricted_rasters(client, conn, tmp_path, monkeypatch):
-    monkeypatch.setenv("DIZHI_RASTER_DIR", str(tmp_path / "rasters"))
+def test_restricted_rasters(client, conn, tmp_path):
+    client.app.dependency_overrides[get_raster_dir] = lambda: tmp_path / "rasters"
     planner = headers_for(conn, "planner")
     with _geotiff(tmp_path / "s.tif").open("rb") as handle:
         client.post("/raster", headers=planner, data={"name": "secret_dem",

@@ -1,0 +1,47 @@
+"""What the app keeps on ``app.state``, built from settings when the lifespan starts, and the
+dependencies that hand it to routes. The CLI builds the same things from the same settings."""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import State
+
+from api.settings import Settings
+from tiles.cache import TileCache
+
+
+def tile_cache(settings: Settings) -> TileCache:
+    section = settings.tile_cache
+    return TileCache(directory=settings.tile_cache_dir, enabled=section.enabled,
+                     memory_mb=section.memory_mb, disk=section.disk)
+
+
+def install_state(state: State, settings: Settings) -> None:
+    """Everything routes take from ``app.state`` besides the pool."""
+    state.settings = settings
+    state.tile_cache = tile_cache(settings)
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_tile_cache(request: Request) -> TileCache:
+    cache: TileCache = request.app.state.tile_cache
+    return cache
+
+
+def get_raster_dir(request: Request) -> Path:
+    return get_app_settings(request).raster_dir
+
+
+def get_districts(request: Request) -> tuple[str, ...]:
+    return get_app_settings(request).district_codes
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
+RasterDirDep = Annotated[Path, Depends(get_raster_dir)]
+DistrictsDep = Annotated[tuple[str, ...], Depends(get_districts)]

@@ -1,0 +1,1 @@
+"""The table declarations, one module per domain; :mod:`migrations.schema` collects them."""

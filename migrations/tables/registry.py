@@ -1,0 +1,99 @@
+"""The register's places and code segments, address imports, jobs, dataset loads."""
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+from migrations.tables.base import created_at, metadata
+
+# Named places an address hangs off (road, compound, village, POI, devzone): the "road/compound"
+# segment of the address code, and the terms behind as-you-type suggestions. ``bigrams`` holds the
+# name's single characters and character pairs: 1–2 character Chinese input, which pg_trgm indexes
+# poorly, is answered by array containment on it.
+place = Table(
+    "place", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("code", String(20), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("district_code", String(20), nullable=False),
+    Column("town_code", String(20), nullable=False, server_default=text("''")),
+    Column("pinyin", Text, nullable=False, server_default=text("''")),
+    Column("initials", Text, nullable=False, server_default=text("''")),
+    Column("bigrams", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("address_count", Integer, nullable=False, server_default=text("0")),
+    Column("point", Geometry("POINT", srid=4326, spatial_index=False)),
+    UniqueConstraint("district_code", "kind", "name", name="uq_place_name"),
+    Index("ix_place_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
+    Index("ix_place_pinyin_prefix", "pinyin", postgresql_ops={"pinyin": "text_pattern_ops"}),
+    Index("ix_place_initials_prefix", "initials",
+          postgresql_ops={"initials": "text_pattern_ops"}),
+    Index("ix_place_bigrams", "bigrams", postgresql_using="gin"),
+    Index("ix_place_pinyin_trgm", "pinyin", postgresql_using="gin",
+          postgresql_ops={"pinyin": "gin_trgm_ops"}),
+)
+
+# Sequences for code segments that are not plain numbers (东1号楼, A座 …), per parent code.
+code_segment = Table(
+    "code_segment", metadata,
+    Column("parent_code", String(40), primary_key=True),
+    Column("text", Text, primary_key=True),
+    Column("seq", Integer, nullable=False),
+)
+
+address_import = Table(
+    "address_import", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("filename", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'running'")),
+    Column("rows_total", Integer, nullable=False, server_default=text("0")),
+    Column("rows_imported", Integer, nullable=False, server_default=text("0")),
+    Column("rows_failed", Integer, nullable=False, server_default=text("0")),
+    Column("summary", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("errors", JSONB, nullable=False, server_default=text("'[]'")),
+    created_at(),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+# Long work over the API (batch geocoding …): progress, then the result.
+job = Table(
+    "job", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(16), nullable=False, server_default=text("'queued'")),
+    Column("total", Integer, nullable=False, server_default=text("0")),
+    Column("done", Integer, nullable=False, server_default=text("0")),
+    Column("params", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("key_id", Integer, ForeignKey("api_key.id")),
+    Column("error", Text),
+    Column("result", LargeBinary),
+    Column("result_geojson", LargeBinary),
+    created_at(),
+    Column("finished_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+)
+
+# What data set was loaded when: `dizhi load sample` skips an unchanged sample.
+dataset_load = Table(
+    "dataset_load", metadata,
+    Column("name", Text, primary_key=True),
+    Column("digest", String(64), nullable=False),
+    Column("counts", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -1,0 +1,207 @@
+"""Reading a vector file into WGS84 features: the one reader behind layer uploads, building
+footprints and address sources.
+
+GeoJSON, GeoPackage, Shapefile (also zipped), OpenStreetMap (.osm/.pbf) through pyogrio, and CSV
+with point columns (lng/lat, 经度/纬度 …). The CRS comes from ``crs=``, else the file, else WGS84
+when the coordinates look like degrees; a declared ``coordsys`` (gcj02/bd09, as Chinese web maps
+deliver) is undone exactly with :mod:`spatial.coords`. Each row keeps its line (the CSV's physical
+line, header = 1; otherwise the feature's position + 1) for the import report; CSV coordinates that
+cannot be used leave the row without a point and say why in ``bad_points``.
+"""
+
+import csv
+import io
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from address.errors import BadRequest
+from address.register.sources import pick_column
+from spatial.coords import CoordSys, parse_coordsys, to_wgs84
+
+FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile",
+           ".zip": "Shapefile (zipped)", ".csv": "CSV", ".txt": "CSV", ".osm": "OpenStreetMap",
+           ".pbf": "OpenStreetMap"}
+LNG_NAMES = ("lng", "lon", "long", "longitude", "x", "经度")
+LAT_NAMES = ("lat", "latitude", "y", "纬度")
+
+
+@dataclass
+class VectorFile:
+    frame: gpd.GeoDataFrame  # EPSG:4326
+    format: str
+    source_crs: str
+    coordsys: str
+    lines: list[int]  # per row
+    bad_points: dict[int, str] = field(default_factory=dict)  # row position → reason
+
+
+def read_vector(
+    path: Path, *, filename: str | None = None, layer: str | None = None,
+    encoding: str | None = None, crs: str | None = None, coordsys: str = "wgs84",
+    lng_field: str | None = None, lat_field: str | None = None,
+    points: Literal["required", "optional"] = "required", infer_types: bool = True,
+    require_crs: bool = False,
+) -> VectorFile:
+    """The file's rows in EPSG:4326. CSV: ``points="optional"`` reads a file without point
+    columns; ``infer_types=False`` keeps every value as the text it was. ``require_crs``: a
+    file without a CRS is refused rather than taken as WGS84."""
+    if not path.exists():
+        raise BadRequest(f"no such file: {filename or path.name}")
+    suffix = Path(filename or path.name).suffix.lower()
+    if suffix not in FORMATS:
+        raise BadRequest(f"unsupported file type {suffix or '(none)'!r}: use .geojson, .gpkg, "
+                         ".shp, a zipped Shapefile (.zip), .osm/.pbf or .csv")
+    system = parse_coordsys(coordsys)
+    bad: dict[int, str] = {}
+    if FORMATS[suffix] == "CSV":
+        frame, lines, bad = _read_csv(path, encoding, (lng_field, lat_field), points, infer_types)
+    else:
+        frame = _read_ogr(path, suffix, layer, encoding)
+        lines = list(range(1, len(frame) + 1))
+    if require_crs and frame.crs is None and not crs:
+        raise BadRequest(f"{filename or path.name} has no coordinate reference system")
+    source_crs = _resolve_crs(frame, crs)
+    if not crs and source_crs.is_geographic:
+        frame = _check_degrees(frame, bad if FORMATS[suffix] == "CSV" else None)
+    frame = _to_wgs84(frame, source_crs, system)
+    return VectorFile(frame, FORMATS[suffix], source_crs.to_string(), system, lines, bad)
+
+
+def _read_ogr(path: Path, suffix: str, layer: str | None,
+              encoding: str | None) -> gpd.GeoDataFrame:
+    if suffix == ".zip":
+        return _read_zipped_shapefile(path, layer, encoding)
+    try:
+        frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=False, encoding=encoding)
+    except Exception as exc:  # pyogrio raises several DataSourceError flavours
+        raise BadRequest(f"cannot read {path.name}: {str(exc).splitlines()[0][:200]}") from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name is None:
+        raise BadRequest("the file has no geometry column")
+    return frame
+
+
+def _read_zipped_shapefile(path: Path, layer: str | None,
+                           encoding: str | None) -> gpd.GeoDataFrame:
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.lower().endswith(".shp")]
+        if len(names) != 1:
+            raise BadRequest(f"the zip must hold exactly one .shp file; it holds {len(names)}")
+        for member in archive.namelist():
+            if ".." in Path(member).parts or member.startswith("/"):
+                raise BadRequest(f"unsafe path in the zip: {member!r}")
+        archive.extractall(tmp)
+        return _read_ogr(Path(tmp) / names[0], ".shp", layer, encoding)
+
+
+def _read_csv(path: Path, encoding: str | None, fields: tuple[str | None, str | None],
+              points: str, infer_types: bool
+              ) -> tuple[gpd.GeoDataFrame, list[int], dict[int, str]]:
+    try:
+        text = path.read_text(encoding=encoding or "utf-8-sig")
+        table = (pd.read_csv(io.StringIO(text)) if infer_types else
+                 pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
+    except (UnicodeDecodeError, LookupError, pd.errors.ParserError) as exc:
+        raise BadRequest(f"cannot read the CSV: {exc}") from None
+    lines = _record_lines(text)
+    if len(lines) != len(table):  # a layout the two parsers read differently: count rows
+        lines = list(range(2, len(table) + 2))
+    columns = [str(c) for c in table.columns]
+    has_points = points == "required" or any(fields) or any(
+        c.strip().lower() in LNG_NAMES for c in columns)
+    if not has_points:
+        return gpd.GeoDataFrame(table, geometry=[None] * len(table)), lines, {}
+    lng_col = pick_column(columns, fields[0], LNG_NAMES, "longitude")
+    lat_col = pick_column(columns, fields[1], LAT_NAMES, "latitude")
+    geometry, bad = _points(table[lng_col], table[lat_col])
+    kept = table.drop(columns=[lng_col, lat_col]) if points == "required" else table
+    return gpd.GeoDataFrame(kept, geometry=geometry), lines, bad
+
+
+def _record_lines(text: str) -> list[int]:
+    """The physical line each CSV record ends on (header = 1), blank lines skipped as pandas
+    skips them."""
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    return [reader.line_num for row in reader if any(cell.strip() for cell in row)]
+
+
+def _points(lng: pd.Series, lat: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
+    """Points from two columns; a row with an unusable value has none, and a reason."""
+    x = pd.to_numeric(lng, errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(lat, errors="coerce").to_numpy(dtype=float)
+    blank_x, blank_y = _blank(lng), _blank(lat)
+    bad: dict[int, str] = {}
+    for row in np.flatnonzero((~np.isfinite(x) & ~blank_x) | (~np.isfinite(y) & ~blank_y)):
+        bad[int(row)] = f"not a finite number: {lng.iloc[row]!r}, {lat.iloc[row]!r}"
+    for row in np.flatnonzero(blank_x != blank_y):
+        bad.setdefault(int(row), "only one of lng/lat is given")
+    geometry = shapely.points(x, y)
+    geometry[~(np.isfinite(x) & np.isfinite(y))] = None
+    geometry[list(bad)] = None
+    return geometry, bad
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    text = values.astype(str).str.strip()
+    return (values.isna() | (text == "") | (text.str.lower() == "nan")).to_numpy()
+
+
+def _resolve_crs(frame: gpd.GeoDataFrame, declared: str | None) -> CRS:
+    """The declared CRS, else the file's, else WGS84."""
+    if declared:
+        try:
+            return CRS.from_user_input(declared)
+        except CRSError:
+            raise BadRequest(f"unknown CRS {declared!r}") from None
+    return CRS.from_user_input(frame.crs) if frame.crs is not None else CRS.from_epsg(4326)
+
+
+def _check_degrees(frame: gpd.GeoDataFrame,
+                   bad_points: dict[int, str] | None) -> gpd.GeoDataFrame:
+    """Coordinates taken as degrees must look like degrees. With ``bad_points`` (CSV), a few
+    points outside the range lose their point and are reported there; all of them outside
+    means a projected file that needs ``crs=``."""
+    geoms = frame.geometry.array
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bounds = shapely.bounds(geoms)
+    outside = present & ~((bounds[:, 0] >= -180) & (bounds[:, 2] <= 180)
+                          & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90))
+    if not outside.any():
+        return frame
+    if bad_points is None or outside.sum() == present.sum():
+        raise BadRequest("the file declares no usable CRS and its coordinates are not degrees:"
+                         " send crs= (for example EPSG:4549)")
+    kept = np.asarray(geoms, dtype=object).copy()
+    for i in np.flatnonzero(outside):
+        bad_points[int(i)] = f"coordinates out of range: {bounds[i, 0]:g},{bounds[i, 1]:g}"
+        kept[i] = None
+    return frame.set_geometry(gpd.GeoSeries(kept, index=frame.index, crs=frame.crs))
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, source: CRS, system: CoordSys) -> gpd.GeoDataFrame:
+    # CGCS2000 (4490) is treated as WGS84, as everywhere in dizhi.
+    wgs84 = CRS.from_epsg(4326)
+    if source.to_epsg() in (4326, 4490) or source.equals(wgs84, ignore_axis_order=True):
+        frame = frame.set_crs(4326, allow_override=True)
+    else:
+        frame = frame.set_crs(source, allow_override=True).to_crs(4326)
+    if system != "wgs84":
+        frame = frame.set_geometry(
+            shapely.transform(frame.geometry.array, lambda xy: _undo_offset(xy, system)))
+    return frame.set_crs(4326, allow_override=True)
+
+
+def _undo_offset(xy: np.ndarray, system: CoordSys) -> np.ndarray:
+    lng, lat = to_wgs84(xy[:, 0], xy[:, 1], system)
+    return np.column_stack([lng, lat])

@@ -1,14 +1,17 @@
-"""Energy over time (issue 18 point 6): series and summaries of meters, enterprises, buildings
-and parks, rankings. Reads need the role ``energy`` or an ``enterprise`` key (its own rows only,
-row-level security) and are audited."""
+"""Energy over time (issue 18 points 5 and 6): series and summaries of meters, enterprises,
+buildings and parks, rankings; alarms and their states. Reads need the role ``energy`` or an
+``enterprise`` key (its own rows only, row-level security) and are audited."""
 
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.routes.energy import EnergyReader
-from api.schemas.energy import RankingOut, RankOut, SeriesOut, SummaryOut
+from api.auth import audit
+from api.deps import WriteConn
+from api.routes.energy import EnergyReader, EnergyWriter
+from api.schemas.energy import AlarmOut, AlarmState, RankingOut, RankOut, SeriesOut, SummaryOut
+from layers.energy.alarms import list_alarms, set_state
 from layers.energy.series import ranking, series
 from layers.energy.summary import summary
 
@@ -55,3 +58,25 @@ def get_ranking(reader: EnergyReader, start: Start, end: Start,
     items = ranking(reader.conn, scope=scope, start=start, end=end, kind=kind,
                     park_code=park_code, limit=limit)
     return RankingOut(scope=scope, kind=kind, items=[RankOut(**i) for i in items])
+
+
+@router.get("/alarms", response_model=list[AlarmOut], summary="Alarms, newest first")
+def get_alarms(reader: EnergyReader, meter_id: Annotated[str | None, Query()] = None,
+               enterprise_id: Annotated[int | None, Query()] = None,
+               start: Annotated[datetime | None, Query()] = None,
+               end: Annotated[datetime | None, Query()] = None,
+               state: Annotated[str | None, Query(pattern="^(open|acknowledged|closed)$")] = None,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+               offset: Annotated[int, Query(ge=0)] = 0) -> list[AlarmOut]:
+    rows = list_alarms(reader.conn, meter_id=meter_id, enterprise_id=enterprise_id,
+                       start=start, end=end, state=state, limit=limit, offset=offset)
+    return [AlarmOut.model_validate(r) for r in rows]
+
+
+@router.post("/alarms/{alarm_id}/state", response_model=AlarmOut,
+             summary="Acknowledge or close an alarm")
+def post_alarm_state(conn: WriteConn, alarm_id: int, body: AlarmState,
+                     principal: EnergyWriter) -> AlarmOut:
+    alarm = set_state(conn, alarm_id=alarm_id, state=body.state)
+    audit(conn, principal, action=body.state, resource=f"energy/alarms/{alarm_id}")
+    return AlarmOut.model_validate(alarm)

@@ -140,3 +140,21 @@ class RankingOut(BaseModel):
     scope: str
     kind: str
     items: list[RankOut]
+
+
+class AlarmOut(BaseModel):
+    id: int
+    meter_id: str
+    enterprise_id: int | None
+    kind: str = Field(description="spike, level_shift, base_load_creep, flat_line, impossible,"
+                                  " missing")
+    start: datetime
+    end: datetime | None
+    severity: str
+    state: str = Field(description="open, acknowledged or closed")
+    detail: dict[str, Any]
+    updated_at: datetime
+
+
+class AlarmState(BaseModel):
+    state: str = Field(pattern="^(acknowledged|closed)$")

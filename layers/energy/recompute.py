@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 from psycopg import Connection
 
-from layers.energy import rollup
+from layers.energy import alarms, rollup
 from layers.energy.clean import SLOT, Replacement, Slots, clean_cumulative, clean_interval
 from layers.energy.readings import ensure_partitions
 from layers.energy.rollup import day_start
@@ -54,6 +54,7 @@ class RecomputeReport:
     meters: int = 0
     days: int = 0
     intervals: int = 0
+    alarms: int = 0
     spans: list[tuple[str, datetime, datetime]] = field(default_factory=list)
 
 
@@ -138,8 +139,9 @@ def _queued(conn: Connection, max_meters: int, max_days: int) -> dict[str, list[
 
 
 def recompute(conn: Connection, *, max_meters: int = 200, max_days: int = 62,
-              roll_up: bool = True) -> RecomputeReport:
-    """Clean (and roll up) one chunk of the queue; an empty report when it is empty."""
+              roll_up: bool = True, detect: bool = True) -> RecomputeReport:
+    """Clean (roll up, look for anomalies in) one chunk of the queue; an empty report when it
+    is empty."""
     report = RecomputeReport()
     cleaned = []
     for meter_id, days in sorted(_queued(conn, max_meters, max_days).items()):
@@ -153,15 +155,20 @@ def recompute(conn: Connection, *, max_meters: int = 200, max_days: int = 62,
         report.intervals = _write(conn, cleaned)
         if roll_up:
             rollup.refresh(conn, spans=report.spans)
+        if detect:
+            for meter_id, start, end in report.spans:
+                report.alarms += len(alarms.scan(conn, meter_id=meter_id, start=start, end=end))
     return report
 
 
-def recompute_all(conn: Connection, *, max_meters: int = 200, max_days: int = 62
-                  ) -> RecomputeReport:
+def recompute_all(conn: Connection, *, max_meters: int = 200, max_days: int = 62,
+                  detect: bool = True) -> RecomputeReport:
     """Work through the whole queue (in chunks, one transaction: the caller's)."""
     total = RecomputeReport()
-    while (chunk := recompute(conn, max_meters=max_meters, max_days=max_days)).meters:
+    while (chunk := recompute(conn, max_meters=max_meters, max_days=max_days,
+                              detect=detect)).meters:
         total.meters += chunk.meters
         total.days += chunk.days
         total.intervals += chunk.intervals
+        total.alarms += chunk.alarms
     return total

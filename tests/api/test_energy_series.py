@@ -80,3 +80,22 @@ def test_bad_requests_are_problems(energy_client, energy, metered):  # noqa: F81
                              headers=energy).status_code == 400
     assert energy_client.get(f"/energy/meters/{main}/series", params={**DAY, "interval": "week"},
                              headers=energy).status_code == 422
+
+
+def test_alarms_api_and_states(energy_client, energy, conn):  # noqa: F811
+    m = builders.meter(conn, reading_type="interval")
+    ingest_rows(conn, rows=_rows(m, [2.0] * 10 + [-3.0] + [2.0] * 10))
+    recompute_all(conn)
+    got = energy_client.get("/energy/alarms", params={"meter_id": m}, headers=energy)
+    assert got.status_code == 200, got.text
+    (alarm,) = got.json()
+    assert alarm["kind"] == "impossible" and alarm["severity"] == "critical"
+    assert alarm["start"].startswith("2024-05-01T02:15") or alarm["start"].startswith(
+        "2024-04-30T18:15")
+    url = f"/energy/alarms/{alarm['id']}/state"
+    assert energy_client.post(url, json={"state": "closed"}, headers=energy).json()[
+        "state"] == "closed"
+    again = energy_client.post(url, json={"state": "acknowledged"}, headers=energy)
+    assert again.status_code == 400
+    assert energy_client.post("/energy/alarms/0/state", json={"state": "closed"},
+                              headers=energy).status_code == 404

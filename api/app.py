@@ -14,6 +14,7 @@ from api.routes import (
     admin_areas,
     buildings,
     energy,
+    energy_series,
     geocode,
     health,
     hotline,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         hotline.router,
         open311.router,
         energy.router,
+        energy_series.router,
         pages.router,  # last: "/" and the pages
     ]
     for router in routers:

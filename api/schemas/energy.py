@@ -80,3 +80,81 @@ class IngestOut(BaseModel):
         return cls(received=report.received, inserted=report.inserted,
                    corrected=report.corrected, unchanged=report.unchanged,
                    skipped=report.skipped, unknown_meters=list(report.unknown_meters))
+
+
+class Point(BaseModel):
+    ts: datetime = Field(description="the interval's start, +08:00")
+    value: float
+    quality: str = Field(description="measured, estimated or suspect")
+
+
+class SeriesOut(BaseModel):
+    scope: str
+    meter_id: str | None = None
+    enterprise_id: str | None = None
+    building_id: str | None = None
+    park_id: str | None = None
+    kind: str
+    interval: str
+    unit: str
+    points: list[Point]
+
+
+class KindTotal(BaseModel):
+    kind: str
+    total: float
+    estimated: float
+    suspect: float
+    tce: float | None
+    co2_t: float | None
+    peak_15min: float | None
+    intervals: int
+    days_without_coefficient: int
+    days_without_factor: int
+    coefficient_source: str | None
+    factor_source: str | None
+    previous_total: float | None
+    change: float | None
+
+
+class SummaryOut(BaseModel):
+    scope: str
+    id: str
+    start: datetime
+    end: datetime
+    emission_factor_scope: str
+    kinds: list[KindTotal]
+    tce: float
+    co2_t: float
+    kpis: dict[str, float | None]
+    reconciliation: dict[str, float | int | None] | None
+
+
+class RankOut(BaseModel):
+    rank: int
+    id: str
+    value: float
+
+
+class RankingOut(BaseModel):
+    scope: str
+    kind: str
+    items: list[RankOut]
+
+
+class AlarmOut(BaseModel):
+    id: int
+    meter_id: str
+    enterprise_id: int | None
+    kind: str = Field(description="spike, level_shift, base_load_creep, flat_line, impossible,"
+                                  " missing")
+    start: datetime
+    end: datetime | None
+    severity: str
+    state: str = Field(description="open, acknowledged or closed")
+    detail: dict[str, Any]
+    updated_at: datetime
+
+
+class AlarmState(BaseModel):
+    state: str = Field(pattern="^(acknowledged|closed)$")

@@ -1,0 +1,161 @@
+"""Hour, day and month totals per meter, enterprise, building and park, kept up to date for the
+days a recompute touched (never a full refresh). Values are in the kind's base unit (kWh, t,
+m³, kg, MJ); days and months are Asia/Shanghai's.
+
+Which meters a total counts (``COUNTED``): a sub-meter that is counted in its parent is left out
+of any total its parent is already in, so nothing is counted twice —
+- an enterprise: its meters, less those counted in a parent of the same enterprise;
+- a park: the meters of it (or of its enterprises), less those counted in a parent in the park;
+- a building: the meters placed on it (less those counted in a parent on it), and each
+  enterprise's unplaced meters split over the buildings it occupies by floor area share
+  (floor share × footprint × floors);
+``weight`` is 1 except for that split.
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from psycopg import Connection
+
+from layers.energy.model import UNITS
+
+SHANGHAI = "Asia/Shanghai"
+ZONE = ZoneInfo(SHANGHAI)
+UNIT_VALUES = ", ".join(f"('{kind}', '{unit}', {factor!r})" for kind, units in UNITS.items()
+                        for unit, factor in units.items())
+METERS = f"""
+  SELECT m.*, u.factor, coalesce(m.park_code, e.park_code) AS park,
+         p.id AS p_id, p.enterprise_id AS p_enterprise, p.building_id AS p_building,
+         coalesce(p.park_code, pe.park_code) AS p_park
+  FROM meter m JOIN (VALUES {UNIT_VALUES}) u(kind, unit, factor)
+       ON u.kind = m.kind AND u.unit = m.unit
+  LEFT JOIN enterprise e ON e.id = m.enterprise_id
+  LEFT JOIN meter p ON p.id = m.parent_id AND m.counted_in_parent
+  LEFT JOIN enterprise pe ON pe.id = p.enterprise_id"""
+SHARES = """
+  SELECT eb.enterprise_id, eb.building_id,
+         eb.floor_share * ST_Area(b.geom::geography) * coalesce(nullif(b.floors, 0), 1)
+         / sum(eb.floor_share * ST_Area(b.geom::geography) * coalesce(nullif(b.floors, 0), 1))
+           OVER (PARTITION BY eb.enterprise_id) AS weight
+  FROM enterprise_building eb JOIN building b ON b.id = eb.building_id"""
+COUNTED = f"""
+WITH mm AS ({METERS}), shares AS ({SHARES})
+SELECT 'meter' AS scope, id AS scope_id, id AS meter_id, kind, factor, 1.0 AS weight FROM mm
+UNION ALL
+SELECT 'enterprise', enterprise_id::text, id, kind, factor, 1.0 FROM mm
+WHERE enterprise_id IS NOT NULL AND p_enterprise IS DISTINCT FROM enterprise_id
+UNION ALL
+SELECT 'park', park, id, kind, factor, 1.0 FROM mm
+WHERE park IS NOT NULL AND p_park IS DISTINCT FROM park
+UNION ALL
+SELECT 'building', building_id::text, id, kind, factor, 1.0 FROM mm
+WHERE building_id IS NOT NULL AND p_building IS DISTINCT FROM building_id
+UNION ALL
+SELECT 'building', s.building_id::text, mm.id, kind, factor, s.weight FROM mm
+JOIN shares s ON s.enterprise_id = mm.enterprise_id
+WHERE mm.building_id IS NULL AND mm.p_enterprise IS DISTINCT FROM mm.enterprise_id
+"""
+TOUCHED = ("CREATE TEMP TABLE IF NOT EXISTS energy_touched (meter_id text, day date,"
+           " PRIMARY KEY (meter_id, day))")
+CREATE_COUNTED = (
+    "CREATE TEMP TABLE IF NOT EXISTS energy_counted (scope text, scope_id text, meter_id text,"
+    " kind text, factor float8, weight float8)")
+DAY_LO = f"(t.day::timestamp AT TIME ZONE '{SHANGHAI}')"
+DAY_HI = f"((t.day + 1)::timestamp AT TIME ZONE '{SHANGHAI}')"
+
+# affected (scope, scope_id) × touched days: their hour and day rows again, from the slots
+DELETE_DAYS = f"""
+DELETE FROM energy_rollup r USING affected a, (SELECT DISTINCT day FROM energy_touched) t
+WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain IN ('hour', 'day')
+  AND r.ts >= {DAY_LO} AND r.ts < {DAY_HI}
+"""
+INSERT_DAYS = f"""
+WITH slots AS (
+  SELECT c.scope, c.scope_id, c.kind, i.ts, sum(i.value * c.factor * c.weight) AS v,
+         coalesce(sum(i.value * c.factor * c.weight) FILTER (WHERE i.quality = 'estimated'), 0)
+           AS e,
+         coalesce(sum(i.value * c.factor * c.weight) FILTER (WHERE i.quality = 'suspect'), 0)
+           AS s,
+         count(*) AS n
+  FROM (SELECT DISTINCT day FROM energy_touched) t
+  JOIN energy_interval i ON i.ts >= {DAY_LO} AND i.ts < {DAY_HI}
+  JOIN energy_counted c ON c.meter_id = i.meter_id
+  JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id
+  GROUP BY 1, 2, 3, 4)
+INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
+                           peak_15min, intervals)
+SELECT scope, scope_id, kind, g.grain, date_trunc(g.grain, ts, '{SHANGHAI}'), sum(v), sum(e),
+       sum(s), max(v), sum(n)
+FROM slots CROSS JOIN (VALUES ('hour'), ('day')) g(grain)
+GROUP BY 1, 2, 3, 4, 5
+"""
+MONTH_BOUNDS = f"""
+WITH months AS (SELECT DISTINCT date_trunc('month', day)::date AS month FROM energy_touched),
+bounds AS (SELECT (month::timestamp AT TIME ZONE '{SHANGHAI}') AS lo,
+                  ((month + interval '1 month')::timestamp AT TIME ZONE '{SHANGHAI}') AS hi
+           FROM months)
+"""
+DELETE_MONTHS = MONTH_BOUNDS + """
+DELETE FROM energy_rollup r USING affected a, bounds b
+WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain = 'month'
+  AND r.ts >= b.lo AND r.ts < b.hi
+"""
+INSERT_MONTHS = MONTH_BOUNDS + f"""
+INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
+                           peak_15min, intervals)
+SELECT r.scope, r.scope_id, r.kind, 'month', date_trunc('month', r.ts, '{SHANGHAI}'),
+       sum(value), sum(estimated), sum(suspect), max(peak_15min), sum(intervals)
+FROM energy_rollup r JOIN affected a ON a.scope = r.scope AND a.scope_id = r.scope_id
+JOIN bounds b ON r.ts >= b.lo AND r.ts < b.hi
+WHERE r.grain = 'day'
+GROUP BY 1, 2, 3, 5
+"""
+
+
+def _touch(conn: Connection, spans: list[tuple[str, datetime, datetime]]) -> None:
+    conn.execute(TOUCHED)
+    conn.execute("TRUNCATE energy_touched")
+    with conn.cursor().copy("COPY energy_touched (meter_id, day) FROM STDIN") as copy:
+        seen = set()
+        for meter_id, start, end in spans:
+            day = local_day(start)
+            while day_start(day) < end:
+                if (meter_id, day) not in seen:
+                    seen.add((meter_id, day))
+                    copy.write_row((meter_id, day))
+                day += timedelta(days=1)
+    conn.execute("ANALYZE energy_touched")
+
+
+def local_day(ts: datetime) -> date:
+    return ts.astimezone(ZONE).date()
+
+
+def day_start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=ZONE)
+
+
+def counted(conn: Connection) -> None:
+    """``energy_counted``: which meters each scope's totals take, with what weight."""
+    conn.execute(CREATE_COUNTED)
+    conn.execute("TRUNCATE energy_counted")
+    conn.execute(f"INSERT INTO energy_counted {COUNTED}")
+    conn.execute("ANALYZE energy_counted")
+
+
+def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) -> None:
+    """The hour, day and month rows of every scope that counts a meter of ``spans``, for the
+    days the spans overlap."""
+    if not spans:
+        return
+    _touch(conn, spans)
+    counted(conn)
+    conn.execute("DROP TABLE IF EXISTS affected")
+    conn.execute("CREATE TEMP TABLE affected AS SELECT DISTINCT c.scope, c.scope_id"
+                 " FROM energy_counted c WHERE c.meter_id IN"
+                 " (SELECT DISTINCT meter_id FROM energy_touched)")
+    conn.execute("ANALYZE affected")
+    conn.execute(DELETE_DAYS)
+    conn.execute(INSERT_DAYS)
+    conn.execute(DELETE_MONTHS)
+    conn.execute(INSERT_MONTHS)

@@ -1,0 +1,81 @@
+"""Anomaly detectors on a seeded series with injected, known anomalies; alarm states."""
+
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from address.errors import BadRequest
+from layers.energy.alarms import list_alarms, scan, set_state
+from layers.energy.anomaly import SLOT, detect
+from layers.energy.readings import ingest_rows
+from layers.energy.recompute import recompute_all
+from layers.energy.rollup import ZONE
+from tests.layers.energy import builders
+
+T0 = int(datetime(2024, 3, 4, tzinfo=ZONE).timestamp())  # a Monday
+
+
+def _load(days: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    ts = T0 + np.arange(days * 96, dtype=np.int64) * SLOT
+    hour = ((ts + 8 * 3600) % 86400) / 3600
+    weekend = (((ts + 8 * 3600) // 86400 + 3) % 7) >= 5
+    level = np.where((hour >= 8) & (hour < 18), 40.0, 8.0) * np.where(weekend, 0.5, 1.0)
+    return ts, level * rng.normal(1.0, 0.05, len(ts))
+
+
+def _split(ts, v, days=28):
+    cut = days * 96
+    return (ts[cut:], v[cut:]), (ts[:cut], v[:cut])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_each_injected_anomaly_is_found_and_nothing_else(seed):
+    ts, v = _load(42, seed)
+    (now_t, now_v), history = _split(ts, v)
+    now_v = now_v.copy()
+    now_v[100] *= 8  # a spike on a weekday morning
+    now_v[300:340] *= 1.8  # a level shift of ten hours
+    now_v[600:630] = now_v[600]  # stuck for 7.5 hours
+    events = detect(now_t, now_v, [None] * len(now_t), history)
+    kinds = sorted((e.kind, int((e.start - now_t[0]) // SLOT)) for e in events)
+    assert ("spike", 100) in kinds
+    assert any(k == "level_shift" and 295 <= s <= 305 for k, s in kinds)
+    assert ("flat_line", 600) in kinds
+    assert len(kinds) == 3, kinds
+
+
+def test_base_load_creep_and_flags():
+    ts, v = _load(42, 7)
+    (now_t, now_v), history = _split(ts, v)
+    night = ((now_t + 8 * 3600) % 86400) < 6 * 3600
+    crept = np.where(night, now_v * 1.6, now_v)
+    flags = [None] * len(now_t)
+    flags[50], flags[51], flags[400] = "gap", "gap", "negative"
+    events = detect(now_t, crept, flags, history)
+    assert {e.kind for e in events} >= {"base_load_creep", "missing", "impossible"}
+    missing = next(e for e in events if e.kind == "missing")
+    assert missing.detail["slots"] == 2
+
+
+def test_alarms_keep_their_state_when_scanned_again(conn):
+    m = builders.meter(conn, reading_type="interval")
+    ts, v = _load(35, 3)
+    v[30 * 96 + 40] *= 10
+    ingest_rows(conn, rows=[(m, datetime.fromtimestamp(t + SLOT, ZONE), float(x))
+                            for t, x in zip(ts, v, strict=True)])
+    recompute_all(conn, max_days=400, detect=False)
+    start = datetime.fromtimestamp(ts[28 * 96], ZONE)
+    end = datetime.fromtimestamp(ts[-1] + SLOT, ZONE)
+    found = scan(conn, meter_id=m, start=start, end=end)
+    assert [e.kind for e in found] == ["spike"]
+    (alarm,) = list_alarms(conn, meter_id=m)
+    assert alarm["state"] == "open" and alarm["kind"] == "spike"
+    assert set_state(conn, alarm_id=alarm["id"], state="acknowledged")["state"] == "acknowledged"
+    scan(conn, meter_id=m, start=start, end=end)
+    (again,) = list_alarms(conn, meter_id=m)
+    assert again["state"] == "acknowledged"
+    set_state(conn, alarm_id=alarm["id"], state="closed")
+    with pytest.raises(BadRequest):
+        set_state(conn, alarm_id=alarm["id"], state="acknowledged")

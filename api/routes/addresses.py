@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from address.register.registry import addresses_geojson, get_address, list_addresses, source_records
 from api.auth import Principal, audit
-from api.deps import ConnDep, require_roles
+from api.deps import ConnDep, WriteConn, require_roles
 
 router = APIRouter(prefix="/addresses", tags=["addresses"])
 
@@ -37,7 +37,7 @@ def address(conn: ConnDep, code: str) -> dict[str, Any]:
 
 @router.get("/{code}/sources", summary="Raw source records behind an address (steward, admin)")
 def address_sources(
-    conn: ConnDep, code: str,
+    conn: WriteConn, code: str,
     principal: Annotated[Principal, Depends(require_roles("steward"))],
 ) -> dict[str, Any]:
     records = source_records(conn, code=code)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from address.errors import BadRequest
 from api.auth import Principal, audit
-from api.deps import ConnDep, require_roles
+from api.deps import ConnDep, WriteConn, require_roles
 from api.routes.pages import STATIC_DIR
 from spatial.buildings.conflate import conflate
 from spatial.buildings.links import building_addresses, link_conflicts
@@ -96,7 +96,7 @@ def review_item(conn: ConnDep, principal: Steward, review_id: int) -> dict[str, 
 
 
 @router.post("/buildings/review/{review_id}", summary="Resolve a review item (steward)")
-def review_resolve(conn: ConnDep, principal: Steward, review_id: int,
+def review_resolve(conn: WriteConn, principal: Steward, review_id: int,
                    body: ReviewDecision) -> dict[str, Any]:
     item = resolve_review(conn, review_id=review_id, decision=body.decision,
                           reviewer=principal.name, note=body.note)
@@ -106,7 +106,7 @@ def review_resolve(conn: ConnDep, principal: Steward, review_id: int,
 
 
 @router.post("/buildings/conflate", summary="Re-run conflation of the sources (steward)")
-def buildings_conflate(conn: ConnDep, principal: Steward, body: ConflateRequest
+def buildings_conflate(conn: WriteConn, principal: Steward, body: ConflateRequest
                        ) -> dict[str, Any]:
     counts = conflate(conn, sources=body.sources)
     audit(conn, principal, action="conflate", resource="building", detail=counts)

@@ -22,6 +22,7 @@ import shapely
 from psycopg import Connection
 
 from address.errors import BadRequest
+from address.transactions import require_transaction
 
 OSM_SUFFIXES = (".osm", ".pbf")
 OSM_KEEP = re.compile(r"^(building(:.*)?|height|min_height|name|addr:.*|roof:.*|levels)$")
@@ -158,7 +159,8 @@ def store_footprints(conn: Connection, *, frame: gpd.GeoDataFrame, source: str) 
         raise BadRequest("a source name is required")
     result = ImportResult(source=source, read=len(frame))
     rows = _prepared_rows(frame, result)
-    with conn.transaction(), conn.cursor() as cur:
+    require_transaction(conn, "store_footprints")
+    with conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS _bsrc")
         cur.execute("CREATE TEMP TABLE _bsrc (source_id text, attributes text, digest text,"
                     " geom text) ON COMMIT DROP")

@@ -94,7 +94,8 @@ def audit(
     conn: Connection, principal: Principal, *, action: str, resource: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record a read (or change) of restricted data."""
+    """Record a read (or change) of restricted data, on the caller's connection: a write route's
+    ``WriteConn``, so the row commits with the change or not at all."""
     conn.execute(
         "INSERT INTO audit_log (key_id, role, action, resource, detail)"
         " VALUES (%s, %s, %s, %s, %s)",

@@ -1,4 +1,5 @@
-"""Dependencies routers share: a pooled connection, the caller, role checks."""
+"""Dependencies routers share: a pooled connection (autocommit, for reads), one inside a
+transaction (for writes), the caller, role checks."""
 
 from collections.abc import Callable, Iterator
 from typing import Annotated
@@ -21,14 +22,20 @@ def get_conn(request: Request) -> Iterator[Connection]:
 ConnDep = Annotated[Connection, Depends(get_conn)]
 
 
-def get_write_conn(request: Request) -> Iterator[Connection]:
-    """A pooled connection inside one transaction for the whole write request: the route's
-    changes and its audit row commit together, or nothing does."""
-    with request.app.state.pool.connection() as conn, conn.transaction():
+def get_write_conn(conn: ConnDep) -> Iterator[Connection]:
+    """The request's pooled connection inside one transaction: the route's changes and its
+    audit row commit together, or nothing does.
+
+    ``scope="function"`` (below) makes FastAPI leave this block, and so commit, when the route
+    returns and before the response is sent: a failed commit answers an error, never a 2xx.
+    (A dependency of the default request scope would exit only after the response went out.)
+    The connection is the one ``ConnDep`` gives the rest of the request (the caller's key is
+    looked up on it), so a write request holds one pooled connection, not two."""
+    with conn.transaction():
         yield conn
 
 
-WriteConn = Annotated[Connection, Depends(get_write_conn)]
+WriteConn = Annotated[Connection, Depends(get_write_conn, scope="function")]
 
 
 def get_principal(

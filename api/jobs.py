@@ -1,5 +1,9 @@
 """Long work over the API: a ``job`` row with progress, run on a thread of the server process.
 
+The route creates the row in its request's transaction and starts the thread after the answer
+(``BackgroundTasks``), so the thread sees a committed row. The work runs in one transaction of its
+own; progress is written beside it on another connection, so callers see it while the work runs.
+
 A job that dies with its process stays ``running``; its caller sees no progress and can submit it
 again. (Past one machine this is where a queue would go.)
 """
@@ -14,6 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from address.errors import DizhiError, Forbidden, NotFound
 from api.auth import Principal
+from api.errors import database_problem
 
 Progress = Callable[[int], None]
 Work = Callable[[Connection, Progress], tuple[bytes, bytes | None]]
@@ -28,6 +33,13 @@ def create_job(conn: Connection, *, kind: str, total: int, params: dict[str, Any
     return int(row[0])
 
 
+def _safe_detail(exc: Exception) -> str:
+    if isinstance(exc, DizhiError):
+        return exc.detail
+    found = database_problem(exc)
+    return found.detail if found else "the job failed"
+
+
 def run_in_background(pool: ConnectionPool, job_id: int, work: Work) -> threading.Thread:
     def progress(done: int) -> None:
         with pool.connection() as conn:
@@ -37,16 +49,17 @@ def run_in_background(pool: ConnectionPool, job_id: int, work: Work) -> threadin
         with pool.connection() as conn:
             conn.execute("UPDATE job SET status = 'running' WHERE id = %s", [job_id])
             try:
-                result, geojson = work(conn, progress)
+                with conn.transaction():  # the work and its 'done' commit together, or neither
+                    result, geojson = work(conn, progress)
+                    conn.execute(
+                        """UPDATE job SET status = 'done', done = total, result = %s,
+                               result_geojson = %s, finished_at = now() WHERE id = %s""",
+                        [result, geojson, job_id])
             except Exception as exc:
-                detail = exc.detail if isinstance(exc, DizhiError) else "the job failed"
+                detail = _safe_detail(exc)
                 conn.execute("UPDATE job SET status = 'failed', error = %s, finished_at = now()"
                              " WHERE id = %s", [detail, job_id])
                 raise
-            conn.execute(
-                """UPDATE job SET status = 'done', done = total, result = %s,
-                       result_geojson = %s, finished_at = now() WHERE id = %s""",
-                [result, geojson, job_id])
 
     thread = threading.Thread(target=run, name=f"job-{job_id}", daemon=True)
     thread.start()

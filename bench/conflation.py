@@ -67,9 +67,11 @@ def reset(conn: psycopg.Connection) -> None:
 def sample_quality(conn: psycopg.Connection) -> dict[str, float]:
     from spatial.buildings.heights import compute_heights
 
-    load_buildings_sample(conn, sample_dir=SAMPLE, with_addresses=False)
+    with conn.transaction():
+        load_buildings_sample(conn, sample_dir=SAMPLE, with_addresses=False)
     truth, truth_ids = read_truth(SAMPLE / SAMPLE_SUBDIR)
-    counts = conflate(conn, sources=["survey", "osm"])
+    with conn.transaction():
+        counts = conflate(conn, sources=["survey", "osm"])
     compute_heights(conn)
     result: dict[str, float] = precision_recall(conn, truth_ids)
     result.update(height_rmse(conn, dict(zip(truth.truth_id.astype(str), truth.height_m,
@@ -84,18 +86,21 @@ def timed(conn: psycopg.Connection, size: int) -> dict[str, float]:
     truth = generate_truth(grid_anchors(max(1, round(size / 9.3)), seed=size), seed=size)
     frames = {spec.name: degrade(truth, spec, seed=size + k).to_crs(4326)
               for k, spec in enumerate((SURVEY, OSM))}
-    for name, frame in frames.items():
-        store_footprints(conn, frame=frame.drop(columns="truth_ids"), source=name)
+    with conn.transaction():
+        for name, frame in frames.items():
+            store_footprints(conn, frame=frame.drop(columns="truth_ids"), source=name)
     conn.execute("VACUUM ANALYZE building_source")
     load = os.getloadavg()[0]
     start, cpu = time.perf_counter(), time.process_time()
-    counts = conflate(conn, sources=["survey", "osm"])
+    with conn.transaction():
+        counts = conflate(conn, sources=["survey", "osm"])
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     truth_ids = {f"{name}/{sid}": tids for name, frame in frames.items()
                  for sid, tids in zip(frame.source_id, frame.truth_ids, strict=True)}
     quality = precision_recall(conn, truth_ids)
     start = time.perf_counter()
-    conflate(conn, sources=["survey", "osm"])
+    with conn.transaction():
+        conflate(conn, sources=["survey", "osm"])
     rerun = time.perf_counter() - start
     return {"seconds": round(seconds, 2), "python_cpu_seconds": round(cpu, 2),
             "load_avg_1m": round(load, 2), "rerun_seconds": round(rerun, 2),

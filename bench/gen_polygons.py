@@ -83,7 +83,7 @@ def load(path: Path, name: str = LAYER) -> None:
     from layers.catalog.layers import delete_layer, find_layer
     from layers.catalog.store import add_layer
 
-    with psycopg.connect(bench_url(), autocommit=True) as conn:
+    with psycopg.connect(bench_url(), autocommit=True) as conn, conn.transaction():
         if find_layer(conn, name=name):
             delete_layer(conn, name=name)
         start = time.perf_counter()

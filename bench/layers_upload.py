@@ -49,7 +49,8 @@ def main() -> None:
 
     with psycopg.connect(url, autocommit=True) as conn:
         if find_layer(conn, name=NAME):
-            delete_layer(conn, name=NAME)
+            with conn.transaction():
+                delete_layer(conn, name=NAME)
         key = create_key(conn, role="planner", name="bench upload")
     try:
         with server("api.asgi:app", {"DIZHI_DATABASE_URL": url}, "/healthz") as base, \
@@ -68,7 +69,8 @@ def main() -> None:
     finally:
         with psycopg.connect(url, autocommit=True) as conn:
             if find_layer(conn, name=NAME):
-                delete_layer(conn, name=NAME)
+                with conn.transaction():
+                    delete_layer(conn, name=NAME)
             revoke_key(conn, key_id=key.id)
 
 

@@ -204,7 +204,8 @@ def main() -> None:
     migrate(url)
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as conn:
-        load_admin_areas(conn, sample_dir=ROOT / "data/sample")
+        with conn.transaction():
+            load_admin_areas(conn, sample_dir=ROOT / "data/sample")
         towns = [(code, name, shapely.transform(shapely.from_wkb(bytes(wkb)),
                                                 lambda xy: np.column_stack(
                                                     TO_METRIC.transform(xy[:, 0], xy[:, 1]))))

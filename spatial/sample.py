@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from address.register.importer import ImportOptions, import_rows
 from address.register.sources import SourceRow
+from address.transactions import require_transaction
 from spatial.coords import gcj02_to_wgs84
 
 DISTRICT_FILE = "qingpu_district_amap_wgs84.geojson"
@@ -80,7 +81,8 @@ def load_admin_areas(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
             p = f["properties"]
             rows.append((p["code"], p["name"], level, p["parent_code"], True, p["source"],
                          json.dumps(f["geometry"])))
-    with conn.transaction(), conn.cursor() as cur:
+    require_transaction(conn, "load_admin_areas")
+    with conn.cursor() as cur:
         cur.executemany(_UPSERT, rows)
     district = sample_district(sample_dir)
     ours = [row for row in rows if str(row[0]).startswith(district)]

@@ -14,6 +14,7 @@ from psycopg.rows import dict_row
 
 from address.errors import BadRequest, Conflict, NotFound
 from address.register.registry import add_alias, get_address, new_version, retire_address
+from address.transactions import require_transaction
 
 Action = Literal["accept_source", "merge", "retire", "reject"]
 ConflictKind = Literal["far_apart", "same_point", "outside_admin", "duplicate"]
@@ -74,21 +75,21 @@ def resolve_conflict(
     conn: Connection, *, conflict_id: int, action: Action, reviewer: str, note: str = "",
     record_id: int | None = None, into_code: str | None = None,
 ) -> dict[str, Any]:
-    with conn.transaction():
-        conflict = _open_conflict(conn, conflict_id)
-        code = conflict["address_code"]
-        if action != "reject" and code is None:
-            raise BadRequest("this conflict has no address to change; reject it")
-        if action == "accept_source":
-            _accept_source(conn, code, record_id, conflict["record_ids"])
-        elif action == "merge":
-            _merge(conn, code, into_code)
-        elif action == "retire":
-            retire_address(conn, code=code)
-        conn.execute(
-            """UPDATE address_conflict SET status = %s, reviewer = %s, note = %s,
-                   resolved_at = now(), detail = detail || %s::jsonb WHERE id = %s""",
-            ["rejected" if action == "reject" else "accepted", reviewer, note,
-             f'{{"action": "{action}"}}', conflict_id])
+    require_transaction(conn, "resolve_conflict")
+    conflict = _open_conflict(conn, conflict_id)
+    code = conflict["address_code"]
+    if action != "reject" and code is None:
+        raise BadRequest("this conflict has no address to change; reject it")
+    if action == "accept_source":
+        _accept_source(conn, code, record_id, conflict["record_ids"])
+    elif action == "merge":
+        _merge(conn, code, into_code)
+    elif action == "retire":
+        retire_address(conn, code=code)
+    conn.execute(
+        """UPDATE address_conflict SET status = %s, reviewer = %s, note = %s,
+               resolved_at = now(), detail = detail || %s::jsonb WHERE id = %s""",
+        ["rejected" if action == "reject" else "accepted", reviewer, note,
+         f'{{"action": "{action}"}}', conflict_id])
     return {"id": conflict_id, "action": action,
             "status": "rejected" if action == "reject" else "accepted"}

@@ -8,9 +8,9 @@ the district, then fuzzily; a standard address is created where none matches. Co
 - ``outside_admin``: the text names a town (or district) the point is not in;
 - ``duplicate``: the same source lists the same address twice.
 
-The whole import is one transaction; rows that cannot be used are reported with line and reason
-(:class:`address.report.ImportReport`: ``created``/``matched`` counts, the import's id and the
-conflicts recorded by kind in ``details``).
+The whole import runs in the caller's one transaction; rows that cannot be used are
+reported with line and reason (:class:`address.report.ImportReport`: ``created``/
+``matched`` counts, the import's id and the conflicts recorded by kind in ``details``).
 """
 
 import json
@@ -30,6 +30,7 @@ from address.register.sources import SourceRow
 from address.report import ImportReport
 from address.text.coding import PLACE_CODE_LENGTH, address_code, code_prefixes
 from address.text.standard import StandardForm, standardize, with_codes
+from address.transactions import require_transaction
 
 PARSE_BATCH = 2048  # rows parsed in one batch (address.parse.parser.prepare)
 FUZZY_SCORE = 0.9  # a homophone of the place (see address.geocode.forward.resolve_place)
@@ -214,26 +215,27 @@ def import_row(
 def import_rows(
     conn: Connection, options: ImportOptions, rows: Iterable[SourceRow]
 ) -> ImportReport:
-    """Import in one transaction; a failing row is rolled back alone and reported."""
-    with conn.transaction():
-        import_id = conn.execute(
-            "INSERT INTO address_import (source, filename) VALUES (%s, %s) RETURNING id",
-            [options.source, options.filename]).fetchone()
-        assert import_id is not None
-        report = ImportReport(source=options.source, counts={"created": 0, "matched": 0},
-                              details={"import_id": int(import_id[0]), "conflicts": {}})
-        for chunk in _chunks(rows, PARSE_BATCH):
-            prepare(row.text for row in chunk)  # one parse batch; import_row's parse() hits it
-            for row in chunk:
-                _import_one(conn, options, report, row)
-        refresh_places(conn)
-        conn.execute(
-            """UPDATE address_import SET status = 'done', rows_total = %s, rows_imported = %s,
-                   rows_failed = %s, summary = %s, errors = %s, finished_at = now()
-               WHERE id = %s""",
-            [report.read, report.imported, report.failed,
-             Jsonb({**report.counts, "conflicts": report.details["conflicts"]}),
-             Jsonb([asdict(r) for r in report.failed_rows]), report.details["import_id"]])
+    """Import inside the caller's transaction; a failing row is rolled back alone (a savepoint)
+    and reported."""
+    require_transaction(conn, "import_rows")
+    import_id = conn.execute(
+        "INSERT INTO address_import (source, filename) VALUES (%s, %s) RETURNING id",
+        [options.source, options.filename]).fetchone()
+    assert import_id is not None
+    report = ImportReport(source=options.source, counts={"created": 0, "matched": 0},
+                          details={"import_id": int(import_id[0]), "conflicts": {}})
+    for chunk in _chunks(rows, PARSE_BATCH):
+        prepare(row.text for row in chunk)  # one parse batch; import_row's parse() hits it
+        for row in chunk:
+            _import_one(conn, options, report, row)
+    refresh_places(conn)
+    conn.execute(
+        """UPDATE address_import SET status = 'done', rows_total = %s, rows_imported = %s,
+               rows_failed = %s, summary = %s, errors = %s, finished_at = now()
+           WHERE id = %s""",
+        [report.read, report.imported, report.failed,
+         Jsonb({**report.counts, "conflicts": report.details["conflicts"]}),
+         Jsonb([asdict(r) for r in report.failed_rows]), report.details["import_id"]])
     return report
 
 

@@ -8,6 +8,7 @@ from psycopg.rows import dict_row
 
 from address.errors import BadRequest, Conflict, NotFound
 from address.register.registry import get_address
+from address.transactions import require_transaction
 
 TRANSITIONS = {"open": {"verifying", "rejected"}, "verifying": {"resolved", "rejected"},
                "resolved": set(), "rejected": set()}
@@ -37,7 +38,8 @@ def file_objection(conn: Connection, *, code: str, reason: str, actor: str) -> d
 
 def transition(conn: Connection, *, objection_id: int, status: str, actor: str,
                note: str = "") -> dict[str, Any]:
-    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+    require_transaction(conn, "objection transition")
+    with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute("SELECT status FROM objection WHERE id = %s FOR UPDATE",
                           [objection_id]).fetchone()
         if row is None:

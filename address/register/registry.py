@@ -8,6 +8,7 @@ from psycopg.types.json import Jsonb
 
 from address.errors import BadRequest, NotFound
 from address.register.admin import ADMIN_LEVELS, admin_codes_at
+from address.transactions import require_transaction
 
 _ADDRESS_COLUMNS = """code, version, status, level, canonical, address_key, local_key, components,
     tags, place_code,
@@ -122,16 +123,16 @@ def new_version(conn: Connection, *, code: str, changes: dict[str, Any]) -> dict
     unknown = set(changes) - _CHANGEABLE
     if unknown:
         raise BadRequest(f"cannot change {', '.join(sorted(unknown))}")
-    with conn.transaction():
-        row = current_row(conn, code=code)
-        if "lng" in changes or "lat" in changes:  # a moved point may change the admin chain
-            admin = admin_codes_at(conn, lng=changes["lng"], lat=changes["lat"])
-            changes = {**changes, **{f"{level}_code": admin.get(level) for level in ADMIN_LEVELS}}
-        conn.execute("UPDATE address SET valid_to = now() WHERE code = %s AND valid_to IS NULL",
-                     [code])
-        row.update(changes)
-        row["version"] += 1
-        insert_version(conn, row)
+    require_transaction(conn, "new_version")
+    row = current_row(conn, code=code)
+    if "lng" in changes or "lat" in changes:  # a moved point may change the admin chain
+        admin = admin_codes_at(conn, lng=changes["lng"], lat=changes["lat"])
+        changes = {**changes, **{f"{level}_code": admin.get(level) for level in ADMIN_LEVELS}}
+    conn.execute("UPDATE address SET valid_to = now() WHERE code = %s AND valid_to IS NULL",
+                 [code])
+    row.update(changes)
+    row["version"] += 1
+    insert_version(conn, row)
     return get_address(conn, code=code)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from api.cli.common import connect as _connect
-from api.cli.common import console
+from api.cli.common import console, write_conn
 
 buildings_app = typer.Typer(help="Fused buildings: conflate, heights, links, 3D.",
                             no_args_is_help=True)
@@ -20,12 +20,13 @@ def conflate_command(
     heights: Annotated[bool, typer.Option(help="then compute missing heights")] = True,
     links: Annotated[bool, typer.Option(help="then relink addresses")] = True,
 ) -> None:
-    """Fuse the sources into the building layer (only what changed since the last run)."""
+    """Fuse the sources into the building layer (only what changed since the last run); with
+    heights and links, in one transaction."""
     from spatial.buildings.conflate import conflate
     from spatial.buildings.heights import compute_heights
     from spatial.buildings.links import link_addresses
 
-    with _connect() as conn:
+    with write_conn() as conn:
         with console.status("conflating"):
             counts = conflate(conn, sources=sources)
         console.print(json.dumps(counts))
@@ -43,7 +44,7 @@ def heights_command(
     """Heights from the registered DSM and DEM rasters (floors × storey height as fallback)."""
     from spatial.buildings.heights import compute_heights
 
-    with _connect() as conn, console.status("heights from the DSM/DEM"):
+    with write_conn() as conn, console.status("heights from the DSM/DEM"):
         console.print(json.dumps(compute_heights(conn, only_missing=not all_buildings)))
 
 
@@ -54,7 +55,7 @@ def link_command(
     """Link addresses to buildings (inside, else nearest within MAX_DISTANCE)."""
     from spatial.buildings.links import link_addresses
 
-    with _connect() as conn:
+    with write_conn() as conn:
         console.print(json.dumps(link_addresses(conn, max_distance_m=max_distance)))
 
 
@@ -69,7 +70,7 @@ def raster_command(
     from layers.catalog.access import check_level
     from spatial.rasters import register_raster
 
-    with _connect() as conn:
+    with write_conn() as conn:
         raster = register_raster(conn, path=file, kind=kind, name=name,
                                  access_level=check_level(access))
     console.print(f"raster {raster.id} registered as {kind}")
@@ -84,11 +85,12 @@ def review_command(
     """List open n:m review items, or resolve one (applied by the next conflate)."""
     from spatial.buildings.review import list_reviews, resolve_review
 
-    with _connect() as conn:
-        if resolve is not None:
+    if resolve is not None:
+        with write_conn() as conn:
             item = resolve_review(conn, review_id=resolve, decision=decision, reviewer=reviewer)
-            console.print(f"review {resolve}: {item['status']}")
-            return
+        console.print(f"review {resolve}: {item['status']}")
+        return
+    with _connect() as conn:
         for item in list_reviews(conn, status="open"):
             keys = [m["key"] for m in item["detail"].get("members", [])]
             typer.echo(f"{item['id']}\t{item['kind']}\t{' '.join(keys)}")

@@ -1,4 +1,8 @@
-"""What every CLI command module shares: a database connection and a progress display."""
+"""What every CLI command module shares: a database connection (autocommit, or inside the
+command's one transaction) and a progress display."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from rich.console import Console
@@ -19,6 +23,14 @@ console = Console(stderr=True)
 def connect() -> psycopg.Connection:
     """An autocommit connection to the configured database (embedded or DIZHI_DATABASE_URL)."""
     return psycopg.connect(db.database_url(), autocommit=True)
+
+
+@contextmanager
+def write_conn() -> Iterator[psycopg.Connection]:
+    """A connection inside one transaction for a writing command: everything it changes commits
+    when the block ends, or nothing does (an error, Ctrl-C). The CLI's ``WriteConn``."""
+    with connect() as conn, conn.transaction():
+        yield conn
 
 
 def progress_bar() -> Progress:

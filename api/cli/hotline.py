@@ -11,7 +11,7 @@ import typer
 
 from address.errors import BadRequest
 from address.geocode.batch import read_csv_texts
-from api.cli.common import connect, console, progress_bar
+from api.cli.common import connect, console, progress_bar, write_conn
 from api.settings import get_settings
 from layers.hotline.routing import Routing
 from layers.hotline.rules import load_rules, replace_rules
@@ -89,10 +89,9 @@ def reroute_command(
 ) -> None:
     """Route tickets again after admin areas, grids or rules changed; old assignments are kept
     in each ticket's history."""
-    with connect() as conn, progress_bar() as bar:
+    with write_conn() as conn, progress_bar() as bar:
         bar.add_task(f"re-routing tickets since {since:%Y-%m-%d}", total=None)
-        with conn.transaction():
-            counts = reroute(conn, since=since, reason=reason)
+        counts = reroute(conn, since=since, reason=reason)
     console.print(f"{counts['rerouted']} of {counts['tickets']} tickets re-routed")
 
 
@@ -102,9 +101,9 @@ def rules_command(
                     typer.Option(help="JSON list of rules replacing the table")] = None,
 ) -> None:
     """Print the responsibility table (JSON lines), or replace it from a JSON file."""
+    if load is not None:
+        with write_conn() as conn:
+            replace_rules(conn, rules=json.loads(load.read_text(encoding="utf-8")))
     with connect() as conn:
-        if load is not None:
-            with conn.transaction():
-                replace_rules(conn, rules=json.loads(load.read_text(encoding="utf-8")))
         for rule in load_rules(conn):
             typer.echo(json.dumps(rule.as_dict(), ensure_ascii=False))

@@ -9,7 +9,7 @@ import typer
 
 from address.register.importer import ImportOptions, import_rows
 from address.register.sources import SourceRow, parse_columns, source_rows
-from api.cli.common import connect, console, progress_bar
+from api.cli.common import console, progress_bar, write_conn
 from api.settings import get_settings
 from spatial.coords import parse_coordsys
 from spatial.vector import read_vector
@@ -37,14 +37,17 @@ def import_addresses(
                                                      "address")] = None,
     report: Annotated[Path | None, typer.Option(help="write the full report as JSON")] = None,
 ) -> None:
-    """Import an address source: raw records kept, matched, new addresses made, conflicts noted."""
+    """Import an address source: raw records kept, matched, new addresses made, conflicts noted.
+
+    One transaction: rows that cannot be used are reported, and an error that stops the import
+    (or Ctrl-C) leaves the register as it was."""
     settings = get_settings()
     rows = read_address_rows(file, columns=parse_columns(columns), coordsys=coordsys)
     options = ImportOptions(source=source, filename=file.name, coordsys=parse_coordsys(coordsys),
                             default_district=settings.district_codes[0],
                             far_m=settings.registry.conflict_distance_m if far_m is None
                             else far_m)
-    with connect() as conn, progress_bar() as bar:
+    with write_conn() as conn, progress_bar() as bar:
         task = bar.add_task(f"importing {file.name}", total=len(rows))
 
         def tracked() -> Iterator[SourceRow]:
@@ -73,7 +76,7 @@ def import_buildings_command(
     """Make FILE the current snapshot of a footprint source (raw rows kept, changes only)."""
     from spatial.buildings.ingest import import_buildings
 
-    with connect() as conn:
+    with write_conn() as conn:
         result = import_buildings(conn, path=file, source=source, layer=layer)
     counts = result.counts
     console.print(f"{source}: read {result.read}, inserted {counts['inserted']}, updated "

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from api.cli.common import connect as _connect
-from api.cli.common import console
+from api.cli.common import console, write_conn
 
 layers_app = typer.Typer(help="The layer catalog: upload, list, versions, access levels.",
                          no_args_is_help=True)
@@ -40,7 +40,7 @@ def add(
     from layers.catalog.store import add_layer
 
     layer_name = name or file.stem.lower().replace("-", "_")
-    with console.status(f"loading {file} into layer {layer_name}"), _connect() as conn:
+    with console.status(f"loading {file} into layer {layer_name}"), write_conn() as conn:
         layer, report = add_layer(
             conn, path=file, name=layer_name, title=title, description=description,
             access_level=access, owner=owner, source=file.name, mode=mode, coordsys=coordsys,
@@ -81,7 +81,7 @@ def set_access(name: str, level: str) -> None:
     """Set a layer's access level: public, internal or restricted."""
     from layers.catalog.layers import update_metadata
 
-    with _connect() as conn:
+    with write_conn() as conn:
         update_metadata(conn, name=name, changes={"access_level": level})
     _invalidate(name)
     console.print(f"layer {name} is now {level}")
@@ -92,7 +92,7 @@ def delete(name: str) -> None:
     """Delete a layer with every version."""
     from layers.catalog.layers import delete_layer
 
-    with _connect() as conn:
+    with write_conn() as conn:
         delete_layer(conn, name=name)
     _invalidate(name)
     console.print(f"layer {name} deleted")
@@ -110,7 +110,7 @@ def add_raster(
     from layers.catalog.access import check_level
     from spatial.rasters import register_raster
 
-    with console.status(f"registering {file}"), _connect() as conn:
+    with console.status(f"registering {file}"), write_conn() as conn:
         raster = register_raster(conn, path=file, name=name, title=title,
                                  access_level=check_level(access), owner="cli",
                                  store_dir=get_settings().raster_dir, replace=False)
@@ -124,7 +124,7 @@ def run(resource: str) -> None:
     from layers.catalog.collections import get_collection
     from layers.catalog.quality import run_quality
 
-    with console.status(f"checking {resource}"), _connect() as conn:
+    with console.status(f"checking {resource}"), write_conn() as conn:
         result = run_quality(conn, collection=get_collection(conn, cid=resource))
     for rule in result["results"]:
         label = rule["rule"] + (f" {rule['field']}" if "field" in rule else "")
@@ -143,10 +143,12 @@ def rules(
     from layers.catalog.collections import get_collection
     from layers.catalog.quality import get_rules, set_rules
 
+    if set_file is not None:
+        with write_conn() as conn:
+            set_rules(conn, collection=get_collection(conn, cid=resource),
+                      rules=json.loads(set_file.read_text()))
     with _connect() as conn:
         collection = get_collection(conn, cid=resource)
-        if set_file is not None:
-            set_rules(conn, collection=collection, rules=json.loads(set_file.read_text()))
         typer.echo(json.dumps(get_rules(conn, collection=collection), ensure_ascii=False))
 
 

@@ -10,7 +10,7 @@ import typer
 from address.errors import DizhiError
 from api import db
 from api.cli.buildings import buildings_app
-from api.cli.common import connect, console, progress_bar
+from api.cli.common import connect, console, progress_bar, write_conn
 from api.cli.energy import energy_app
 from api.cli.geocode import geocode_command, reverse_command, suggest_command
 from api.cli.hotline import hotline_app
@@ -101,7 +101,7 @@ def load_sample(
     from spatial.sample import load_sample_once
 
     directory = sample_dir or get_settings().data_dir / "sample"
-    with progress_bar() as progress, connect() as conn:
+    with progress_bar() as progress, write_conn() as conn:
         progress.add_task(f"loading the sample district from {directory}", total=None)
         counts, loaded = load_sample_once(conn, sample_dir=directory, force=force)
     state = "loaded" if loaded else "already loaded, unchanged (--force to reload)"
@@ -129,7 +129,7 @@ def keys_create(
     """Create an API key; it is printed once and stored only as a hash."""
     from api.auth import create_key
 
-    with connect() as conn:
+    with write_conn() as conn:
         new = create_key(conn, role=role, name=name)
     console.print(f"key {new.id} for role {new.role} (store it now, it is not shown again):")
     typer.echo(new.key)
@@ -151,7 +151,7 @@ def keys_revoke(key_id: int) -> None:
     """Revoke a key by id."""
     from api.auth import revoke_key
 
-    with connect() as conn:
+    with write_conn() as conn:
         if not revoke_key(conn, key_id=key_id):
             console.print(f"no active key {key_id}")
             raise typer.Exit(1)

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from address.register.registry import addresses_geojson, get_address, list_addresses, source_records
 from api.auth import Principal, audit
-from api.deps import ConnDep, require_roles
+from api.deps import ConnDep, WriteConn, require_roles
 from api.params import PagingDep, Town
 from api.schemas.addresses import AddressPublic, AddressSources, AddressVersion
 from api.schemas.common import FeatureCollection, Page
@@ -40,7 +40,7 @@ def address(conn: ConnDep, code: str) -> dict[str, Any]:
 @router.get("/{code}/sources", summary="Raw source records behind an address (steward, admin)",
             response_model=AddressSources)
 def address_sources(
-    conn: ConnDep, code: str,
+    conn: WriteConn, code: str,
     principal: Annotated[Principal, Depends(require_roles("steward"))],
 ) -> dict[str, Any]:
     records = source_records(conn, code=code)

@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, audit
-from api.deps import ConnDep, CurrentUser, require_roles
+from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
 from api.params import BBoxDep, Paging, PagingDep, paging
 from api.routes.pages import STATIC_DIR
 from api.routes.tiles import vector_tile
@@ -105,7 +105,7 @@ def review_item(conn: ConnDep, principal: Steward, review_id: int) -> dict[str, 
 
 @router.post("/buildings/review/{review_id}", summary="Resolve a review item (steward)",
              response_model=ReviewPublic)
-def review_resolve(conn: ConnDep, principal: Steward, review_id: int,
+def review_resolve(conn: WriteConn, principal: Steward, review_id: int,
                    body: ReviewDecision) -> dict[str, Any]:
     item = resolve_review(conn, review_id=review_id, decision=body.decision,
                           reviewer=principal.name, note=body.note)
@@ -116,7 +116,7 @@ def review_resolve(conn: ConnDep, principal: Steward, review_id: int,
 
 @router.post("/buildings/conflate", summary="Re-run conflation of the sources (steward)",
              response_model=ConflationCounts)
-def buildings_conflate(conn: ConnDep, principal: Steward, body: ConflateRequest
+def buildings_conflate(conn: WriteConn, principal: Steward, body: ConflateRequest
                        ) -> dict[str, Any]:
     counts = conflate(conn, sources=body.sources)
     audit(conn, principal, action="conflate", resource="building", detail=counts)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile, status
 from fastapi.responses import JSONResponse, Response
 from psycopg import Connection
 
@@ -12,7 +12,7 @@ from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, writ
 from address.geocode.forward import STRUCTURED_ORDER, Candidate, GeocodeRequest, geocode
 from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
-from api.deps import ConnDep, CurrentUser
+from api.deps import ConnDep, CurrentUser, WriteConn
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.params import Coordsys
 from api.schemas.common import JobAccepted
@@ -144,7 +144,8 @@ def _batch_work(texts: list[str], rows: list[dict[str, str]], columns: list[str]
              summary="Upload a CSV with a `text` column; returns a job to poll",
              response_model=JobAccepted)
 async def post_batch(
-    request: Request, conn: ConnDep, principal: CurrentUser, file: UploadFile,
+    request: Request, conn: WriteConn, principal: CurrentUser, file: UploadFile,
+    tasks: BackgroundTasks,
     coordsys: str = "wgs84",
 ) -> dict[str, Any]:
     if principal.key_id is None:
@@ -160,7 +161,9 @@ async def post_batch(
     texts = [row.get("text") or "" for row in rows]
     job_id = create_job(conn, kind="geocode_batch", total=len(texts),
                         params={"filename": file.filename, "coordsys": system}, principal=principal)
-    run_in_background(request.app.state.pool, job_id, _batch_work(texts, rows, columns, system))
+    # the job starts once its row is committed, after the answer
+    tasks.add_task(run_in_background, request.app.state.pool, job_id,
+                   _batch_work(texts, rows, columns, system))
     return {"id": job_id, "status": "queued", "total": len(texts),
             "href": f"/geocode/batch/{job_id}"}
 

@@ -6,14 +6,15 @@ import threading
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, audit
-from api.deps import ConnDep, require_roles
+from api.deps import ConnDep, WriteConn, require_roles
 from api.params import Coordsys, PagingDep, Town
 from api.schemas.common import FeatureCollection, Page
 from api.schemas.hotline import (
@@ -84,12 +85,15 @@ def wants_async(prefer: str | None) -> bool:
     return bool(prefer) and "respond-async" in (prefer or "").lower()
 
 
-def file_from(conn: ConnDep, principal: Principal, body: TicketCreate,
-              request: Request | None = None, defer: bool = False) -> int:
+def file_from(conn: Connection, principal: Principal, body: TicketCreate,
+              request: Request | None = None, tasks: BackgroundTasks | None = None,
+              defer: bool = False) -> int:
+    """File the ticket; a deferred one is routed by the router thread, woken once the ticket is
+    committed (``tasks`` run after the answer, so after the request's transaction)."""
     ticket_id = file_ticket(conn, req=ticket_request(body), key_id=principal.key_id,
                             districts=get_settings().district_codes, defer=defer)
-    if defer and request is not None:
-        _router.poke(request.app.state.pool)
+    if defer and request is not None and tasks is not None:
+        tasks.add_task(_router.poke, request.app.state.pool)
     return ticket_id
 
 
@@ -117,11 +121,16 @@ class _PendingRouter:
             self.wake.clear()
             try:
                 with pool.connection() as conn:
-                    while route_pending(conn, limit=20, districts=districts):
+                    while _route_chunk(conn, districts):
                         pass
             except Exception:  # the pool closing under us, a bad row: log, keep the loop
                 if not pool.closed:
                     log.exception("routing deferred tickets failed")
+
+
+def _route_chunk(conn: Connection, districts: tuple[str, ...]) -> int:
+    with conn.transaction():  # each chunk of 20 commits on its own: the claims are released
+        return route_pending(conn, limit=20, districts=districts)
 
 
 _router = _PendingRouter()
@@ -152,11 +161,11 @@ def convert_points(ticket: dict[str, Any], system: CoordSys) -> dict[str, Any]:
 @router.post("/tickets", status_code=status.HTTP_201_CREATED,
              summary="File a ticket: masked, geocoded, routed (hotline, admin)",
              response_model=TicketPublic)
-def post_ticket(conn: ConnDep, principal: HotlineUser, body: TicketCreate,
-                request: Request, prefer: Annotated[str | None, Header()] = None,
-                ) -> dict[str, Any]:
+def post_ticket(conn: WriteConn, principal: HotlineUser, body: TicketCreate,
+                request: Request, tasks: BackgroundTasks,
+                prefer: Annotated[str | None, Header()] = None) -> dict[str, Any]:
     """With ``Prefer: respond-async`` the ticket is stored (masked) and routed moments later."""
-    ticket_id = file_from(conn, principal, body, request, defer=wants_async(prefer))
+    ticket_id = file_from(conn, principal, body, request, tasks, defer=wants_async(prefer))
     return convert_points(get_ticket(conn, ticket_id=ticket_id), parse_coordsys(body.coordsys))
 
 
@@ -193,7 +202,7 @@ def get_one(conn: ConnDep, ticket_id: int, coordsys: Coordsys) -> dict[str, Any]
 @router.get("/tickets/{ticket_id}/original",
             summary="The unmasked complaint text (hotline, admin; every read is audited)",
             response_model=TicketOriginal)
-def get_original(conn: ConnDep, ticket_id: int, principal: HotlineUser) -> dict[str, Any]:
+def get_original(conn: WriteConn, ticket_id: int, principal: HotlineUser) -> dict[str, Any]:
     original = original_text(conn, ticket_id=ticket_id)
     audit(conn, principal, action="read", resource=f"ticket/{ticket_id}/original")
     return original
@@ -201,7 +210,7 @@ def get_original(conn: ConnDep, ticket_id: int, principal: HotlineUser) -> dict[
 
 @router.patch("/tickets/{ticket_id}", summary="Open or close a ticket (hotline, admin)",
               response_model=TicketPublic)
-def patch_ticket(conn: ConnDep, ticket_id: int, body: TicketUpdate,
+def patch_ticket(conn: WriteConn, ticket_id: int, body: TicketUpdate,
                  principal: HotlineUser) -> dict[str, Any]:
     set_status(conn, ticket_id=ticket_id, status=body.status)
     return convert_points(get_ticket(conn, ticket_id=ticket_id), "wgs84")
@@ -214,7 +223,7 @@ def get_rules(conn: ConnDep) -> list[dict[str, Any]]:
 
 @router.put("/rules", summary="Replace the responsibility table (admin)",
             response_model=list[RulePublic])
-def put_rules(conn: ConnDep, rules: list[RuleIn], principal: AdminUser) -> list[dict[str, Any]]:
+def put_rules(conn: WriteConn, rules: list[RuleIn], principal: AdminUser) -> list[dict[str, Any]]:
     new = replace_rules(conn, rules=[r.model_dump() for r in rules])
     audit(conn, principal, action="replace", resource="hotline/rules",
           detail={"rules": len(new)})
@@ -223,7 +232,7 @@ def put_rules(conn: ConnDep, rules: list[RuleIn], principal: AdminUser) -> list[
 
 @router.post("/reroute", summary="Route tickets since a date again (admin); history is kept",
              response_model=RerouteCounts)
-def post_reroute(conn: ConnDep, since: datetime, principal: AdminUser) -> dict[str, int]:
+def post_reroute(conn: WriteConn, since: datetime, principal: AdminUser) -> dict[str, int]:
     counts = reroute(conn, since=since)
     audit(conn, principal, action="reroute", resource="hotline/tickets", detail=counts)
     return counts

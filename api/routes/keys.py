@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from address.errors import NotFound
 from api.auth import Principal, audit, create_key, list_keys, revoke_key
-from api.deps import ConnDep, CurrentUser, require_roles
+from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
 from api.schemas.keys import AuditEntry, KeyCreated, KeyPublic, Me
 from migrations.schema import ROLES
 
@@ -27,7 +27,7 @@ def me(principal: CurrentUser) -> Me:
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED, summary="Create a key (shown once)",
              response_model=KeyCreated)
-def post_key(conn: ConnDep, body: KeyCreate, principal: Admin) -> dict[str, Any]:
+def post_key(conn: WriteConn, body: KeyCreate, principal: Admin) -> dict[str, Any]:
     new = create_key(conn, role=body.role, name=body.name)
     audit(conn, principal, action="create", resource=f"api_key/{new.id}", detail={"role": new.role})
     return {"id": new.id, "key": new.key, "role": new.role, "name": new.name}
@@ -39,7 +39,7 @@ def get_keys(conn: ConnDep, principal: Admin) -> list[dict[str, Any]]:
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke a key")
-def delete_key(conn: ConnDep, key_id: int, principal: Admin) -> None:
+def delete_key(conn: WriteConn, key_id: int, principal: Admin) -> None:
     if not revoke_key(conn, key_id=key_id):
         raise NotFound(f"no active key with id {key_id}")
     audit(conn, principal, action="revoke", resource=f"api_key/{key_id}")
@@ -48,7 +48,7 @@ def delete_key(conn: ConnDep, key_id: int, principal: Admin) -> None:
 @router.get("/audit-log", summary="The audit trail, newest first",
             response_model=list[AuditEntry])
 def audit_log(
-    conn: ConnDep, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    conn: WriteConn, principal: Admin, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT id, at, key_id, role, action, resource, detail FROM audit_log"

@@ -10,14 +10,14 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from psycopg import Connection
 from pydantic import BaseModel
 
 from address.errors import Forbidden
 from api.auth import Principal, audit, authorize_read
-from api.deps import ConnDep, CurrentUser
+from api.deps import ConnDep, CurrentUser, WriteConn
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.schemas.common import JobAccepted
 from api.schemas.layers import LayerList, LayerPublic, LayerUploaded, LayerVersions, UploadJobState
@@ -114,7 +114,8 @@ def upload_job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, 
              summary="Upload GeoJSON, GeoPackage, zipped Shapefile or CSV",
              responses={202: {"model": JobAccepted, "description": "with background=true"}})
 def upload(
-    conn: ConnDep, principal: WriterDep, cache: TileCacheDep, request: Request,
+    conn: WriteConn, principal: WriterDep, cache: TileCacheDep, request: Request,
+    tasks: BackgroundTasks,
     file: Annotated[UploadFile, File(description=".geojson, .gpkg, .zip (Shapefile) or .csv")],
     name: Annotated[str, Form(description="table-safe name, e.g. schools")],
     title: Annotated[str | None, Form()] = None,
@@ -140,8 +141,8 @@ def upload(
                    "lat_field": lat_field, "encoding": encoding}
         job_id = create_job(conn, kind="layer_upload", total=STEPS, principal=principal,
                             params={"name": name, "filename": file.filename, "mode": mode})
-        run_in_background(request.app.state.pool, job_id,
-                          _upload_work(Path(kept.name), options, cache, principal))
+        tasks.add_task(run_in_background, request.app.state.pool, job_id,  # once committed
+                       _upload_work(Path(kept.name), options, cache, principal))
         return JSONResponse({"id": job_id, "status": "queued", "total": STEPS,
                              "href": f"/layers/jobs/{job_id}"}, status_code=202)
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
@@ -160,7 +161,7 @@ def upload(
 
 @router.patch("/{name}", summary="Change title, description, access level, owner or source",
               response_model=LayerPublic)
-def edit(conn: ConnDep, principal: WriterDep, cache: TileCacheDep, name: str,
+def edit(conn: WriteConn, principal: WriterDep, cache: TileCacheDep, name: str,
          changes: LayerUpdate) -> dict[str, Any]:
     updated = update_metadata(conn, name=name, changes=changes.model_dump(exclude_none=True))
     cache.invalidate(name)
@@ -170,7 +171,7 @@ def edit(conn: ConnDep, principal: WriterDep, cache: TileCacheDep, name: str,
 
 
 @router.delete("/{name}", status_code=204, summary="Delete a layer with every version")
-def delete(conn: ConnDep, principal: WriterDep, cache: TileCacheDep, name: str) -> None:
+def delete(conn: WriteConn, principal: WriterDep, cache: TileCacheDep, name: str) -> None:
     delete_layer(conn, name=name)
     cache.invalidate(name)
     audit(conn, principal, action="delete", resource=f"layer/{name}")

@@ -10,10 +10,10 @@ suffix of the spec is accepted.
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Form, Header, Query, Request, Response, status
 
 from address.errors import BadRequest
-from api.deps import ConnDep
+from api.deps import ConnDep, WriteConn
 from api.params import Coordsys, Town, offset_of
 from api.routes.hotline import HotlineUser, TicketCreate, convert_points, file_from, wants_async
 from api.schemas.open311 import Service, ServiceRequest, ServiceRequestCreated
@@ -59,7 +59,8 @@ def get_services() -> list[dict[str, Any]]:
              summary="File a service request (hotline, admin)",
              response_model=list[ServiceRequestCreated])
 def post_request(
-    conn: ConnDep, principal: HotlineUser, request: Request, response: Response,
+    conn: WriteConn, principal: HotlineUser, request: Request, response: Response,
+    tasks: BackgroundTasks,
     service_code: Annotated[str, Form()], description: Annotated[str, Form(max_length=4000)],
     lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
     long: Annotated[float | None, Form(ge=-180, le=180)] = None,
@@ -73,7 +74,7 @@ def post_request(
     body = TicketCreate(service_code=service_code, description=description, lng=long, lat=lat,
                         coordsys=coordsys, address_string=address_string, address_id=address_id)
     defer = wants_async(prefer)
-    ticket_id = file_from(conn, principal, body, request, defer=defer)
+    ticket_id = file_from(conn, principal, body, request, tasks, defer=defer)
     if defer:
         response.status_code = status.HTTP_202_ACCEPTED
     notice = "routing pending" if defer else None

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from api.deps import ConnDep, CurrentUser
+from api.deps import ConnDep, CurrentUser, WriteConn
 from api.routes.layers import WriterDep, readable_collection
 from api.schemas.layers import QualityRules, QualityRun, QualityRuns, QualityScores
 from layers.catalog.access import readable_levels
@@ -31,7 +31,7 @@ def rules(conn: ConnDep, principal: CurrentUser, resource: str) -> dict[str, Any
 @router.put("/{resource}/rules", summary="Replace the resource's rule set",
             response_model=QualityRules)
 def replace_rules(
-    conn: ConnDep, principal: WriterDep, resource: str,
+    conn: WriteConn, principal: WriterDep, resource: str,
     new_rules: Annotated[list[dict[str, Any]], Body(examples=[[{"rule": "valid_geometry"}]])],
 ) -> dict[str, Any]:
     collection = readable_collection(conn, principal, resource)
@@ -40,7 +40,7 @@ def replace_rules(
 
 @router.post("/{resource}/runs", status_code=201, summary="Check the rules now; stores a run",
              response_model=QualityRun)
-def run(conn: ConnDep, principal: WriterDep, resource: str) -> dict[str, Any]:
+def run(conn: WriteConn, principal: WriterDep, resource: str) -> dict[str, Any]:
     return run_quality(conn, collection=readable_collection(conn, principal, resource))
 
 

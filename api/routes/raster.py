@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import Response
 
 from api.auth import Principal, audit, authorize_read
-from api.deps import ConnDep, CurrentUser
+from api.deps import ConnDep, CurrentUser, WriteConn
 from api.routes.layers import WriterDep
 from api.schemas.layers import PointValues, RasterList, RasterPublic
 from api.state import RasterDirDep
@@ -38,7 +38,7 @@ def rasters(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
 @router.post("", status_code=201, summary="Register a GeoTIFF (converted to a COG if needed)",
              response_model=RasterPublic)
 def upload_raster(
-    conn: ConnDep, principal: WriterDep, store_dir: RasterDirDep,
+    conn: WriteConn, principal: WriterDep, store_dir: RasterDirDep,
     file: Annotated[UploadFile, File(description="GeoTIFF")],
     name: Annotated[str, Form()],
     title: Annotated[str | None, Form()] = None,

@@ -11,7 +11,7 @@ from address.register.objections import file_objection, list_objections, transit
 from address.register.registry import new_version, retire_address
 from address.register.tags import VOCABULARY, validate_tags
 from api.auth import Principal, audit
-from api.deps import ConnDep, CurrentUser, require_roles
+from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
 from api.params import PagingDep
 from api.schemas.addresses import AddressPublic
 from api.schemas.common import Page
@@ -50,7 +50,7 @@ class ObjectionTransition(BaseModel):
 
 @router.patch("/addresses/{code}", summary="Change an address: a new version (steward)",
               response_model=AddressPublic)
-def patch_address(conn: ConnDep, code: str, body: AddressUpdate,
+def patch_address(conn: WriteConn, code: str, body: AddressUpdate,
                   principal: Steward) -> dict[str, Any]:
     changes = body.model_dump(exclude_none=True)
     if ("lng" in changes) != ("lat" in changes):
@@ -64,7 +64,7 @@ def patch_address(conn: ConnDep, code: str, body: AddressUpdate,
 
 @router.post("/addresses/{code}/retire", summary="Retire an address (steward)",
              response_model=AddressPublic)
-def post_retire(conn: ConnDep, code: str, principal: Steward) -> dict[str, Any]:
+def post_retire(conn: WriteConn, code: str, principal: Steward) -> dict[str, Any]:
     result = retire_address(conn, code=code)
     audit(conn, principal, action="retire", resource=f"address/{code}")
     return result
@@ -90,7 +90,7 @@ def get_conflicts(
 
 @router.post("/conflicts/{conflict_id}/resolve", summary="Resolve a conflict (steward)",
              response_model=Resolved)
-def post_resolve(conn: ConnDep, conflict_id: int, body: Resolution,
+def post_resolve(conn: WriteConn, conflict_id: int, body: Resolution,
                  principal: Steward) -> dict[str, Any]:
     result = resolve_conflict(conn, conflict_id=conflict_id, action=body.action,
                               reviewer=_actor(principal), note=body.note,
@@ -101,7 +101,7 @@ def post_resolve(conn: ConnDep, conflict_id: int, body: Resolution,
 
 @router.post("/addresses/{code}/objections", status_code=status.HTTP_201_CREATED,
              summary="Object to an address (anyone)", response_model=ObjectionPublic)
-def post_objection(conn: ConnDep, code: str, body: ObjectionCreate,
+def post_objection(conn: WriteConn, code: str, body: ObjectionCreate,
                    principal: CurrentUser) -> dict[str, Any]:
     return file_objection(conn, code=code, reason=body.reason, actor=_actor(principal))
 
@@ -119,7 +119,7 @@ def get_objections(
 
 @router.post("/objections/{objection_id}/transition", summary="Move an objection on (steward)",
              response_model=ObjectionPublic)
-def post_transition(conn: ConnDep, objection_id: int, body: ObjectionTransition,
+def post_transition(conn: WriteConn, objection_id: int, body: ObjectionTransition,
                     principal: Steward) -> dict[str, Any]:
     return transition(conn, objection_id=objection_id, status=body.status,
                       actor=_actor(principal), note=body.note)

@@ -13,6 +13,7 @@ from psycopg import Connection, sql
 from psycopg.rows import dict_row
 
 from address.errors import BadRequest, NotFound
+from address.transactions import require_transaction
 from layers.catalog.access import check_level
 
 SCHEMA = "layers"
@@ -141,9 +142,9 @@ def update_metadata(conn: Connection, *, name: str, changes: dict[str, Any]) -> 
 def delete_layer(conn: Connection, *, name: str) -> None:
     """Drop the layer with every version table."""
     layer = get_layer(conn, name=name)
-    with conn.transaction():
-        tables = conn.execute(
-            "SELECT table_name FROM layer_version WHERE layer_id = %s", [layer.id]).fetchall()
-        for (table,) in tables:
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table_ident(table)))
-        conn.execute("DELETE FROM layer WHERE id = %s", [layer.id])
+    require_transaction(conn, "delete_layer")
+    tables = conn.execute(
+        "SELECT table_name FROM layer_version WHERE layer_id = %s", [layer.id]).fetchall()
+    for (table,) in tables:
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table_ident(table)))
+    conn.execute("DELETE FROM layer WHERE id = %s", [layer.id])

@@ -20,6 +20,7 @@ from psycopg import Connection, sql
 
 from address.errors import BadRequest, Conflict
 from address.report import ImportReport
+from address.transactions import require_transaction
 from layers.catalog.access import check_level
 from layers.catalog.collections import BUILTINS
 from layers.catalog.ingest import read_features
@@ -176,10 +177,12 @@ def add_layer(
     crs: str | None = None, lng_field: str | None = None, lat_field: str | None = None,
     encoding: str | None = None, progress: Callable[[int], None] | None = None,
 ) -> tuple[Layer, ImportReport]:
-    """Create a layer from a file, or add a version to one (replace or append), atomically.
+    """Create a layer from a file, or add a version to one (replace or append), inside the
+    caller's transaction.
 
     ``progress`` hears the steps done out of ``STEPS``: read and repaired, written, indexed.
     """
+    require_transaction(conn, "add_layer")
     step = progress or (lambda done: None)
     check_name(name)
     check_level(access_level)
@@ -190,32 +193,31 @@ def add_layer(
     frame, report = read_features(path, filename=filename, coordsys=coordsys, crs=crs,
                                   lng_field=lng_field, lat_field=lat_field, encoding=encoding)
     step(1)
-    with conn.transaction():
-        current = find_layer(conn, name=name)
-        if mode == "create" and current is not None:
-            raise Conflict(f"layer {name!r} exists: upload with mode=replace or mode=append")
-        if mode != "create" and current is None:
-            raise BadRequest(f"no layer {name!r} to {mode}: upload with mode=create")
-        version = 1 if current is None else current.version + 1
-        table = version_table(name, version)
-        fields = write_version(conn, table=table, frame=frame,
-                               previous=current if mode == "append" else None, progress=step)
-        bbox, count, geometry_type = _summary(conn, table)
-        meta = {"table_name": table, "crs": report.details["source_crs"],
-                "geometry_type": geometry_type,
-                "bbox": bbox, "feature_count": count, "fields": json.dumps(fields),
-                "datetime_field": _datetime_field(fields), "version": version}
-        if current is None:
-            layer_id = _insert_layer(conn, name=name, title=title or name, description=description,
-                                     access_level=access_level, owner=owner, source=source,
-                                     meta=meta)
-        else:
-            layer_id = current.id
-            _update_layer(conn, layer_id=layer_id, meta=meta, title=title, source=source)
-        conn.execute(
-            "INSERT INTO layer_version (layer_id, version, table_name, mode, feature_count,"
-            " report, created_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            [layer_id, version, table, mode, count, json.dumps(report.as_dict()), owner])
+    current = find_layer(conn, name=name)
+    if mode == "create" and current is not None:
+        raise Conflict(f"layer {name!r} exists: upload with mode=replace or mode=append")
+    if mode != "create" and current is None:
+        raise BadRequest(f"no layer {name!r} to {mode}: upload with mode=create")
+    version = 1 if current is None else current.version + 1
+    table = version_table(name, version)
+    fields = write_version(conn, table=table, frame=frame,
+                           previous=current if mode == "append" else None, progress=step)
+    bbox, count, geometry_type = _summary(conn, table)
+    meta = {"table_name": table, "crs": report.details["source_crs"],
+            "geometry_type": geometry_type,
+            "bbox": bbox, "feature_count": count, "fields": json.dumps(fields),
+            "datetime_field": _datetime_field(fields), "version": version}
+    if current is None:
+        layer_id = _insert_layer(conn, name=name, title=title or name, description=description,
+                                 access_level=access_level, owner=owner, source=source,
+                                 meta=meta)
+    else:
+        layer_id = current.id
+        _update_layer(conn, layer_id=layer_id, meta=meta, title=title, source=source)
+    conn.execute(
+        "INSERT INTO layer_version (layer_id, version, table_name, mode, feature_count,"
+        " report, created_by) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        [layer_id, version, table, mode, count, json.dumps(report.as_dict()), owner])
     return get_layer(conn, name=name), report
 
 

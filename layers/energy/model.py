@@ -16,6 +16,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
 
 from address.errors import BadRequest, Conflict, NotFound
+from address.transactions import require_transaction
 
 # kind → {unit: factor to the kind's base unit}; the base unit comes first.
 UNITS: dict[str, dict[str, float]] = {
@@ -74,6 +75,7 @@ METER_COLUMNS = tuple(MeterSpec.__dataclass_fields__)
 
 def create_park(conn: Connection, *, code: str, name: str, geom_wkt: str | None = None,
                 synthetic: bool = False) -> None:
+    require_transaction(conn, "create_park")
     conn.execute(
         "INSERT INTO park (code, name, geom, synthetic) VALUES"
         " (%s, %s, ST_Multi(ST_GeomFromText(%s, 4326)), %s)"
@@ -85,6 +87,7 @@ def create_enterprise(conn: Connection, *, name: str, credit_code: str,
                       park_code: str | None = None, address_code: str | None = None,
                       address_text: str | None = None, staff_band: str | None = None,
                       synthetic: bool = False) -> int:
+    require_transaction(conn, "create_enterprise")
     code = check_credit_code(credit_code)
     try:
         with conn.transaction():
@@ -104,6 +107,7 @@ def create_enterprise(conn: Connection, *, name: str, credit_code: str,
 def link_building(conn: Connection, *, enterprise_id: int, building_id: int,
                   floor_share: float = 1.0) -> None:
     """The enterprise occupies ``floor_share`` (0–1] of a fused building's floor area."""
+    require_transaction(conn, "link_building")
     if not 0 < floor_share <= 1:
         raise BadRequest("floor_share is in (0, 1]")
     conn.execute(
@@ -116,6 +120,7 @@ def link_building(conn: Connection, *, enterprise_id: int, building_id: int,
 def create_meter(conn: Connection, *, spec: MeterSpec) -> dict[str, Any]:
     """Register a meter; 409 if its id is taken, 400 for a parent that would make a cycle or a
     park, enterprise, building or parent that does not exist."""
+    require_transaction(conn, "create_meter")
     spec.check()
     values = asdict(spec)
     sql = (f"INSERT INTO meter ({', '.join(METER_COLUMNS)})"
@@ -134,6 +139,7 @@ def create_meter(conn: Connection, *, spec: MeterSpec) -> dict[str, Any]:
 
 def set_parent(conn: Connection, *, meter_id: str, parent_id: str | None,
                counted_in_parent: bool = True) -> None:
+    require_transaction(conn, "set_parent")
     try:
         with conn.transaction():
             cur = conn.execute(

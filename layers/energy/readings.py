@@ -16,6 +16,7 @@ import psycopg
 from psycopg import Connection
 
 from address.errors import BadRequest
+from address.transactions import require_transaction
 
 STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS energy_stage"
@@ -77,6 +78,7 @@ def ingest_csv(conn: Connection, *, data: bytes | Iterable[bytes], header: bool 
                source: str = "csv", skip_unknown: bool = False) -> IngestReport:
     """Copy CSV ``meter_id,ts,value`` (a header row of exactly those names unless ``header``
     is false) and merge it."""
+    require_transaction(conn, "ingest_csv")
     _stage(conn)
     options = "FORMAT csv, HEADER MATCH" if header else "FORMAT csv"
     chunks = [data] if isinstance(data, bytes) else data
@@ -94,6 +96,7 @@ def ingest_csv(conn: Connection, *, data: bytes | Iterable[bytes], header: bool 
 def ingest_rows(conn: Connection, *, rows: Iterable[tuple[str, datetime | str, float]],
                 source: str = "api", skip_unknown: bool = False) -> IngestReport:
     """Merge (meter_id, ts, value) rows; ``ts`` an aware datetime or ISO 8601 text."""
+    require_transaction(conn, "ingest_rows")
     _stage(conn)
     with conn.cursor().copy("COPY energy_stage (meter_id, ts, value) FROM STDIN") as copy:
         for meter_id, ts, value in rows:

@@ -19,6 +19,7 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 
 from address.errors import BadRequest
+from address.transactions import require_transaction
 
 # Open311 services: code → (name, group, keywords the operators file under it).
 SERVICES: dict[str, tuple[str, str]] = {
@@ -97,7 +98,9 @@ def cached_rules(conn: Connection) -> list[Rule]:
 
 
 def replace_rules(conn: Connection, *, rules: list[dict[str, Any]]) -> list[Rule]:
-    """Replace the whole table (one transaction with the caller's other work)."""
+    """Replace the whole table, inside the caller's transaction (a failing rule leaves the
+    old table)."""
+    require_transaction(conn, "replace_rules")
     _rules_cache.clear()
     for r in rules:
         if r.get("service_code") is not None:

@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from address.errors import BadRequest, NotFound
+from address.transactions import require_transaction
 from layers.hotline.mask import mask
 from layers.hotline.routing import Routing, reroute_chain, route
 from layers.hotline.rules import (
@@ -116,7 +117,8 @@ WHERE id = %(id)s"""
 def route_pending(conn: Connection, *, districts: tuple[str, ...], limit: int = 50) -> int:
     """Route up to ``limit`` deferred tickets (oldest first; several workers may run this at
     once: rows are claimed with SKIP LOCKED). Returns how many were routed."""
-    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+    require_transaction(conn, "route_pending")
+    with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(_PENDING, [limit]).fetchall()
         for row in rows:
             req = TicketRequest(row["service_code"], row["description"], row["lng"], row["lat"],
@@ -255,7 +257,9 @@ _REROUTE_ROWS = """SELECT id, service_code, ST_X(point) AS lng, ST_Y(point) AS l
 def reroute(conn: Connection, *, since: datetime,
             reason: str = "boundary change") -> dict[str, int]:
     """Route tickets since ``since`` again under the current boundaries and rules; a ticket whose
-    chain or unit changes keeps its old assignment in ``ticket_history``."""
+    chain or unit changes keeps its old assignment in ``ticket_history``. Runs inside the
+    caller's transaction: all tickets are re-routed, or none."""
+    require_transaction(conn, "reroute")
     rules = load_rules(conn)
     seen = changed = 0
     with conn.cursor(row_factory=dict_row) as cur:

@@ -22,6 +22,7 @@ from psycopg import Connection
 from pyproj import Transformer
 
 from address.errors import BadRequest
+from address.transactions import require_transaction
 from spatial.buildings.match import (
     Component,
     MatchParams,
@@ -188,7 +189,9 @@ def _sync_reviews(conn: Connection, fp: Footprints, reviews: list[tuple[Componen
 
 def conflate(conn: Connection, *, sources: Sequence[str],
              params: MatchParams | None = None) -> dict[str, Any]:
-    """Fuse the sources (priority order) into ``building``; returns what the run did."""
+    """Fuse the sources (priority order) into ``building``, inside the caller's transaction;
+    returns what the run did."""
+    require_transaction(conn, "conflate")
     params = params or MatchParams()
     if len(set(sources)) != len(sources) or not sources:
         raise BadRequest("name one or more distinct sources, highest priority first")
@@ -199,12 +202,11 @@ def conflate(conn: Connection, *, sources: Sequence[str],
     pairs = match_pairs(align(fp.metric, fp.rank), fp.rank, params)
     comps = components(pairs, fp.rank, fp.keys)
     salt = json.dumps({"sources": list(sources), **params.as_dict()}, sort_keys=True)
-    with conn.transaction():
-        decisions = {(r[0], r[1]): r[2] for r in conn.execute(
-            "SELECT component_key, digest, status FROM building_review"
-            " WHERE status IN ('merged', 'separate')")}
-        todo = plan(fp, comps, decisions, salt)
-        return _apply(conn, fp, todo, pairs, sources, params)
+    decisions = {(r[0], r[1]): r[2] for r in conn.execute(
+        "SELECT component_key, digest, status FROM building_review"
+        " WHERE status IN ('merged', 'separate')")}
+    todo = plan(fp, comps, decisions, salt)
+    return _apply(conn, fp, todo, pairs, sources, params)
 
 
 def _apply(conn: Connection, fp: Footprints, todo: Plan, pairs: Pairs,

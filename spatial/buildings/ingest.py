@@ -21,6 +21,7 @@ from psycopg import Connection
 
 from address.errors import BadRequest
 from address.report import ImportReport
+from address.transactions import require_transaction
 from spatial.vector import read_vector
 
 OSM_SUFFIXES = (".osm", ".pbf")
@@ -134,7 +135,8 @@ def store_footprints(conn: Connection, *, frame: gpd.GeoDataFrame, source: str) 
         raise BadRequest("a source name is required")
     report = ImportReport(source=source, read=len(frame))
     rows = _prepared_rows(frame, report)
-    with conn.transaction(), conn.cursor() as cur:
+    require_transaction(conn, "store_footprints")
+    with conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS _bsrc")
         cur.execute("CREATE TEMP TABLE _bsrc (source_id text, attributes text, digest text,"
                     " geom text) ON COMMIT DROP")

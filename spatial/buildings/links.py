@@ -9,6 +9,8 @@ from typing import Any
 
 from psycopg import Connection
 
+from address.transactions import require_transaction
+
 MAX_DISTANCE_M = 50.0
 
 _INSIDE = """
@@ -47,14 +49,14 @@ WHERE l.address_code = a.code AND a.valid_to IS NULL
 def link_addresses(conn: Connection, *, max_distance_m: float = MAX_DISTANCE_M
                    ) -> dict[str, int]:
     """Recompute every link; returns counts (linked, inside, nearest, unlinked, conflicts)."""
-    with conn.transaction():
-        conn.execute("DELETE FROM building_address")
-        conn.execute(_INSIDE)
-        conn.execute(_NEAREST, {"max_m": max_distance_m})
-        conn.execute("UPDATE address SET building_id = NULL WHERE valid_to IS NULL AND"
-                     " building_id IS NOT NULL AND code NOT IN"
-                     " (SELECT address_code FROM building_address)")
-        conn.execute(_SET_ADDRESS)
+    require_transaction(conn, "link_addresses")
+    conn.execute("DELETE FROM building_address")
+    conn.execute(_INSIDE)
+    conn.execute(_NEAREST, {"max_m": max_distance_m})
+    conn.execute("UPDATE address SET building_id = NULL WHERE valid_to IS NULL AND"
+                 " building_id IS NOT NULL AND code NOT IN"
+                 " (SELECT address_code FROM building_address)")
+    conn.execute(_SET_ADDRESS)
     row = conn.execute(
         "SELECT count(*), count(*) FILTER (WHERE method = 'inside'),"
         " count(*) FILTER (WHERE method = 'nearest'), count(*) FILTER (WHERE candidates > 1),"

@@ -26,7 +26,8 @@ def _code_of(conn, text: str) -> str:
 
 def _import(conn, source: str, rows: list[SourceRow], **options):
     options.setdefault("default_district", "310118")
-    return import_rows(conn, ImportOptions(source=source, **options), rows)
+    with conn.transaction():
+        return import_rows(conn, ImportOptions(source=source, **options), rows)
 
 
 def test_codes_follow_the_address_structure(conn):
@@ -87,14 +88,15 @@ def test_steward_accepts_a_source_point(conn):
     conflict_id, record_ids = conn.execute(
         "SELECT id, record_ids FROM address_conflict WHERE kind = 'far_apart'"
         " AND address_code = %s AND status = 'open'", [code]).fetchone()
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadRequest), conn.transaction():
         resolve_conflict(conn, conflict_id=conflict_id, action="accept_source", reviewer="t")
-    resolve_conflict(conn, conflict_id=conflict_id, action="accept_source", reviewer="t",
-                     record_id=record_ids[0])
+    with conn.transaction():
+        resolve_conflict(conn, conflict_id=conflict_id, action="accept_source", reviewer="t",
+                         record_id=record_ids[0])
     address = get_address(conn, code=code)
     assert address["version"] == 2 and address["location"].startswith(f"{x + 0.01:.5f}")
     assert [v["valid_to"] is None for v in address["history"]] == [True, False]
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict), conn.transaction():
         resolve_conflict(conn, conflict_id=conflict_id, action="reject", reviewer="t")
 
 
@@ -104,7 +106,8 @@ def test_merge_keeps_an_alias_and_retired_addresses_stay_readable(conn):
     conflict = conn.execute(
         "INSERT INTO address_conflict (kind, address_code) VALUES ('same_point', %s) RETURNING id",
         [b]).fetchone()[0]
-    resolve_conflict(conn, conflict_id=conflict, action="merge", reviewer="t", into_code=a)
+    with conn.transaction():
+        resolve_conflict(conn, conflict_id=conflict, action="merge", reviewer="t", into_code=a)
     merged = get_address(conn, code=b)
     assert merged["status"] == "retired" and merged["tags"]["merged_into"] == a
     alias = conn.execute("SELECT text FROM address_alias WHERE address_code = %s", [a]).fetchone()
@@ -113,17 +116,20 @@ def test_merge_keeps_an_alias_and_retired_addresses_stay_readable(conn):
 
 def test_versions_and_objections(conn):
     code = _code_of(conn, "上海市青浦区淀西村")
-    new_version(conn, code=code, changes={"tags": {"use": "住宅"}})
+    with conn.transaction():
+        new_version(conn, code=code, changes={"tags": {"use": "住宅"}})
     assert get_address(conn, code=code)["tags"] == {"use": "住宅"}
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadRequest), conn.transaction():
         new_version(conn, code=code, changes={"code": "x"})
     objection = file_objection(conn, code=code, reason="村名已更改", actor="public")
     assert objection["status"] == "open"
-    transition(conn, objection_id=objection["id"], status="verifying", actor="steward")
-    done = transition(conn, objection_id=objection["id"], status="resolved", actor="steward",
-                      note="已核实")
+    with conn.transaction():
+        transition(conn, objection_id=objection["id"], status="verifying", actor="steward")
+    with conn.transaction():
+        done = transition(conn, objection_id=objection["id"], status="resolved", actor="steward",
+                          note="已核实")
     assert [h["status"] for h in done["history"]] == ["open", "verifying", "resolved"]
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict), conn.transaction():
         transition(conn, objection_id=objection["id"], status="verifying", actor="steward")
 
 

@@ -12,8 +12,8 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
-def page3d(database_url: str) -> Iterator[Any]:
-    with serve(create_app(url=database_url)) as server, open_page(
+def page3d(module_database_url: str) -> Iterator[Any]:
+    with serve(create_app(url=module_database_url)) as server, open_page(
             server, "/3d", "body[data-loaded=true]", viewport=(1100, 750),
             timeout_ms=60_000) as page:
         yield page

@@ -77,8 +77,9 @@ def test_building_tiles_come_through_the_tile_cache(tile_cache_in_tmp, client, t
 
 
 def test_review_queue_needs_a_steward_who_resolves_it(client, conn):
-    store_footprints(conn, frame=_frame(SURVEY), source="t_survey")
-    store_footprints(conn, frame=_frame(OSM), source="t_osm")
+    with conn.transaction():
+        store_footprints(conn, frame=_frame(SURVEY), source="t_survey")
+        store_footprints(conn, frame=_frame(OSM), source="t_osm")
     assert client.get("/buildings/review").status_code == 401 or \
         client.get("/buildings/review").status_code == 403
     planner = create_key(conn, role="planner")
@@ -95,7 +96,8 @@ def test_review_queue_needs_a_steward_who_resolves_it(client, conn):
     again = client.post(f"/buildings/review/{item['id']}", json={"decision": "merged"},
                         headers=_bearer(steward.key))
     assert again.status_code == 409
-    assert conflate(conn, sources=["t_survey", "t_osm"])["n:m"] == 1
+    with conn.transaction():
+        assert conflate(conn, sources=["t_survey", "t_osm"])["n:m"] == 1
 
 
 def test_rasters_are_listed_by_access_level(client, conn):

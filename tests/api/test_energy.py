@@ -1,28 +1,19 @@
 """The energy API: meters, readings (CSV, JSON, emoncms), roles and row-level security."""
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from api.auth import create_key
-from api.deps import get_write_conn
 from layers.energy.access import bind_key
 from tests.layers.builders import headers_for
 from tests.layers.energy import builders
 
 
 @pytest.fixture
-def energy_client(client, conn):
-    """Writes run on the test's connection, in a transaction of their own inside it."""
-
-    def write_conn() -> Iterator:
-        with conn.transaction():
-            yield conn
-
-    client.app.dependency_overrides[get_write_conn] = write_conn
-    yield client
-    client.app.dependency_overrides.pop(get_write_conn, None)
+def energy_client(client):
+    """The app on its own pool over the test's database (writes commit, as in production)."""
+    return client
 
 
 @pytest.fixture

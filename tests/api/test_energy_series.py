@@ -20,10 +20,11 @@ def metered(conn):
     main = builders.meter(conn, enterprise_id=ent, park_code=park)
     sub = builders.meter(conn, enterprise_id=ent, park_code=park, parent_id=main)
     day_before = [1.0 * i for i in range(96)]  # 96 the day before, then 384
-    ingest_rows(conn, rows=_rows(main, day_before + [96.0 + 4 * i for i in range(97)],
-                                 start=START - timedelta(days=1))
-                + _rows(sub, [3.0 * i for i in range(97)]))
-    recompute_all(conn)
+    with conn.transaction():
+        ingest_rows(conn, rows=_rows(main, day_before + [96.0 + 4 * i for i in range(97)],
+                                     start=START - timedelta(days=1))
+                    + _rows(sub, [3.0 * i for i in range(97)]))
+        recompute_all(conn)
     return park, ent, main, sub
 
 
@@ -84,8 +85,9 @@ def test_bad_requests_are_problems(energy_client, energy, metered):  # noqa: F81
 
 def test_alarms_api_and_states(energy_client, energy, conn):  # noqa: F811
     m = builders.meter(conn, reading_type="interval")
-    ingest_rows(conn, rows=_rows(m, [2.0] * 10 + [-3.0] + [2.0] * 10))
-    recompute_all(conn)
+    with conn.transaction():
+        ingest_rows(conn, rows=_rows(m, [2.0] * 10 + [-3.0] + [2.0] * 10))
+        recompute_all(conn)
     got = energy_client.get("/energy/alarms", params={"meter_id": m}, headers=energy)
     assert got.status_code == 200, got.text
     (alarm,) = got.json()

@@ -2,7 +2,6 @@
 
 import time
 
-import psycopg
 import pytest
 
 from api.auth import create_key
@@ -79,17 +78,11 @@ def test_suggest(client, q, expected):
     assert expected in [s["text"] for s in body["suggestions"]]
 
 
-def _committed_key(database_url: str, role: str) -> str:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        return create_key(conn, role=role, name="batch test").key
-
-
-def test_batch_job_needs_a_key_and_keeps_order(live_client, database_url):
-    client = live_client
+def test_batch_job_needs_a_key_and_keeps_order(client, conn):
     csv_text = "id,text\n1,青浦区明珠路416弄\n2,胡说八道\n3,华志路559号\n"
     files = {"file": ("in.csv", csv_text.encode(), "text/csv")}
     assert client.post("/geocode/batch", files=files).status_code == 401
-    key = _committed_key(database_url, "planner")
+    key = create_key(conn, role="planner", name="batch test").key
     created = client.post("/geocode/batch", files=files, params={"coordsys": "gcj02"},
                           headers=_bearer(key))
     assert created.status_code == 202
@@ -102,7 +95,7 @@ def test_batch_job_needs_a_key_and_keeps_order(live_client, database_url):
     assert result[0].startswith("id,text,code,formatted_address,lng,lat,level,match_type")
     assert [line.split(",")[0] for line in result[1:]] == ["1", "2", "3"]
     assert result[2].startswith("2,胡说八道,,")
-    other = _committed_key(database_url, "planner")
+    other = create_key(conn, role="planner", name="batch test").key
     assert client.get(job, headers=_bearer(other)).status_code == 403
     geojson = client.get(f"{job}/result", params={"format": "geojson"}, headers=_bearer(key))
     assert len(geojson.json()["features"]) == 3

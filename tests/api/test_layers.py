@@ -108,35 +108,18 @@ def test_only_writers_upload_and_edit(client, conn, planner, tmp_path):
     assert conn.execute("SELECT to_regclass('layers.mine__v1')").fetchone()[0] is None
 
 
-def test_background_upload_is_a_job_with_progress(database_url, tmp_path):
-    """Against committed data (the job runs on its own pooled connection); cleaned up after."""
+def test_background_upload_is_a_job_with_progress(client, planner, tmp_path):
+    """The job runs on its own pooled connection, after the request committed its row."""
     import time
 
-    import psycopg
-    from fastapi.testclient import TestClient
-
-    from api.app import create_app
-    from api.auth import create_key, revoke_key
-    from layers.catalog.layers import delete_layer, find_layer
-
-    with psycopg.connect(database_url, autocommit=True) as admin:
-        key = create_key(admin, role="planner", name="background upload test")
-    headers = {"Authorization": f"Bearer {key.key}"}
-    try:
-        with TestClient(create_app(url=database_url)) as live:
-            path = geojson_file(tmp_path / "bg.geojson", parcels(4))
-            queued = upload(live, headers, path, "bg_parcels", background="true")
-            assert queued.status_code == 202, queued.text
-            href = queued.json()["href"]
-            deadline = time.monotonic() + 30
-            while (state := live.get(href, headers=headers).json())["status"] not in (
-                    "done", "failed") and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert state["status"] == "done" and state["done"] == state["total"] == 3
-            assert state["result"]["layer"]["feature_count"] == 4
-            assert live.get(href).status_code == 403  # another caller's job
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as admin:
-            if find_layer(admin, name="bg_parcels"):
-                delete_layer(admin, name="bg_parcels")
-            revoke_key(admin, key_id=key.id)
+    path = geojson_file(tmp_path / "bg.geojson", parcels(4))
+    queued = upload(client, planner, path, "bg_parcels", background="true")
+    assert queued.status_code == 202, queued.text
+    href = queued.json()["href"]
+    deadline = time.monotonic() + 30
+    while (state := client.get(href, headers=planner).json())["status"] not in (
+            "done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert state["status"] == "done" and state["done"] == state["total"] == 3
+    assert state["result"]["layer"]["feature_count"] == 4
+    assert client.get(href).status_code == 403  # another caller's job

@@ -13,8 +13,8 @@ pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str) -> Iterator[str]:
-    with serve(create_app(url=database_url)) as url:
+def server(module_database_url: str) -> Iterator[str]:
+    with serve(create_app(url=module_database_url)) as url:
         yield url
 
 

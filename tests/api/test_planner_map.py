@@ -9,39 +9,33 @@ import psycopg
 import pytest
 
 from api.app import create_app
-from api.auth import create_key, revoke_key
+from api.auth import create_key
 from api.settings import Settings
-from layers.catalog.layers import delete_layer, find_layer
 from layers.catalog.store import add_layer
 from tests.api.browser import BROWSER_MARKS, open_page, serve
 from tests.layers.builders import geojson_file, parcels
 
 pytestmark = BROWSER_MARKS
-LAYERS = ("plan_parcels", "plan_secret", "up_parcels")
 
 
 @pytest.fixture(scope="module")
-def committed(database_url: str, tmp_path_factory) -> Iterator[dict[str, str]]:
-    """Two layers and a planner key, committed so the server thread sees them; removed after."""
+def committed(module_database_url: str, tmp_path_factory) -> dict[str, str]:
+    """Two layers and a planner key, committed so the server thread sees them (in the module's
+    own database, dropped after)."""
     tmp = tmp_path_factory.mktemp("planner")
-    with psycopg.connect(database_url, autocommit=True) as conn:
+    with psycopg.connect(module_database_url, autocommit=True) as conn, conn.transaction():
         path = geojson_file(tmp / "p.geojson", parcels(5))
         add_layer(conn, path=path, name="plan_parcels", title="规划地块", access_level="public")
         add_layer(conn, path=path, name="plan_secret", title="敏感地块", access_level="restricted")
         key = create_key(conn, role="planner", name="planner page test")
-    yield {"key": key.key, "upload": str(geojson_file(tmp / "up.geojson", parcels(3)))}
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        for name in LAYERS:
-            if find_layer(conn, name=name):
-                delete_layer(conn, name=name)
-        revoke_key(conn, key_id=key.id)
+    return {"key": key.key, "upload": str(geojson_file(tmp / "up.geojson", parcels(3)))}
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, committed, tmp_path_factory) -> Iterator[str]:
+def server(module_database_url: str, committed, tmp_path_factory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DIZHI_TILE_CACHE_DIR", str(tmp_path_factory.mktemp("tiles")))
-        with serve(create_app(Settings(), url=database_url)) as url:
+        with serve(create_app(Settings(), url=module_database_url)) as url:
             yield url
 
 

@@ -104,8 +104,9 @@ def test_reroute_keeps_the_old_assignment(conn):
     for r in rules:
         if r["service_code"] == "sanitation":
             r["unit"] = "{town_name}综合执法队"
-    replace_rules(conn, rules=rules)
-    counts = reroute(conn, since=datetime.now(UTC) - timedelta(hours=1))
+    with conn.transaction():
+        replace_rules(conn, rules=rules)
+        counts = reroute(conn, since=datetime.now(UTC) - timedelta(hours=1))
     assert counts["rerouted"] >= 1
     after = get_ticket(conn, ticket_id=t["id"])
     assert after["admin_chain"]["grid"]["code"] is None
@@ -122,6 +123,7 @@ def test_deferred_tickets_are_routed_later(conn):
     pending = get_ticket(conn, ticket_id=ticket_id)
     assert pending["rule"] is None and pending["responsible_unit"] is None
     assert pending["description"].endswith("***********")
-    assert route_pending(conn, limit=1000, districts=QINGPU) >= 1
+    with conn.transaction():
+        assert route_pending(conn, limit=1000, districts=QINGPU) >= 1
     routed = get_ticket(conn, ticket_id=ticket_id)
     assert routed["responsible_unit"] == "徐泾镇城管中队" and routed["level"] == "门牌号"

@@ -3,13 +3,10 @@
 import json
 
 import pytest
-from typer.testing import CliRunner
 
 from address.errors import BadRequest
 from api.cli.main import app
-from api.settings import get_settings
 from layers.catalog.collections import get_collection
-from layers.catalog.layers import delete_layer
 from layers.catalog.quality import get_rules, latest_scores, list_runs, run_quality, set_rules
 from layers.catalog.store import add_layer
 from tests.layers.builders import feature, geojson_file, parcels, square
@@ -25,7 +22,8 @@ def _layer(conn, tmp_path, name="plots"):
     features.append(feature(overlapping, name="压盖", code="QP9999", area_mu=5000.0))
     features.append(feature(square(125.0, 31.15).__geo_interface__, name="远方", code="QP8888",
                             area_mu=1.0))
-    add_layer(conn, path=geojson_file(tmp_path / f"{name}.geojson", features), name=name)
+    with conn.transaction():
+        add_layer(conn, path=geojson_file(tmp_path / f"{name}.geojson", features), name=name)
     return get_collection(conn, cid=name)
 
 
@@ -94,26 +92,16 @@ def test_quality_over_http(client, conn, tmp_path):
     assert scores["http_plots"]["score"] == run.json()["score"]
 
 
-def test_cli_layers_add_and_quality_run(database_url, monkeypatch, tmp_path):
-    import psycopg
-
-    monkeypatch.setenv("DIZHI_DATABASE_URL", database_url)
+def test_cli_layers_add_and_quality_run(cli_runner, monkeypatch, tmp_path):
     monkeypatch.setenv("DIZHI_TILE_CACHE_DIR", str(tmp_path / "tiles"))
-    get_settings.cache_clear()
-    runner = CliRunner()
+    runner = cli_runner
     path = geojson_file(tmp_path / "cli_plots.geojson", parcels(3))
-    try:
-        added = runner.invoke(app, ["layers", "add", str(path), "--access", "public"])
-        assert added.exit_code == 0, added.output
-        assert "layer cli_plots v1: 3 features" in added.output
-        assert "cli_plots\tpublic\tv1\t3" in runner.invoke(app, ["layers", "list"]).stdout
-        checked = runner.invoke(app, ["quality", "run", "cli_plots"])
-        assert checked.exit_code == 0, checked.output
-        assert json.loads(checked.stdout.strip().splitlines()[-1])["score"] == 100.0
-        bad = runner.invoke(app, ["quality", "run", "nope"])
-        assert bad.exit_code != 0
-    finally:
-        with psycopg.connect(database_url, autocommit=True) as conn:
-            delete_layer(conn, name="cli_plots")
-            conn.execute("DELETE FROM quality_run WHERE resource = 'cli_plots'")
-        get_settings.cache_clear()
+    added = runner.invoke(app, ["layers", "add", str(path), "--access", "public"])
+    assert added.exit_code == 0, added.output
+    assert "layer cli_plots v1: 3 features" in added.output
+    assert "cli_plots\tpublic\tv1\t3" in runner.invoke(app, ["layers", "list"]).stdout
+    checked = runner.invoke(app, ["quality", "run", "cli_plots"])
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.stdout.strip().splitlines()[-1])["score"] == 100.0
+    bad = runner.invoke(app, ["quality", "run", "nope"])
+    assert bad.exit_code != 0

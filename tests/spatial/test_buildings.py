@@ -50,8 +50,9 @@ OSM = [
 
 @pytest.fixture
 def two_sources(conn):
-    store_footprints(conn, frame=_frame(SURVEY), source="t_survey")
-    store_footprints(conn, frame=_frame(OSM), source="t_osm")
+    with conn.transaction():
+        store_footprints(conn, frame=_frame(SURVEY), source="t_survey")
+        store_footprints(conn, frame=_frame(OSM), source="t_osm")
     return conn
 
 
@@ -85,7 +86,8 @@ def test_classify_and_attribute_priority():
 
 def test_conflation_writes_kinds_lineage_and_review(two_sources):
     conn = two_sources
-    counts = conflate(conn, sources=["t_survey", "t_osm"])
+    with conn.transaction():
+        counts = conflate(conn, sources=["t_survey", "t_osm"])
     assert counts["1:1"] == 1 and counts["1:n"] == 1 and counts["n:1"] == 1
     assert counts["unmatched"] == 2 and counts["review"] == 1
     row = conn.execute("SELECT id, floors, height_m, attributes FROM building b WHERE"
@@ -103,14 +105,18 @@ def test_conflation_writes_kinds_lineage_and_review(two_sources):
 
 def test_rerun_changes_only_what_changed(two_sources):
     conn = two_sources
-    conflate(conn, sources=["t_survey", "t_osm"])
+    with conn.transaction():
+        conflate(conn, sources=["t_survey", "t_osm"])
     ids = dict(conn.execute("SELECT component_key, id FROM building").fetchall())
-    again = conflate(conn, sources=["t_survey", "t_osm"])
+    with conn.transaction():
+        again = conflate(conn, sources=["t_survey", "t_osm"])
     assert again["inserted"] == 0 and again["deleted"] == 0 and again["review_opened"] == 0
     moved = [r if r[0] != "o1" else ("o1", (1, 0.3, 21, 10.3), r[2]) for r in OSM]
-    result = store_footprints(conn, frame=_frame(moved), source="t_osm")
+    with conn.transaction():
+        result = store_footprints(conn, frame=_frame(moved), source="t_osm")
     assert result.counts["updated"] == 1 and result.counts["unchanged"] == len(OSM) - 1
-    third = conflate(conn, sources=["t_survey", "t_osm"])
+    with conn.transaction():
+        third = conflate(conn, sources=["t_survey", "t_osm"])
     assert third["inserted"] == 1 and third["deleted"] == 1
     after = dict(conn.execute("SELECT component_key, id FROM building").fetchall())
     assert len(set(ids.items()) & set(after.items())) == len(ids) - 1
@@ -118,18 +124,21 @@ def test_rerun_changes_only_what_changed(two_sources):
 
 def test_steward_decision_is_applied_and_replayed(two_sources):
     conn = two_sources
-    conflate(conn, sources=["t_survey", "t_osm"])
+    with conn.transaction():
+        conflate(conn, sources=["t_survey", "t_osm"])
     [item] = list_reviews(conn)
     resolve_review(conn, review_id=item["id"], decision="separate", reviewer="t")
     with pytest.raises(Conflict):
         resolve_review(conn, review_id=item["id"], decision="merged", reviewer="t")
-    counts = conflate(conn, sources=["t_survey", "t_osm"])
+    with conn.transaction():
+        counts = conflate(conn, sources=["t_survey", "t_osm"])
     assert counts["n:m"] == 2 and counts["review"] == 0
-    assert conflate(conn, sources=["t_survey", "t_osm"])["inserted"] == 0
+    with conn.transaction():
+        assert conflate(conn, sources=["t_survey", "t_osm"])["inserted"] == 0
 
 
 def test_conflate_needs_imported_sources(conn):
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadRequest), conn.transaction():
         conflate(conn, sources=["nobody"])
 
 
@@ -165,10 +174,12 @@ def test_import_formats_and_report_rejects(conn, tmp_path, driver, suffix):
         geometry=[*frame.geometry, None], crs=4549)
     path = tmp_path / f"b{suffix}"
     frame.to_file(path, driver=driver, engine="pyogrio")
-    result = import_buildings(conn, path=path, source="t_file")
+    with conn.transaction():
+        result = import_buildings(conn, path=path, source="t_file")
     assert (result.counts["inserted"], result.failed) == (3, 1)
     assert result.failed_rows[0] == FailedRow(4, "not a polygon", "bad")
-    again = import_buildings(conn, path=path, source="t_file")
+    with conn.transaction():
+        again = import_buildings(conn, path=path, source="t_file")
     assert again.counts["unchanged"] == 3 and again.counts["inserted"] == 0
     assert again.counts["updated"] == 0
     lng = conn.execute("SELECT ST_X(ST_Centroid(geom)), attributes FROM building_source"
@@ -177,5 +188,5 @@ def test_import_formats_and_report_rejects(conn, tmp_path, driver, suffix):
 
 
 def test_import_of_a_missing_file_is_a_bad_request(conn, tmp_path):
-    with pytest.raises(BadRequest):
+    with pytest.raises(BadRequest), conn.transaction():
         import_buildings(conn, path=tmp_path / "nope.gpkg", source="x")

@@ -55,10 +55,11 @@ def rasters(conn, tmp_path):
 
 def test_roof_percentiles_minus_ground_give_the_height(rasters):
     conn = rasters
-    store_footprints(conn, frame=_frame([("a", (0, 0, 20, 10), {"floors": 8}),
-                                         ("far", (5000, 0, 5010, 10), {"floors": 3}),
-                                         ("nofloors", (9000, 0, 9010, 10), {})]), source="t_h")
-    conflate(conn, sources=["t_h"])
+    with conn.transaction():
+        store_footprints(conn, frame=_frame([("a", (0, 0, 20, 10), {"floors": 8}),
+                                             ("far", (5000, 0, 5010, 10), {"floors": 3}),
+                                             ("nofloors", (9000, 0, 9010, 10), {})]), source="t_h")
+        conflate(conn, sources=["t_h"])
     counts = compute_heights(conn)
     assert counts["dsm"] == 1 and counts["floors"] == 1
     rows = {r[0]: r[1:] for r in conn.execute(
@@ -116,7 +117,8 @@ def test_address_links_inside_and_nearest(conn):
         " 0.0001))),"
         " ('near', 'd', 'unmatched', ST_Multi(ST_Expand(ST_SetSRID(ST_MakePoint(%s, %s), 4326),"
         " 0.00005)))", [lng, lat, lng + 0.0004, lat])
-    counts = link_addresses(conn)
+    with conn.transaction():
+        counts = link_addresses(conn)
     assert counts["inside"] == 1
     inside_id = conn.execute("SELECT id FROM building WHERE component_key = 'in'").fetchone()[0]
     [link] = building_addresses(conn, building_id=inside_id)

@@ -41,7 +41,8 @@ def test_codes_are_the_real_ones(conn, sample_dir):
 def test_load_is_idempotent(conn, sample_dir):
     before = _count(conn, "SELECT count(*) FROM address") + _count(
         conn, "SELECT count(*) FROM admin_area")
-    counts = load_sample(conn, sample_dir=sample_dir)
+    with conn.transaction():
+        counts = load_sample(conn, sample_dir=sample_dir)
     after = _count(conn, "SELECT count(*) FROM address") + _count(
         conn, "SELECT count(*) FROM admin_area")
     assert before == after

@@ -22,14 +22,17 @@ def credit_code() -> str:
 
 def park(conn: Any) -> str:
     code = unique("TESTPARK")
-    create_park(conn, code=code, name="测试园区 (synthetic)", synthetic=True,
-                geom_wkt="POLYGON((121.0 31.1,121.01 31.1,121.01 31.11,121.0 31.11,121.0 31.1))")
+    with conn.transaction():
+        create_park(conn, code=code, name="测试园区 (synthetic)", synthetic=True,
+                    geom_wkt="POLYGON((121.0 31.1,121.01 31.1,121.01 31.11,121.0 31.11,"
+                             "121.0 31.1))")
     return code
 
 
 def enterprise(conn: Any, park_code: str | None = None) -> int:
-    return create_enterprise(conn, name=unique("测试企业"), credit_code=credit_code(),
-                             park_code=park_code, synthetic=True)
+    with conn.transaction():
+        return create_enterprise(conn, name=unique("测试企业"), credit_code=credit_code(),
+                                 park_code=park_code, synthetic=True)
 
 
 def meter(conn: Any, **fields: Any) -> str:
@@ -37,5 +40,6 @@ def meter(conn: Any, **fields: Any) -> str:
     fields.setdefault("kind", "electricity")
     fields.setdefault("unit", "kWh")
     fields.setdefault("reading_type", "cumulative")
-    create_meter(conn, spec=MeterSpec(**fields))
+    with conn.transaction():
+        create_meter(conn, spec=MeterSpec(**fields))
     return str(fields["id"])

@@ -20,7 +20,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
-from address.geocode.forward import resolve_place
+from address.geocode.places import resolve_place
 from address.parse.parser import parse, prepare
 from address.register.registry import admin_codes_at, insert_version
 from address.register.sources import SourceRow
@@ -28,7 +28,7 @@ from address.text.coding import PLACE_CODE_LENGTH, address_code, code_prefixes
 from address.text.standard import StandardForm, standardize, with_codes
 
 PARSE_BATCH = 2048  # rows parsed in one batch (address.parse.parser.prepare)
-FUZZY_SCORE = 0.9  # a homophone of the place (see address.geocode.forward.resolve_place)
+FUZZY_SCORE = 0.9  # a homophone of the place (see address.geocode.places.resolve_place)
 
 
 @dataclass

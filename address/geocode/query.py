@@ -66,7 +66,7 @@ class Readings:
         return (self.address,) if self.whole is None else (self.whole, self.address)
 
 
-def reading(text: str, form: StandardForm, details: GeocodeRequest) -> Reading:
+def reading_of(text: str, form: StandardForm, details: GeocodeRequest) -> Reading:
     district = form.district_code or details.districts[0]
     named = district
     city = form.codes.get("city") or form.codes.get("prov")
@@ -81,7 +81,7 @@ def read_query(details: GeocodeRequest) -> Readings:
     """The readings of the request's query (each text parsed once)."""
     query = details.query
     text, form, whole = query_form(query, free_text=details.free_text)
-    address = reading(text, form, details)
+    address = reading_of(text, form, details)
     if text != query and whole.place:
-        return Readings(query, address, reading(query, whole, details))
+        return Readings(query, address, reading_of(query, whole, details))
     return Readings(query, address)

@@ -4,7 +4,7 @@ A pipeline in the manner of Nominatim's: read the query (the address inside free
 standardized: ``query``), build the searches that apply to it (``searches``: exact key, the
 numbers under the place by code, 号/弄 swapped, the nearest shallower address, door-number
 interpolation, the place, the community, town or district), run them cheapest first and take the
-first answer. Its confidence comes from the search's penalty (``results.confidence_of``). Every
+first answer. Its confidence comes from its penalty (``results.confidence_of``). Every
 answer says what it is: ``level`` (门牌号, 楼栋, 道路, 村庄, 乡镇 …), ``match_type`` (exact,
 fuzzy, interpolated, fallback) and ``confidence``. Nothing matched means no result and a reason,
 never a silent guess. Points are WGS84; conversions happen at the edge.
@@ -14,10 +14,9 @@ from psycopg import Connection
 
 from address.geocode.details import GeocodeRequest
 from address.geocode.query import Reading, Readings, read_query
-from address.geocode.results import GeocodeResult, scored, with_admin_codes
+from address.geocode.results import Candidate, GeocodeResult, with_admin_codes
 from address.geocode.searches import (
     AbstractSearch,
-    Answer,
     AreaSearch,
     ExactSearch,
     InterpolatedSearch,
@@ -29,7 +28,7 @@ from address.geocode.searches import (
     RowsByKey,
     SwappedDoorSearch,
 )
-from address.geocode.searches.by_code import swapped_door
+from address.geocode.searches.by_code import SWAP_DOOR
 
 NOTHING_FOUND = "no road, place, village, town or district of the register was recognised"
 
@@ -42,9 +41,8 @@ def geocode(conn: Connection, details: GeocodeRequest, *, readings: Readings | N
     where exact searches read their rows (batch geocoding fetches a chunk's at once)."""
     readings = readings or read_query(details)
     for search in build_searches(readings, keys=keys or RowsByKey()):
-        answer = search.lookup(conn, details)
-        if answer is not None:
-            return _answered(conn, details, readings.query, search, answer)
+        if found := search.lookup(conn, details):
+            return _answered(conn, details, readings.query, search.reading, found)
     address = readings.address
     if address.outside:
         return _outside(readings.query, address)
@@ -57,39 +55,37 @@ def build_searches(readings: Readings, *, keys: KeyRows) -> list[AbstractSearch]
     whole text as written before the address extracted from it."""
     searches: list[AbstractSearch] = []
     if readings.whole is not None:
-        searches.append(ExactSearch(readings.whole, keys=keys, priority=0))
+        searches.append(ExactSearch(readings.whole, keys, 0))
     if readings.address.outside is None:
         searches += address_searches(readings.address, keys=keys, priority=1)
-    return sorted(searches, key=lambda s: (s.penalty, s.priority))
+    searches.sort(key=lambda s: (s.penalty, s.priority))
+    return searches
 
 
 def address_searches(reading: Reading, *, keys: KeyRows, priority: int) -> list[AbstractSearch]:
     """Every search the reading's form has the parts for (a place, a door, an admin code)."""
     form = reading.form
-    searches: list[AbstractSearch] = [ExactSearch(reading, keys=keys, priority=priority)]
+    searches: list[AbstractSearch] = [ExactSearch(reading, keys, priority)]
     if form.place is not None:
         places = PlaceLookup(reading)
-        searches += [PlaceCodeSearch(reading, places=places, priority=priority),
-                     NearestCodeSearch(reading, places=places, priority=priority),
-                     PlaceFallbackSearch(reading, places=places, priority=priority)]
-        if (segments := swapped_door(form.segments)) is not None:
-            searches.append(SwappedDoorSearch(reading, places=places, segments=segments,
-                                              priority=priority))
-        door = next((s for s in form.segments if s.kind == "door"), None)
-        if form.place[0] == "road" and door is not None and door.number is not None:
-            searches.append(InterpolatedSearch(reading, places=places, door=door,
-                                               priority=priority))
-    searches += [AreaSearch(reading, level=level, priority=priority)
+        searches += [PlaceCodeSearch(reading, places, priority),
+                     NearestCodeSearch(reading, places, priority),
+                     PlaceFallbackSearch(reading, places, priority)]
+        doors = [s for s in form.segments if s.kind == "door"]
+        if any(d.text[-1:] in SWAP_DOOR for d in doors):
+            searches.append(SwappedDoorSearch(reading, places, priority))
+        if form.place[0] == "road" and doors:
+            searches.append(InterpolatedSearch(reading, places, doors[0], priority))
+    searches += [AreaSearch(reading, level, priority)
                  for level in AreaSearch.PENALTY if form.codes.get(level)]
     return searches
 
 
-def _answered(conn: Connection, details: GeocodeRequest, query: str, search: AbstractSearch,
-              answer: Answer) -> GeocodeResult:
-    reading = search.reading
+def _answered(conn: Connection, details: GeocodeRequest, query: str, reading: Reading,
+              found: list[Candidate]) -> GeocodeResult:
     if reading.outside:  # the whole text is a register address, but it names another city
         return _outside(query, reading)
-    candidates = with_admin_codes(conn, scored(answer.candidates, search.penalty + answer.penalty))
+    candidates = with_admin_codes(conn, tuple(found))
     return GeocodeResult(query, reading.text, reading.form.components, candidates[0],
                          candidates[: details.limit])
 

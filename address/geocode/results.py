@@ -1,8 +1,8 @@
 """What the forward geocoder answers: frozen result dataclasses, and confidence from penalty.
 
-A search's answer is worth ``1 - penalty``: the search's own penalty (how loose a match it makes)
-plus what its answer adds (several towns, a shallower address). That is the only place a
-confidence is computed; the searches only say how far from an exact match they are.
+A search gives each candidate it finds a penalty: its own (how loose a match it makes) plus what
+the answer adds (several towns, a shallower address). A candidate's confidence is ``1 - penalty``
+(``confidence_of``), the only place a confidence is computed.
 """
 
 from dataclasses import asdict, dataclass, field, replace
@@ -28,7 +28,7 @@ class Candidate:
     lat: float
     level: str
     match_type: str  # exact | fuzzy | interpolated | fallback
-    confidence: float = 0.0  # set by the geocoder from the answering search's penalty
+    penalty: float  # how far from the register's own text; confidence is 1 - penalty
     code: str | None = None
     components: dict[str, str] = field(default_factory=dict)
     adcode: str | None = None
@@ -37,8 +37,14 @@ class Candidate:
     grid_code: str | None = None
     status: str = "active"
 
+    @property
+    def confidence(self) -> float:
+        return confidence_of(self.penalty)
+
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The fields, with ``confidence`` in place of ``penalty``."""
+        return dict(("confidence", self.confidence) if k == "penalty" else (k, v)
+                    for k, v in asdict(self).items())
 
     @property
     def in_register(self) -> bool:
@@ -62,17 +68,13 @@ class GeocodeResult:
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-def candidate_from_row(row: dict[str, Any], match_type: str) -> Candidate:
+def candidate_from_row(row: dict[str, Any], match_type: str, penalty: float) -> Candidate:
     """A candidate for a register row (the columns of ``address.geocode.sql``)."""
     return Candidate(
         formatted_address=row["canonical"], lng=row["lng"], lat=row["lat"], level=row["level"],
-        match_type=match_type, code=row["code"], components=row["components"],
+        match_type=match_type, penalty=penalty, code=row["code"], components=row["components"],
         adcode=row["district_code"], towncode=row["town_code"],
         community_code=row["community_code"], grid_code=row["grid_code"], status=row["status"])
-
-
-def scored(candidates: tuple[Candidate, ...], penalty: float) -> tuple[Candidate, ...]:
-    return tuple(replace(c, confidence=confidence_of(penalty)) for c in candidates)
 
 
 def with_admin_codes(conn: Connection, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:

@@ -43,7 +43,7 @@ def test_searches_run_cheapest_first():
     assert [type(s) for s in searches] == [
         ExactSearch, PlaceCodeSearch, SwappedDoorSearch, NearestCodeSearch, InterpolatedSearch,
         PlaceFallbackSearch, AreaSearch, AreaSearch]
-    keys = [(s.penalty, s.priority) for s in searches]
+    keys = [(s.penalty, s.priority) for s in searches]  # penalty first, then priority
     assert keys == sorted(keys)
 
 
@@ -86,7 +86,7 @@ def test_results_are_frozen(conn):
     result = geocode(conn, GeocodeRequest(text="青浦区明珠路416弄"))
     assert result.best is not None and result.candidates[0] == result.best
     with pytest.raises(dataclasses.FrozenInstanceError):
-        result.best.confidence = 0.5  # type: ignore[misc]
+        result.best.penalty = 0.5  # type: ignore[misc]
 
 
 def test_chunk_keys_answer_what_the_single_query_does(conn):

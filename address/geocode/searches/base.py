@@ -2,12 +2,12 @@
 ``AbstractSearch``).
 
 The penalty says, before the search runs, how far from an exact match its answers are; the
-geocoder runs the applicable searches cheapest first and takes the first answer. An answer may
-add to the penalty (an address found in several towns, a shallower address than asked for).
+geocoder runs the applicable searches cheapest first and takes the first answer. Each candidate
+found carries the search's penalty plus what the answer adds (an address found in several towns,
+a shallower address than asked for); its confidence follows from that (``results``).
 """
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 
 from psycopg import Connection
 
@@ -16,26 +16,18 @@ from address.geocode.query import Reading
 from address.geocode.results import Candidate
 
 
-@dataclass(frozen=True)
-class Answer:
-    """What a search found: candidates (best first) and the penalty the answer adds."""
-
-    candidates: tuple[Candidate, ...]
-    penalty: float = 0.0
-
-
 class AbstractSearch(ABC):
     """One search over one reading of the query."""
 
     penalty: float = 0.0  # how loose a match the search makes, 0 for the register's own text
 
-    def __init__(self, reading: Reading, *, priority: int = 0) -> None:
+    def __init__(self, reading: Reading, priority: int = 0) -> None:
         self.reading = reading
         self.priority = priority  # among equal penalties, the lower runs first
 
     @abstractmethod
-    def lookup(self, conn: Connection, details: GeocodeRequest) -> Answer | None:
-        """The answer, or None when the search finds nothing it may answer with."""
+    def lookup(self, conn: Connection, details: GeocodeRequest) -> list[Candidate]:
+        """The candidates found, best first; none when the search may not answer."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.reading.text!r}, penalty={self.penalty})"

@@ -9,15 +9,15 @@ from psycopg import Connection
 from address.geocode.details import GeocodeRequest
 from address.geocode.places import PlaceMatch, resolve_place
 from address.geocode.query import Reading
-from address.geocode.results import candidate_from_row
-from address.geocode.searches.base import AbstractSearch, Answer
+from address.geocode.results import Candidate, candidate_from_row
+from address.geocode.searches.base import AbstractSearch
 from address.geocode.sql import address_rows_by_code
 from address.text.coding import PLACE_CODE_LENGTH, code_prefixes
 from address.text.standard import Segment
 
 FUZZY_PLACE = 0.1  # the place by pinyin, one edit or a shorter name, not as written
 PER_LEVEL = 0.05  # each level the nearest address is above the one asked for
-_SWAP_DOOR = {"号": "弄", "弄": "号"}
+SWAP_DOOR = {"号": "弄", "弄": "号"}
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,10 @@ def _deepest(conn: Connection, place: PlaceMatch, segments: list[Segment]) -> Co
 
 
 class PlaceSearch(AbstractSearch):
-    def __init__(self, reading: Reading, *, places: PlaceLookup, priority: int = 0) -> None:
-        super().__init__(reading, priority=priority)
+    """A search under the reading's place (which ``places`` looks up once for all of them)."""
+
+    def __init__(self, reading: Reading, places: PlaceLookup, priority: int = 0) -> None:
+        super().__init__(reading, priority)
         self.places = places
 
 
@@ -71,22 +73,22 @@ class PlaceCodeSearch(PlaceSearch):
 
     penalty = 0.05
 
-    def lookup(self, conn: Connection, details: GeocodeRequest) -> Answer | None:
+    def lookup(self, conn: Connection, details: GeocodeRequest) -> list[Candidate]:
         hit = self.places.deepest(conn, self.reading.form.segments)
         place = self.places.place(conn)
         if hit is None or not hit.full or place is None:
-            return None
-        match_type = "exact" if place.exact else "fuzzy"
-        return Answer((candidate_from_row(hit.row, match_type),),
-                      penalty=0.0 if place.exact else FUZZY_PLACE)
+            return []
+        if place.exact:
+            return [candidate_from_row(hit.row, "exact", self.penalty)]
+        return [candidate_from_row(hit.row, "fuzzy", self.penalty + FUZZY_PLACE)]
 
 
 def swapped_door(segments: list[Segment]) -> list[Segment] | None:
     """The same numbers with 号 and 弄 swapped on the door (people mix them up), if it has one."""
-    door = next((s for s in segments if s.kind == "door" and s.text[-1:] in _SWAP_DOOR), None)
+    door = next((s for s in segments if s.kind == "door" and s.text[-1:] in SWAP_DOOR), None)
     if door is None:
         return None
-    swapped = Segment("door", door.text[:-1] + _SWAP_DOOR[door.text[-1]])
+    swapped = Segment("door", door.text[:-1] + SWAP_DOOR[door.text[-1]])
     return [swapped if s is door else s for s in segments]
 
 
@@ -95,26 +97,22 @@ class SwappedDoorSearch(PlaceSearch):
 
     penalty = 0.25
 
-    def __init__(self, reading: Reading, *, places: PlaceLookup, segments: list[Segment],
-                 priority: int = 0) -> None:
-        super().__init__(reading, places=places, priority=priority)
-        self.segments = segments
-
-    def lookup(self, conn: Connection, details: GeocodeRequest) -> Answer | None:
-        hit = self.places.deepest(conn, self.segments)
+    def lookup(self, conn: Connection, details: GeocodeRequest) -> list[Candidate]:
+        segments = swapped_door(self.reading.form.segments)
+        hit = None if segments is None else self.places.deepest(conn, segments)
         if hit is None or not hit.full:
-            return None
-        return Answer((candidate_from_row(hit.row, "fuzzy"),))
+            return []
+        return [candidate_from_row(hit.row, "fuzzy", self.penalty)]
 
 
 class NearestCodeSearch(PlaceSearch):
     """The deepest address under the place the query's numbers lead to, when the full one is
-    not in the register (华志路559号3室 → 华志路559号)."""
+    not in the register (明珠路416弄5号楼 → 明珠路416弄)."""
 
     penalty = 0.3
 
-    def lookup(self, conn: Connection, details: GeocodeRequest) -> Answer | None:
+    def lookup(self, conn: Connection, details: GeocodeRequest) -> list[Candidate]:
         hit = self.places.deepest(conn, self.reading.form.segments)
         if hit is None or hit.full:
-            return None
-        return Answer((candidate_from_row(hit.row, "fallback"),), penalty=PER_LEVEL * hit.depth)
+            return []
+        return [candidate_from_row(hit.row, "fallback", self.penalty + PER_LEVEL * hit.depth)]

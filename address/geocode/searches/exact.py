@@ -7,8 +7,8 @@ from psycopg import Connection
 
 from address.geocode.details import GeocodeRequest
 from address.geocode.query import Reading
-from address.geocode.results import candidate_from_row
-from address.geocode.searches.base import AbstractSearch, Answer
+from address.geocode.results import Candidate, candidate_from_row
+from address.geocode.searches.base import AbstractSearch
 from address.geocode.sql import address_rows_by_key
 
 AMBIGUOUS = 0.2  # the key names addresses in several towns
@@ -33,18 +33,18 @@ class RowsByKey:
 class ExactSearch(AbstractSearch):
     penalty = 0.0
 
-    def __init__(self, reading: Reading, *, keys: KeyRows, priority: int = 0) -> None:
-        super().__init__(reading, priority=priority)
+    def __init__(self, reading: Reading, keys: KeyRows, priority: int = 0) -> None:
+        super().__init__(reading, priority)
         self.keys = keys
 
-    def lookup(self, conn: Connection, details: GeocodeRequest) -> Answer | None:
+    def lookup(self, conn: Connection, details: GeocodeRequest) -> list[Candidate]:
         form = self.reading.form
         rows = self.keys.rows(conn, district=self.reading.district,
                               address_key=form.address_key, local_key=form.local_key)
         if not rows:
-            return None
+            return []
         wanted = details.town_code or form.codes.get("town")
         rows = sorted(rows, key=lambda r: (r["town_code"] != wanted, r["code"]))  # its town first
-        towns = {r["town_code"] for r in rows}
-        return Answer(tuple(candidate_from_row(r, "exact") for r in rows[: details.limit]),
-                      penalty=0.0 if len(towns) <= 1 else AMBIGUOUS)
+        several_towns = len({r["town_code"] for r in rows}) > 1
+        penalty = self.penalty + (AMBIGUOUS if several_towns else 0.0)
+        return [candidate_from_row(r, "exact", penalty) for r in rows[: details.limit]]

@@ -16,6 +16,7 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from pyproj import Geod
@@ -23,6 +24,13 @@ from pyproj import Geod
 from address.geocode.forward import GeocodeRequest, geocode
 from api.db import database_url
 from spatial.coords import gcj02_to_wgs84
+
+QINGPU = ("310118",)  # the district the sample register covers
+
+
+def request(**fields: Any) -> GeocodeRequest:
+    """A request over the sample district."""
+    return GeocodeRequest(districts=QINGPU, **fields)
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data/sample/qingpu_addresses_covid2022_amap.csv"
@@ -34,7 +42,7 @@ def town_agreement(conn: psycopg.Connection, rows: dict[int, dict[str, str]]) ->
     towns = dict(conn.execute("SELECT code, name FROM admin_area WHERE level = 'town'").fetchall())
     agree = answered = 0
     for row in rows.values():
-        best = geocode(conn, GeocodeRequest(text=f"上海市{row['district']}{row['address']}")).best
+        best = geocode(conn, request(text=f"上海市{row['district']}{row['address']}")).best
         answered += best is not None
         agree += best is not None and towns.get(best.towncode or "") == row["street_level"]
     return {"addresses": len(rows), "answered": answered,
@@ -50,7 +58,7 @@ def noisy(conn: psycopg.Connection, rows: dict[int, dict[str, str]]) -> dict[str
     for q in queries:
         line = int(q["sample_line"])
         start = time.perf_counter()
-        best = geocode(conn, GeocodeRequest(text=q["query"])).best
+        best = geocode(conn, request(text=q["query"])).best
         times.append(time.perf_counter() - start)
         hit = best is not None and best.code == truth[line]
         hits += hit

@@ -1,84 +1,81 @@
-"""Batch geocoding: many texts at once, in input order.
+"""Batch geocoding: many texts at once, in input order, through the same pipeline as one.
 
-Exact hits, the bulk of a clean file, are found with one ``= ANY`` query per chunk; only the rest
-go through the full pipeline one by one. Output rows keep the input order and columns and add the
-geocode fields; points are WGS84 unless the caller passes a ``transform``.
+Each chunk is parsed in one batch and the rows its exact searches need are fetched with one query
+(``ChunkKeys``); every text then goes through ``forward.geocode`` as a single request would, so a
+row's answer is the one ``GET /geocode`` gives for its text. Output rows keep the input order and
+columns and add the geocode fields; points are WGS84 unless the caller passes a ``transform``.
 """
 
 import csv
 import io
 import json
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from psycopg import Connection
-from psycopg.rows import dict_row
 
-from address.geocode.forward import (
-    Candidate,
-    GeocodeRequest,
-    GeocodeResult,
-    candidate_from_row,
-    geocode,
-    geocode_form,
-    query_form,
-)
+from address.geocode.details import GeocodeRequest
+from address.geocode.forward import geocode
+from address.geocode.query import Reading, Readings, read_query
+from address.geocode.results import Candidate, GeocodeResult
+from address.geocode.sql import address_rows_by_key, address_rows_by_keys
 from address.parse.parser import prepare
-from address.text.standard import StandardForm
 
 OUTPUT_COLUMNS = ("code", "formatted_address", "lng", "lat", "level", "match_type", "confidence",
                   "town_code", "community_code")
 CHUNK = 2000
 Transform = Callable[[float, float], tuple[float, float]]
+_Key = tuple[str, str]  # (district, key)
 
 
-def _exact_hits(
-    conn: Connection, forms: list[StandardForm], district: str
-) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """The first address of each local key, and the keys found in more than one town (those go
-    through the full pipeline, which ranks and lowers the confidence)."""
-    keys = sorted({f.local_key for f in forms if f.local_key})
-    with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute(
-            """SELECT local_key, code, status, level, canonical, components,
-                      ST_X(point) AS lng, ST_Y(point) AS lat, district_code, town_code,
-                      community_code, grid_code
-               FROM address WHERE valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
-                 AND district_code = %s AND local_key = ANY(%s)
-               ORDER BY local_key, code""", [district, keys]).fetchall()
-    first: dict[str, dict[str, Any]] = {}
-    towns: dict[str, set[str | None]] = {}
-    for row in rows:
-        first.setdefault(row["local_key"], dict(row))
-        towns.setdefault(row["local_key"], set()).add(row["town_code"])
-    return first, {key for key, found in towns.items() if len(found) > 1}
+class ChunkKeys:
+    """The rows the exact searches of a chunk's readings read (a ``KeyRows``), fetched with one
+    query: by address key, and by local key or alias, as ``address_rows_by_key`` finds them."""
+
+    def __init__(self, conn: Connection, readings: Iterable[Reading]) -> None:
+        wanted = list(readings)
+        self._fetched = {(r.district, r.form.address_key, r.form.local_key) for r in wanted}
+        self._by_address_key: dict[_Key, list[dict[str, Any]]] = defaultdict(list)
+        self._by_local_key: dict[_Key, list[dict[str, Any]]] = defaultdict(list)
+        rows = address_rows_by_keys(
+            conn, districts=sorted({r.district for r in wanted}),
+            address_keys=sorted({r.form.address_key for r in wanted}),
+            local_keys=sorted({r.form.local_key for r in wanted})) if wanted else []
+        for row in rows:
+            district = row["district_code"]
+            if row["alias"] is None:
+                self._by_address_key[district, row["address_key"]].append(row)
+            self._by_local_key[district, row["alias"] or row["local_key"]].append(row)
+
+    def rows(self, conn: Connection, *, district: str, address_key: str,
+             local_key: str) -> list[dict[str, Any]]:
+        if (district, address_key, local_key) not in self._fetched:
+            return address_rows_by_key(conn, district=district, address_key=address_key,
+                                       local_key=local_key)
+        found = self._by_address_key.get((district, address_key), []) + self._by_local_key.get(
+            (district, local_key), [])
+        return list({row["code"]: row for row in found}.values())  # one row per address
+
+
+def _exact_readings(readings: Iterable[Readings]) -> Iterable[Reading]:
+    for r in readings:
+        yield from (x for x in r.all() if x is r.whole or x.outside is None)
 
 
 def geocode_texts(
-    conn: Connection, texts: Sequence[str], *, districts: tuple[str, ...] = ("310118",),
+    conn: Connection, texts: Sequence[str], *, districts: tuple[str, ...],
     progress: Callable[[int], None] | None = None,
 ) -> list[GeocodeResult]:
     results: list[GeocodeResult] = []
     for start in range(0, len(texts), CHUNK):
         chunk = texts[start:start + CHUNK]
-        prepare(chunk)  # one parse batch for the chunk; query_form's parse() calls hit it
-        prepared = [query_form(t) for t in chunk]
-        queries = [text for text, _, _ in prepared]
-        forms = [form for _, form, _ in prepared]
-        in_register = [(f.district_code or districts[0]) == districts[0] for f in forms]
-        hits, unsure = _exact_hits(
-            conn, [f for f, ok in zip(forms, in_register, strict=True) if ok], districts[0])
-        for text, query, form, ok in zip(chunk, queries, forms, in_register, strict=True):
-            row = hits.get(form.local_key) if ok else None
-            if row is None or form.local_key in unsure:
-                req = GeocodeRequest(text=text, districts=districts)
-                if query != text:  # the whole text may be a name the register knows as written
-                    results.append(geocode(conn, req))
-                else:
-                    results.append(geocode_form(conn, req, text, query, form))
-                continue
-            best = candidate_from_row(row, "exact", 1.0)
-            results.append(GeocodeResult(text, query, form.components, best, [best]))
+        prepare(chunk)  # one parse batch for the chunk; read_query's parse() calls hit it
+        requests = [GeocodeRequest(text=text, districts=districts) for text in chunk]
+        readings = [read_query(req) for req in requests]
+        keys = ChunkKeys(conn, _exact_readings(readings))
+        results += [geocode(conn, req, readings=r, keys=keys)
+                    for req, r in zip(requests, readings, strict=True)]
         if progress:
             progress(len(results))
     return results

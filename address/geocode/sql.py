@@ -30,6 +30,25 @@ def address_rows_by_key(
         {"d": district, "k": address_key, "l": local_key})
 
 
+def address_rows_by_keys(
+    conn: Connection, *, districts: list[str], address_keys: list[str], local_keys: list[str]
+) -> list[dict[str, Any]]:
+    """What ``address_rows_by_key`` answers for many keys at once, each row with the keys it
+    has (``address_key``, ``local_key``) and the alias it was found by (``alias``, or None)."""
+    return _rows(conn, f"""
+        SELECT {_ROW}, address_key, local_key, NULL AS alias FROM address
+        WHERE valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
+          AND district_code = ANY(%(d)s)
+          AND (address_key = ANY(%(k)s) OR local_key = ANY(%(l)s))
+        UNION ALL
+        SELECT {_ROW.replace('code,', 'a.code,', 1)}, a.address_key, a.local_key, al.normalized
+        FROM address_alias al
+        JOIN address a ON a.code = al.address_code AND a.valid_to IS NULL
+        WHERE al.normalized = ANY(%(l)s) AND a.district_code = ANY(%(d)s)
+          AND a.status <> 'retired' AND a.point IS NOT NULL""",
+        {"d": districts, "k": address_keys, "l": local_keys})
+
+
 def address_rows_by_code(conn: Connection, *, codes: list[str]) -> list[dict[str, Any]]:
     return _rows(conn, f"""
         SELECT {_ROW} FROM address WHERE code = ANY(%s) AND valid_to IS NULL

@@ -22,7 +22,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
-from address.geocode.forward import resolve_place
+from address.geocode.places import resolve_place
 from address.parse.parser import parse, prepare
 from address.register.admin import admin_codes_at
 from address.register.registry import insert_version
@@ -33,7 +33,7 @@ from address.text.standard import StandardForm, standardize, with_codes
 from address.transactions import require_transaction
 
 PARSE_BATCH = 2048  # rows parsed in one batch (address.parse.parser.prepare)
-FUZZY_SCORE = 0.9  # a homophone of the place (see address.geocode.forward.resolve_place)
+FUZZY_SCORE = 0.9  # a homophone of the place (see address.geocode.places.resolve_place)
 
 
 @dataclass

@@ -8,7 +8,8 @@ import typer
 
 from address.errors import BadRequest
 from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
-from address.geocode.forward import GeocodeRequest, geocode
+from address.geocode.details import GeocodeRequest
+from address.geocode.forward import geocode
 from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
 from api.cli.common import connect, console, progress_bar

@@ -9,7 +9,9 @@ from psycopg import Connection
 
 from address.errors import BadRequest, Conflict, Unauthorized
 from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
-from address.geocode.forward import STRUCTURED_ORDER, Candidate, GeocodeRequest, geocode
+from address.geocode.details import STRUCTURED_ORDER, GeocodeRequest
+from address.geocode.forward import geocode
+from address.geocode.results import Candidate
 from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
 from api.deps import ConnDep, CurrentUser, WriteConn

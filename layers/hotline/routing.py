@@ -17,13 +17,10 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.geocode.forward import (
-    Candidate,
-    GeocodeRequest,
-    GeocodeResult,
-    geocode,
-    query_form,
-)
+from address.geocode.details import GeocodeRequest
+from address.geocode.forward import geocode
+from address.geocode.query import query_form
+from address.geocode.results import Candidate, GeocodeResult
 from address.register.admin import admin_codes_at
 from address.text.extract import extract
 from layers.hotline.mask import Masked

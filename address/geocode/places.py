@@ -1,0 +1,69 @@
+"""The register's place (road, compound, village …) a query names, found by name, pinyin or one
+edit; and how a place reads in an answer."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import Connection
+
+from address.geocode.sql import place_rows
+from address.text.coding import name_grams, pinyin_forms
+from address.text.standard import Segment, StandardForm, same_address
+
+PLACE_LEVEL = {"road": "道路", "poi": "兴趣点", "village": "村庄", "community": "社区",
+               "devzone": "开发区"}
+_PLACE_LABEL = {"road": "road", "poi": "poi", "village": "community", "community": "community",
+                "devzone": "devzone"}
+_SEGMENT_LABEL = {"door": "roadno", "building": "houseno", "unit": "cellno", "room": "roomno"}
+
+
+@dataclass(frozen=True)
+class PlaceMatch:
+    code: str
+    kind: str
+    name: str
+    exact: bool  # the name as written (not a homophone, an edit or a shorter name)
+    lng: float | None
+    lat: float | None
+    town_code: str
+
+
+def resolve_place(conn: Connection, form: StandardForm, district: str,
+                  edits: bool = True) -> PlaceMatch | None:
+    """The register's place for the form's: same name, same pinyin (a homophone typo such as
+    华芝路 for 华志路), or — with ``edits``, for queries, not imports — one edit away, or a name
+    the written one ends with (chatter the tagger took into the name: 来电反映明珠路)."""
+    if form.place is None:
+        return None
+    kind, name = form.place
+    pinyin, _ = pinyin_forms(name)
+    rows = place_rows(conn, district=district, kind=kind, name=name, pinyin=pinyin,
+                      grams=name_grams(name))
+
+    def acceptable(row: dict[str, Any]) -> bool:
+        if row["name"] == name or row["pinyin"] == pinyin:
+            return True
+        if not edits:
+            return False
+        typo = {**place_components(kind, row["name"]), **segment_components(form.segments)}
+        return name.endswith(row["name"]) or same_address(form, typo)
+
+    best = next((row for row in rows if acceptable(row)), None)
+    if best is None:
+        return None
+    return PlaceMatch(best["code"], kind, best["name"], best["name"] == name, best["lng"],
+                      best["lat"], best["town_code"])
+
+
+def place_components(kind: str, name: str) -> dict[str, str]:
+    return {_PLACE_LABEL[kind]: name}
+
+
+def segment_components(segments: list[Segment]) -> dict[str, str]:
+    return {_SEGMENT_LABEL[s.kind]: s.text for s in segments}
+
+
+def place_text(form: StandardForm, place: PlaceMatch) -> str:
+    """The canonical text up to the place (the form's admin part and the register's name)."""
+    head = form.canonical.split(form.place[1], 1)[0] if form.place else form.canonical
+    return head + place.name

@@ -1,0 +1,115 @@
+"""The forward geocoder as a pipeline: request details, the searches it builds and their order,
+confidence from penalty, frozen results, and batch geocoding through the same pipeline."""
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from address.geocode.batch import ChunkKeys, geocode_texts
+from address.geocode.details import MAX_LIMIT, GeocodeRequest
+from address.geocode.forward import build_searches, geocode
+from address.geocode.query import read_query
+from address.geocode.results import confidence_of
+from address.geocode.searches import (
+    AreaSearch,
+    ExactSearch,
+    InterpolatedSearch,
+    NearestCodeSearch,
+    PlaceCodeSearch,
+    PlaceFallbackSearch,
+    RowsByKey,
+    SwappedDoorSearch,
+)
+from address.geocode.sql import address_rows_by_key
+
+QINGPU = ("310118",)  # the sample district
+
+
+def request(**fields: Any) -> GeocodeRequest:
+    """A request over the sample district."""
+    return GeocodeRequest(districts=QINGPU, **fields)
+
+
+def test_request_details_are_clamped_and_frozen():
+    assert request(limit=0).limit == 1
+    assert request(limit=10_000).limit == MAX_LIMIT
+    assert request(parts={"road": "明珠路", "roadno": "416弄"}).query == "明珠路416弄"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request().limit = 3  # type: ignore[misc]
+
+
+def test_confidence_comes_from_the_penalty():
+    assert confidence_of(0) == 1.0
+    assert confidence_of(0.3 + 0.05) == 0.65
+    assert confidence_of(2.0) == 0.0
+
+
+def test_searches_run_cheapest_first():
+    readings = read_query(request(text="青浦区华新镇华志路557号"))
+    searches = build_searches(readings, keys=RowsByKey())
+    assert [type(s) for s in searches] == [
+        ExactSearch, PlaceCodeSearch, SwappedDoorSearch, NearestCodeSearch, InterpolatedSearch,
+        PlaceFallbackSearch, AreaSearch, AreaSearch]
+    keys = [(s.penalty, s.priority) for s in searches]  # penalty first, then priority
+    assert keys == sorted(keys)
+
+
+def test_only_the_searches_a_query_has_parts_for():
+    searches = build_searches(read_query(request(text="赵巷镇")), keys=RowsByKey())
+    assert [type(s) for s in searches] == [ExactSearch, AreaSearch, AreaSearch]
+
+
+def test_the_whole_text_as_written_is_tried_first():
+    readings = read_query(request(text="来电反映青浦区明珠路416弄门口垃圾很多"))
+    assert readings.whole is not None and readings.address.text.endswith("明珠路416弄")
+    first, second = build_searches(readings, keys=RowsByKey())[:2]
+    assert first.reading is readings.whole and second.reading is readings.address
+
+
+def test_outside_the_register_has_no_searches_and_a_reason(conn):
+    readings = read_query(request(text="闵行区纪翟路1455弄"))
+    assert readings.address.outside == "310112"
+    assert build_searches(readings, keys=RowsByKey()) == []
+    result = geocode(conn, request(text="闵行区纪翟路1455弄"))
+    assert result.best is None and "outside the register" in (result.reason or "")
+
+
+@pytest.mark.parametrize("text, match_type, confidence", [
+    ("青浦区明珠路416弄", "exact", 1.0),
+    ("明朱路416弄", "fuzzy", 0.85),
+    ("明珠路416号", "fuzzy", 0.75),
+    ("明珠路416弄5号楼", "fallback", 0.65),
+    ("华志路557号", "interpolated", 0.6),
+    ("华志路", "fallback", 0.45),
+    ("赵巷镇", "fallback", 0.2),
+])
+def test_each_answer_is_the_first_search_that_answers(conn, text, match_type, confidence):
+    best = geocode(conn, request(text=text)).best
+    assert best is not None and (best.match_type, best.confidence) == (match_type, confidence)
+    assert best.towncode and best.adcode == "310118"  # filled in for points too
+
+
+def test_results_are_frozen(conn):
+    result = geocode(conn, request(text="青浦区明珠路416弄"))
+    assert result.best is not None and result.candidates[0] == result.best
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.best.penalty = 0.5  # type: ignore[misc]
+
+
+def test_chunk_keys_answer_what_the_single_query_does(conn):
+    readings = [read_query(request(text=t)).address
+                for t in ("青浦区明珠路416弄", "华志路559号", "华志路557号", "淀西村")]
+    keys = ChunkKeys(conn, readings)
+    for r in readings:
+        args = {"district": r.district, "address_key": r.form.address_key,
+                "local_key": r.form.local_key}
+        fetched = sorted(row["code"] for row in keys.rows(conn, **args))
+        assert fetched == sorted(row["code"] for row in address_rows_by_key(conn, **args))
+
+
+def test_batch_answers_what_a_single_geocode_does(conn):
+    texts = ["青浦区明珠路416弄", "胡说八道", "明珠路416号", "华志路557号", "闵行区纪翟路1455弄",
+             "来电反映华新镇华志路559号门口垃圾", ""]
+    batch = geocode_texts(conn, texts, districts=QINGPU)
+    assert batch == [geocode(conn, request(text=t)) for t in texts]

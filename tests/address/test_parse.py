@@ -181,6 +181,15 @@ def test_shipped_source_terms_fit_the_shipped_model() -> None:
     assert any(saved["r"].values())
 
 
+def test_compiled_cache_is_stamped_with_the_whole_package() -> None:
+    """numba checks only a function's own file when it loads it from its cache; the package's
+    locator makes an edit to any stage module recompile what calls into it."""
+    from address.parse.compiled import batch, cache
+
+    locator = batch.parse_all._cache._impl.locator
+    assert locator.get_source_stamp() == cache.package_stamp()
+
+
 def test_text_order_sorts_by_code_point() -> None:
     """The kernel's multikey quicksort: a permutation that sorts, with repeats, prefixes of
     one another, empty texts and runs long enough to partition."""

@@ -18,5 +18,7 @@ is split by stage, each module saying why its stage is shaped as it is:
 - ``batch``: the stages text after text (``parse_all``); ``run``: the Python side;
 - ``cache``: numba's cache stamped with every module here, not only a function's own file.
 
-Nothing here is imported until parsing starts, so numba loads only then.
+Floating-point sums run in another order than crfsuite's; bench/parse_speed.py and the tests
+compare every result with ``parse_reference``. Nothing here is imported until parsing starts,
+so numba loads only then.
 """

@@ -18,6 +18,11 @@ is split by stage, each module saying why its stage is shaped as it is:
 - ``batch``: the stages text after text (``parse_all``); ``run``: the Python side;
 - ``cache``: numba's cache stamped with every module here, not only a function's own file.
 
+Stages take named tuples of arrays, and read their fields into locals once at the top (the
+batch loop takes ``Arrays`` apart before its first text): numba counts a reference to every
+array of a bundle whose field is read, so a field read inside a loop costs calls per pass (a
+tenth of the batch's time when the split first did so).
+
 Floating-point sums run in another order than crfsuite's; bench/parse_speed.py and the tests
 compare every result with ``parse_reference``. Nothing here is imported until parsing starts,
 so numba loads only then.

@@ -25,7 +25,8 @@ from address.parse.compiled.spans import Spans, bio_spans, emit, snap_admin
 from address.parse.compiled.viterbi import viterbi
 
 if TYPE_CHECKING:
-    from address.parse.compiled.tables import Arrays
+    from address.parse.compiled.tables import Arrays, Features, Names
+    from address.parse.compiled.terms import Transitions
 
 
 class Batch(NamedTuple):
@@ -58,7 +59,8 @@ def tagging(longest: int, window: int, n_labels: int) -> Tagging:
 
 
 @njit(cache=True)
-def tag_text(arrays: Arrays, scanned: Scanned, window: int, work: Tagging, start: int) -> None:
+def tag_text(names: Names, features: Features, transitions: Transitions, char_ids: np.ndarray,
+             scanned: Scanned, window: int, work: Tagging, start: int) -> None:
     """Tags of one text into ``work.tags``, window by window as tagger.tag does (features and
     pre-pass per window).
 
@@ -66,21 +68,21 @@ def tag_text(arrays: Arrays, scanned: Scanned, window: int, work: Tagging, start
     there, and positions before ``start`` still hold the scores and Viterbi columns of the text
     before, which equal this text's there.
     """
-    cps, codes, char_ids, ids = scanned.text, scanned.codes, arrays.char_ids, work.ids
+    cps, codes = scanned.text, scanned.codes
+    tags, ids, scores, hist, keys = work
     n = len(cps)
     pad_left, pad_right = char_ids[0x5E], char_ids[0x24]  # ^ and $
     for lo in range(0, n, window):
         hi = min(n, lo + window)
         size = hi - lo
         if start < 0:
-            scan(arrays.names, scanned, lo, hi)
+            scan(names, scanned, lo, hi)
         ids[0] = ids[1] = pad_left
         ids[size + 2] = ids[size + 3] = pad_right
         for k in range(lo, hi):
             ids[k - lo + 2] = char_ids[cps[k]]
-        emissions(arrays.features, ids[:size + 4], codes[lo:hi], work.scores, max(start, 0))
-        viterbi(arrays.transitions, work.scores[:size], work.tags[lo:hi], work.hist, work.keys,
-                max(start, 0))
+        emissions(features, ids[:size + 4], codes[lo:hi], scores, max(start, 0))
+        viterbi(transitions, scores[:size], tags[lo:hi], hist, keys, max(start, 0))
 
 
 @njit(cache=True)
@@ -115,7 +117,12 @@ def parse_all(arrays: Arrays, cps: np.ndarray, starts: np.ndarray, order: np.nda
                   np.empty(longest, dtype=np.int64), np.empty(longest, dtype=np.int64))
     scratch = Scratch(per_unit[0], per_unit[1], per_unit[2],
                       np.empty(MAX_MENTIONS, dtype=np.int64), np.empty(longest, dtype=np.int64))
-    work = tagging(longest, window, arrays.transitions.trans.shape[0])
+    # Each bundle taken apart here, once: reading a named tuple's field counts a reference to
+    # each array in it, which in the loop would cost more than some stages.
+    features, transitions, names, units, labels, char_ids = arrays
+    space, flags = names.space, labels.flags
+    work = tagging(longest, window, transitions.trans.shape[0])
+    tags = work.tags
     codes = np.empty(longest, dtype=np.int64)
     hits = np.empty(longest, dtype=np.int64)
     before_codes = np.empty(longest, dtype=np.int64)
@@ -133,22 +140,22 @@ def parse_all(arrays: Arrays, cps: np.ndarray, starts: np.ndarray, order: np.nda
         scanned = Scanned(text, codes, hits)
         start = -1  # the pre-pass is still to run
         if 0 < n <= window and len(before):
-            start = shared_prefix(arrays.names, scanned, before, before_codes)
-        tag_text(arrays, scanned, window, work, start)
+            start = shared_prefix(names, scanned, before, before_codes)
+        tag_text(names, features, transitions, char_ids, scanned, window, work, start)
         before = text if n <= window else cps[0:0]
         before_codes[:n] = codes[:n]
-        k = bio_spans(text, work.tags, arrays.labels, arrays.names.space, spans)
-        snap_admin(arrays.names, scanned, arrays.labels.flags, spans, k, n <= window)
+        k = bio_spans(text, tags, labels, space, spans)
+        snap_admin(names, scanned, flags, spans, k, n <= window)
         first_row[a] = count
-        count, n_m, zones, district_or_city = emit(arrays.names, arrays.labels, scanned, spans,
-                                                   k, out, count, found)
+        count, n_m, zones, district_or_city = emit(names, labels, scanned, spans, k, out, count,
+                                                   found)
         last_row[a] = count
         if not district_or_city:
-            n_m = devzone_places(arrays.names, arrays.units, text, found, zones, n_m, scratch)
+            n_m = devzone_places(names, units, text, found, zones, n_m, scratch)
         if n_m > MAX_MENTIONS:
             winner[a] = -2  # more mentions than a mask holds: resolve.py does it
         elif n_m:
-            winner[a] = resolve(arrays.units, found, n_m, scratch)
+            winner[a] = resolve(units, found, n_m, scratch)
     return Batch(first_row, last_row, out.label[:count], out.lo[:count], out.hi[:count], winner)
 
 
@@ -159,14 +166,16 @@ def columns(arrays: Arrays, cps: np.ndarray, starts: np.ndarray, out: np.ndarray
     longest = _longest(starts)
     scanned_codes = np.zeros(longest, dtype=np.int64)
     hits = np.zeros(longest, dtype=np.int64)
-    work = tagging(longest, longest, arrays.transitions.trans.shape[0])
+    features, transitions, names, _, _, char_ids = arrays
+    work = tagging(longest, longest, transitions.trans.shape[0])
     count = 0
     for a in range(len(starts) - 1):
         text = cps[starts[a]:starts[a + 1]]
         n = len(text)
         if n < 2 or count + n - 1 > len(out):
             continue
-        tag_text(arrays, Scanned(text, scanned_codes, hits), longest, work, -1)
+        tag_text(names, features, transitions, char_ids, Scanned(text, scanned_codes, hits),
+                 longest, work, -1)
         out[count:count + n - 1] = work.hist[:n - 1]
         count += n - 1
     return count

@@ -44,10 +44,11 @@ def is_space(cp: int, space: np.ndarray) -> bool:
 @njit(cache=True)
 def name_id(names: Names, cps: np.ndarray, lo: int, hi: int, skip_space: bool) -> int:
     """Id of the gazetteer name spelled by cps[lo:hi] (spaces dropped if asked), else -1."""
+    space = names.space
     h = np.uint64(0)
     length = 0
     for k in range(lo, hi):
-        if not (skip_space and is_space(cps[k], names.space)):
+        if not (skip_space and is_space(cps[k], space)):
             h = h * np.uint64(HASH_MULT) + np.uint64(cps[k])
             length += 1
     return hashed_name(names, h, length, cps, lo, hi, skip_space) if length else -1
@@ -57,7 +58,7 @@ def name_id(names: Names, cps: np.ndarray, lo: int, hi: int, skip_space: bool) -
 def hashed_name(names: Names, h: np.uint64, length: int, cps: np.ndarray, lo: int, hi: int,
                 skip_space: bool) -> int:
     """name_id once the hash and the length (spaces dropped if asked) are known."""
-    table, chars, ptr = names.ids, names.chars, names.ptr
+    table, chars, ptr, space = names.ids, names.chars, names.ptr, names.space
     wanted = h | np.uint64(1 << 63)
     slot = slot_of(table, h)
     while table[slot, 0] and table[slot, 0] != wanted:
@@ -69,7 +70,7 @@ def hashed_name(names: Names, h: np.uint64, length: int, cps: np.ndarray, lo: in
         return -1
     j = ptr[nid]
     for k in range(lo, hi):  # a hash match: check the characters
-        if not (skip_space and is_space(cps[k], names.space)):
+        if not (skip_space and is_space(cps[k], space)):
             if chars[j] != cps[k]:
                 return -1
             j += 1
@@ -77,11 +78,13 @@ def hashed_name(names: Names, h: np.uint64, length: int, cps: np.ndarray, lo: in
 
 
 @njit(cache=True, inline="always")
-def span_name(names: Names, scanned: Scanned, lo: int, hi: int, skip_space: bool) -> int:
-    """name_id of text[lo:hi], taken from the pre-pass when it found that very name there."""
-    if scanned.codes[lo] & 1 and lo + (scanned.hits[lo] & 255) == hi:
-        return scanned.hits[lo] >> 8
-    return name_id(names, scanned.text, lo, hi, skip_space)
+def span_name(names: Names, cps: np.ndarray, codes: np.ndarray, hits: np.ndarray, lo: int,
+              hi: int, skip_space: bool) -> int:
+    """name_id of cps[lo:hi], taken from the pre-pass (``Scanned``'s codes and hits) when it
+    found that very name there."""
+    if codes[lo] & 1 and lo + (hits[lo] & 255) == hi:
+        return hits[lo] >> 8
+    return name_id(names, cps, lo, hi, skip_space)
 
 
 @njit(cache=True)

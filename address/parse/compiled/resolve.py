@@ -54,11 +54,12 @@ class Scratch(NamedTuple):
 def devzone_places(names: Names, units: Units, text: np.ndarray, found: Found, zones: int,
                    n_m: int, scratch: Scratch) -> int:
     """resolve._devzone_place for each devzone (青浦工业园区 → district 青浦): mentions added."""
-    prop_ptr, buf = units.prop_ptr, scratch.buf
+    prop_ptr, buf, space = units.prop_ptr, scratch.buf, names.space
+    m_level, m_name, zone_lo, zone_hi = found
     for z in range(zones):
         size = 0
-        for q in range(found.zone_lo[z], found.zone_hi[z]):
-            if not is_space(text[q], names.space):
+        for q in range(zone_lo[z], zone_hi[z]):
+            if not is_space(text[q], space):
                 buf[size] = text[q]
                 size += 1
         for prefix in (4, 3, 2):
@@ -72,7 +73,7 @@ def devzone_places(names: Names, units: Units, text: np.ndarray, found: Found, z
                 level = 1  # city
             if level >= 0:
                 if n_m < MAX_MENTIONS:
-                    found.level[n_m], found.name[n_m] = level, nid
+                    m_level[n_m], m_name[n_m] = level, nid
                 n_m += 1
                 break
     return n_m
@@ -84,11 +85,12 @@ def proposals(units: Units, found: Found, n_m: int, scratch: Scratch) -> int:
     proposing each, and per mention the bit set of its units' levels. Returns the number of
     candidates."""
     unit_level, prop_ptr, prop_units = units.level, units.prop_ptr, units.prop_units
-    mark, cand, cand_mask = scratch.mark, scratch.cand, scratch.cand_mask
+    mark, cand, cand_mask, m_bits = scratch.mark, scratch.cand, scratch.cand_mask, scratch.bits
+    m_level, m_name = found.level, found.name
     n_c = 0
     for m in range(n_m):
-        base = found.name[m] * 5
-        own = found.level[m]
+        base = m_name[m] * 5
+        own = m_level[m]
         own_empty = prop_ptr[base + own] == prop_ptr[base + own + 1]
         bits = 0
         for level in range(5):  # its own level, or when it has none there, all the others
@@ -103,7 +105,7 @@ def proposals(units: Units, found: Found, n_m: int, scratch: Scratch) -> int:
                     mark[u] = n_c
                 cand_mask[mark[u] - 1] |= np.uint64(1) << np.uint64(m)
                 bits |= 1 << unit_level[u]
-        scratch.bits[m] = bits
+        m_bits[m] = bits
     return n_c
 
 

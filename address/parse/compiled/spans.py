@@ -66,9 +66,10 @@ def snap_admin(names: Names, scanned: Scanned, flags: np.ndarray, spans: Spans, 
     that runs into the next span is moved to the hit's end. ``whole``: the codes already hold
     the pre-pass over the whole text (a text of one window); otherwise it runs here if needed."""
     label, lo, hi = spans
-    text, codes = scanned.text, scanned.codes
+    text, codes, hits = scanned
     for i in range(k - 1):
-        if not flags[label[i]] & SNAP or span_name(names, scanned, lo[i], hi[i], False) >= 0:
+        if not flags[label[i]] & SNAP or \
+                span_name(names, text, codes, hits, lo[i], hi[i], False) >= 0:
             continue
         if not whole:
             scan(names, scanned, 0, len(text))
@@ -111,24 +112,28 @@ def emit(names: Names, labels: Labels, scanned: Scanned, spans: Spans, k: int, o
     (parse._with_rooms), and collect the admin mentions with a gazetteer name and the devzones
     into ``found``. Returns (rows written so far, mentions, devzones, whether a district or
     city was labelled)."""
-    flags, text = labels.flags, scanned.text
+    flags, label_level, room = labels.flags, labels.level, labels.room
+    text, codes, hits = scanned
+    s_label, s_lo, s_hi = spans
+    out_label, out_lo, out_hi = out
+    m_level, m_name, zone_lo, zone_hi = found
     n_m, zones, district_or_city = 0, 0, False
     for i in range(k):
-        label, lo, hi = spans.label[i], spans.lo[i], spans.hi[i]
-        out.label[count], out.lo[count], out.hi[count] = label, lo, hi
+        label, lo, hi = s_label[i], s_lo[i], s_hi[i]
+        out_label[count], out_lo[count], out_hi[count] = label, lo, hi
         count += 1
         if flags[label] & ADMIN:
             district_or_city |= flags[label] & DISTRICT_OR_CITY != 0
-            nid = span_name(names, scanned, lo, hi, True)
+            nid = span_name(names, text, codes, hits, lo, hi, True)
             if nid >= 0:
                 if n_m < MAX_MENTIONS:
-                    found.level[n_m], found.name[n_m] = labels.level[label], nid
+                    m_level[n_m], m_name[n_m] = label_level[label], nid
                 n_m += 1
         elif flags[label] & DEVZONE:
-            found.zone_lo[zones], found.zone_hi[zones] = lo, hi
+            zone_lo[zones], zone_hi[zones] = lo, hi
             zones += 1
-        gap_end = spans.lo[i + 1] if i + 1 < k else len(text)
+        gap_end = s_lo[i + 1] if i + 1 < k else len(text)
         if flags[label] & ROOM_AFTER and gap_end > hi and is_room(text, hi, gap_end):
-            out.label[count], out.lo[count], out.hi[count] = labels.room, hi, gap_end
+            out_label[count], out_lo[count], out_hi[count] = room, hi, gap_end
             count += 1
     return count, n_m, zones, district_or_city

@@ -12,7 +12,7 @@ The buffers are allocated once per batch and handed to the stages in named tuple
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -22,11 +22,9 @@ from address.parse.compiled.order import same, shared_prefix
 from address.parse.compiled.prepass import Scanned, scan
 from address.parse.compiled.resolve import MAX_MENTIONS, Found, Scratch, devzone_places, resolve
 from address.parse.compiled.spans import Spans, bio_spans, emit, snap_admin
+from address.parse.compiled.tables import Features, Labels, Names, Units
+from address.parse.compiled.terms import Transitions
 from address.parse.compiled.viterbi import viterbi
-
-if TYPE_CHECKING:
-    from address.parse.compiled.tables import Arrays, Features, Names
-    from address.parse.compiled.terms import Transitions
 
 
 class Batch(NamedTuple):
@@ -85,6 +83,14 @@ def tag_text(names: Names, features: Features, transitions: Transitions, char_id
         viterbi(transitions, scores[:size], tags[lo:hi], hist, keys, max(start, 0))
 
 
+@njit(cache=True, inline="always")
+def unpack(packed: tuple[Any, ...]) -> tuple[Features, Transitions, Names, Units, Labels,
+                                              np.ndarray]:
+    """``Tables.packed`` named again: (features, transitions, names, units, labels, char_ids)."""
+    f, t, n, u, lb, char_ids = packed
+    return Features(*f), Transitions(*t), Names(*n), Units(*u), Labels(*lb), char_ids
+
+
 @njit(cache=True)
 def _longest(starts: np.ndarray) -> int:
     longest = 1
@@ -94,9 +100,10 @@ def _longest(starts: np.ndarray) -> int:
 
 
 @njit(cache=True, nogil=True)
-def parse_all(arrays: Arrays, cps: np.ndarray, starts: np.ndarray, order: np.ndarray,
-              window: int, per_unit: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Batch:
-    """Spans (rows first[i]:last[i] of labels, starts, ends) and the resolved unit of each text.
+def parse_all(packed: tuple[Any, ...], cps: np.ndarray, starts: np.ndarray, order: np.ndarray,
+              window: int, per_unit: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[Any, ...]:
+    """Spans (rows first[i]:last[i] of labels, starts, ends) and the resolved unit of each text:
+    the fields of a ``Batch``, given the tables as ``Tables.packed``.
 
     Texts are taken in ``order`` (sorted): one equal to the text before shares its rows, one
     sharing a prefix with it starts its Viterbi pass where they part. ``per_unit`` is the
@@ -119,7 +126,7 @@ def parse_all(arrays: Arrays, cps: np.ndarray, starts: np.ndarray, order: np.nda
                       np.empty(MAX_MENTIONS, dtype=np.int64), np.empty(longest, dtype=np.int64))
     # Each bundle taken apart here, once: reading a named tuple's field counts a reference to
     # each array in it, which in the loop would cost more than some stages.
-    features, transitions, names, units, labels, char_ids = arrays
+    features, transitions, names, units, labels, char_ids = unpack(packed)
     space, flags = names.space, labels.flags
     work = tagging(longest, window, transitions.trans.shape[0])
     tags = work.tags
@@ -156,17 +163,18 @@ def parse_all(arrays: Arrays, cps: np.ndarray, starts: np.ndarray, order: np.nda
             winner[a] = -2  # more mentions than a mask holds: resolve.py does it
         elif n_m:
             winner[a] = resolve(units, found, n_m, scratch)
-    return Batch(first_row, last_row, out.label[:count], out.lo[:count], out.hi[:count], winner)
+    # (a plain tuple: numba makes a named tuple for Python more slowly than Python does)
+    return first_row, last_row, out.label[:count], out.lo[:count], out.hi[:count], winner
 
 
 @njit(cache=True)
-def columns(arrays: Arrays, cps: np.ndarray, starts: np.ndarray, out: np.ndarray) -> int:
+def columns(packed: tuple[Any, ...], cps: np.ndarray, starts: np.ndarray, out: np.ndarray) -> int:
     """Viterbi columns (the forward scores before the last position) of one-window texts into
     out, as many as fit; returns how many."""
     longest = _longest(starts)
     scanned_codes = np.zeros(longest, dtype=np.int64)
     hits = np.zeros(longest, dtype=np.int64)
-    features, transitions, names, _, _, char_ids = arrays
+    features, transitions, names, _, _, char_ids = unpack(packed)
     work = tagging(longest, longest, transitions.trans.shape[0])
     count = 0
     for a in range(len(starts) - 1):

@@ -64,9 +64,8 @@ def run_with(texts: list[str], tb: Tables) -> Batch:
     """run() with the given tables."""
     cps, starts = _code_points(texts)
     order = np.zeros(1, dtype=np.int64) if len(texts) == 1 else text_order(cps, starts)
-    batch: Batch = parse_all(tb.arrays, cps, starts, order, MAX_CHARS,
-                             _scratch(len(tb.unit_codes)))
-    return batch
+    return Batch._make(parse_all(tb.packed, cps, starts, order, MAX_CHARS,
+                                 _scratch(len(tb.unit_codes))))
 
 
 def viterbi_columns(texts: list[str], path: str, limit: int) -> np.ndarray:
@@ -74,7 +73,7 @@ def viterbi_columns(texts: list[str], path: str, limit: int) -> np.ndarray:
     tb = tables(path)
     cps, starts = _code_points([t for t in texts if len(t) <= MAX_CHARS])
     out = np.empty((limit, tb.arrays.transitions.trans.shape[0]))
-    count = columns(tb.arrays, cps, starts, out)
+    count = columns(tb.packed, cps, starts, out)
     return out[:count]
 
 

@@ -28,7 +28,7 @@ from address.parse.tagger import LABELS, tag
 from address.text.normalize import fold, normalize
 
 if TYPE_CHECKING:
-    from address.parse.compiled.kernel import Batch  # numba loads only when parsing starts
+    from address.parse.compiled.run import Batch  # numba loads only when parsing starts
 
 MAX_INPUT = 2000  # characters; beyond this the text is not an address and is cut
 
@@ -150,7 +150,7 @@ def _parsed(text: str, spans: list[Span]) -> ParsedAddress:
 
 def parse_reference(text: str) -> ParsedAddress:
     """:func:`parse` as plain Python over python-crfsuite: the statement of what the compiled
-    path (address.parse.compiled.kernel) computes, kept for testing it and for reading."""
+    path (address.parse.compiled) computes, kept for testing it and for reading."""
     if not isinstance(text, str):
         raise TypeError("parse() takes a str")
     text = text[:MAX_INPUT]
@@ -183,7 +183,7 @@ _CACHE_SIZE = 65536
 
 def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple[str, str], ...]]:
     """One text straight through the kernel (parse_batch's bookkeeping is for many)."""
-    from address.parse.compiled.kernel import run, tables
+    from address.parse.compiled.run import run, tables
 
     model = str(tagger.MODEL)
     batch = run([text], model)
@@ -283,7 +283,7 @@ def _chain_codes(code: str) -> dict[str, str]:
 def parse_batch(texts: Iterable[str]) -> ParsedBatch:
     """Parse many addresses in one pass of compiled code (address.parse.compiled); results
     equal :func:`parse_reference`'s."""
-    from address.parse.compiled.kernel import run, tables
+    from address.parse.compiled.run import run, tables
 
     items = list(texts)
     try:

@@ -9,7 +9,7 @@ NAACL sentences are trained with their own copies V/E/F/W).
 
 One ``pycrfsuite.Tagger`` per process is opened lazily and reused (``set()`` + ``tag()``), with an
 LRU cache in front. This is the reference path (training, ``parse_reference``, bench/parse_eval);
-parsing itself runs the same model compiled (address.parse.compiled.kernel).
+parsing itself runs the same model compiled (address.parse.compiled).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pycrfsuite
 
-from address.parse.compiled.kernel import write_source_terms
+from address.parse.compiled.run import write_source_terms
 from address.parse.corpus import Sentence, read_ccks, read_naacl
 from address.parse.tagger import char_features
 from address.resources import DATA_DIR

@@ -155,17 +155,17 @@ def test_viterbi_is_exact_whatever_its_source_terms() -> None:
     import numpy as np
 
     from address.parse import tagger
-    from address.parse.compiled.kernel import _split_transitions, run_with, tables
+    from address.parse.compiled.run import run_with, tables
+    from address.parse.compiled.terms import split_transitions
 
     texts = _reference_texts()
     shipped = tables(str(tagger.MODEL))
-    trans = shipped.model[5]
+    trans = shipped.arrays.transitions.trans
     expected = run_with(texts, shipped)
     for r in (np.zeros(len(trans)), np.random.default_rng(7).normal(0, 3, len(trans))):
-        other = replace(shipped, model=(*shipped.model[:6], *_split_transitions(trans, r)))
-        got = run_with(texts, other)
-        assert all(np.array_equal(a, b) for a, b in zip(vars(got).values(),
-                                                          vars(expected).values(), strict=True))
+        arrays = shipped.arrays._replace(transitions=split_transitions(trans, r))
+        got = run_with(texts, replace(shipped, arrays=arrays))
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
 
 
 def test_shipped_source_terms_fit_the_shipped_model() -> None:
@@ -174,11 +174,20 @@ def test_shipped_source_terms_fit_the_shipped_model() -> None:
     import json
 
     from address.parse import tagger
-    from address.parse.compiled.kernel import source_terms_path
+    from address.parse.compiled.terms import source_terms_path
 
     saved = json.loads(source_terms_path(tagger.MODEL).read_text(encoding="utf-8"))
     assert saved["model_sha256"] == hashlib.sha256(tagger.MODEL.read_bytes()).hexdigest()
     assert any(saved["r"].values())
+
+
+def test_compiled_cache_is_stamped_with_the_whole_package() -> None:
+    """numba checks only a function's own file when it loads it from its cache; the package's
+    locator makes an edit to any stage module recompile what calls into it."""
+    from address.parse.compiled import batch, cache
+
+    locator = batch.parse_all._cache._impl.locator
+    assert locator.get_source_stamp() == cache.package_stamp()
 
 
 def test_text_order_sorts_by_code_point() -> None:
@@ -188,7 +197,7 @@ def test_text_order_sorts_by_code_point() -> None:
 
     import numpy as np
 
-    from address.parse.compiled.kernel import _text_order
+    from address.parse.compiled.order import text_order
 
     rng = random.Random(3)
     texts = ["", "", "上海", "上海市", "上海市青浦区", "上海市青浦区", "a", "上"]
@@ -196,7 +205,7 @@ def test_text_order_sorts_by_code_point() -> None:
               for _ in range(500)]
     cps = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
     starts = np.cumsum([0] + [len(t) for t in texts]).astype(np.int64)
-    order = _text_order(cps, starts).tolist()
+    order = text_order(cps, starts).tolist()
     assert sorted(order) == list(range(len(texts)))
     assert [texts[i] for i in order] == sorted(texts)
 

@@ -1,0 +1,72 @@
+"""numba's on-disk cache, made to notice a change in any stage module.
+
+numba keeps a compiled function together with the code of every function it calls, but checks
+only the function's own file when it loads it: once the parse is split over several modules, an
+edit to ``viterbi.py`` would leave ``batch.parse_all`` loading the old Viterbi from the cache
+(numba's documented limitation, numba/numba#8396). So every function compiled in this package
+is stamped with the hash of all of the package's modules: change one and all reload, as when the
+parse was one file. Imported by ``hashing`` (which every stage imports) before anything is
+compiled; where the cache lives is numba's choice as before (``__pycache__`` or
+``NUMBA_CACHE_DIR``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from numba.core import caching
+
+_HERE = Path(__file__).resolve().parent
+# The locator classes numba tries in turn (on CacheImpl, _CacheImpl in older numba).
+_IMPL: Any = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)
+_LOCATORS: list[Any] = _IMPL._locator_classes
+
+
+@lru_cache(maxsize=8)
+def _digest(stats: tuple[tuple[str, int, int], ...]) -> str:
+    sha = hashlib.sha256()
+    for name, _, _ in stats:
+        sha.update(name.encode() + b"\0" + (_HERE / name).read_bytes())
+    return sha.hexdigest()
+
+
+def package_stamp() -> str:
+    """The hash of every module of the package (re-read only when one changed on disk)."""
+    paths = sorted(_HERE.glob("*.py"))
+    return _digest(tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths))
+
+
+class _PackageLocator(caching._CacheLocator):
+    """The locator numba would pick, with the package's stamp instead of one file's."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def ensure_cache_path(self) -> None:
+        self._inner.ensure_cache_path()
+
+    def get_cache_path(self) -> Any:
+        return self._inner.get_cache_path()
+
+    def get_source_stamp(self) -> Any:
+        return package_stamp()
+
+    def get_disambiguator(self) -> Any:
+        return self._inner.get_disambiguator()
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> _PackageLocator | None:
+        if Path(py_file).resolve().parent != _HERE:
+            return None
+        for other in _LOCATORS:
+            found = None if other is cls else other.from_function(py_func, py_file)
+            if found is not None:
+                return cls(found)
+        return None
+
+
+if _PackageLocator not in _LOCATORS:
+    _LOCATORS.insert(0, _PackageLocator)

@@ -13,10 +13,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from address.parse.gazetteer import LEVELS, Gazetteer, Unit, load
+from address.resources import HOME_PREFIXES
 
 ADMIN_LABELS = frozenset(LEVELS)
 RESOLVABLE = ADMIN_LABELS | {"devzone"}  # the labels resolve_codes() reads
-_HOME = ("310118", "31")  # preferred prefixes on ties: 青浦区, then 上海市
+_HOME = HOME_PREFIXES  # preferred prefixes on ties: 青浦区, then 上海市
 
 
 def _proposals(gaz: Gazetteer, label: str, text: str) -> tuple[Unit, ...]:

@@ -29,6 +29,7 @@ from address.parse.compiled.hashing import hash_table, text_hash
 from address.parse.compiled.terms import Transitions, load_source_terms, split_transitions
 from address.parse.gazetteer import LEVELS, all_names, load, scanner
 from address.parse.tagger import LABELS, PAD_LEFT, PAD_RIGHT
+from address.resources import HOME_PREFIXES
 
 BITS = 14  # bits per character id in a packed key; the shipped model has 1,937 characters
 _OFFSETS = {"q": 0, "p": 1, "u": 2, "U": 2, "n": 3, "m": 4}  # one-character template → offset + 2
@@ -220,7 +221,8 @@ def _unit_tables(names: list[str]) -> tuple[Units, tuple[str, ...]]:
     index = {code: i for i, code in enumerate(codes)}
     parent = [index.get(gaz.units[c].parent, -1) for c in codes]
     level = [LEVELS.index(gaz.units[c].level) for c in codes]
-    home = [2 if c.startswith("310118") else 1 if c.startswith("31") else 0 for c in codes]
+    district, city = HOME_PREFIXES
+    home = [2 if c.startswith(district) else 1 if c.startswith(city) else 0 for c in codes]
     lists = [[index[c] for c in gaz.by_name[lv].get(name, ())] for name in names for lv in LEVELS]
     units = Units(np.array(parent, dtype=np.int64), np.array(level, dtype=np.int64),
                   np.array(home, dtype=np.int64),

@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from migrations.tables.base import created_at, metadata
 
@@ -254,4 +254,18 @@ energy_alarm = Table(
     CheckConstraint(f"severity IN {ALARM_SEVERITIES}", name="severity"),
     UniqueConstraint("meter_id", "kind", "start", name="uq_energy_alarm_meter_id"),
     Index("ix_energy_alarm_enterprise_id", "enterprise_id", "start"),
+)
+
+# A meter's anomaly baseline (layers.energy.anomaly.Baseline) from its clean slots before
+# ``through``: per weekday/weekend × quarter hour (192) the median and scaled MAD, the number of
+# history slots and the night median; kept so a day's scan need not read 28 days again.
+energy_baseline = Table(
+    "energy_baseline", metadata,
+    Column("meter_id", String(64), ForeignKey("meter.id", ondelete="CASCADE"), primary_key=True),
+    Column("through", DateTime(timezone=True), nullable=False),
+    Column("slots", Integer, nullable=False),
+    Column("median", ARRAY(Float), nullable=False),
+    Column("spread", ARRAY(Float), nullable=False),
+    Column("night_median", Float),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -1,0 +1,37 @@
+"""energy_baseline: each meter's anomaly baseline, kept between scans
+
+Revision ID: 0008_energy_baseline
+Revises: 0007
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0008_energy_baseline"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "energy_baseline",
+        sa.Column("meter_id", sa.String(length=64), nullable=False),
+        sa.Column("through", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("slots", sa.Integer(), nullable=False),
+        sa.Column("median", postgresql.ARRAY(sa.Float()), nullable=False),
+        sa.Column("spread", postgresql.ARRAY(sa.Float()), nullable=False),
+        sa.Column("night_median", sa.Float(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+                  nullable=False),
+        sa.ForeignKeyConstraint(["meter_id"], ["meter.id"],
+                                name=op.f("fk_energy_baseline_meter_id_meter"),
+                                ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("meter_id", name=op.f("pk_energy_baseline")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("energy_baseline")

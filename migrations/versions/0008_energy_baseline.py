@@ -1,4 +1,5 @@
-"""energy_baseline: each meter's anomaly baseline, kept between scans
+"""energy_baseline: each meter's anomaly baseline, kept between scans; energy_interval loses
+its foreign key (the meter's delete trigger removes its intervals as it does its readings)
 
 Revision ID: 0008_energy_baseline
 Revises: 0007
@@ -31,7 +32,22 @@ def upgrade() -> None:
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("meter_id", name=op.f("pk_energy_baseline")),
     )
+    op.drop_constraint("fk_energy_interval_meter_id_meter", "energy_interval", type_="foreignkey")
+    op.execute(DELETE_TRIGGER.format(also="DELETE FROM energy_interval WHERE meter_id = OLD.id;"))
+
+
+DELETE_TRIGGER = """
+CREATE OR REPLACE FUNCTION energy_meter_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM reading WHERE meter_id = OLD.id;
+  {also}
+  RETURN OLD;
+END $$;
+"""
 
 
 def downgrade() -> None:
+    op.execute(DELETE_TRIGGER.format(also=""))
+    op.create_foreign_key("fk_energy_interval_meter_id_meter", "energy_interval", "meter",
+                          ["meter_id"], ["id"], ondelete="CASCADE")
     op.drop_table("energy_baseline")

@@ -1,11 +1,15 @@
-"""Energy ingest (issue 18): readings per second through the CSV/COPY path, HTTP JSON bulk and
-MQTT, end to end into the partitioned ``reading`` table; peak memory. Synthetic readings on
-bench-only meters, removed afterwards. Prints JSON.
+"""Energy (issue 18): readings per second through the CSV/COPY path, HTTP JSON bulk and MQTT,
+end to end into the partitioned ``reading`` table; the incremental recompute (clean, roll up,
+anomaly scan) of one new day for every meter after a history; peak memory. Synthetic readings
+on bench-only meters (half cumulative, half interval, in a bench park's enterprises), removed
+afterwards. Prints JSON.
 
-    DIZHI_DATABASE_URL=… .venv/bin/python bench/energy.py [--meters 2000] [--days 2]
+    DIZHI_DATABASE_NAME=… .venv/bin/python bench/energy.py [--meters 2000] [--days 2]
+        [--history-days 8] [--only copy_csv,http_json,mqtt,recompute]
 """
 
 import argparse
+import io
 import json
 import resource
 import secrets
@@ -18,26 +22,84 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import paho.mqtt.client as mqtt
 import psycopg
 from fastapi.testclient import TestClient
+from stdnum.cn import uscc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api import db
 from api.app import create_app
 from api.auth import create_key
+from layers.energy import alarms
 from layers.energy.mqtt import MqttStats, Subscriber, run
 from layers.energy.readings import ingest_csv
+from layers.energy.recompute import recompute, recompute_all
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 def _meters(conn: psycopg.Connection, prefix: str, n: int) -> list[str]:
+    """n meters, every other one cumulative, twenty to an enterprise of a bench park."""
     ids = [f"{prefix}-{i:05d}" for i in range(n)]
-    with conn.cursor().copy("COPY meter (id, kind, unit, reading_type, synthetic) FROM STDIN") as c:
-        for meter_id in ids:
-            c.write_row((meter_id, "electricity", "kWh", "interval", True))
+    conn.execute("INSERT INTO park (code, name, synthetic) VALUES (%s, 'bench park', true)",
+                 [prefix])
+    enterprises = [r[0] for r in conn.execute(
+        "INSERT INTO enterprise (park_code, name, credit_code, synthetic)"
+        " SELECT %s, %s || '-' || k, c, true FROM unnest(%s::text[]) WITH ORDINALITY u(c, k)"
+        " RETURNING id", [prefix, prefix, [_credit_code(k) for k in range(n // 20 + 1)]])]
+    with conn.cursor().copy("COPY meter (id, kind, unit, reading_type, enterprise_id, synthetic)"
+                            " FROM STDIN") as c:
+        for i, meter_id in enumerate(ids):
+            c.write_row((meter_id, "electricity", "kWh",
+                         "cumulative" if i % 2 else "interval", enterprises[i // 20], True))
     return ids
+
+
+def _credit_code(k: int) -> str:
+    body = f"91310118B{secrets.token_hex(2).upper()}{k:04d}"[:17].replace("I", "J")
+    return body + uscc.calc_check_digit(body)
+
+
+def _day_csv(ids: list[str], day: datetime, rng: np.random.Generator) -> bytes:
+    """One day of 15-minute readings ending at the next midnight: interval meters their
+    consumption, cumulative ones a register that carries on from the day before."""
+    k = np.arange(1, 97)
+    profile = 2.0 + np.sin((k - 30) / 96 * 2 * np.pi).clip(0) * 5
+    stamps = [(day + timedelta(minutes=15 * int(i))).isoformat() for i in k]
+    out = io.StringIO()
+    out.write("meter_id,ts,value\n")
+    days = int((day - START).total_seconds() // 86400)
+    for i, meter_id in enumerate(ids):
+        use = profile * (1 + 0.05 * rng.standard_normal(96)).clip(0.5)
+        values = (np.cumsum(use) + days * 96 * 4.0) if i % 2 else use
+        out.writelines(f"{meter_id},{t},{v:.3f}\n" for t, v in zip(stamps, values, strict=True))
+    return out.getvalue().encode()
+
+
+def bench_recompute(conn: psycopg.Connection, ids: list[str], history: int) -> dict[str, float]:
+    """``history`` days cleaned and rolled up first; then one new day for every meter:
+    clean + roll up (the issue's ≤ 2 s), and the anomaly scan of the same spans."""
+    rng = np.random.default_rng(18)
+    start = START + timedelta(days=90)
+    with conn.transaction():
+        for d in range(history):
+            ingest_csv(conn, data=_day_csv(ids, start + timedelta(days=d), rng), source="bench")
+        recompute_all(conn, detect=False)
+    data = _day_csv(ids, start + timedelta(days=history), rng)
+    with conn.transaction():
+        ingest_csv(conn, data=data, source="bench")
+        t = time.perf_counter()
+        report = recompute(conn, max_meters=len(ids), detect=False)
+        cleaned = time.perf_counter() - t
+        t = time.perf_counter()
+        found = alarms.scan_spans(conn)
+        scanned = time.perf_counter() - t
+    return {"meters": report.meters, "days": report.days, "intervals": report.intervals,
+            "history_days": history, "clean_and_rollup_s": round(cleaned, 3),
+            "anomaly_scan_s": round(scanned, 3), "events": found,
+            "total_s": round(cleaned + scanned, 3)}
 
 
 def _csv(ids: list[str], start: datetime, intervals: int) -> bytes:
@@ -121,6 +183,18 @@ def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[
             "per_s": round(stats.written / seconds), "batches": stats.batches}
 
 
+def _remove(conn: psycopg.Connection, prefix: str) -> None:
+    like = prefix + "-%"
+    for table in ("energy_alarm", "energy_dirty_day", "energy_interval", "reading"):
+        conn.execute(f"DELETE FROM {table} WHERE meter_id LIKE %s", [like])
+    conn.execute("DELETE FROM energy_rollup WHERE scope_id LIKE %s OR scope_id = %s"
+                 " OR scope_id IN (SELECT id::text FROM enterprise WHERE park_code = %s)",
+                 [like, prefix, prefix])
+    conn.execute("DELETE FROM meter WHERE id LIKE %s", [like])
+    conn.execute("DELETE FROM enterprise WHERE park_code = %s", [prefix])
+    conn.execute("DELETE FROM park WHERE code = %s", [prefix])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--meters", type=int, default=2000)
@@ -128,20 +202,25 @@ def main() -> None:
     parser.add_argument("--http-batches", type=int, default=10)
     parser.add_argument("--http-batch", type=int, default=10000)
     parser.add_argument("--mqtt-messages", type=int, default=50000)
+    parser.add_argument("--history-days", type=int, default=8)
+    parser.add_argument("--only", default="copy_csv,http_json,mqtt,recompute")
     args = parser.parse_args()
+    only = set(args.only.split(","))
     url = db.database_url()
     prefix = f"bench-{secrets.token_hex(3)}"
     with psycopg.connect(url, autocommit=True) as conn:
         ids = _meters(conn, prefix, args.meters)
         key = create_key(conn, role="energy", name="bench/energy.py")
+        runs = {"copy_csv": lambda: bench_copy(conn, ids, args.days),
+                "http_json": lambda: bench_http(url, key.key, ids, args.http_batches,
+                                                args.http_batch),
+                "mqtt": lambda: bench_mqtt(conn, ids, args.mqtt_messages),
+                "recompute": lambda: bench_recompute(conn, ids, args.history_days)}
         try:
-            result = {
-                "copy_csv": bench_copy(conn, ids, args.days),
-                "http_json": bench_http(url, key.key, ids, args.http_batches, args.http_batch),
-                "mqtt": bench_mqtt(conn, ids, args.mqtt_messages),
-            }
+            result: dict[str, object] = {name: run() for name, run in runs.items()
+                                         if name in only}
         finally:
-            conn.execute("DELETE FROM meter WHERE id LIKE %s", [prefix + "-%"])
+            _remove(conn, prefix)
             conn.execute("UPDATE api_key SET revoked_at = now() WHERE id = %s", [key.id])
     result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     result["synthetic"] = True

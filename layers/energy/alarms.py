@@ -13,6 +13,7 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 
 from address.errors import BadRequest, NotFound
+from layers.energy import baselines
 from layers.energy.anomaly import Event, detect
 
 HISTORY = timedelta(days=28)
@@ -38,10 +39,28 @@ def scan(conn: Connection, *, meter_id: str, start: datetime, end: datetime) -> 
     now = ts >= start.timestamp()
     flags = [r[2] for r, keep in zip(rows, now, strict=True) if keep]
     events = detect(ts[now], values[now], flags, (ts[~now], values[~now]))
+    _upsert(conn, [(meter_id, e) for e in events])
+    return events
+
+
+def _upsert(conn: Connection, found: list[tuple[str, Event]]) -> None:
     with conn.cursor() as cur:
         cur.executemany(UPSERT, [(e.kind, e.start, e.end, e.severity, json.dumps(e.detail),
-                                  meter_id) for e in events])
-    return events
+                                  meter_id) for meter_id, e in found])
+
+
+def scan_spans(conn: Connection) -> int:
+    """``scan`` every span of the recompute's ``energy_span`` at once, against each meter's
+    kept baseline (``energy_baseline``) when it was made from history ending at most
+    ``baselines.STALE`` before the span, else one made now from the 28 days before and kept;
+    how many events were found."""
+    kept = baselines.prepare(conn)
+    found: list[tuple[str, Event]] = []
+    for m, ts, values, flags in baselines.series(conn):
+        meter_id, base = kept[m]
+        found += [(meter_id, e) for e in detect(ts, values, flags, base)]
+    _upsert(conn, found)
+    return len(found)
 
 
 ALARM_SELECT = ('SELECT id, meter_id, enterprise_id, kind, start, "end", severity, state,'

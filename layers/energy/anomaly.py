@@ -42,14 +42,45 @@ def slot_key(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     return weekend.astype(np.int64) * 96 + (local % 86400) // SLOT
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """What detection needs of a meter's history: per slot key the median and scaled MAD (NaN
+    where the history has none), how many slots the history had, its night median."""
+
+    median: Floats
+    spread: Floats
+    slots: int
+    night_median: float | None
+
+    @classmethod
+    def of(cls, ts: npt.NDArray[np.int64], values: Floats) -> "Baseline":
+        ts = np.asarray(ts, np.int64)
+        values = np.asarray(values, float)
+        median, spread = baseline(ts, values)
+        night = values[_night(ts)]
+        return cls(median, spread, len(ts), float(np.median(night)) if len(night) else None)
+
+
+def _group_median(keys: npt.NDArray[np.int64], values: Floats) -> Floats:
+    """The median of ``values`` per key 0…191 (NaN for a key with none), no loop over keys."""
+    order = np.lexsort((values, keys))
+    v = values[order]
+    counts = np.bincount(keys, minlength=192)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    has = counts > 0
+    lo = np.where(has, first + (counts - 1) // 2, 0)
+    hi = np.where(has, first + counts // 2, 0)
+    out = np.full(192, np.nan)
+    if len(v):
+        out[has] = (v[lo[has]] + v[hi[has]]) / 2
+    return out
+
+
 def baseline(ts: npt.NDArray[np.int64], values: Floats) -> tuple[Floats, Floats]:
     """Median and scaled MAD per slot key (NaN where the history has none)."""
     keys = slot_key(ts)
-    median, spread = np.full(192, np.nan), np.full(192, np.nan)
-    for k in np.unique(keys):
-        v = values[keys == k]
-        median[k] = np.median(v)
-        spread[k] = MAD_SCALE * np.median(np.abs(v - median[k]))
+    median = _group_median(keys, values)
+    spread = MAD_SCALE * _group_median(keys, np.abs(values - median[keys]))
     return median, spread
 
 
@@ -76,14 +107,15 @@ def _events(kind: str, ts: npt.NDArray[np.int64], runs: list[tuple[int, int]],
 
 
 def detect(ts: npt.NDArray[np.int64], values: Floats, flags: list[str | None],
-           history: tuple[npt.NDArray[np.int64], Floats]) -> list[Event]:
+           history: tuple[npt.NDArray[np.int64], Floats] | Baseline) -> list[Event]:
     """The events in the series (``ts`` sorted slot starts) against the history's baseline."""
+    known = Baseline.of(*history) if isinstance(history, tuple) else history
     flagged = np.array([f or "" for f in flags])
     events = _events("impossible", ts, _runs(np.isin(flagged, ["negative", "jump"])), "critical")
     events += _events("missing", ts, _runs(flagged == "gap"))
-    if len(history[0]) < 7 * 96 or not len(ts):
+    if known.slots < 7 * 96 or not len(ts):
         return events  # a week of history before judging levels
-    base = baseline(*history)
+    base = (known.median, known.spread)
     flat = _flat(ts, values, base)
     z = _z(ts, values, base)
     for e in flat:  # a stuck meter is not also a shift
@@ -97,7 +129,7 @@ def detect(ts: npt.NDArray[np.int64], values: Floats, flags: list[str | None],
     spikes = [r for r in _runs((z > SPIKE_Z) & ~shifted) if r[1] - r[0] <= SPIKE_MAX]
     events += _events("spike", ts, spikes)
     events += flat
-    events += _creep(ts, values, history)
+    events += _creep(ts, values, known.night_median)
     return events
 
 
@@ -115,12 +147,11 @@ def _night(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     return ((ts + LOCAL) % 86400) < 5 * 3600
 
 
-def _creep(ts: npt.NDArray[np.int64], values: Floats,
-           history: tuple[npt.NDArray[np.int64], Floats]) -> list[Event]:
-    now, before = values[_night(ts)], history[1][_night(history[0])]
-    if len(now) < 7 * 20 or not len(before):  # a week of nights
+def _creep(ts: npt.NDArray[np.int64], values: Floats, usual: float | None) -> list[Event]:
+    now = values[_night(ts)]
+    if len(now) < 7 * 20 or usual is None:  # a week of nights
         return []
-    level, usual = float(np.median(now)), float(np.median(before))
+    level = float(np.median(now))
     if usual > 0 and level > CREEP_RATIO * usual:
         return [Event("base_load_creep", int(ts[0]), int(ts[-1]) + SLOT, "info",
                       {"night_median": level, "usual_night_median": usual})]

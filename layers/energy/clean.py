@@ -33,9 +33,13 @@ SPIKE_FACTOR = 10.0  # an interval value above this × the 90th percentile is a 
 FLAGS = {None: (0, "measured"), "replaced": (1, "measured"), "rollover": (2, "measured"),
          "gap": (3, "estimated"), "spike": (4, "estimated"), "reset": (5, "estimated"),
          "jump": (6, "suspect"), "negative": (7, "suspect")}
-BY_RANK = {rank: (flag, quality) for flag, (rank, quality) in FLAGS.items()}
+FLAG_NAMES: tuple[str | None, ...] = tuple(FLAGS)  # a flag's code is its rank
+QUALITY_NAMES = ("measured", "estimated", "suspect")
+MEASURED, ESTIMATED, SUSPECT = range(3)
+QUALITY_OF_RANK = np.array([QUALITY_NAMES.index(q) for _, q in FLAGS.values()], np.int8)
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
+Codes = npt.NDArray[np.int8]
 
 
 @dataclass(frozen=True)
@@ -47,17 +51,32 @@ class Replacement:
 
 @dataclass
 class Slots:
-    start: Ints  # slot starts, epoch seconds
+    """Slot starts (epoch seconds), values, and each slot's flag and quality as codes (indexes
+    into ``FLAG_NAMES`` and ``QUALITY_NAMES``)."""
+
+    start: Ints
     value: Floats
-    quality: list[str]
-    flag: list[str | None]
+    flag_code: Codes
+    quality_code: Codes
 
     def __len__(self) -> int:
         return len(self.start)
 
+    @property
+    def quality(self) -> list[str]:
+        return [QUALITY_NAMES[q] for q in self.quality_code.tolist()]
 
-def _empty() -> Slots:
-    return Slots(np.empty(0, np.int64), np.empty(0), [], [])
+    @property
+    def flag(self) -> list[str | None]:
+        return [FLAG_NAMES[f] for f in self.flag_code.tolist()]
+
+    def take(self, index: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> "Slots":
+        return Slots(self.start[index], self.value[index], self.flag_code[index],
+                     self.quality_code[index])
+
+
+def empty() -> Slots:
+    return Slots(np.empty(0, np.int64), np.empty(0), np.empty(0, np.int8), np.empty(0, np.int8))
 
 
 def _slots_between(first: float, last: float) -> Ints:
@@ -65,16 +84,15 @@ def _slots_between(first: float, last: float) -> Ints:
     return np.arange(lo, hi, dtype=np.int64) * SLOT
 
 
-def _label(starts: Ints, t0: Floats, t1: Floats, ranks: npt.NDArray[np.int8]
-           ) -> tuple[list[str], list[str | None]]:
-    """Each slot's quality and flag from the flagged steps [t0, t1) overlapping it."""
+def _label(starts: Ints, t0: Floats, t1: Floats, ranks: Codes) -> tuple[Codes, Codes]:
+    """Each slot's flag and quality codes from the flagged steps [t0, t1) overlapping it."""
     slot_rank = np.zeros(len(starts), np.int8)
-    for i in np.flatnonzero(ranks):
-        lo = np.searchsorted(starts, t0[i] - SLOT, side="right")
-        hi = np.searchsorted(starts, t1[i], side="left")
+    flagged = np.flatnonzero(ranks)
+    los = np.searchsorted(starts, t0[flagged] - SLOT, side="right")
+    his = np.searchsorted(starts, t1[flagged], side="left")
+    for i, lo, hi in zip(flagged.tolist(), los.tolist(), his.tolist(), strict=True):
         np.maximum(slot_rank[lo:hi], ranks[i], out=slot_rank[lo:hi])
-    labels = [BY_RANK[int(r)] for r in slot_rank]
-    return [q for _, q in labels], [f for f, _ in labels]
+    return slot_rank, QUALITY_OF_RANK[slot_rank]
 
 
 def _rank(flag: str) -> int:
@@ -106,7 +124,10 @@ def high_level(x: Floats) -> float:
     positive = np.sort(x[x > 0])
     if len(positive) < 4:
         return float("inf")
-    return float(np.quantile(positive[:-max(1, len(positive) // 100)], 0.9))
+    kept = positive[:-max(1, len(positive) // 100)]
+    at = 0.9 * (len(kept) - 1)  # np.quantile's linear rule, on the sorted values
+    lo = int(at)
+    return float(kept[lo] + (kept[min(lo + 1, len(kept) - 1)] - kept[lo]) * (at - lo))
 
 
 def _rate_limit(steps: Floats, dt: Floats) -> float:
@@ -143,7 +164,7 @@ def clean_cumulative(ts: Floats, values: Floats, *, multiplier: float = 1.0,
                      replacements: list[Replacement] | None = None) -> Slots:
     """The whole slots between the first and last readings (``ts`` sorted, distinct)."""
     if len(ts) < 2:
-        return _empty()
+        return empty()
     v = _join_replacements(ts, values, replacements or [])
     keep = _drop_spikes(v)
     dropped = ts[~keep]
@@ -156,8 +177,7 @@ def clean_cumulative(ts: Floats, values: Floats, *, multiplier: float = 1.0,
     ranks = _mark_points(ts, ranks, dropped, "spike")
     ranks = _mark_points(ts, ranks, np.array([r.at for r in replacements or []], float),
                          "replaced")
-    quality, flag = _label(starts, ts[:-1], ts[1:], ranks)
-    return Slots(starts, value, quality, flag)
+    return Slots(starts, value, *_label(starts, ts[:-1], ts[1:], ranks))
 
 
 def _mark_points(ts: Floats, ranks: npt.NDArray[np.int8], points: Floats, flag: str
@@ -184,7 +204,7 @@ def clean_interval(ts: Floats, values: Floats, *, multiplier: float = 1.0,
                    period: int | None = None) -> Slots:
     """Slots from the start of the first reading's period to the last reading."""
     if len(ts) == 0:
-        return _empty()
+        return empty()
     period = period or period_of(ts)
     v = values.copy()
     ranks = np.zeros(len(v), np.int8)
@@ -200,9 +220,10 @@ def clean_interval(ts: Floats, values: Floats, *, multiplier: float = 1.0,
     cover = np.column_stack([np.arange(len(v)) * period, np.arange(1, len(v) + 1) * period])
     value = np.maximum(np.diff(np.interp(edges, knots, total)), 0.0) * multiplier
     covered = np.diff(np.interp(edges, knots, cover.ravel().astype(float)))
-    quality, flag = _label(starts, ts - period, ts, ranks)
-    for k in np.flatnonzero(covered < SLOT - 1):
-        quality[k], flag[k] = ("suspect", "gap") if covered[k] < 1 else ("estimated", "gap")
+    flag, quality = _label(starts, ts - period, ts, ranks)
+    short = covered < SLOT - 1
+    flag[short] = _rank("gap")
+    quality[short] = np.where(covered[short] < 1, SUSPECT, ESTIMATED)
     if period > SLOT:
-        quality = [q if q != "measured" else "estimated" for q in quality]
-    return Slots(starts, value, quality, flag)
+        quality[quality == MEASURED] = ESTIMATED
+    return Slots(starts, value, flag, quality)

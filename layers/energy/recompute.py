@@ -7,9 +7,12 @@ first day to the reading after the last, since a step across a gap spreads over 
 spans), replaces those intervals, rolls the touched days up, and leaves the rest queued. Run it
 until it reports nothing done; running it twice changes nothing. The caller owns the
 transaction; taking a day off the queue locks it, so concurrent runs share the work.
+
+It is set-based: one query finds every taken meter's span and kind, one reads all their
+readings (as packed doubles), cleaning is numpy per meter, and the intervals go back in one
+binary COPY and one INSERT … SELECT; roll-ups and anomaly baselines are SQL over the chunk.
 """
 
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,36 +20,88 @@ import numpy as np
 from psycopg import Connection
 
 from layers.energy import alarms, rollup
-from layers.energy.clean import SLOT, Replacement, Slots, clean_cumulative, clean_interval
+from layers.energy.binary import pack, unpack_float8
+from layers.energy.clean import (
+    FLAG_NAMES,
+    QUALITY_NAMES,
+    Replacement,
+    Slots,
+    clean_cumulative,
+    clean_interval,
+    empty,
+)
 from layers.energy.readings import ensure_partitions
 from layers.energy.rollup import day_start
 
-CONTEXT = timedelta(days=7)  # readings before the span that set a meter's usual level
+
+def _array(names: tuple[str | None, ...]) -> str:
+    """A SQL text array literal of ``names`` (None as NULL)."""
+    return "ARRAY[" + ", ".join("NULL" if n is None else f"'{n}'" for n in names) + "]::text[]"
+
+
+# readings back to at least this long before the span's end: they set a meter's usual level
+# (the rate a jump is judged by, an interval meter's spike level) when the span is short
+CONTEXT = timedelta(days=2)
 
 TAKE = """
-DELETE FROM energy_dirty_day d USING (
+WITH p AS MATERIALIZED (
   SELECT meter_id, day FROM (
     SELECT meter_id, day, row_number() OVER (PARTITION BY meter_id ORDER BY day) AS n
     FROM energy_dirty_day WHERE meter_id IN (
       SELECT DISTINCT meter_id FROM energy_dirty_day ORDER BY 1 LIMIT %(meters)s)) q
-  WHERE n <= %(days)s) p
+  WHERE n <= %(days)s)
+DELETE FROM energy_dirty_day d USING p
 WHERE d.meter_id = p.meter_id AND d.day = p.day
 RETURNING d.meter_id, d.day
 """
-READINGS = """
-SELECT extract(epoch FROM ts)::float8, value FROM reading
-WHERE meter_id = %(m)s AND ts <= coalesce(
-    (SELECT min(ts) FROM reading WHERE meter_id = %(m)s AND ts >= %(hi)s), %(hi)s)
-  AND ts >= least(%(lo)s - %(context)s::interval,
-                  (SELECT max(ts) FROM reading WHERE meter_id = %(m)s AND ts < %(lo)s))
-ORDER BY ts
+# one row per taken meter: m (its index), the days' bounds [lo, hi), the readings just outside
+# them, what re-cleaning rewrites [start, end) and the readings it reads [read_lo, read_hi]
+SPANS = """
+CREATE TEMP TABLE energy_span AS
+SELECT m, meter_id, lo, hi, before, after, reading_type, multiplier, register_max,
+       least(lo, to_timestamp(floor(extract(epoch FROM before) / 900) * 900)) AS start,
+       greatest(hi, after) AS "end",
+       least(lo, hi - %(context)s::interval, before) AS read_lo, coalesce(after, hi) AS read_hi
+FROM (
+  SELECT q.m::int AS m, q.meter_id, q.lo, q.hi, b.before, a.after, mt.reading_type,
+         mt.multiplier, mt.register_max
+  FROM unnest(%(meters)s::text[], %(lo)s::timestamptz[], %(hi)s::timestamptz[])
+       WITH ORDINALITY q(meter_id, lo, hi, m)
+  JOIN meter mt ON mt.id = q.meter_id
+  LEFT JOIN LATERAL (SELECT max(ts) AS before FROM reading r
+                     WHERE r.meter_id = q.meter_id AND r.ts < q.lo) b ON true
+  LEFT JOIN LATERAL (SELECT min(ts) AS after FROM reading r
+                     WHERE r.meter_id = q.meter_id AND r.ts >= q.hi) a ON true) spans
 """
-BOUNDS = """
-SELECT (SELECT max(ts) FROM reading WHERE meter_id = %(m)s AND ts < %(lo)s),
-       (SELECT min(ts) FROM reading WHERE meter_id = %(m)s AND ts >= %(hi)s)
+SPAN_ROWS = """
+SELECT m, meter_id, reading_type, multiplier, register_max, extract(epoch FROM start),
+       extract(epoch FROM "end")
+FROM energy_span ORDER BY m
+"""
+READINGS = """
+SELECT s.m, string_agg(float8send(extract(epoch FROM r.ts)::float8), '' ORDER BY r.ts),
+       string_agg(float8send(r.value), '' ORDER BY r.ts)
+FROM energy_span s JOIN reading r ON r.meter_id = s.meter_id
+  AND r.ts >= s.read_lo AND r.ts <= s.read_hi
+GROUP BY s.m
+"""
+REPLACEMENTS = """
+SELECT s.m, extract(epoch FROM r.replaced_at)::float8, r.old_final, r.new_initial
+FROM energy_span s JOIN meter_replacement r ON r.meter_id = s.meter_id
+ORDER BY s.m, r.replaced_at
 """
 WRITE_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS energy_clean_stage"
-               " (meter_id text, t bigint, value float8, quality text, flag text)")
+               " (m int, t bigint, value float8, flag int2, quality int2)")
+DELETE_SPANS = """
+DELETE FROM energy_interval i USING energy_span s
+WHERE i.meter_id = s.meter_id AND i.ts >= s.start AND i.ts < s."end"
+"""
+INSERT_INTERVALS = f"""
+INSERT INTO energy_interval (meter_id, ts, value, quality, flag)
+SELECT s.meter_id, to_timestamp(c.t), c.value,
+       ({_array(QUALITY_NAMES)})[c.quality + 1], ({_array(FLAG_NAMES)})[c.flag + 1]
+FROM energy_clean_stage c JOIN energy_span s USING (m)
+"""
 
 
 @dataclass
@@ -58,110 +113,105 @@ class RecomputeReport:
     spans: list[tuple[str, datetime, datetime]] = field(default_factory=list)
 
 
-def _replacements(conn: Connection, meter_id: str) -> list[Replacement]:
-    rows = conn.execute("SELECT extract(epoch FROM replaced_at)::float8, old_final, new_initial"
-                        " FROM meter_replacement WHERE meter_id = %s ORDER BY replaced_at",
-                        [meter_id]).fetchall()
-    return [Replacement(int(t), float(old), float(new)) for t, old, new in rows]
-
-
-def _span(conn: Connection, meter_id: str, lo: datetime, hi: datetime
-          ) -> tuple[datetime, datetime]:
-    """What re-cleaning [lo, hi) rewrites: from the slot of the reading before ``lo`` to the
-    reading at or after ``hi``."""
-    row = conn.execute(BOUNDS, {"m": meter_id, "lo": lo, "hi": hi}).fetchone()
-    before, after = row if row else (None, None)
-    start = _floor(before) if before is not None else lo
-    return min(start, lo), max(after or hi, hi)
-
-
-def _floor(ts: datetime) -> datetime:
-    epoch = int(ts.timestamp()) // SLOT * SLOT
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def clean_meter(conn: Connection, *, meter_id: str, lo: datetime, hi: datetime
-                ) -> tuple[Slots, datetime, datetime]:
-    """The clean slots of one meter that re-cleaning [lo, hi) rewrites, and that span."""
-    kind = conn.execute("SELECT reading_type, multiplier, register_max FROM meter WHERE id = %s",
-                        [meter_id]).fetchone()
-    start, end = _span(conn, meter_id, lo, hi)
-    rows = conn.execute(READINGS, {"m": meter_id, "lo": lo, "hi": hi,
-                                   "context": CONTEXT}).fetchall()
-    if kind is None or not rows:
-        return Slots(np.empty(0, np.int64), np.empty(0), [], []), start, end
-    ts = np.array([r[0] for r in rows], float)
-    values = np.array([r[1] for r in rows], float)
-    if kind[0] == "cumulative":
-        slots = clean_cumulative(ts, values, multiplier=kind[1], register_max=kind[2],
-                                 replacements=_replacements(conn, meter_id))
-    else:
-        slots = clean_interval(ts, values, multiplier=kind[1])
-    keep = (slots.start >= start.timestamp()) & (slots.start < end.timestamp())
-    index = np.flatnonzero(keep)
-    return Slots(slots.start[index], slots.value[index], [slots.quality[i] for i in index],
-                 [slots.flag[i] for i in index]), start, end
-
-
-def _copy_text(meter_id: str, slots: Slots) -> str:
-    out = io.StringIO()
-    for t, v, q, f in zip(slots.start.tolist(), slots.value.tolist(), slots.quality, slots.flag,
-                          strict=True):
-        out.write(f"{meter_id}\t{t}\t{v!r}\t{q}\t{f or chr(92) + 'N'}\n")
-    return out.getvalue()
-
-
-def _write(conn: Connection, cleaned: list[tuple[str, Slots, datetime, datetime]]) -> int:
-    conn.execute(WRITE_STAGE)
-    conn.execute("TRUNCATE energy_clean_stage")
-    with conn.cursor().copy("COPY energy_clean_stage FROM STDIN") as copy:
-        for meter_id, slots, _, _ in cleaned:
-            copy.write(_copy_text(meter_id, slots))
-    first = min(c[2] for c in cleaned)
-    last = max(c[3] for c in cleaned)
-    ensure_partitions(conn, table="energy_interval", first=first, last=last)
-    conn.execute(
-        "DELETE FROM energy_interval i USING unnest(%s::text[], %s::timestamptz[],"
-        " %s::timestamptz[]) AS s(meter_id, lo, hi)"
-        " WHERE i.meter_id = s.meter_id AND i.ts >= s.lo AND i.ts < s.hi",
-        [[c[0] for c in cleaned], [c[2] for c in cleaned], [c[3] for c in cleaned]])
-    cur = conn.execute("INSERT INTO energy_interval (meter_id, ts, value, quality, flag)"
-                       " SELECT meter_id, to_timestamp(t), value, quality, flag"
-                       " FROM energy_clean_stage")
-    return cur.rowcount
+@dataclass(frozen=True)
+class _Span:
+    m: int
+    meter_id: str
+    reading_type: str
+    multiplier: float
+    register_max: float | None
+    start: float  # what re-cleaning rewrites, epoch seconds
+    end: float
 
 
 def _queued(conn: Connection, max_meters: int, max_days: int) -> dict[str, list[date]]:
     taken: dict[str, list[date]] = {}
+    # the queue grows inside the ingest's transaction, unseen by autovacuum: without fresh
+    # statistics the planner joins it to itself row by row
+    conn.execute("ANALYZE energy_dirty_day")
     for meter_id, day in conn.execute(TAKE, {"meters": max_meters, "days": max_days}):
         taken.setdefault(meter_id, []).append(day)
     return taken
 
 
-def recompute(conn: Connection, *, max_meters: int = 200, max_days: int = 62,
+def _spans(conn: Connection, queued: dict[str, list[date]]) -> list[_Span]:
+    """``energy_span`` for the taken meters, and what each one's re-cleaning rewrites: from
+    the slot of the reading before its first day to the reading at or after its last."""
+    meters = sorted(queued)
+    conn.execute("DROP TABLE IF EXISTS energy_span")
+    conn.execute(SPANS, {"meters": meters, "context": CONTEXT,
+                         "lo": [day_start(min(queued[m])) for m in meters],
+                         "hi": [day_start(max(queued[m])) + timedelta(days=1) for m in meters]})
+    conn.execute("ANALYZE energy_span")
+    return [_Span(int(r[0]), r[1], r[2], float(r[3]), r[4], float(r[5]), float(r[6]))
+            for r in conn.execute(SPAN_ROWS)]
+
+
+def _replacements(conn: Connection) -> dict[int, list[Replacement]]:
+    out: dict[int, list[Replacement]] = {}
+    for m, at, old, new in conn.execute(REPLACEMENTS):
+        out.setdefault(m, []).append(Replacement(int(at), float(old), float(new)))
+    return out
+
+
+def _clean_all(conn: Connection, spans: list[_Span]) -> dict[int, Slots]:
+    """Each span's clean slots inside [start, end)."""
+    replacements = _replacements(conn)
+    by_m = {s.m: s for s in spans}
+    out = {s.m: empty() for s in spans}
+    for m, ts_bytes, value_bytes in conn.execute(READINGS, binary=True):
+        span = by_m[m]
+        ts, values = unpack_float8(ts_bytes), unpack_float8(value_bytes)
+        if span.reading_type == "cumulative":
+            slots = clean_cumulative(ts, values, multiplier=span.multiplier,
+                                     register_max=span.register_max,
+                                     replacements=replacements.get(m, []))
+        else:
+            slots = clean_interval(ts, values, multiplier=span.multiplier)
+        out[m] = slots.take((slots.start >= span.start) & (slots.start < span.end))
+    return out
+
+
+def _write(conn: Connection, spans: list[_Span], cleaned: dict[int, Slots]) -> int:
+    """Replace the spans' intervals with the clean slots: one COPY, one DELETE, one INSERT."""
+    conn.execute(WRITE_STAGE)
+    conn.execute("TRUNCATE energy_clean_stage")
+    parts = [s for s in cleaned.values() if len(s)]
+    if parts:
+        m = np.concatenate([np.full(len(s), k, np.int32) for k, s in cleaned.items() if len(s)])
+        body = pack(m, np.concatenate([s.start for s in parts]).astype(np.int64),
+                    np.concatenate([s.value for s in parts]).astype(np.float64),
+                    np.concatenate([s.flag_code for s in parts]).astype(np.int16),
+                    np.concatenate([s.quality_code for s in parts]).astype(np.int16))
+        with conn.cursor().copy("COPY energy_clean_stage FROM STDIN (FORMAT binary)") as copy:
+            copy.write(body)
+    first = datetime.fromtimestamp(min(s.start for s in spans), UTC)
+    last = datetime.fromtimestamp(max(s.end for s in spans), UTC)
+    ensure_partitions(conn, table="energy_interval", first=first, last=last)
+    conn.execute(DELETE_SPANS)
+    return conn.execute(INSERT_INTERVALS).rowcount
+
+
+def recompute(conn: Connection, *, max_meters: int = 2000, max_days: int = 62,
               roll_up: bool = True, detect: bool = True) -> RecomputeReport:
     """Clean (roll up, look for anomalies in) one chunk of the queue; an empty report when it
     is empty."""
-    report = RecomputeReport()
-    cleaned = []
-    for meter_id, days in sorted(_queued(conn, max_meters, max_days).items()):
-        lo, hi = day_start(min(days)), day_start(max(days)) + timedelta(days=1)
-        slots, start, end = clean_meter(conn, meter_id=meter_id, lo=lo, hi=hi)
-        cleaned.append((meter_id, slots, start, end))
-        report.meters += 1
-        report.days += len(days)
-        report.spans.append((meter_id, start, end))
-    if cleaned:
-        report.intervals = _write(conn, cleaned)
-        if roll_up:
-            rollup.refresh(conn, spans=report.spans)
-        if detect:
-            for meter_id, start, end in report.spans:
-                report.alarms += len(alarms.scan(conn, meter_id=meter_id, start=start, end=end))
+    queued = _queued(conn, max_meters, max_days)
+    report = RecomputeReport(meters=len(queued), days=sum(len(d) for d in queued.values()))
+    if not queued:
+        return report
+    spans = _spans(conn, queued)
+    report.spans = [(s.meter_id, datetime.fromtimestamp(s.start, UTC),
+                     datetime.fromtimestamp(s.end, UTC)) for s in spans]
+    report.intervals = _write(conn, spans, _clean_all(conn, spans))
+    if roll_up:
+        rollup.refresh(conn, spans=report.spans)
+    if detect:
+        report.alarms = alarms.scan_spans(conn)
     return report
 
 
-def recompute_all(conn: Connection, *, max_meters: int = 200, max_days: int = 62,
+def recompute_all(conn: Connection, *, max_meters: int = 2000, max_days: int = 62,
                   detect: bool = True) -> RecomputeReport:
     """Work through the whole queue (in chunks, one transaction: the caller's)."""
     total = RecomputeReport()

@@ -60,34 +60,52 @@ TOUCHED = ("CREATE TEMP TABLE IF NOT EXISTS energy_touched (meter_id text, day d
 CREATE_COUNTED = (
     "CREATE TEMP TABLE IF NOT EXISTS energy_counted (scope text, scope_id text, meter_id text,"
     " kind text, factor float8, weight float8)")
-DAY_LO = f"(t.day::timestamp AT TIME ZONE '{SHANGHAI}')"
-DAY_HI = f"((t.day + 1)::timestamp AT TIME ZONE '{SHANGHAI}')"
+# the touched days, as bounds the planner can prune partitions and use indexes with, and as
+# the list a row's local day must be in
+IN_DAYS = (f"{{col}} >= %(lo)s AND {{col}} < %(hi)s"
+           f" AND ({{col}} AT TIME ZONE '{SHANGHAI}')::date = ANY(%(days)s::date[])")
 
 # affected (scope, scope_id) × touched days: their hour and day rows again, from the slots
-DELETE_DAYS = f"""
-DELETE FROM energy_rollup r USING affected a, (SELECT DISTINCT day FROM energy_touched) t
+DELETE_DAYS = """
+DELETE FROM energy_rollup r USING affected a
 WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain IN ('hour', 'day')
-  AND r.ts >= {DAY_LO} AND r.ts < {DAY_HI}
-"""
-INSERT_DAYS = f"""
-WITH slots AS (
-  SELECT c.scope, c.scope_id, c.kind, i.ts, sum(i.value * c.factor * c.weight) AS v,
-         coalesce(sum(i.value * c.factor * c.weight) FILTER (WHERE i.quality = 'estimated'), 0)
-           AS e,
-         coalesce(sum(i.value * c.factor * c.weight) FILTER (WHERE i.quality = 'suspect'), 0)
-           AS s,
+  AND """ + IN_DAYS.format(col="r.ts")
+# a meter's slots are its intervals; other scopes sum theirs per slot first (for the peak)
+INSERT_HOURS = f"""
+WITH iv AS MATERIALIZED (
+  SELECT i.meter_id, i.ts, i.value, i.quality FROM energy_interval i
+  WHERE {IN_DAYS.format(col="i.ts")}
+    AND i.meter_id IN (SELECT c.meter_id FROM energy_counted c
+                       JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id)),
+slots AS (
+  SELECT c.scope, c.scope_id, c.kind, iv.ts, sum(iv.value * c.factor * c.weight) AS v,
+         coalesce(sum(iv.value * c.factor * c.weight) FILTER (WHERE iv.quality = 'estimated'),
+                  0) AS e,
+         coalesce(sum(iv.value * c.factor * c.weight) FILTER (WHERE iv.quality = 'suspect'),
+                  0) AS s,
          count(*) AS n
-  FROM (SELECT DISTINCT day FROM energy_touched) t
-  JOIN energy_interval i ON i.ts >= {DAY_LO} AND i.ts < {DAY_HI}
-  JOIN energy_counted c ON c.meter_id = i.meter_id
+  FROM iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope <> 'meter'
   JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id
-  GROUP BY 1, 2, 3, 4)
+  GROUP BY 1, 2, 3, 4
+  UNION ALL
+  SELECT 'meter', iv.meter_id, c.kind, iv.ts, iv.value * c.factor,
+         CASE WHEN iv.quality = 'estimated' THEN iv.value * c.factor ELSE 0 END,
+         CASE WHEN iv.quality = 'suspect' THEN iv.value * c.factor ELSE 0 END, 1
+  FROM iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope = 'meter')
 INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
                            peak_15min, intervals)
-SELECT scope, scope_id, kind, g.grain, date_trunc(g.grain, ts, '{SHANGHAI}'), sum(v), sum(e),
+SELECT scope, scope_id, kind, 'hour', date_trunc('hour', ts, '{SHANGHAI}'), sum(v), sum(e),
        sum(s), max(v), sum(n)
-FROM slots CROSS JOIN (VALUES ('hour'), ('day')) g(grain)
-GROUP BY 1, 2, 3, 4, 5
+FROM slots GROUP BY 1, 2, 3, 5
+"""
+INSERT_DAYS = f"""
+INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
+                           peak_15min, intervals)
+SELECT r.scope, r.scope_id, r.kind, 'day', date_trunc('day', r.ts, '{SHANGHAI}'), sum(value),
+       sum(estimated), sum(suspect), max(peak_15min), sum(intervals)
+FROM energy_rollup r JOIN affected a ON a.scope = r.scope AND a.scope_id = r.scope_id
+WHERE r.grain = 'hour' AND {IN_DAYS.format(col="r.ts")}
+GROUP BY 1, 2, 3, 5
 """
 MONTH_BOUNDS = f"""
 WITH months AS (SELECT DISTINCT date_trunc('month', day)::date AS month FROM energy_touched),
@@ -112,7 +130,7 @@ GROUP BY 1, 2, 3, 5
 """
 
 
-def _touch(conn: Connection, spans: list[tuple[str, datetime, datetime]]) -> None:
+def _touch(conn: Connection, spans: list[tuple[str, datetime, datetime]]) -> list[date]:
     conn.execute(TOUCHED)
     conn.execute("TRUNCATE energy_touched")
     with conn.cursor().copy("COPY energy_touched (meter_id, day) FROM STDIN") as copy:
@@ -125,6 +143,7 @@ def _touch(conn: Connection, spans: list[tuple[str, datetime, datetime]]) -> Non
                     copy.write_row((meter_id, day))
                 day += timedelta(days=1)
     conn.execute("ANALYZE energy_touched")
+    return sorted({day for _, day in seen})
 
 
 def local_day(ts: datetime) -> date:
@@ -148,14 +167,18 @@ def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) ->
     days the spans overlap."""
     if not spans:
         return
-    _touch(conn, spans)
+    days = _touch(conn, spans)
+    bounds = {"lo": day_start(days[0]), "hi": day_start(days[-1] + timedelta(days=1)),
+              "days": days}
     counted(conn)
     conn.execute("DROP TABLE IF EXISTS affected")
     conn.execute("CREATE TEMP TABLE affected AS SELECT DISTINCT c.scope, c.scope_id"
                  " FROM energy_counted c WHERE c.meter_id IN"
                  " (SELECT DISTINCT meter_id FROM energy_touched)")
     conn.execute("ANALYZE affected")
-    conn.execute(DELETE_DAYS)
-    conn.execute(INSERT_DAYS)
+    conn.execute("SELECT set_config('work_mem', '256MB', true)")  # hash, not sort, the slots
+    conn.execute(DELETE_DAYS, bounds)
+    conn.execute(INSERT_HOURS, bounds)
+    conn.execute(INSERT_DAYS, bounds)
     conn.execute(DELETE_MONTHS)
     conn.execute(INSERT_MONTHS)

@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from migrations.tables.base import created_at, metadata
 
@@ -171,9 +171,12 @@ reading_revision = Table(
 )
 
 # Clean 15-minute consumption per meter (multiplier applied), ``ts`` the interval's start.
+# No foreign key either (migration 0008): its check per row was half of writing a day of
+# intervals; the recompute writes only meters it read from ``meter``, and a meter's delete
+# trigger removes its intervals.
 energy_interval = Table(
     "energy_interval", metadata,
-    Column("meter_id", String(64), ForeignKey("meter.id", ondelete="CASCADE"), primary_key=True),
+    Column("meter_id", String(64), primary_key=True),
     Column("ts", DateTime(timezone=True), primary_key=True),
     Column("value", Float, nullable=False),
     Column("quality", String(16), nullable=False),
@@ -254,4 +257,18 @@ energy_alarm = Table(
     CheckConstraint(f"severity IN {ALARM_SEVERITIES}", name="severity"),
     UniqueConstraint("meter_id", "kind", "start", name="uq_energy_alarm_meter_id"),
     Index("ix_energy_alarm_enterprise_id", "enterprise_id", "start"),
+)
+
+# A meter's anomaly baseline (layers.energy.anomaly.Baseline) from its clean slots before
+# ``through``: per weekday/weekend × quarter hour (192) the median and scaled MAD, the number of
+# history slots and the night median; kept so a day's scan need not read 28 days again.
+energy_baseline = Table(
+    "energy_baseline", metadata,
+    Column("meter_id", String(64), ForeignKey("meter.id", ondelete="CASCADE"), primary_key=True),
+    Column("through", DateTime(timezone=True), nullable=False),
+    Column("slots", Integer, nullable=False),
+    Column("median", ARRAY(Float), nullable=False),
+    Column("spread", ARRAY(Float), nullable=False),
+    Column("night_median", Float),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

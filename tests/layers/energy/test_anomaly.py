@@ -79,3 +79,24 @@ def test_alarms_keep_their_state_when_scanned_again(conn):
     set_state(conn, alarm_id=alarm["id"], state="closed")
     with pytest.raises(BadRequest):
         set_state(conn, alarm_id=alarm["id"], state="acknowledged")
+
+
+def test_the_recompute_scans_what_it_cleaned_against_a_kept_baseline(conn):
+    m = builders.meter(conn, reading_type="interval")
+    ts, v = _load(36, 4)
+    v[35 * 96 + 40] *= 10
+    rows = [(m, datetime.fromtimestamp(t + SLOT, ZONE), float(x))
+            for t, x in zip(ts, v, strict=True)]
+    ingest_rows(conn, rows=rows[:35 * 96])
+    recompute_all(conn, max_days=400)
+    assert list_alarms(conn, meter_id=m) == []
+    ingest_rows(conn, rows=rows[35 * 96:])
+    assert recompute_all(conn).alarms == 1
+    assert [a["kind"] for a in list_alarms(conn, meter_id=m)] == ["spike"]
+    through, slots = conn.execute("SELECT through, slots FROM energy_baseline"
+                                  " WHERE meter_id = %s", [m]).fetchone()
+    assert slots == 28 * 96 and through.timestamp() == ts[35 * 96] - SLOT
+    ingest_rows(conn, rows=[(m, rows[-1][1], rows[-1][2] + 1.0)])  # a correction: kept one used
+    assert recompute_all(conn).alarms == 1
+    assert conn.execute("SELECT through FROM energy_baseline WHERE meter_id = %s",
+                        [m]).fetchone()[0] == through

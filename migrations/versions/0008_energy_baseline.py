@@ -1,7 +1,7 @@
 """energy_baseline: each meter's anomaly baseline, kept between scans; energy_interval loses
 its foreign key (the meter's delete trigger removes its intervals as it does its readings)
 
-Revision ID: 0008_energy_baseline
+Revision ID: 0008
 Revises: 0007
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0008_energy_baseline"
+revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -92,6 +92,8 @@ def file_from(conn: Connection, principal: Principal, body: TicketCreate,
     committed (``tasks`` run after the answer, so after the request's transaction)."""
     ticket_id = file_ticket(conn, req=ticket_request(body), key_id=principal.key_id,
                             districts=get_settings().district_codes, defer=defer)
+    audit(conn, principal, action="create", resource=f"ticket/{ticket_id}",
+          detail={"service_code": body.service_code, "deferred": defer})
     if defer and request is not None and tasks is not None:
         tasks.add_task(_router.poke, request.app.state.pool)
     return ticket_id
@@ -213,6 +215,7 @@ def get_original(conn: WriteConn, ticket_id: int, principal: HotlineUser) -> dic
 def patch_ticket(conn: WriteConn, ticket_id: int, body: TicketUpdate,
                  principal: HotlineUser) -> dict[str, Any]:
     set_status(conn, ticket_id=ticket_id, status=body.status)
+    audit(conn, principal, action=body.status, resource=f"ticket/{ticket_id}")
     return convert_points(get_ticket(conn, ticket_id=ticket_id), "wgs84")
 
 

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
+from api.auth import audit
 from api.deps import ConnDep, CurrentUser, WriteConn
 from api.routes.layers import WriterDep, readable_collection
 from api.schemas.layers import QualityRules, QualityRun, QualityRuns, QualityScores
@@ -35,13 +36,18 @@ def replace_rules(
     new_rules: Annotated[list[dict[str, Any]], Body(examples=[[{"rule": "valid_geometry"}]])],
 ) -> dict[str, Any]:
     collection = readable_collection(conn, principal, resource)
-    return {"resource": resource, "rules": set_rules(conn, collection=collection, rules=new_rules)}
+    stored = set_rules(conn, collection=collection, rules=new_rules)
+    audit(conn, principal, action="replace", resource=f"quality/{resource}/rules",
+          detail={"rules": len(stored)})
+    return {"resource": resource, "rules": stored}
 
 
 @router.post("/{resource}/runs", status_code=201, summary="Check the rules now; stores a run",
              response_model=QualityRun)
 def run(conn: WriteConn, principal: WriterDep, resource: str) -> dict[str, Any]:
-    return run_quality(conn, collection=readable_collection(conn, principal, resource))
+    result = run_quality(conn, collection=readable_collection(conn, principal, resource))
+    audit(conn, principal, action="run", resource=f"quality/{resource}")
+    return result
 
 
 @router.get("/{resource}/runs", summary="Past runs, newest first", response_model=QualityRuns)

@@ -103,7 +103,10 @@ def post_resolve(conn: WriteConn, conflict_id: int, body: Resolution,
              summary="Object to an address (anyone)", response_model=ObjectionPublic)
 def post_objection(conn: WriteConn, code: str, body: ObjectionCreate,
                    principal: CurrentUser) -> dict[str, Any]:
-    return file_objection(conn, code=code, reason=body.reason, actor=_actor(principal))
+    objection = file_objection(conn, code=code, reason=body.reason, actor=_actor(principal))
+    audit(conn, principal, action="object", resource=f"address/{code}",
+          detail={"objection": objection["id"]})
+    return objection
 
 
 @router.get("/objections", summary="Objections (steward)",
@@ -121,5 +124,7 @@ def get_objections(
              response_model=ObjectionPublic)
 def post_transition(conn: WriteConn, objection_id: int, body: ObjectionTransition,
                     principal: Steward) -> dict[str, Any]:
-    return transition(conn, objection_id=objection_id, status=body.status,
-                      actor=_actor(principal), note=body.note)
+    objection = transition(conn, objection_id=objection_id, status=body.status,
+                           actor=_actor(principal), note=body.note)
+    audit(conn, principal, action=body.status, resource=f"objection/{objection_id}")
+    return objection

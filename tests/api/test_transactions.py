@@ -192,3 +192,21 @@ def test_an_unreachable_database_is_503(client):
     finally:
         app.state.pool.close()
         app.state.pool = working
+
+
+def test_writes_leave_their_audit_row(client, conn):
+    """Ticket create and status change, objections: each write commits with its audit row."""
+    hotline = headers_for(conn, "hotline")
+    created = client.post("/hotline/tickets", headers=hotline, json={
+        "service_code": "sanitation", "description": "华徐公路988号门口垃圾"})
+    assert created.status_code == 201, created.text
+    ticket = created.json()["id"]
+    assert client.patch(f"/hotline/tickets/{ticket}", headers=hotline,
+                        json={"status": "closed"}).status_code == 200
+    code = client.get("/geocode", params={"address": "青浦区淀西村"}).json()["best"]["code"]
+    objection = client.post(f"/addresses/{code}/objections", json={"reason": "位置不对"})
+    assert objection.status_code == 201
+    rows = conn.execute("SELECT action, resource FROM audit_log WHERE resource = ANY(%s)"
+                        " ORDER BY id", [[f"ticket/{ticket}", f"address/{code}"]]).fetchall()
+    assert rows == [("create", f"ticket/{ticket}"), ("closed", f"ticket/{ticket}"),
+                    ("object", f"address/{code}")]

@@ -20,6 +20,8 @@ test: venv db
 lint: venv
 	$(VENV)/bin/ruff check address spatial layers tiles api migrations tests bench data/generate
 	$(VENV)/bin/mypy address spatial layers tiles api && $(VENV)/bin/mypy --explicit-package-bases data/generate
+	@# no function of cyclomatic complexity D or worse (radon)
+	@! $(VENV)/bin/radon cc -n D -s address spatial layers tiles api migrations data/generate | grep .
 
 db: venv
 	$(DIZHI) db start

@@ -99,7 +99,9 @@ def describe_raster(path: Path, *, zooms: bool = False) -> dict[str, Any]:
     """What the catalog keeps about a raster file (the zoom range if asked); BadRequest if GDAL
     cannot read it."""
     try:
-        with rasterio.open(path) as src:
+        # GDAL would keep the computed statistics in a .aux.xml beside the file (in data/sample,
+        # say): the catalog keeps them instead
+        with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path) as src:
             if src.crs is None:
                 raise BadRequest(f"{path.name} has no coordinate reference system")
             west, south, east, north = transform_bounds(src.crs, "EPSG:4326", *src.bounds,

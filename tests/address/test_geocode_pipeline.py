@@ -2,12 +2,11 @@
 confidence from penalty, frozen results, and batch geocoding through the same pipeline."""
 
 import dataclasses
-from typing import Any
 
 import pytest
 
 from address.geocode.batch import ChunkKeys, geocode_texts
-from address.geocode.details import MAX_LIMIT, GeocodeRequest
+from address.geocode.details import MAX_LIMIT
 from address.geocode.forward import build_searches, geocode
 from address.geocode.query import read_query
 from address.geocode.results import confidence_of
@@ -22,21 +21,15 @@ from address.geocode.searches import (
     SwappedDoorSearch,
 )
 from address.geocode.sql import address_rows_by_key
-
-QINGPU = ("310118",)  # the sample district
-
-
-def request(**fields: Any) -> GeocodeRequest:
-    """A request over the sample district."""
-    return GeocodeRequest(districts=QINGPU, **fields)
+from tests.district import QINGPU, geocode_request
 
 
 def test_request_details_are_clamped_and_frozen():
-    assert request(limit=0).limit == 1
-    assert request(limit=10_000).limit == MAX_LIMIT
-    assert request(parts={"road": "明珠路", "roadno": "416弄"}).query == "明珠路416弄"
+    assert geocode_request(limit=0).limit == 1
+    assert geocode_request(limit=10_000).limit == MAX_LIMIT
+    assert geocode_request(parts={"road": "明珠路", "roadno": "416弄"}).query == "明珠路416弄"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        request().limit = 3  # type: ignore[misc]
+        geocode_request().limit = 3  # type: ignore[misc]
 
 
 def test_confidence_comes_from_the_penalty():
@@ -46,7 +39,7 @@ def test_confidence_comes_from_the_penalty():
 
 
 def test_searches_run_cheapest_first():
-    readings = read_query(request(text="青浦区华新镇华志路557号"))
+    readings = read_query(geocode_request(text="青浦区华新镇华志路557号"))
     searches = build_searches(readings, keys=RowsByKey())
     assert [type(s) for s in searches] == [
         ExactSearch, PlaceCodeSearch, SwappedDoorSearch, NearestCodeSearch, InterpolatedSearch,
@@ -56,22 +49,22 @@ def test_searches_run_cheapest_first():
 
 
 def test_only_the_searches_a_query_has_parts_for():
-    searches = build_searches(read_query(request(text="赵巷镇")), keys=RowsByKey())
+    searches = build_searches(read_query(geocode_request(text="赵巷镇")), keys=RowsByKey())
     assert [type(s) for s in searches] == [ExactSearch, AreaSearch, AreaSearch]
 
 
 def test_the_whole_text_as_written_is_tried_first():
-    readings = read_query(request(text="来电反映青浦区明珠路416弄门口垃圾很多"))
+    readings = read_query(geocode_request(text="来电反映青浦区明珠路416弄门口垃圾很多"))
     assert readings.whole is not None and readings.address.text.endswith("明珠路416弄")
     first, second = build_searches(readings, keys=RowsByKey())[:2]
     assert first.reading is readings.whole and second.reading is readings.address
 
 
 def test_outside_the_register_has_no_searches_and_a_reason(conn):
-    readings = read_query(request(text="闵行区纪翟路1455弄"))
+    readings = read_query(geocode_request(text="闵行区纪翟路1455弄"))
     assert readings.address.outside == "310112"
     assert build_searches(readings, keys=RowsByKey()) == []
-    result = geocode(conn, request(text="闵行区纪翟路1455弄"))
+    result = geocode(conn, geocode_request(text="闵行区纪翟路1455弄"))
     assert result.best is None and "outside the register" in (result.reason or "")
 
 
@@ -85,20 +78,20 @@ def test_outside_the_register_has_no_searches_and_a_reason(conn):
     ("赵巷镇", "fallback", 0.2),
 ])
 def test_each_answer_is_the_first_search_that_answers(conn, text, match_type, confidence):
-    best = geocode(conn, request(text=text)).best
+    best = geocode(conn, geocode_request(text=text)).best
     assert best is not None and (best.match_type, best.confidence) == (match_type, confidence)
     assert best.towncode and best.adcode == "310118"  # filled in for points too
 
 
 def test_results_are_frozen(conn):
-    result = geocode(conn, request(text="青浦区明珠路416弄"))
+    result = geocode(conn, geocode_request(text="青浦区明珠路416弄"))
     assert result.best is not None and result.candidates[0] == result.best
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.best.penalty = 0.5  # type: ignore[misc]
 
 
 def test_chunk_keys_answer_what_the_single_query_does(conn):
-    readings = [read_query(request(text=t)).address
+    readings = [read_query(geocode_request(text=t)).address
                 for t in ("青浦区明珠路416弄", "华志路559号", "华志路557号", "淀西村")]
     keys = ChunkKeys(conn, readings)
     for r in readings:
@@ -112,4 +105,4 @@ def test_batch_answers_what_a_single_geocode_does(conn):
     texts = ["青浦区明珠路416弄", "胡说八道", "明珠路416号", "华志路557号", "闵行区纪翟路1455弄",
              "来电反映华新镇华志路559号门口垃圾", ""]
     batch = geocode_texts(conn, texts, districts=QINGPU)
-    assert batch == [geocode(conn, request(text=t)) for t in texts]
+    assert batch == [geocode(conn, geocode_request(text=t)) for t in texts]

@@ -1,11 +1,9 @@
 """Each search of the forward geocoder on its own, against the sample register: what it answers
 and what it declines."""
 
-from typing import Any
 
 import pytest
 
-from address.geocode.details import GeocodeRequest
 from address.geocode.query import Reading, read_query
 from address.geocode.searches import (
     AreaSearch,
@@ -20,20 +18,14 @@ from address.geocode.searches import (
 )
 from address.geocode.searches.by_code import PlaceSearch, swapped_door
 from address.text.standard import Segment
+from tests.district import geocode_request
 
-QINGPU = ("310118",)  # the sample district
-
-
-def request(**fields: Any) -> GeocodeRequest:
-    """A request over the sample district."""
-    return GeocodeRequest(districts=QINGPU, **fields)
-
-DETAILS = request()
+DETAILS = geocode_request()
 MINGZHU_416_LANE = "31011810001220416"
 
 
 def reading(text: str) -> Reading:
-    return read_query(request(text=text)).address
+    return read_query(geocode_request(text=text)).address
 
 
 def exact(text: str) -> ExactSearch:
@@ -65,10 +57,10 @@ def test_exact_in_several_towns_is_penalised_and_the_named_town_comes_first(conn
         SELECT code || '9', version, status, components, canonical, address_key, local_key,
             level, place_code, point, district_code, '310118107', NULL, NULL, tags
         FROM address WHERE code = %s AND valid_to IS NULL""", [MINGZHU_416_LANE])
-    found = exact("明珠路416弄").lookup(conn, request(town_code="310118107"))
+    found = exact("明珠路416弄").lookup(conn, geocode_request(town_code="310118107"))
     assert found and found[0].penalty > ExactSearch.penalty
     assert [c.towncode for c in found] == ["310118107", "310118106"]
-    assert len(exact("明珠路416弄").lookup(conn, request(limit=1))) == 1
+    assert len(exact("明珠路416弄").lookup(conn, geocode_request(limit=1))) == 1
 
 
 def test_place_code_answers_the_numbers_under_the_place(conn):

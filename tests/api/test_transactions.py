@@ -15,6 +15,7 @@ from api.cli.main import app as cli
 from api.deps import WriteConn
 from layers.hotline.rules import load_rules
 from layers.hotline.tickets import TicketRequest, file_ticket
+from tests.district import QINGPU
 from tests.layers.builders import geojson_file, headers_for, parcels, upload
 
 
@@ -57,7 +58,7 @@ def test_rules_with_an_overflowing_priority_are_refused_and_the_table_stays(clie
 
 def test_a_reroute_that_fails_half_way_reroutes_nothing(client, conn):
     ids = [file_ticket(conn, req=TicketRequest(service_code="sanitation", description=text),
-                       districts=("310118",))
+                       districts=QINGPU)
            for text in ("华徐公路988号门口垃圾", "华志路559号门口垃圾")]
     units_before = conn.execute("SELECT id, responsible_unit FROM ticket WHERE id = ANY(%s)"
                                 " ORDER BY id", [ids]).fetchall()

@@ -15,8 +15,7 @@ from layers.hotline.tickets import (
     reroute,
     route_pending,
 )
-
-QINGPU = ("310118",)
+from tests.district import QINGPU
 
 
 def _file(conn, text, service_code="sanitation", **kw):

@@ -10,7 +10,7 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.register.registry import admin_codes_at
+from address.register.admin import admin_codes_at
 from address.text.coding import PLACE_CODE_LENGTH
 
 

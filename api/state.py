@@ -41,7 +41,6 @@ def get_districts(request: Request) -> tuple[str, ...]:
     return get_app_settings(request).district_codes
 
 
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
 RasterDirDep = Annotated[Path, Depends(get_raster_dir)]
 DistrictsDep = Annotated[tuple[str, ...], Depends(get_districts)]

@@ -19,7 +19,7 @@ from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.params import Coordsys
 from api.schemas.common import JobAccepted
 from api.schemas.geocode import BatchJobState, GeocodePublic, ReversePublic, SuggestPublic
-from api.settings import get_settings
+from api.state import DistrictsDep, get_districts
 from spatial.coords import (
     CoordSys,
     location_text,
@@ -74,7 +74,7 @@ def _town_filter(conn: Connection, city: str | None) -> str | None:
 @router.get("/geocode", summary="Address or free text → standard address, point, level",
             response_model=GeocodePublic)
 def get_geocode(
-    conn: ConnDep, coordsys: Coordsys,
+    conn: ConnDep, coordsys: Coordsys, districts: DistrictsDep,
     parts: Annotated[StructuredParts, Depends()],
     address: Annotated[str | None, Query(max_length=2000, description="text or complaint")] = None,
     city: Annotated[str | None, Query(description="a town name or code to prefer")] = None,
@@ -85,7 +85,7 @@ def get_geocode(
     if not address and not structured:
         raise BadRequest("give `address` (free text) or structured parts such as road, roadno")
     req = GeocodeRequest(text=address or "", parts=structured,
-                         districts=get_settings().district_codes,
+                         districts=districts,
                          town_code=_town_filter(conn, city), limit=limit)
     result = geocode(conn, req)
     body = result.as_dict()
@@ -115,13 +115,13 @@ def get_reverse(
 @router.get("/suggest", summary="As-you-type suggestions (Chinese, pinyin, initials, typos)",
             response_model=SuggestPublic)
 def get_suggest(
-    conn: ConnDep, coordsys: Coordsys,
+    conn: ConnDep, coordsys: Coordsys, districts: DistrictsDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     system = coordsys.coordsys
     items = []
-    for s in suggest(conn, q=q, districts=get_settings().district_codes, limit=limit):
+    for s in suggest(conn, q=q, districts=districts, limit=limit):
         data = s.as_dict()
         lng, lat = data.pop("lng"), data.pop("lat")
         data["location"] = None if lng is None else location_text(lng, lat, system)
@@ -130,11 +130,11 @@ def get_suggest(
 
 
 def _batch_work(texts: list[str], rows: list[dict[str, str]], columns: list[str],
-                system: CoordSys) -> Work:
+                system: CoordSys, districts: tuple[str, ...]) -> Work:
     transform = output_transform(system)
 
     def work(conn: Connection, progress: Progress) -> tuple[bytes, bytes]:
-        results = geocode_texts(conn, texts, districts=get_settings().district_codes,
+        results = geocode_texts(conn, texts, districts=districts,
                                 progress=progress)
         return (write_csv(rows, results, columns, transform).encode(),
                 write_geojson(rows, results, transform).encode())
@@ -165,7 +165,7 @@ async def post_batch(
                         params={"filename": file.filename, "coordsys": system}, principal=principal)
     # the job starts once its row is committed, after the answer
     tasks.add_task(run_in_background, request.app.state.pool, job_id,
-                   _batch_work(texts, rows, columns, system))
+                   _batch_work(texts, rows, columns, system, get_districts(request)))
     return {"id": job_id, "status": "queued", "total": len(texts),
             "href": f"/geocode/batch/{job_id}"}
 

@@ -52,7 +52,9 @@ def energy_reader(conn: ConnDep, principal: Annotated[
                 lift_restriction(conn)
 
 
-EnergyReader = Annotated[Reader, Depends(energy_reader)]
+# scope="function", as WriteConn: the audit row commits when the route returns, before the data
+# is sent (the default request scope would commit after the response went out)
+EnergyReader = Annotated[Reader, Depends(energy_reader, scope="function")]
 
 
 @router.post("/meters", status_code=status.HTTP_201_CREATED, response_model=MeterOut,

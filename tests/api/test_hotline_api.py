@@ -38,12 +38,16 @@ def test_original_only_for_hotline_and_admin_and_audited(client, conn, ticket):
     assert rows == [("admin", f"ticket/{ticket['id']}/original")]
 
 
-def test_list_by_town_category_time(client, ticket):
-    town = client.get("/hotline/tickets", params={"town_code": "310118106"}).json()
+def test_list_by_town_category_time(client, conn, ticket):
+    planner = _auth(conn, "planner")
+    town = client.get("/hotline/tickets", params={"town_code": "310118106"},
+                      headers=planner).json()
     assert ticket["id"] in [t["id"] for t in town["items"]]
-    other = client.get("/hotline/tickets", params={"service_code": "water"}).json()
+    other = client.get("/hotline/tickets", params={"service_code": "water"},
+                       headers=planner).json()
     assert ticket["id"] not in [t["id"] for t in other["items"]]
-    later = client.get("/hotline/tickets", params={"start": "2100-01-01T00:00:00Z"}).json()
+    later = client.get("/hotline/tickets", params={"start": "2100-01-01T00:00:00Z"},
+                       headers=planner).json()
     assert later["total"] == 0
 
 
@@ -52,12 +56,14 @@ def test_hotspots_and_heat_map_layer(client, conn, ticket):
     for _ in range(2):
         client.post("/hotline/tickets", headers=headers,
                     json={"service_code": "sanitation", "description": "华徐公路988号又有垃圾"})
-    repeats = client.get("/hotline/hotspots/repeats", params={"min_count": 3}).json()
+    planner = _auth(conn, "planner")
+    repeats = client.get("/hotline/hotspots/repeats", params={"min_count": 3},
+                         headers=planner).json()
     assert repeats["items"][0]["count"] >= 3
-    clusters = client.get("/hotline/hotspots/clusters",
+    clusters = client.get("/hotline/hotspots/clusters", headers=planner,
                           params={"eps_m": 100, "min_points": 3}).json()
     assert clusters["type"] == "FeatureCollection" and clusters["features"]
-    points = client.get("/hotline/tickets.geojson").json()
+    points = client.get("/hotline/tickets.geojson", headers=planner).json()
     assert ticket["id"] in [f["id"] for f in points["features"]]
     assert "description" not in points["features"][0]["properties"]
 

@@ -1,6 +1,7 @@
 """Who reads what of a ticket: anonymous and key holders without a ticket role get aggregated hot
 spots only; planner and steward the masked text; hotline and admin the original, each read of it
-audited (one row per request, with the ticket ids)."""
+audited (one row per request, with the ticket ids). The caller's own GPS point goes only to
+hotline and admin; the ticket's located point (what maps and hot spots show) to every reader."""
 
 from typing import Annotated, Any
 
@@ -26,7 +27,9 @@ def reveal(conn: Connection, principal: Principal, tickets: list[dict[str, Any]]
     original = sees_original(principal)
     for ticket in tickets:
         ticket["text_access"] = "original" if original else "masked"
-        if original:
+        if not original:  # the caller's own position is theirs: the located point stays
+            ticket["gps_lng"] = ticket["gps_lat"] = None
+        else:
             found = original_text(conn, ticket_id=ticket["id"])
             ticket["description"], ticket["address_string"] = (found["description"],
                                                                 found["address_string"])

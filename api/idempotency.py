@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from psycopg import Connection
-from psycopg.types.json import Jsonb
 
 from address.errors import DizhiError
 from api.auth import Principal
@@ -49,9 +48,9 @@ def once(conn: Connection, principal: Principal, *, key: str | None, digest: str
     if row is not None:
         if row[0] != digest:
             raise IdempotencyMismatch("this Idempotency-Key was used with another request body")
-        return Answer(row[1], row[2])
+        return Answer(row[1], json.loads(row[2]))
     answer = run()
     conn.execute("INSERT INTO idempotency_key (key, key_id, body_hash, status, response)"
-                 " VALUES (%s, %s, %s, %s, %s)", [key, owner, digest, answer.status,
-                                                  Jsonb(answer.body)])
+                 " VALUES (%s, %s, %s, %s, %s)",
+                 [key, owner, digest, answer.status, json.dumps(answer.body, ensure_ascii=False)])
     return answer

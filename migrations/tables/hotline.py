@@ -119,6 +119,6 @@ idempotency_key = Table(
     Column("key_id", Integer, primary_key=True, server_default=text("0")),
     Column("body_hash", String(64), nullable=False),
     Column("status", Integer, nullable=False),
-    Column("response", JSONB, nullable=False),
+    Column("response", Text, nullable=False),  # JSON text: JSONB would lose the field order
     created_at(),
 )

@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("key_id", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("body_hash", sa.String(length=64), nullable=False),
         sa.Column("status", sa.Integer(), nullable=False),
-        sa.Column("response", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("response", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
                   nullable=False),
         sa.PrimaryKeyConstraint("key", "key_id", name=op.f("pk_idempotency_key")),

@@ -52,10 +52,17 @@ def district_of_roads(text: str) -> str | None:
     return None
 
 
-def named_chain(text: str) -> dict[str, str]:
-    """District and town the text names (松江区九亭镇…), else the district of its road."""
+_NAMING = ("prov", "city", "district", "town")
+
+
+def named_chain(text: str, *, explicit: bool = False) -> dict[str, str]:
+    """District and town the text names (松江区九亭镇…), else the district of its road. With
+    ``explicit``, codes the parser only inferred from a community name (a bare 新村 is a
+    community somewhere) do not count."""
     _, form, whole = query_form(text)
     codes = form.codes or whole.codes
+    if explicit and not any(k in form.components or k in whole.components for k in _NAMING):
+        codes = {}
     chain = {lv: codes[lv] for lv in ("district", "town") if codes.get(lv)}
     if "district" in chain:
         return chain

@@ -38,6 +38,7 @@ CHAIN_LEVELS = ("district", "town", "community", "grid")
 DISAGREE_M = 500.0
 _SUFFIXES = set("区镇村路街弄号队组里苑园")
 MAX_RETRIES = 6
+_GUESSES = ("fuzzy", "fallback")  # match types that are a guess at a name the register lacks
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def route(conn: Connection, *, text: str, service_code: str, masked: list[Masked
           rules: list[Rule], districts: tuple[str, ...], gps: tuple[float, float] | None = None,
           disagree_m: float = DISAGREE_M) -> Routing:
     """Everything the ticket needs besides its own fields; ``gps`` is WGS84 (lng, lat)."""
-    result = _geocode(conn, geocodable_text(text, masked), districts)
+    result = _not_a_guess(_geocode(conn, geocodable_text(text, masked), districts), text,
+                          districts)
     where = _locate(conn, text, result.best, gps, disagree_m)
     names = chain_names(conn, where.chain)
     assignment = decide(rules, service_code=service_code, values=names)
@@ -198,6 +200,22 @@ def _geocode(conn: Connection, text: str, districts: tuple[str, ...]) -> Geocode
             return GeocodeResult(result.query, alt.address_text, alt.components, alt.best,
                                  alt.candidates)
     return result
+
+
+def _not_a_guess(result: GeocodeResult, text: str,
+                 districts: tuple[str, ...]) -> GeocodeResult:
+    """No answer rather than a near-miss in the register (兴国路 → 乐国路) when the text names a
+    place elsewhere: a town or district of another district (凌云路街道), a road the road table puts
+    in another district, a city outside Shanghai. The ticket is then handed over."""
+    best = result.best
+    if best is None or best.match_type not in _GUESSES:
+        return result
+    named = named_chain(text, explicit=True)
+    elsewhere = named.get("city") or named.get("district")
+    if not elsewhere or elsewhere in districts:
+        return result
+    return GeocodeResult(result.query, result.address_text, result.components, None, (),
+                         f"a near match in the register, but the text names {elsewhere}")
 
 
 def _candidate(c: Any) -> dict[str, Any]:

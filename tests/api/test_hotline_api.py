@@ -1,5 +1,7 @@
 """The native hotline endpoints: tickets, originals (audited), rules, hot spots, the CLI."""
 
+import csv
+
 import pytest
 from typer.testing import CliRunner
 
@@ -90,9 +92,29 @@ def test_cli_route_keeps_order(runner, tmp_path):
     result = runner.invoke(app, ["hotline", "route", str(source), "--out", str(out)])
     assert result.exit_code == 0, result.output
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("text,lng,lat,formatted_address") and len(lines) == 4
+    assert lines[0].startswith("text,lng,lat,address_text,formatted_address") and len(lines) == 4
     assert "310118106" in lines[1] and "310118106" in lines[2] and "310117107" in lines[3]
     assert "转松江区12345分中心" in lines[3]
+
+
+def test_cli_route_hands_over_with_district_code(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\n来电反映黄浦区陕西南路100号门口垃圾\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["hotline", "route", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(out.read_text(encoding="utf-8").splitlines())
+    assert row["district_code"] == "310101" and row["address_text"] == "黄浦区陕西南路100号"
+    assert row["responsible_unit"] == "转黄浦区12345分中心"
+
+
+def test_ticket_of_another_district_is_handed_over(client, conn):
+    created = client.post("/hotline/tickets", headers=_auth(conn, "hotline"),
+                          json={"service_code": "road",
+                                "description": "黄浦区陕西南路100号井盖坏了"})
+    ticket = created.json()
+    assert ticket["district_code"] == "310101" and ticket["address_text"] == "黄浦区陕西南路100号"
+    assert ticket["responsible_unit"] == "转黄浦区12345分中心"
 
 
 def test_cli_reroute_and_rules(runner):

@@ -1,6 +1,7 @@
 """The 12345 hotline, native endpoints: tickets with Chinese-friendly fields, the original text
 (hotline/admin, audited), the responsibility table, hot spots and the heat-map layer."""
 
+import json
 import logging
 import threading
 from datetime import datetime
@@ -16,6 +17,7 @@ from pydantic import BaseModel, Field
 from address.errors import BadRequest
 from api.auth import Principal, audit
 from api.deps import ConnDep, WriteConn, require_roles
+from api.idempotency import Answer, body_hash, once
 from api.params import Coordsys, PagingDep, Town
 from api.routes.hotline_access import TicketReader, reveal
 from api.schemas.common import FeatureCollection, Page
@@ -179,10 +181,20 @@ def convert_points(ticket: dict[str, Any], system: CoordSys) -> dict[str, Any]:
              response_model=TicketPublic)
 def post_ticket(conn: WriteConn, principal: HotlineUser, body: TicketCreate,
                 request: Request, tasks: BackgroundTasks,
-                prefer: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    """With ``Prefer: respond-async`` the ticket is stored (masked) and routed moments later."""
-    ticket_id = file_from(conn, principal, body, request, tasks, defer=wants_async(prefer))
-    return convert_points(get_ticket(conn, ticket_id=ticket_id), parse_coordsys(body.coordsys))
+                prefer: Annotated[str | None, Header()] = None,
+                idempotency_key: Annotated[str | None, Header()] = None) -> Any:
+    """With ``Prefer: respond-async`` the ticket is stored (masked) and routed moments later.
+    ``Idempotency-Key``: the same key and body answer the first ticket again."""
+
+    def file() -> Answer:
+        ticket_id = file_from(conn, principal, body, request, tasks, defer=wants_async(prefer))
+        ticket = get_ticket(conn, ticket_id=ticket_id)
+        return Answer(201, jsonable_encoder(convert_points(ticket, parse_coordsys(body.coordsys))))
+
+    fields = sorted((k, json.dumps(v, ensure_ascii=False))
+                    for k, v in body.model_dump(mode="json").items())
+    return once(conn, principal, key=idempotency_key, run=file,
+                digest=body_hash("hotline/tickets", fields)).body
 
 
 @router.get("/tickets", summary="Tickets by town, category, status and time (planner, steward: "

@@ -122,3 +122,15 @@ def test_cli_reroute_and_rules(runner):
     assert result.exit_code == 0 and "0 of 0" in result.output
     rules = runner.invoke(app, ["hotline", "rules"])
     assert rules.exit_code == 0 and "城管中队" in rules.output
+
+
+def test_idempotency_key_on_a_native_post(client, conn):
+    headers = {**_auth(conn, "hotline"), "Idempotency-Key": "abc"}
+    body = {"service_code": "water", "description": "华徐公路988号积水"}
+    first = client.post("/hotline/tickets", json=body, headers=headers)
+    again = client.post("/hotline/tickets", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    other = client.post("/hotline/tickets", json={**body, "service_code": "road"}, headers=headers)
+    assert other.status_code == 422
+    assert conn.execute("SELECT count(*) FROM ticket").fetchone()[0] == 1

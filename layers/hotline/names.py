@@ -112,7 +112,7 @@ def _name_ending_at(text: str, end: int) -> list[Span]:
         if start < 0 or (start > 0 and text[start - 1] not in _BOUNDARY):
             continue
         span = name_at(text, start)
-        if span and span[2] == end and text[start] not in _AMBIGUOUS:
+        if span and span[2] == end:
             return [span]
     return []
 

@@ -111,7 +111,7 @@ def _run_numbers(shadow: str, run: Run) -> list[Span]:
                 continue
             start, end = tokens[i].start, tokens[j - 1].end
             kind = classify(digits, before=shadow[max(0, start - 12):start],
-                            after=next_visible(shadow, end))
+                            after=_after(shadow, run, j))
             if kind:
                 found.append((kind, start, _with_extension(shadow, kind, end)))
                 i = j
@@ -119,6 +119,14 @@ def _run_numbers(shadow: str, run: Run) -> list[Span]:
         else:
             i += 1
     return found
+
+
+def _after(shadow: str, run: Run, j: int) -> str:
+    """What follows tokens[:j]; for 2979693.00元 what follows the decimals."""
+    tokens = run.tokens
+    if j < len(tokens) and tokens[j].sep_before == "." and len(tokens[j].digits) <= 2:
+        return next_visible(shadow, tokens[j].end)
+    return next_visible(shadow, tokens[j - 1].end)
 
 
 def _with_extension(shadow: str, kind: str, end: int) -> int:

@@ -28,6 +28,7 @@ from api.routes import (
     registry,
     tiles,
 )
+from api.secret import app_keyring
 from api.settings import Settings, get_settings
 from api.state import install_state
 
@@ -35,6 +36,7 @@ from api.state import install_state
 def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
     """Build the app; the pool opens when the lifespan starts (``url`` overrides settings)."""
     settings = settings or get_settings()
+    app_keyring(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -60,7 +60,7 @@ def digit_runs(shadow: str) -> list[Run]:
     """The runs of digits in ``shadow`` (a :func:`fold` result)."""
     runs = []
     for m in _RUN.finditer(shadow):
-        tokens = []
+        tokens: list[Token] = []
         for t in re.finditer(r"\d+(?:[Xx](?![A-Za-z0-9]))?", m.group(0)):
             prev = tokens[-1].end - m.start() if tokens else t.start()
             tokens.append(Token(m.start() + t.start(), m.start() + t.end(), t.group(0),

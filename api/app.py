@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from address.parse.parser import parse
+from api import access_log
 from api.db import database_url, open_pool
 from api.errors import install_error_handlers
 from api.routes import (
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     """Build the app; the pool opens when the lifespan starts (``url`` overrides settings)."""
     settings = settings or get_settings()
     app_keyring(settings)
+    access_log.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -127,12 +127,12 @@ def identify(keyring: Keyring, text: str) -> dict[str, Any]:
             "marks": 0}
 
 
-def mark_feature_collection(fc: dict[str, Any], mark: int,
-                            keys: Iterable[str] | None = None) -> str:
-    """A GeoJSON FeatureCollection as text, marked in its string properties (those in ``keys``,
-    or all) and its points' coordinates (other geometries are marked in their text only)."""
+def mark_features(features: list[dict[str, Any]], mark: int,
+                  keys: Iterable[str] | None = None) -> str:
+    """GeoJSON features as a JSON array, marked in their string properties (those in ``keys``,
+    or all) and their points' coordinates (other geometries are marked in their text only)."""
     wanted = set(keys) if keys is not None else None
-    for feature in fc.get("features", []):
+    for feature in features:
         props = feature.get("properties") or {}
         for key, value in props.items():
             if isinstance(value, str) and (wanted is None or key in wanted):
@@ -142,7 +142,15 @@ def mark_feature_collection(fc: dict[str, Any], mark: int,
             x, y = geom["coordinates"][:2]
             lng, lat = mark_coordinate(x, y, mark)
             geom["coordinates"] = [_Raw(lng), _Raw(lat)]
-    return _dumps(fc)
+    return _dumps(features)
+
+
+def mark_feature_collection(fc: dict[str, Any], mark: int,
+                            keys: Iterable[str] | None = None) -> str:
+    """A FeatureCollection as text, its features marked as :func:`mark_features` does."""
+    rest = {k: v for k, v in fc.items() if k != "features"}
+    head = _dumps(rest)[:-1] + ("," if rest else "")
+    return head + '"features":' + mark_features(fc.get("features", []), mark, keys) + "}"
 
 
 class _Raw(float):

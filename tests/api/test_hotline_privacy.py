@@ -13,6 +13,8 @@ from api.secret import app_keyring, rotate_secret
 from layers.hotline.crypto import configure, current_keyring, key_id, load_keyring
 from layers.hotline.sealed import sealed_key_ids
 from layers.hotline.tickets import TicketRequest, file_ticket, original_text
+from layers.hotline.watermark import identify
+from tests.layers.builders import geojson_file, parcels, upload
 
 PLANTED = ("13900002222", "张建国", "310118198001011236", "zhangjg@163.com")
 TEXT = "市民张建国反映华志路559号门口垃圾，电话13900002222，身份证310118198001011236"
@@ -122,3 +124,17 @@ def test_access_log_masks_query_strings():
 def test_the_app_installs_the_access_log_filter(client):
     filters = logging.getLogger("uvicorn.access").filters
     assert any(isinstance(f, MaskQueryStrings) for f in filters)
+
+
+def test_restricted_layer_features_carry_the_readers_key(client, conn, planner, tmp_path):
+    path = geojson_file(tmp_path / "s.geojson", parcels(2))
+    assert upload(client, planner, path, "secret", access_level="restricted").status_code == 201
+    body = client.get("/ogc/collections/secret/items", headers=planner)
+    assert body.status_code == 200 and body.json()["numberReturned"] == 2
+    found = identify(current_keyring(), body.text)
+    planner_ids = [r[0] for r in conn.execute("SELECT id FROM api_key WHERE role = 'planner'")]
+    assert found["key_id"] in planner_ids
+    public = geojson_file(tmp_path / "p.geojson", parcels(2))
+    assert upload(client, planner, public, "open", access_level="public").status_code == 201
+    assert identify(current_keyring(), client.get("/ogc/collections/open/items").text
+                    )["key_id"] is None

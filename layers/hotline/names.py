@@ -27,7 +27,21 @@ SURNAMES = frozenset(
 )
 # Single surnames that are also common words where 老/小 and the reporting verbs sit
 # (小区, 小时, 老路, 老师): not read as names there.
-_AMBIGUOUS = frozenset("区时路师车于单万安文包方石白金成高龙马江池")
+_NEVER_NICKNAME = frozenset("区时车师路")  # 小区, 两个小时, 小车, 老师, 老路
+_AMBIGUOUS = frozenset("区时路师车于单万安文包方石白金成高龙马江池卫")
+# Words that begin with a surname's character but name no one (居民严重不满, 业主方面, 周末投诉).
+_WORDS_TEXT = (
+    "方面高度高兴高温周末周边周围周日周一万一于是马上马路白天"
+    "黄金金额安全安静文明和平关于程度时间任何单位车辆毛病许多"
+    "向来宁可龙头石头江边钱款费用夏天冬天严重严格施工卫生管理"
+    "管道余额路过路面路灯路口路边包括连续经常常年常常项目齐全"
+    "都是曾经易燃司机温度房屋邻居叶子花费苗木牛奶谢谢申请申报"
+    "焦虑田间乔迁祝福梅雨童车艾草雷声雷雨洪水董事顾客顾及孔洞"
+    "向上向下付款付费方便方向方式方案白色孙子毛坯程序段时段落"
+    "钟点钟头武装万元万多简直简单查看查处查询解决解释左右左边"
+    "黎明包装柏油"
+)
+_WORDS = frozenset(_WORDS_TEXT[i:i + 2] for i in range(0, len(_WORDS_TEXT), 2))
 _CUE_BEFORE = re.compile(
     r"(?:联系人|市民|居民|村民|住户|来电人|来电者|投诉人|求助人|举报人|反映人|报件人|当事人|业主|户主|房东|"
     r"租户|我叫|名叫|叫做|本人|我是|姓名)[\s:：是为]{0,2}")
@@ -38,8 +52,11 @@ _FIELD = re.compile(r"(?:姓名|联系人|来电人|投诉人|求助人)\s*[:：
 _SURNAME_ONLY = re.compile(r"(?<![百])姓([" + "".join(sorted(SURNAMES)) + "])"
                            r"(?![\u4e00-\u9fff])")
 # A given name stops before these; a place or group suffix in or after it means it was not one.
-_STOP = frozenset("的在住家反投来说要是和与电先女阿师老称向对从于被把将也都还就已又"
+_STOP = frozenset("的在住反投来说要是电先女阿师老称向对从于被把将也都还就已又次多再直没不很太"
+                  "更最只每各该此其这那们"
                   "，。,、；;：:！!？? \t\n0123456789")
+# 皇甫家丽, 夏侯和: a given name may begin with these, but 张三家门口 ends before 家.
+_STOP_LATER = frozenset("家和与")
 _NOT_IN_NAME = frozenset("镇村路区街道港浜泾桥弄号巷湾苑宅塘浦居户们员部处局站委会"
                          "队厂店场所院校楼室栋")
 _NOT_NAME_AFTER = _NOT_IN_NAME | frozenset("民园城庄湖山")
@@ -61,13 +78,22 @@ def _given_end(text: str, pos: int, most: int = 2) -> int:
     """End of the given name that starts at ``pos`` (== pos: none)."""
     end = pos
     while end < len(text) and end - pos < most and _is_cjk(text[end]) \
-            and text[end] not in _STOP and not _verb_at(text, end):
+            and text[end] not in _STOP and not _verb_at(text, end) \
+            and not (end > pos and _ends_before(text, end)):
         if text[end] in _NOT_IN_NAME:
             return pos
         end += 1
     if text[end:end + 1] in _NOT_NAME_AFTER and end > pos:
         return pos
     return end
+
+
+def _ends_before(text: str, pos: int) -> bool:
+    """张三家门口: the name ends before 家; 叶中家， and 闫飞家投诉: 家 is part of it."""
+    if text[pos] not in _STOP_LATER:
+        return False
+    after = text[pos + 1:pos + 2]
+    return bool(after) and _is_cjk(after) and not _verb_at(text, pos + 1)
 
 
 def _verb_at(text: str, pos: int) -> bool:
@@ -77,7 +103,7 @@ def _verb_at(text: str, pos: int) -> bool:
 def name_at(text: str, pos: int) -> Span | None:
     """A surname-and-given name starting at ``pos``; the span covers the given name only."""
     n = surname_at(text, pos)
-    if not n:
+    if not n or text[pos:pos + 2] in _WORDS:
         return None
     end = _given_end(text, pos + n)
     return ("name", pos + n, end) if end > pos + n else None
@@ -137,9 +163,11 @@ def _nicknames(text: str) -> list[Span]:
     found: list[Span] = []
     for m in re.finditer(r"[老小]", text):
         pos = m.end()
-        if text[pos:pos + 1] not in SURNAMES or text[pos] in _AMBIGUOUS:
+        if text[pos:pos + 1] not in SURNAMES or text[pos] in _NEVER_NICKNAME:
             continue
         after = text[pos + 1:pos + 2]
+        if text[pos] in _AMBIGUOUS and (after == "" or _is_cjk(after)):
+            continue  # 老方，is a name; 小高层 is not
         if after == "" or not _is_cjk(after) or _verb_at(text, pos + 1) or after in "家的说在":
             found.append(("name", pos, pos + 1))
     return found

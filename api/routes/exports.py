@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from api.auth import Principal, audit
 from api.deps import WriteConn, require_roles
 from api.params import Town
+from api.schemas.common import FeatureCollection
 from layers.hotline.crypto import current_keyring
 from layers.hotline.export import MAX_ROWS, tickets_csv, tickets_geojson
 from layers.hotline.tickets import TicketFilter
@@ -48,7 +49,9 @@ def export_csv(conn: WriteConn, principal: HotlineUser, where: Where) -> Respons
 @router.get("/export/tickets.geojson",
             summary="Tickets as GeoJSON with masked text, watermarked with your key "
                     "(hotline, admin)", response_class=Response,
-            responses={200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}})
+            responses={200: {"content": {"application/geo+json": {"schema": {
+                "$ref": "#/components/schemas/FeatureCollection"}}},
+                "description": "the tickets", "model": FeatureCollection}})
 def export_geojson(conn: WriteConn, principal: HotlineUser, where: Where) -> Response:
     mark = payload(current_keyring(), principal.key_id or 0)
     return _export(conn, principal, "geojson", tickets_geojson(conn, where=where, mark=mark))

@@ -3,17 +3,19 @@
 Excel on Chinese Windows saves CSV as GBK (a subset of GB18030); everything else writes UTF-8.
 UTF-8 is tried first because it is strict: GBK text almost never decodes as UTF-8. GB18030 maps
 almost any byte string to *some* text, so its result is kept only when it reads as Chinese: its
-non-ASCII characters are nearly all common CJK ideographs, CJK punctuation or full-width forms.
+non-ASCII characters are nearly all GB2312's (common hanzi, CJK punctuation, full-width forms).
 Anything else (Latin-1, UTF-16, a binary file) is refused with the place it went wrong.
 """
 
+import re
 from dataclasses import dataclass
 
 from address.errors import BadRequest
 
 ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
 _BOM = b"\xef\xbb\xbf"
-_PLAUSIBLE = 0.95  # share of a GB18030 decode's non-ASCII characters that must be common CJK
+_PLAUSIBLE = 0.95  # share of a GB18030 decode's non-ASCII characters that must be GB2312's
+_GB2312 = re.compile(rb"[\xa1-\xf7][\xa1-\xfe]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,15 +24,12 @@ class Decoded:
     encoding: str  # one of ENCODINGS
 
 
-def _common_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (0x4E00 <= code <= 0x9FFF or 0x3000 <= code <= 0x303F or 0xFF00 <= code <= 0xFFEF
-            or 0x2010 <= code <= 0x206F or 0x2460 <= code <= 0x24FF or code in (0xB7, 0xD7))
-
-
-def _reads_as_chinese(text: str) -> bool:
-    wide = [ch for ch in text if ord(ch) > 0x7F]
-    return not wide or sum(map(_common_cjk, wide)) >= _PLAUSIBLE * len(wide)
+def _reads_as_chinese(data: bytes, text: str) -> bool:
+    """Nearly every non-ASCII character of the GB18030 decode is a GB2312 one (both bytes
+    0xA1 or above: common hanzi, CJK punctuation, full-width forms), as in Chinese text; Latin-1
+    accents next to ASCII letters or UTF-16 are not."""
+    wide = sum(1 for ch in text if ord(ch) > 0x7F)
+    return wide == 0 or len(_GB2312.findall(data)) >= _PLAUSIBLE * wide
 
 
 def decode_text(data: bytes, *, what: str = "the file", encoding: str | None = None) -> Decoded:
@@ -54,7 +53,7 @@ def decode_text(data: bytes, *, what: str = "the file", encoding: str | None = N
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         text = ""
-    if text and _reads_as_chinese(text):
+    if text and _reads_as_chinese(data, text):
         return Decoded(text, "gb18030")
     raise BadRequest(f"{what} is neither UTF-8 nor GB18030 (GBK) text: byte {utf8_error} is not"
                      " UTF-8; save it as UTF-8 or say its encoding") from None

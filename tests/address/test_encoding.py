@@ -16,6 +16,7 @@ def test_detects_what_excel_and_everyone_else_write(codec, found):
 
 
 @pytest.mark.parametrize("data", ["Müller straße café".encode("latin-1"),
+                                  "id,text\n1,Müller\n".encode("latin-1"),
                                   TEXT.encode("utf-16"), bytes(range(256)),
                                   b"\xef\xbb\xbf" + "华志路".encode("gbk")])
 def test_other_bytes_are_a_clear_error(data):

@@ -120,3 +120,12 @@ def test_no_cors_headers_by_default(client):
     r = client.get("/address/standardize", params={"address": "华志路1号"},
                    headers={"Origin": "https://app.example.org"})
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_import_reads_a_gbk_csv_and_says_so(cli_runner, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("地址,经度,纬度\n青浦区华志路559号,121.10,31.15\n".encode("gbk"))
+    out = cli_runner.invoke(cli, ["import", "addresses", str(path), "--source", "excel",
+                                  "--columns", "text=地址,lng=经度,lat=纬度"])
+    assert "as gb18030" in out.output, out.output
+    assert "1 of 1 rows imported" in out.output

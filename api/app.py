@@ -7,9 +7,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from address.parse.parser import parse
+from api.cors import PathCORS
 from api.db import database_url, open_pool
 from api.errors import install_error_handlers
 from api.routes import (
+    address_api,
     addresses,
     admin_areas,
     buildings,
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     routers = [
         health.router,
         admin_areas.router,
+        address_api.router,
         addresses.router,
         geocode.router,
         registry.router,
@@ -74,5 +77,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     ]
     for router in routers:
         app.include_router(router)
+    if origins := settings.cors_origin_list:
+        app.add_middleware(PathCORS, origins=origins)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

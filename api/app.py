@@ -8,9 +8,11 @@ from fastapi.staticfiles import StaticFiles
 
 from address.parse.parser import parse
 from api import access_log
+from api.cors import PathCORS
 from api.db import database_url, open_pool
 from api.errors import install_error_handlers
 from api.routes import (
+    address_api,
     addresses,
     admin_areas,
     buildings,
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     routers = [
         health.router,
         admin_areas.router,
+        address_api.router,
         addresses.router,
         geocode.router,
         registry.router,
@@ -80,5 +83,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     ]
     for router in routers:
         app.include_router(router)
+    if origins := settings.cors_origin_list:
+        app.add_middleware(PathCORS, origins=origins)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     # seals tickets' original text and contacts; unset: a key file under var_dir (api/secret.py)
     secret_key: SecretStr | None = None
+    # origins that may call the address, geocode and tile endpoints from a browser
+    # (comma-separated; "*" for any; empty: no CORS headers)
+    cors_origins: str = ""
 
     @classmethod
     def settings_customise_sources(
@@ -115,6 +118,10 @@ class Settings(BaseSettings):
     def district_codes(self) -> tuple[str, ...]:
         """The covered districts' adcodes, the default first."""
         return tuple(c.strip() for c in self.registry.districts.split(",") if c.strip())
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def tile_cache_dir(self) -> Path:

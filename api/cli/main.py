@@ -9,6 +9,7 @@ import typer
 
 from address.errors import DizhiError
 from api import db
+from api.cli.address import match_command, standardize_command
 from api.cli.buildings import buildings_app
 from api.cli.common import connect, console, progress_bar, write_conn
 from api.cli.energy import energy_app
@@ -39,6 +40,8 @@ keys_app.command("rotate-secret")(rotate_secret_command)
 app.command("geocode")(geocode_command)
 app.command("reverse")(reverse_command)
 app.command("suggest")(suggest_command)
+app.command("standardize")(standardize_command)
+app.command("match")(match_command)
 
 
 @db_app.command("start")

@@ -50,7 +50,7 @@ _HONORIFICS = ("先生", "女士", "小姐", "阿姨", "师傅", "老师", "大�
                "同志", "经理", "老板", "奶奶", "爷爷", "叔叔", "医生", "律师")
 _FIELD = re.compile(r"(?:姓名|联系人|来电人|投诉人|求助人)\s*[:：]\s*([\u4e00-\u9fff·]{2,4})")
 _SURNAME_ONLY = re.compile(r"(?<![百])姓([" + "".join(sorted(SURNAMES)) + "])"
-                           r"(?![\u4e00-\u9fff])")
+                           r"(?=[^\u4e00-\u9fff]|的|先生|女士|$)")
 # A given name stops before these; a place or group suffix in or after it means it was not one.
 _STOP = frozenset("的在住反投来说要是电先女阿师老称向对从于被把将也都还就已又次多再直没不很太"
                   "更最只每各该此其这那们"

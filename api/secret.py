@@ -37,6 +37,10 @@ def rotate_secret(conn: Connection, keyring: Keyring) -> dict[str, object]:
     configure(new)
     with conn.transaction():
         resealed = reseal(conn, keyring=new)
+    # a server that sealed a ticket with the old key while this ran (it reads the changed key
+    # file on its next seal) leaves a straggler: a second pass takes it
+    with conn.transaction():
+        resealed += reseal(conn, keyring=new)
     left = sealed_key_ids(conn)
     if set(left) <= {new.current}:
         configure(drop_old_keys(new) if new.path is not None else new)

@@ -58,6 +58,7 @@ class Keyring:
     keys: Mapping[str, bytes]
     current: str
     path: Path | None = field(default=None, compare=False)  # the key file, if keys came from one
+    mtime: int = field(default=0, compare=False)  # the file's when it was read
 
     def encrypt(self, text: str, *, purpose: str) -> bytes:
         nonce = secrets.token_bytes(12)
@@ -100,21 +101,34 @@ def _write_key_file(path: Path, current: str, keys: Mapping[str, bytes]) -> None
     body = json.dumps({"current": current,
                        "keys": {k: base64.urlsafe_b64encode(v).decode() for k, v in keys.items()}})
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write(body)
     os.replace(tmp, path)
 
 
+def _create_key_file(path: Path) -> None:
+    """A first key, unless another process (a second worker) made the file first."""
+    key = AESGCM.generate_key(bit_length=256)
+    mine = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    _write_key_file(mine, key_id(key), {key_id(key): key})
+    try:
+        os.link(mine, path)  # fails if the file exists: every process ends up with one key
+    except FileExistsError:
+        pass
+    finally:
+        mine.unlink()
+
+
 def keyring_from_file(path: Path) -> Keyring:
     """The key file's keys; the file is made (one new key, mode 0600) when there is none."""
     if not path.exists():
-        key = AESGCM.generate_key(bit_length=256)
-        _write_key_file(path, key_id(key), {key_id(key): key})
+        _create_key_file(path)
+    mtime = path.stat().st_mtime_ns
     data = json.loads(path.read_text())
     keys = {k: base64.urlsafe_b64decode(v) for k, v in data["keys"].items()}
-    return Keyring(keys, data["current"], path)
+    return Keyring(keys, data["current"], path, mtime)
 
 
 def load_keyring(*, directory: Path, secret: str | None = None) -> Keyring:
@@ -130,15 +144,16 @@ def rotate_file_key(keyring: Keyring) -> Keyring:
     key = AESGCM.generate_key(bit_length=256)
     keys = {**keyring.keys, key_id(key): key}
     _write_key_file(keyring.path, key_id(key), keys)
-    return Keyring(keys, key_id(key), keyring.path)
+    return keyring_from_file(keyring.path)
 
 
 def drop_old_keys(keyring: Keyring) -> Keyring:
     """Only the current key is kept (call once every row is sealed with it)."""
     kept = {keyring.current: keyring.keys[keyring.current]}
-    if keyring.path is not None:
-        _write_key_file(keyring.path, keyring.current, kept)
-    return Keyring(kept, keyring.current, keyring.path)
+    if keyring.path is None:
+        return Keyring(kept, keyring.current)
+    _write_key_file(keyring.path, keyring.current, kept)
+    return keyring_from_file(keyring.path)
 
 
 _configured: list[Keyring] = []
@@ -150,6 +165,17 @@ def configure(keyring: Keyring) -> None:
 
 
 def current_keyring() -> Keyring:
+    """The configured keyring, read again when its key file changed (a rotation by another
+    process: servers then seal with the new key and open what was sealed with it)."""
     if not _configured:
         raise SecretKeyError("no secret key is configured (the api configures it at start)")
-    return _configured[0]
+    keyring = _configured[0]
+    if keyring.path is not None:
+        try:
+            changed = keyring.path.stat().st_mtime_ns != keyring.mtime
+        except FileNotFoundError:
+            changed = False
+        if changed:
+            keyring = keyring_from_file(keyring.path)
+            configure(keyring)
+    return keyring

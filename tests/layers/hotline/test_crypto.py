@@ -6,6 +6,9 @@ import pytest
 
 from layers.hotline.crypto import (
     SecretKeyError,
+    _configured,
+    configure,
+    current_keyring,
     drop_old_keys,
     keyring_from_secret,
     load_keyring,
@@ -62,3 +65,25 @@ def test_file_rotation_keeps_the_old_key_until_dropped(tmp_path):
 def test_environment_key_cannot_rotate_by_itself():
     with pytest.raises(SecretKeyError):
         rotate_file_key(keyring_from_secret("env"))
+
+
+def test_a_running_process_reads_a_rotated_key_file(tmp_path):
+    server = load_keyring(directory=tmp_path)
+    before = list(_configured)
+    configure(server)
+    try:
+        rotated = rotate_file_key(load_keyring(directory=tmp_path))  # another process rotates
+        sealed = rotated.encrypt("x", purpose="p")
+        assert current_keyring().current == rotated.current
+        assert current_keyring().decrypt(sealed, purpose="p") == "x"
+    finally:
+        _configured[:] = before
+
+
+def test_two_workers_starting_at_once_share_one_key(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        rings = list(pool.map(lambda _: load_keyring(directory=tmp_path), range(8)))
+    assert len({r.current for r in rings}) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.key"]

@@ -15,6 +15,7 @@ from psycopg_pool import PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from address.errors import DizhiError
+from layers.hotline.mask import mask_text
 
 log = logging.getLogger("dizhi.api")
 PROBLEM_JSON = "application/problem+json"
@@ -79,14 +80,16 @@ def database_problem(exc: BaseException) -> DatabaseProblem | None:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     found = database_problem(exc)
     assert found is not None  # registered for the table's classes only
-    log.warning("database error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    # the server's text can quote values (``Key (phone)=(139…) already exists``): masked
+    log.warning("database error on %s: %s: %s", request.url.path, type(exc).__name__,
+                mask_text(str(exc)))
     return problem(found.status, found.title, found.detail, request)
 
 
 async def _dizhi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DizhiError)
     if exc.status >= 500:
-        log.error("%s: %s", type(exc).__name__, exc.detail)
+        log.error("%s: %s", type(exc).__name__, mask_text(exc.detail))
         return problem(exc.status, exc.title, "the server could not complete the request", request)
     return problem(exc.status, exc.title, exc.detail, request, **exc.extra)
 

@@ -17,7 +17,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB
 
 from migrations.tables.base import created_at, metadata
 
@@ -35,15 +35,19 @@ hotline_rule = Table(
     created_at(),
 )
 
-# A 12345 ticket (Open311 GeoReport v2 fields plus the routing). ``description`` is the original
-# text, readable by the hotline and admin roles only; everyone else gets ``description_masked``.
+# A 12345 ticket (Open311 GeoReport v2 fields plus the routing). ``description_enc`` is the
+# original text sealed with AES-GCM (layers/hotline/crypto.py; the key is never in the database),
+# opened for the hotline and admin roles only; everyone else gets ``description_masked``.
+# ``contact_enc`` seals the caller's contact fields, ``contact_masked`` shows them masked.
 ticket = Table(
     "ticket", metadata,
     Column("id", BigInteger, primary_key=True),
     Column("service_code", String(32), nullable=False),
     Column("status", String(16), nullable=False, server_default=text("'open'")),
-    Column("description", Text, nullable=False),
+    Column("description_enc", BYTEA, nullable=False),
     Column("description_masked", Text, nullable=False),
+    Column("contact_enc", BYTEA),
+    Column("contact_masked", JSONB, nullable=False, server_default=text("'{}'")),
     Column("pii", JSONB, nullable=False, server_default=text("'[]'")),
     Column("address_string", Text),
     Column("address_id", String(40)),

@@ -20,7 +20,8 @@ from layers.hotline.mask import mask_text
 
 DESCRIPTION = "ticket.description"
 CONTACT = "ticket.contact"
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "address_string")
+REQUESTER_FIELDS = ("first_name", "last_name", "email", "phone")  # Open311's
+CONTACT_FIELDS = (*REQUESTER_FIELDS, "address_string")
 # The columns that hold ciphertexts, with the purpose each was sealed for.
 SEALED_COLUMNS = {"description_enc": DESCRIPTION, "contact_enc": CONTACT}
 

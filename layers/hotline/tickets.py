@@ -21,7 +21,7 @@ from address.errors import BadRequest, NotFound
 from address.transactions import require_transaction
 from layers.hotline.crypto import Keyring, current_keyring
 from layers.hotline.mask import mask
-from layers.hotline.routing import Routing, reroute_chain, route
+from layers.hotline.routing import Routing, reroute_chain, route, route_at_address
 from layers.hotline.rules import (
     SERVICES,
     Assignment,
@@ -82,6 +82,9 @@ def _validate(req: TicketRequest) -> None:
 
 def _route_request(conn: Connection, req: TicketRequest,
                    districts: tuple[str, ...]) -> Routing:
+    if req.address_id:
+        return route_at_address(conn, address_id=req.address_id, service_code=req.service_code,
+                                rules=cached_rules(conn))
     text = req.description
     if req.address_string:  # the caller's address field counts as much as the text
         text = f"{req.address_string}，{text}"
@@ -193,6 +196,7 @@ def _shape(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     for item in chain.values():
         item["name"] = names.get(item["code"] or "")
     row["admin_chain"] = chain
+    row["district_code"] = chain["district"]["code"]  # the hand-over, at the top level
     row["service_name"] = SERVICES[row["service_code"]][0]
     row["description"] = row.pop("description_masked")
     return row
@@ -242,20 +246,23 @@ class TicketFilter:
     end: datetime | None = None
     limit: int = 100
     offset: int = 0
+    service_codes: tuple[str, ...] = ()  # any of these (Open311's comma list), with service_code
 
 
 def list_tickets(conn: Connection, *, where: TicketFilter) -> tuple[int, list[dict[str, Any]]]:
     """Tickets filtered by town, category, status and time, newest first."""
-    if where.service_code:
-        check_service(where.service_code)
+    for code in (where.service_code, *where.service_codes):
+        if code:
+            check_service(code)
     sql = """(%(town)s::text IS NULL OR t.town_code = %(town)s)
         AND (%(service)s::text IS NULL OR t.service_code = %(service)s)
+        AND (cardinality(%(services)s::text[]) = 0 OR t.service_code = ANY(%(services)s))
         AND (%(status)s::text IS NULL OR t.status = %(status)s)
         AND (%(start)s::timestamptz IS NULL OR t.requested_at >= %(start)s)
         AND (%(end)s::timestamptz IS NULL OR t.requested_at < %(end)s)"""
     params = {"town": where.town_code, "service": where.service_code, "status": where.status,
               "start": where.start, "end": where.end, "limit": where.limit,
-              "offset": where.offset}
+              "offset": where.offset, "services": list(where.service_codes)}
     with conn.cursor(row_factory=dict_row) as cur:
         total = cur.execute(f"SELECT count(*) AS n FROM ticket t WHERE {sql}", params).fetchone()
         rows = cur.execute(f"SELECT {_COLUMNS} FROM ticket t WHERE {sql}"

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from address.errors import DizhiError
 from api.auth import ANONYMOUS, audit
+from layers.hotline.mask import mask_text
 
 log = logging.getLogger("dizhi.api")
 PROBLEM_JSON = "application/problem+json"
@@ -81,7 +82,9 @@ def database_problem(exc: BaseException) -> DatabaseProblem | None:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     found = database_problem(exc)
     assert found is not None  # registered for the table's classes only
-    log.warning("database error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    # the server's text can quote values (``Key (phone)=(139…) already exists``): masked
+    log.warning("database error on %s: %s: %s", request.url.path, type(exc).__name__,
+                mask_text(str(exc)))
     return problem(found.status, found.title, found.detail, request)
 
 
@@ -108,7 +111,7 @@ async def _dizhi_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status in DENIED:
         await run_in_threadpool(audit_denied, request, exc.status, exc.detail)
     if exc.status >= 500:
-        log.error("%s: %s", type(exc).__name__, exc.detail)
+        log.error("%s: %s", type(exc).__name__, mask_text(exc.detail))
         return problem(exc.status, exc.title, "the server could not complete the request", request)
     return problem(exc.status, exc.title, exc.detail, request, **exc.extra)
 

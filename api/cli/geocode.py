@@ -12,7 +12,7 @@ from address.geocode.details import GeocodeRequest
 from address.geocode.forward import geocode
 from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
-from api.cli.common import connect, console, progress_bar
+from api.cli.common import connect, console, progress_bar, read_text_file
 from api.settings import get_settings
 from spatial.coords import (
     location_text,
@@ -31,7 +31,7 @@ def _batch(path: Path, out: Path | None, coordsys: str) -> None:
     if out is None:
         raise BadRequest("--batch needs --out")
     system = parse_coordsys(coordsys)
-    columns, rows = read_csv_texts(path.read_text(encoding="utf-8-sig"))
+    columns, rows = read_csv_texts(read_text_file(path))
     texts = [row.get("text") or "" for row in rows]
     transform = output_transform(system)
     with connect() as conn, progress_bar() as bar:

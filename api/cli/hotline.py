@@ -11,7 +11,7 @@ import typer
 
 from address.errors import BadRequest
 from address.geocode.batch import read_csv_texts
-from api.cli.common import connect, console, progress_bar, write_conn
+from api.cli.common import connect, console, progress_bar, read_text_file, write_conn
 from api.settings import get_settings
 from layers.hotline.routing import Routing
 from layers.hotline.rules import load_rules, replace_rules
@@ -62,7 +62,7 @@ def route_command(
     """Route every row of a CSV (input order kept) without filing tickets. The output's lng/lat
     are the located point (the text's match, else the caller's GPS), replacing input columns of
     the same name."""
-    columns, rows = read_csv_texts(path.read_text(encoding="utf-8-sig"))
+    columns, rows = read_csv_texts(read_text_file(path))
     districts = get_settings().district_codes
     results = []
     with connect() as conn, progress_bar() as bar:

@@ -84,15 +84,18 @@ class RuleIn(BaseModel):
     note: str = ""
 
 
-def ticket_request(body: TicketCreate) -> TicketRequest:
-    """The domain request, with the caller's point in WGS84."""
+def ticket_request(body: TicketCreate,
+                   contact: dict[str, str | None] | None = None) -> TicketRequest:
+    """The domain request, with the caller's point in WGS84 (``contact``: Open311's requester
+    fields, sealed with the text)."""
     lng, lat = body.lng, body.lat
     if lng is not None and lat is not None:
         x, y = to_wgs84(lng, lat, parse_coordsys(body.coordsys))
         lng, lat = float(x), float(y)
     return TicketRequest(service_code=body.service_code, description=body.description, lng=lng,
                          lat=lat, address_string=body.address_string, address_id=body.address_id,
-                         requested_at=body.requested_at)
+                         requested_at=body.requested_at,
+                         contact={k: str(v) for k, v in (contact or {}).items() if v} or None)
 
 
 def wants_async(prefer: str | None) -> bool:
@@ -102,10 +105,10 @@ def wants_async(prefer: str | None) -> bool:
 
 def file_from(conn: Connection, principal: Principal, body: TicketCreate,
               request: Request | None = None, tasks: BackgroundTasks | None = None,
-              defer: bool = False) -> int:
+              defer: bool = False, contact: dict[str, str | None] | None = None) -> int:
     """File the ticket; a deferred one is routed by the router thread, woken once the ticket is
     committed (``tasks`` run after the answer, so after the request's transaction)."""
-    ticket_id = file_ticket(conn, req=ticket_request(body), key_id=principal.key_id,
+    ticket_id = file_ticket(conn, req=ticket_request(body, contact), key_id=principal.key_id,
                             districts=get_settings().district_codes, defer=defer)
     record_filing(conn, ticket_id=ticket_id, key_id=principal.key_id)
     audit(conn, principal, action="create", resource=f"ticket/{ticket_id}",

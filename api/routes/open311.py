@@ -123,9 +123,9 @@ def post_request(
 
     def file() -> Answer:
         defer = wants_async(prefer)
-        ticket_id = file_from(conn, principal, body, request, tasks, defer=defer)
-        store_extras(conn, ticket_id=ticket_id, media_url=media_url, contact=contact,
-                     attributes=attributes)
+        ticket_id = file_from(conn, principal, body, request, tasks, defer=defer,
+                              contact=contact)
+        store_extras(conn, ticket_id=ticket_id, media_url=media_url, attributes=attributes)
         receipt = {"service_request_id": str(ticket_id),
                    "service_notice": "routing pending" if defer else None,
                    "account_id": account_id}

@@ -8,9 +8,10 @@ from psycopg import Connection
 
 from api.auth import Principal
 from api.routes.hotline import convert_points
-from api.routes.hotline_access import contact_for, reveal
+from api.routes.hotline_access import reveal
+from layers.hotline.sealed import REQUESTER_FIELDS
 from layers.hotline.tickets import get_ticket
-from layers.hotline.workflow import CONTACT_FIELDS, expected_at, extras, status_of
+from layers.hotline.workflow import expected_at, extras, status_of
 from spatial.coords import CoordSys
 
 
@@ -41,7 +42,7 @@ def _spec_fields(t: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 def _extensions(t: dict[str, Any], extra: dict[str, Any], principal: Principal,
                 system: CoordSys) -> dict[str, Any]:
-    contact = contact_for(principal, extra["contact"])
+    contact = t.get("contact") or {}
     return {
         "stage": extra["stage"],
         "status_history": [{"stage": s["stage"], "status": status_of(s["stage"]),
@@ -50,7 +51,7 @@ def _extensions(t: dict[str, Any], extra: dict[str, Any], principal: Principal,
         "district_code": t["admin_chain"]["district"]["code"],
         "address_text": t["address_text"], "text_access": t["text_access"],
         "attributes": extra["attributes"],
-        **{f: contact.get(f) for f in CONTACT_FIELDS},
+        **{f: contact.get(f) for f in REQUESTER_FIELDS},
         "level": t["level"], "confidence": t["confidence"], "gps_disagrees": t["gps_disagrees"],
         "town_code": t["admin_chain"]["town"]["code"],
         "community_code": t["admin_chain"]["community"]["code"],

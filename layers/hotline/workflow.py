@@ -3,13 +3,12 @@
 Stages: 受理 (accepted) → 派单 (dispatched to the responsible unit) → 处置 (being handled) →
 办结 (done) → 回访 (the caller called back). Open311's ``status`` is derived: open until 办结.
 Every change is a row of ``ticket_status`` (who, when, the note Open311 shows as
-``status_notes``). The requester's contact (first_name, last_name, email, phone) is kept apart
-from the text and returned masked to every role but hotline and admin.
+``status_notes``). The requester's contact (first_name, last_name, email, phone) is sealed with
+the text when the ticket is filed (:mod:`layers.hotline.sealed`), not here.
 """
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,11 +17,9 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from address.errors import BadRequest, NotFound
-from layers.hotline.mask import mask
 
 STAGES = ("受理", "派单", "处置", "办结", "回访")
 CLOSED_STAGES = ("办结", "回访")
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
 # When a category is expected to be done (the district's service promise, calendar days).
 EXPECTED_DAYS = {"noise": 1, "traffic": 1, "water": 3, "road": 5, "sanitation": 2}
 DEFAULT_EXPECTED_DAYS = 7
@@ -66,41 +63,22 @@ def record_filing(conn: Connection, *, ticket_id: int, key_id: int | None) -> No
 
 
 def store_extras(conn: Connection, *, ticket_id: int, media_url: str | None,
-                 contact: dict[str, str | None], attributes: dict[str, Any]) -> None:
-    """The Open311 fields besides the text: media_url, the requester's contact, attributes."""
-    given = {k: v for k, v in contact.items() if k in CONTACT_FIELDS and v}
-    conn.execute("UPDATE ticket SET media_url = %s, contact = %s, attributes = %s WHERE id = %s",
-                 [media_url, json.dumps(given, ensure_ascii=False) if given else None,
-                  Jsonb(attributes), ticket_id])
+                 attributes: dict[str, Any]) -> None:
+    """The Open311 fields besides the text and contact: media_url and attributes."""
+    conn.execute("UPDATE ticket SET media_url = %s, attributes = %s WHERE id = %s",
+                 [media_url, Jsonb(attributes), ticket_id])
 
 
 def extras(conn: Connection, *, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Stage, media_url, contact (as stored) and stage history of each ticket."""
+    """Stage, media_url, attributes and stage history of each ticket."""
     with conn.cursor(row_factory=dict_row) as cur:
-        rows = cur.execute("SELECT id, stage, media_url, contact, attributes FROM ticket"
+        rows = cur.execute("SELECT id, stage, media_url, attributes FROM ticket"
                            " WHERE id = ANY(%s)", [ids]).fetchall()
         history = cur.execute("SELECT ticket_id, stage, note, changed_at FROM ticket_status"
                               " WHERE ticket_id = ANY(%s) ORDER BY id", [ids]).fetchall()
     out = {r["id"]: {"stage": r["stage"], "media_url": r["media_url"],
-                     "contact": json.loads(r["contact"]) if r["contact"] else {},
                      "attributes": r["attributes"],
                      "stages": []} for r in rows}
     for h in history:
         out[h.pop("ticket_id")]["stages"].append(dict(h))
-    return out
-
-
-def masked_contact(contact: dict[str, str]) -> dict[str, str]:
-    """The contact as roles without the right see it: a name keeps its first character, an
-    e-mail its domain, a phone number its shape (the masking of the text)."""
-    out = {}
-    for key, value in contact.items():
-        if key == "email" and "@" in value:
-            local, _, domain = value.partition("@")
-            out[key] = f"{local[:1]}***@{domain}"
-        elif key == "phone":
-            masked = mask(value).text
-            out[key] = masked if masked != value else "*" * len(value)
-        else:
-            out[key] = value[:1] + "*" * (len(value) - 1)
     return out

@@ -17,7 +17,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB
 
 from migrations.tables.base import created_at, metadata
 
@@ -37,15 +37,19 @@ hotline_rule = Table(
     created_at(),
 )
 
-# A 12345 ticket (Open311 GeoReport v2 fields plus the routing). ``description`` is the original
-# text, readable by the hotline and admin roles only; everyone else gets ``description_masked``.
+# A 12345 ticket (Open311 GeoReport v2 fields plus the routing). ``description_enc`` is the
+# original text sealed with AES-GCM (layers/hotline/crypto.py; the key is never in the database),
+# opened for the hotline and admin roles only; everyone else gets ``description_masked``.
+# ``contact_enc`` seals the caller's contact fields, ``contact_masked`` shows them masked.
 ticket = Table(
     "ticket", metadata,
     Column("id", BigInteger, primary_key=True),
     Column("service_code", String(32), nullable=False),
     Column("status", String(16), nullable=False, server_default=text("'open'")),
-    Column("description", Text, nullable=False),
+    Column("description_enc", BYTEA, nullable=False),
     Column("description_masked", Text, nullable=False),
+    Column("contact_enc", BYTEA),
+    Column("contact_masked", JSONB, nullable=False, server_default=text("'{}'")),
     Column("pii", JSONB, nullable=False, server_default=text("'[]'")),
     Column("address_string", Text),
     Column("address_id", String(40)),
@@ -72,9 +76,6 @@ ticket = Table(
     # the workflow stage (受理 → 派单 → 处置 → 办结 → 回访); ``status`` (open/closed) follows it
     Column("stage", String(8), nullable=False, server_default=text("'受理'")),
     Column("media_url", Text),
-    # the requester's first_name/last_name/email/phone (JSON text), never returned unmasked but to
-    # the hotline and admin roles
-    Column("contact", Text),
     Column("attributes", JSONB, nullable=False, server_default=text("'{}'")),  # Open311's
     Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

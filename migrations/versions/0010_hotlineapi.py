@@ -1,9 +1,9 @@
 """hotline workflow and hand-over: the ticket's stage (受理 → 派单 → 处置 → 办结 → 回访) and its
-history, media_url and the requester's contact, Idempotency-Key of POSTs, the rule handing tickets
+history, media_url and Open311 attributes, Idempotency-Key of POSTs, the rule handing tickets
 outside Shanghai to that city's hotline
 
-Revision ID: 0009_hotlineapi
-Revises: 0008
+Revision ID: 0010_hotlineapi
+Revises: 0009_pii
 """
 from collections.abc import Sequence
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0009_hotlineapi"
-down_revision: str | None = "0008"
+revision: str = "0010_hotlineapi"
+down_revision: str | None = "0009_pii"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -24,7 +24,6 @@ def upgrade() -> None:
     op.add_column("ticket", sa.Column("stage", sa.String(length=8),
                                       server_default=sa.text("'受理'"), nullable=False))
     op.add_column("ticket", sa.Column("media_url", sa.Text(), nullable=True))
-    op.add_column("ticket", sa.Column("contact", sa.Text(), nullable=True))
     op.add_column("ticket", sa.Column("attributes", postgresql.JSONB(astext_type=sa.Text()),
                                       server_default=sa.text("'{}'"), nullable=False))
     op.execute("UPDATE ticket SET stage = CASE WHEN status = 'closed' THEN '办结'"
@@ -66,6 +65,5 @@ def downgrade() -> None:
     op.drop_table("ticket_status")
     op.drop_constraint(op.f("ck_ticket_stage"), "ticket", type_="check")
     op.drop_column("ticket", "attributes")
-    op.drop_column("ticket", "contact")
     op.drop_column("ticket", "media_url")
     op.drop_column("ticket", "stage")

@@ -15,6 +15,7 @@ from api.routes import (
     addresses,
     admin_areas,
     buildings,
+    buildings_3d,
     energy,
     energy_series,
     geocode,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         tiles.router,
         raster.router,
         quality.router,
+        buildings_3d.router,  # before buildings: /buildings/{id} would take its paths
         buildings.router,
         hotline.router,
         open311.router,

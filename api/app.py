@@ -82,4 +82,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     if origins := settings.cors_origin_list:
         app.add_middleware(PathCORS, origins=origins)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    # CesiumJS from npm (make installs it under var/node); absent, the Cesium page says so
+    app.mount("/vendor/cesium", StaticFiles(directory=settings.cesium_dir, check_dir=False),
+              name="cesium")
     return app

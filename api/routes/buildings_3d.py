@@ -10,19 +10,28 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from psycopg import Connection
 
+from address.errors import NotFound
 from api.deps import ConnDep
 from api.params import BBoxDep, Town
+from api.routes.pages import STATIC_DIR
 from api.routes.tiles import cached_response
 from api.state import ArtifactsDep
-from spatial.buildings.export import buildings_version, export_lod1, export_lod1_seq
+from spatial.buildings.export import (
+    buildings_version,
+    export_lod1,
+    export_lod1_seq,
+    load_blocks,
+)
 from tiles.cache import CachedTile, VersionedCache, make_tile
+from tiles.tileset import build_tileset
 
 router = APIRouter(tags=["buildings 3D"])
 CITYJSON = "application/city+json"
 CITYJSONSEQ = "application/city+json-seq"
+GLB = "model/gltf-binary"
 _DOCS = {"externalDocs": {"url": "https://www.cityjson.org/specs/2.0.1/"}}
 
 
@@ -76,3 +85,51 @@ def buildings_cityjson_seq(
                              lambda: "".join(export_lod1_seq(conn, **args)).encode())
     return cached_response(cached, media_type=CITYJSONSEQ, public=True,
                            accept_encoding=accept_encoding, if_none_match=if_none_match)
+
+
+def _tileset(conn: Connection, cache: VersionedCache) -> dict[str, CachedTile]:
+    """Every file of the current tileset (``tileset.json`` and ``tiles/….glb``), built once per
+    buildings version."""
+    version = buildings_version(conn)
+    found = cache.get("3dtiles", version)
+    if isinstance(found, dict):
+        return found
+    built = build_tileset(load_blocks(conn), version=version)
+    files = {uri: make_tile(data) for uri, data in built.contents.items()}
+    files["tileset.json"] = make_tile(built.json_bytes)
+    cache.put("3dtiles", version, files)
+    return files
+
+
+@router.get("/3dtiles/tileset.json", summary="The buildings as 3D Tiles 1.1 (for CesiumJS)",
+            response_class=Response, responses={
+                200: {"content": {"application/json": {}}, "description": "a 3D Tiles tileset"},
+                304: {"description": "unchanged"}})
+def tileset_json(
+    conn: ConnDep, cache: ArtifactsDep, accept_encoding: Annotated[str, Header()] = "",
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    return cached_response(_tileset(conn, cache)["tileset.json"], media_type="application/json",
+                           public=True, accept_encoding=accept_encoding,
+                           if_none_match=if_none_match)
+
+
+@router.get("/3dtiles/tiles/{name}.glb", summary="One tile's content: GLB with feature metadata",
+            response_class=Response, responses={
+                200: {"content": {GLB: {}}, "description": "glTF 2.0 binary"},
+                304: {"description": "unchanged"}})
+def tileset_content(
+    conn: ConnDep, cache: ArtifactsDep, name: str,
+    accept_encoding: Annotated[str, Header()] = "",
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    found = _tileset(conn, cache).get(f"tiles/{name}.glb")
+    if found is None:
+        raise NotFound(f"no tile {name!r} in the current tileset")
+    return cached_response(found, media_type=GLB, public=True, accept_encoding=accept_encoding,
+                           if_none_match=if_none_match)
+
+
+@router.get("/3d/cesium", include_in_schema=False)
+def page_cesium() -> FileResponse:
+    return FileResponse(STATIC_DIR / "cesium.html")

@@ -9,10 +9,10 @@ import rasterio
 from rasterio.transform import from_origin
 
 from spatial.buildings.conflate import conflate
+from spatial.buildings.export import export_lod1
 from spatial.buildings.heights import compute_heights, estimate, roof_stats
 from spatial.buildings.ingest import store_footprints
 from spatial.buildings.links import building_addresses, link_addresses
-from spatial.buildings.export import export_lod1
 from spatial.rasters import describe_raster, register_raster
 from tests.spatial.test_buildings import X0, Y0, _frame
 

@@ -17,7 +17,7 @@ from api.auth import Principal
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import TileCacheDep, readable_collection
 from api.schemas.tiles import TileJSON
-from layers.catalog.collections import Collection
+from layers.catalog.collections import Collection, collection_bounds
 from tiles.cache import CachedTile, TileCache, TileKey, make_tile
 from tiles.mvt import TileRequest, render_tile, tilejson
 
@@ -38,7 +38,7 @@ def tile_json(conn: ConnDep, principal: CurrentUser, request: Request,
               layers: str) -> dict[str, Any]:
     found = _collections(conn, principal, layers)
     url = str(request.base_url).rstrip("/") + f"/tiles/{layers}/{{z}}/{{x}}/{{y}}.mvt"
-    return tilejson(found, tiles_url=url)
+    return tilejson(found, tiles_url=url, bounds=[collection_bounds(conn, c) for c in found])
 
 
 @router.get("/{layers}/{z}/{x}/{y}.mvt", summary="A vector tile (gzip, ETag)",

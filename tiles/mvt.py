@@ -98,13 +98,17 @@ def _fit_zoom(bounds: list[float]) -> int:
     return max(0, min(16, int(math.log2(360.0 / span))))
 
 
+def _union(boxes: list[list[float]]) -> list[float]:
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
 def tilejson(collections: list[Collection], *, tiles_url: str,
              bounds: list[list[float] | None]) -> dict[str, object]:
     """TileJSON 3.0.0 for a set of collections served as one tile source; ``bounds`` are each
     collection's (None: unknown or empty)."""
     boxes = [b for b in bounds if b]
-    box = ([min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes)] if boxes else WORLD)
+    box = _union(boxes) if boxes else WORLD
     attribution = " · ".join(dict.fromkeys(c.attribution for c in collections if c.attribution))
     return {
         "tilejson": "3.0.0",

@@ -125,6 +125,12 @@ class VersionedCache:
             self._items.move_to_end(key)
             return found[1]
 
+    def latest(self, key: str) -> object | None:
+        """Whatever is stored under ``key``, of any version."""
+        with self._lock:
+            found = self._items.get(key)
+            return found[1] if found else None
+
     def put(self, key: str, version: str, value: object) -> None:
         with self._lock:
             self._items[key] = (version, value)

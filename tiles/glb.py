@@ -38,25 +38,26 @@ class Feature:
     address: str
 
 
+_QUAD = np.array([0, 1, 2, 0, 2, 3], dtype=np.uint32)
+
+
 def _prism(rings: Sequence[NDArray[np.float64]], z0: float, z1: float
            ) -> tuple[NDArray[np.float64], NDArray[np.uint32]]:
     """Roof and walls of one footprint part: (vertices (n, 3) e/n/u, triangle indices)."""
-    flat = np.concatenate(rings)
+    flat = np.concatenate(rings) if len(rings) > 1 else rings[0]
     ends = np.cumsum([len(r) for r in rings]).astype(np.uint32)
     roof = mapbox_earcut.triangulate_float64(flat, ends).astype(np.uint32)
     n = len(flat)
-    verts = [np.column_stack([flat, np.full(n, z1)])]
-    start = np.concatenate([[0], ends[:-1]])
-    nxt = np.arange(n) + 1
-    nxt[ends - 1] = start  # each ring closes on its first vertex
-    a, b = flat, flat[nxt]
-    quads = np.stack([np.column_stack([a, np.full(n, z0)]), np.column_stack([b, np.full(n, z0)]),
-                      np.column_stack([b, np.full(n, z1)]), np.column_stack([a, np.full(n, z1)])],
-                     axis=1).reshape(-1, 3)
-    verts.append(quads)
-    q = n + np.arange(n, dtype=np.uint32)[:, None] * 4
-    walls = np.concatenate([q, q + 1, q + 2, q, q + 2, q + 3], axis=1).reshape(-1)
-    return np.concatenate(verts), np.concatenate([roof, walls])
+    nxt = np.arange(1, n + 1)
+    nxt[ends - 1] = np.concatenate([[0], ends[:-1]])  # each ring closes on its first vertex
+    verts = np.empty((5 * n, 3))
+    verts[:n, :2], verts[:n, 2] = flat, z1
+    walls = verts[n:].reshape(n, 4, 3)
+    walls[:, 0, :2] = walls[:, 3, :2] = flat
+    walls[:, 1, :2] = walls[:, 2, :2] = flat[nxt]
+    walls[:, :2, 2], walls[:, 2:, 2] = z0, z1
+    quads = (n + 4 * np.arange(n, dtype=np.uint32))[:, None] + _QUAD
+    return verts, np.concatenate([roof, quads.reshape(-1)])
 
 
 class _Blob:
@@ -95,17 +96,20 @@ def _property_table(features: Sequence[Feature], blob: _Blob) -> dict[str, objec
 
 def _mesh_arrays(features: Sequence[Feature]) -> tuple[NDArray[np.float32], NDArray[np.float32],
                                                         NDArray[np.uint32]]:
-    positions, ids, indices, base = [], [], [], 0
-    for number, f in enumerate(features):
+    positions, counts, indices, base = [], [], [], 0
+    for f in features:
+        count = 0
         for rings in f.parts:
             verts, tris = _prism(rings, f.ground, f.top)
             positions.append(verts)
-            ids.append(np.full(len(verts), number, dtype=np.float32))
-            indices.append(tris + base)
-            base += len(verts)
+            indices.append(tris + (base + count))
+            count += len(verts)
+        counts.append(count)
+        base += count
     enu = np.concatenate(positions)
     gltf = np.column_stack([enu[:, 0], enu[:, 2], -enu[:, 1]]).astype(np.float32)  # y-up
-    return gltf, np.concatenate(ids), np.concatenate(indices).astype(np.uint32)
+    ids = np.repeat(np.arange(len(features), dtype=np.float32), counts)
+    return gltf, ids, np.concatenate(indices).astype(np.uint32)
 
 
 def _accessor(view: int, component: int, count: int, kind: str,

@@ -1,11 +1,13 @@
 """3D Tiles 1.1: a quadtree over the buildings' centres, one GLB (``tiles.glb``) per leaf.
 
-A node splits while it holds more than ``MAX_PER_TILE`` buildings (down to ``MAX_DEPTH``). Inner
+Content URIs carry a tag of the buildings version (``tiles/{tag}/{name}.glb``). A node splits
+while it holds more than ``MAX_PER_TILE`` buildings (down to ``MAX_DEPTH``). Inner
 nodes have no content and a geometric error of their diagonal in metres, so CesiumJS refines
 down to the leaves as soon as a node is in view; leaves have error 0. Each leaf's transform is
 the east-north-up frame at its centre; bounding volumes are regions (radians, metres).
 """
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -67,19 +69,41 @@ def _address(block: Block) -> str:
     return str(found[0].get("formatted_address", found[0]["code"])) if found else ""
 
 
-def _feature(block: Block, lng0: float, lat0: float) -> Feature:
-    """The block's rings in metres east/north of the leaf centre (on the ellipsoid)."""
-    rot, origin = _enu_frame(lng0, lat0), _ecef(np.array(lng0), np.array(lat0), np.array(0.0))
-    parts = []
-    for poly in block.parts:
-        oriented = shapely.geometry.polygon.orient(poly, 1.0)
-        rings = []
-        for ring in (oriented.exterior, *oriented.interiors):
-            xy = np.asarray(ring.coords)[:-1, :2]
-            lng, lat = _TO_LNGLAT.transform(xy[:, 0], xy[:, 1])
-            local = (_ecef(np.asarray(lng), np.asarray(lat), np.zeros(len(xy))) - origin) @ rot.T
-            rings.append(local[:, :2].astype(np.float64))
-        parts.append(rings)
+class _Vertices:
+    """Every footprint ring vertex of the blocks (closing vertices dropped) in ECEF, computed in
+    one pass; ``rings(i)`` gives block i's parts as (start, end) row ranges."""
+
+    def __init__(self, blocks: Sequence[Block]) -> None:
+        parts = [p for b in blocks for p in b.parts]
+        part_block = np.repeat(np.arange(len(blocks)), [len(b.parts) for b in blocks])
+        rings, ring_part = shapely.get_rings(parts, return_index=True)
+        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+        lengths = np.bincount(coord_ring, minlength=len(rings))
+        ends = np.cumsum(lengths)
+        keep = np.ones(len(coords), dtype=bool)
+        keep[ends - 1] = False  # the closing vertex repeats the first
+        coords = coords[keep]
+        lng, lat = _TO_LNGLAT.transform(coords[:, 0], coords[:, 1])
+        self.ecef = _ecef(np.asarray(lng), np.asarray(lat), np.zeros(len(coords)))
+        self.ring_end = np.cumsum(lengths - 1)
+        self.ring_part, self.part_block = ring_part, part_block
+        self.block_rings = np.searchsorted(part_block[ring_part], np.arange(len(blocks) + 1))
+
+    def parts(self, i: int, rot: NDArray[np.float64], origin: NDArray[np.float64]
+              ) -> list[list[NDArray[np.float64]]]:
+        """Block i's rings, per part, in metres east/north of ``origin``."""
+        first, last = self.block_rings[i], self.block_rings[i + 1]
+        start = self.ring_end[first - 1] if first else 0
+        local = ((self.ecef[start:self.ring_end[last - 1]] - origin) @ rot.T)[:, :2]
+        bounds = (self.ring_end[first:last] - start).tolist()
+        grouped: dict[int, list[NDArray[np.float64]]] = {}
+        for a, b, part in zip([0, *bounds[:-1]], bounds, self.ring_part[first:last].tolist(),
+                              strict=True):
+            grouped.setdefault(part, []).append(local[a:b])
+        return list(grouped.values())
+
+
+def _feature(block: Block, parts: list[list[NDArray[np.float64]]]) -> Feature:
     return Feature(block.id, parts, block.ground, block.ground + block.height,
                    str(block.attributes.get("height_source", "")),
                    block.attributes.get("floors"), _address(block))
@@ -94,8 +118,9 @@ def _region(lnglat: NDArray[np.float64], blocks: Sequence[Block], pad: float) ->
 
 
 class _Builder:
-    def __init__(self, blocks: Sequence[Block], centres: NDArray[np.float64]) -> None:
-        self.blocks, self.centres = blocks, centres
+    def __init__(self, blocks: Sequence[Block], centres: NDArray[np.float64], tag: str) -> None:
+        self.blocks, self.centres, self.tag = blocks, centres, tag
+        self.vertices = _Vertices(blocks)
         self.contents: dict[str, bytes] = {}
         # regions are of the centres, padded by ~200 m so whole footprints lie inside
         self.pad = 0.002
@@ -105,7 +130,7 @@ class _Builder:
         lnglat = self.centres[members]
         region = _region(lnglat, chosen, self.pad)
         if len(members) <= MAX_PER_TILE or depth >= MAX_DEPTH:
-            return self.leaf(chosen, lnglat, name, region)
+            return self.leaf(members, lnglat, name, region)
         mid = (lnglat.min(axis=0) + lnglat.max(axis=0)) / 2
         children = []
         for q, (east, north) in enumerate([(False, False), (True, False), (False, True),
@@ -118,11 +143,13 @@ class _Builder:
         return {"boundingVolume": {"region": region}, "geometricError": diagonal,
                 "refine": "ADD", "children": children}
 
-    def leaf(self, chosen: list[Block], lnglat: NDArray[np.float64], name: str,
+    def leaf(self, members: NDArray[np.intp], lnglat: NDArray[np.float64], name: str,
              region: list[float]) -> dict[str, Any]:
         lng0, lat0 = (float(v) for v in lnglat.mean(axis=0))
-        uri = f"tiles/{name}.glb"
-        self.contents[uri] = glb([_feature(b, lng0, lat0) for b in chosen])
+        rot, origin = _enu_frame(lng0, lat0), _ecef(np.array(lng0), np.array(lat0), np.array(0.0))
+        uri = f"tiles/{self.tag}/{name}.glb"
+        self.contents[uri] = glb([_feature(self.blocks[i], self.vertices.parts(i, rot, origin))
+                                  for i in members])
         return {"boundingVolume": {"region": region}, "geometricError": 0.0, "refine": "ADD",
                 "transform": _transform(lng0, lat0), "content": {"uri": uri}}
 
@@ -132,9 +159,11 @@ def build_tileset(blocks: Sequence[Block], *, version: str = "") -> Tileset:
     if not blocks:
         return Tileset({"asset": {"version": "1.1"}, "geometricError": 0.0, "root": {
             "boundingVolume": {"region": [0, 0, 0, 0, 0, 0]}, "geometricError": 0.0}})
-    xy = np.array([b.parts[0].centroid.coords[0][:2] for b in blocks])
+    xy = shapely.get_coordinates(shapely.centroid([b.parts[0] for b in blocks]))
     centres = np.column_stack(_TO_LNGLAT.transform(xy[:, 0], xy[:, 1]))
-    builder = _Builder(blocks, centres)
+    # contents are named by the version: a URI always means the same bytes (cacheable forever)
+    tag = hashlib.blake2b(version.encode(), digest_size=6).hexdigest()
+    builder = _Builder(blocks, centres, tag)
     root = builder.node(np.arange(len(blocks)), "r", 0)
     error = max(float(root["geometricError"]), 1000.0)
     document = {"asset": {"version": "1.1", "generator": "dizhi", "tilesetVersion": version},

@@ -114,20 +114,26 @@ def tileset_json(
                            if_none_match=if_none_match)
 
 
-@router.get("/3dtiles/tiles/{name}.glb", summary="One tile's content: GLB with feature metadata",
+@router.get("/3dtiles/tiles/{tag}/{name}.glb",
+            summary="One tile's content: GLB with feature metadata (immutable: the tag names the"
+                    " buildings version)",
             response_class=Response, responses={
                 200: {"content": {GLB: {}}, "description": "glTF 2.0 binary"},
                 304: {"description": "unchanged"}})
 def tileset_content(
-    conn: ConnDep, cache: ArtifactsDep, name: str,
+    conn: ConnDep, cache: ArtifactsDep, tag: str, name: str,
     accept_encoding: Annotated[str, Header()] = "",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
-    found = _tileset(conn, cache).get(f"tiles/{name}.glb")
+    uri = f"tiles/{tag}/{name}.glb"
+    files = cache.latest("3dtiles")  # the tag is the version: no need to ask the database
+    if not isinstance(files, dict) or uri not in files:
+        files = _tileset(conn, cache)
+    found = files.get(uri)
     if found is None:
-        raise NotFound(f"no tile {name!r} in the current tileset")
+        raise NotFound(f"no tile {tag}/{name} in the current tileset (reload tileset.json)")
     return cached_response(found, media_type=GLB, public=True, accept_encoding=accept_encoding,
-                           if_none_match=if_none_match)
+                           if_none_match=if_none_match, max_age=86_400)
 
 
 @router.get("/3d/cesium", include_in_schema=False)

@@ -71,7 +71,7 @@ def test_tileset_route_caches_per_buildings_version(client, conn):
     assert glb.headers["content-type"] == "model/gltf-binary" and glb.content[:4] == b"glTF"
     assert client.get(f"/3dtiles/{uri}", headers={"If-None-Match": glb.headers["etag"]}
                       ).status_code == 304
-    assert client.get("/3dtiles/tiles/nope.glb").status_code == 404
+    assert client.get("/3dtiles/tiles/0000/nope.glb").status_code == 404
     with conn.transaction():
         conn.execute("UPDATE building SET height_m = 77, updated_at = now()"
                      " WHERE id = (SELECT min(id) FROM building)")

@@ -10,7 +10,9 @@
     baseLayer: false, baseLayerPicker: false, geocoder: false, timeline: false,
     animation: false, homeButton: false, sceneModePicker: false, navigationHelpButton: false,
     fullscreenButton: false, infoBox: false, selectionIndicator: false, skyBox: false,
-    skyAtmosphere: false, requestRenderMode: false,
+    skyAtmosphere: false,
+    // render only when something changes: an idle page costs no CPU
+    requestRenderMode: true, maximumRenderTimeChange: Infinity,
   });
   viewer.scene.globe.baseColor = Cesium.Color.fromCssColorString("#e8e6df");
   const tileset = await Cesium.Cesium3DTileset.fromUrl("/3dtiles/tileset.json");

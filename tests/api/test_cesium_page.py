@@ -43,6 +43,7 @@ def test_a_click_shows_a_building(cesium_page):
     assert point is not None
     box = cesium_page.locator("#globe canvas").bounding_box()
     cesium_page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
-    cesium_page.wait_for_selector("#info[data-ready=true]", timeout=10_000)
+    cesium_page.wait_for_function("document.getElementById('info').dataset.ready === 'true'",
+                                  timeout=30_000)
     text = cesium_page.inner_text("#info")
     assert "building_id" in text and "height_m" in text and "address" in text

@@ -9,12 +9,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint system venv db bench-quick clean-db
+.PHONY: run test lint system venv db node bench-quick clean-db
 
-run: venv db
+run: venv db node
 	$(DIZHI) serve --host $(HOST) --port $(PORT)
 
-test: venv db
+test: venv db node
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 lint: venv
@@ -41,6 +41,11 @@ system:
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null || \
 	  { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto >/dev/null; }; \
 	fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "installing Node.js and npm for CesiumJS and the glTF validator"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || \
+	  { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }; \
+	fi
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  echo "installing Chromium for the page tests"; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
@@ -53,6 +58,16 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# CesiumJS (served at /vendor/cesium) and the Khronos glTF validator (run by the tests), from npm
+# into var/node; the versions are pinned here.
+NODE_PACKAGES := cesium@1.145.0 gltf-validator@2.0.0-dev.3.10
+node: system var/node/.installed
+
+var/node/.installed: Makefile
+	mkdir -p var/node
+	cd var/node && npm install --no-audit --no-fund --loglevel=error --no-save $(NODE_PACKAGES)
 	touch $@
 
 bench-quick: venv db

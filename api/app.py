@@ -16,6 +16,7 @@ from api.routes import (
     addresses,
     admin_areas,
     buildings,
+    buildings_3d,
     energy,
     energy_series,
     exports,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         tiles.router,
         raster.router,
         quality.router,
+        buildings_3d.router,  # before buildings: /buildings/{id} would take its paths
         buildings.router,
         exports.router,
         hotline.router,
@@ -86,4 +88,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     if origins := settings.cors_origin_list:
         app.add_middleware(PathCORS, origins=origins)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    # CesiumJS from npm (make installs it under var/node); absent, the Cesium page says so
+    app.mount("/vendor/cesium", StaticFiles(directory=settings.cesium_dir, check_dir=False),
+              name="cesium")
     return app

@@ -129,6 +129,11 @@ class Settings(BaseSettings):
         return self.tile_cache.dir
 
     @property
+    def cesium_dir(self) -> Path:
+        """CesiumJS's built files, from the npm package the Makefile installs."""
+        return self.var_dir / "node" / "node_modules" / "cesium" / "Build" / "Cesium"
+
+    @property
     def raster_dir(self) -> Path:
         assert self.raster.dir is not None  # set by the validator
         return self.raster.dir

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import State
 
 from api.settings import Settings
-from tiles.cache import TileCache
+from tiles.cache import TileCache, VersionedCache
 
 
 def tile_cache(settings: Settings) -> TileCache:
@@ -21,6 +21,7 @@ def install_state(state: State, settings: Settings) -> None:
     """Everything routes take from ``app.state`` besides the pool."""
     state.settings = settings
     state.tile_cache = tile_cache(settings)
+    state.artifacts = VersionedCache()
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -33,6 +34,11 @@ def get_tile_cache(request: Request) -> TileCache:
     return cache
 
 
+def get_artifacts(request: Request) -> VersionedCache:
+    cache: VersionedCache = request.app.state.artifacts
+    return cache
+
+
 def get_raster_dir(request: Request) -> Path:
     return get_app_settings(request).raster_dir
 
@@ -42,5 +48,6 @@ def get_districts(request: Request) -> tuple[str, ...]:
 
 
 TileCacheDep = Annotated[TileCache, Depends(get_tile_cache)]
+ArtifactsDep = Annotated[VersionedCache, Depends(get_artifacts)]
 RasterDirDep = Annotated[Path, Depends(get_raster_dir)]
 DistrictsDep = Annotated[tuple[str, ...], Depends(get_districts)]

@@ -18,6 +18,7 @@ from psycopg.types.json import Jsonb
 from address.register.importer import ImportOptions, import_rows
 from address.register.sources import SourceRow
 from address.transactions import require_transaction
+from spatial.basemap import load_basemap
 from spatial.coords import gcj02_to_wgs84
 
 DISTRICT_FILE = "qingpu_district_amap_wgs84.geojson"
@@ -122,6 +123,7 @@ def load_sample(conn: Connection, *, sample_dir: Path) -> dict[str, int]:
     from spatial.buildings.sample import load_buildings_sample  # synthetic buildings, rasters
 
     counts.update(load_buildings_sample(conn, sample_dir=sample_dir))
+    counts.update(load_basemap(conn, sample_dir=sample_dir))
     return counts
 
 

@@ -105,3 +105,35 @@ class TileCache:
         tile = make_tile(gzip.decompress(gzipped))
         self._remember(key, tile)
         return tile
+
+
+class VersionedCache:
+    """Whole built artifacts (an export, a tileset's tiles) in memory, each stored under the
+    version of the data it was built from: asking with a newer version rebuilds it, so a change
+    of buildings invalidates without anyone calling ``invalidate``. ``entries`` bounds the LRU."""
+
+    def __init__(self, *, entries: int = 64) -> None:
+        self.entries = entries
+        self._items: OrderedDict[str, tuple[str, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, version: str) -> object | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None or found[0] != version:
+                return None
+            self._items.move_to_end(key)
+            return found[1]
+
+    def latest(self, key: str) -> object | None:
+        """Whatever is stored under ``key``, of any version."""
+        with self._lock:
+            found = self._items.get(key)
+            return found[1] if found else None
+
+    def put(self, key: str, version: str, value: object) -> None:
+        with self._lock:
+            self._items[key] = (version, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)

@@ -6,6 +6,7 @@ drops sub-pixel vertices. Catalog layers keep their geometry in EPSG:3857 too, s
 per-feature transform; built-ins are filtered in 4326 and transformed.
 """
 
+import math
 from dataclasses import dataclass
 
 from psycopg import Connection, sql
@@ -88,20 +89,36 @@ def render_tile(conn: Connection, *, collections: list[Collection], tile: TileRe
     return bytes(row[0] or b"")
 
 
-def tilejson(collections: list[Collection], *, tiles_url: str) -> dict[str, object]:
-    """TileJSON 3.0.0 for a set of collections served as one tile source."""
-    boxes = [c.bbox for c in collections if c.bbox]
-    bounds = ([min(b[0] for b in boxes), min(b[1] for b in boxes),
-               max(b[2] for b in boxes), max(b[3] for b in boxes)] if boxes
-              else [-180.0, -85.0511, 180.0, 85.0511])
+WORLD = [-180.0, -85.0511, 180.0, 85.0511]
+
+
+def _fit_zoom(bounds: list[float]) -> int:
+    """The zoom at which the bounds about fill a 512-px view."""
+    span = max(bounds[2] - bounds[0], (bounds[3] - bounds[1]) * 1.2, 1e-6)
+    return max(0, min(16, int(math.log2(360.0 / span))))
+
+
+def _union(boxes: list[list[float]]) -> list[float]:
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def tilejson(collections: list[Collection], *, tiles_url: str,
+             bounds: list[list[float] | None]) -> dict[str, object]:
+    """TileJSON 3.0.0 for a set of collections served as one tile source; ``bounds`` are each
+    collection's (None: unknown or empty)."""
+    boxes = [b for b in bounds if b]
+    box = _union(boxes) if boxes else WORLD
+    attribution = " · ".join(dict.fromkeys(c.attribution for c in collections if c.attribution))
     return {
         "tilejson": "3.0.0",
         "name": ",".join(c.id for c in collections),
         "tiles": [tiles_url],
         "minzoom": 0,
         "maxzoom": 22,
-        "bounds": bounds,
-        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 12],
+        "bounds": box,
+        "center": [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2, _fit_zoom(box) if boxes else 0],
+        "attribution": attribution,
         "vector_layers": [
             {"id": c.id, "description": c.title, "minzoom": 0, "maxzoom": 22,
              "fields": {**{f["name"]: f["type"] for f in c.fields},

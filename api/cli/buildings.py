@@ -102,7 +102,7 @@ def export_command(
     bbox: Annotated[str | None, typer.Option(help="west,south,east,north")] = None,
 ) -> None:
     """Write the buildings as LoD1.2 CityJSON."""
-    from spatial.buildings.lod1 import export_lod1
+    from spatial.buildings.export import export_lod1
     from spatial.coords import parse_bbox
 
     box = list(parse_bbox(bbox)) if bbox else None

@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, audit
@@ -25,7 +25,6 @@ from api.state import TileCacheDep
 from layers.catalog.access import readable_levels
 from spatial.buildings.conflate import conflate
 from spatial.buildings.links import building_addresses, link_conflicts
-from spatial.buildings.lod1 import export_lod1
 from spatial.buildings.query import get_building, list_buildings
 from spatial.buildings.review import (
     building_lineage,
@@ -58,20 +57,6 @@ def buildings(
     total, items = list_buildings(conn, **box.as_dict(), match_kind=match_kind,
                                   **paging.as_dict())
     return {"total": total, **paging.as_dict(), "items": items}
-
-
-@router.get("/buildings/lod1.city.json", summary="LoD1.2 blocks as CityJSON 2.0 (EPSG:4549)",
-            response_class=JSONResponse, responses={200: {
-                "content": {"application/city+json": {"schema": {
-                    "type": "object", "description": "CityJSON 2.0",
-                    "externalDocs": {"url": "https://www.cityjson.org/specs/2.0.1/"}}}},
-                "description": "a CityJSON document"}})
-def buildings_cityjson(
-    conn: ConnDep, box: BBoxDep,
-    limit: Annotated[int, Query(ge=1, le=100_000)] = 20_000,
-) -> JSONResponse:
-    return JSONResponse(export_lod1(conn, **box.as_dict(), limit=limit),
-                        media_type="application/city+json")
 
 
 @router.get("/buildings/tiles/{z}/{x}/{y}.pbf", response_class=Response,

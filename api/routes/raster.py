@@ -6,17 +6,20 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, UploadFile
 from fastapi.responses import Response
 
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser, WriteConn
+from api.params import Coordsys
 from api.routes.layers import WriterDep
+from api.routes.tiles import cached_response
 from api.schemas.layers import PointValues, RasterList, RasterPublic
 from api.state import RasterDirDep
 from layers.catalog.access import readable_levels
-from spatial.coords import parse_lnglat
+from spatial.coords import location_text, parse_lnglat, to_wgs84
 from spatial.rasters import Raster, get_raster, list_rasters, register_raster
+from tiles.cache import make_tile
 from tiles.raster import parse_rescale, point_values, render_tile
 
 router = APIRouter(prefix="/raster", tags=["raster"])
@@ -68,20 +71,26 @@ def raster_tile(
     conn: ConnDep, principal: CurrentUser, name: str, z: int, x: int, y: int,
     rescale: Annotated[str | None, Query(description="min,max")] = None,
     colormap: Annotated[str | None, Query(description="a rio-tiler colormap, e.g. viridis")] = None,
+    accept_encoding: Annotated[str, Header()] = "",
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     found = _readable(conn, principal, name)
     png = render_tile(found, z=z, x=x, y=y, rescale=parse_rescale(rescale, found),
                       colormap=colormap)
     if png is None:
         return Response(status_code=204)
-    cache = "public, max-age=300" if found.access_level == "public" else "private, no-cache"
-    return Response(png, media_type="image/png", headers={"Cache-Control": cache})
+    # PNG is compressed already: gzip only when asked, for the one way tiles are answered
+    return cached_response(make_tile(png), media_type="image/png",
+                           public=found.access_level == "public", accept_encoding=accept_encoding,
+                           if_none_match=if_none_match, max_age=300)
 
 
-@router.get("/{name}/point/{lnglat}", summary="Band values at lng,lat (WGS84)",
+@router.get("/{name}/point/{lnglat}", summary="Band values at lng,lat (in coordsys)",
             response_model=PointValues)
-def raster_point(conn: ConnDep, principal: CurrentUser, name: str, lnglat: str) -> dict[str, Any]:
+def raster_point(conn: ConnDep, principal: CurrentUser, name: str, lnglat: str,
+                 coords: Coordsys) -> dict[str, Any]:
     found = _readable(conn, principal, name)
     lng, lat = parse_lnglat(lnglat)
-    return {"name": name, "location": f"{lng:.7f},{lat:.7f}",
-            "values": point_values(found, lng=lng, lat=lat)}
+    wlng, wlat = to_wgs84(lng, lat, coords.coordsys)
+    return {"name": name, "location": location_text(float(wlng), float(wlat), coords.coordsys),
+            "values": point_values(found, lng=float(wlng), lat=float(wlat))}

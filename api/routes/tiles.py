@@ -17,8 +17,8 @@ from api.auth import Principal
 from api.deps import ConnDep, CurrentUser
 from api.routes.layers import TileCacheDep, readable_collection
 from api.schemas.tiles import TileJSON
-from layers.catalog.collections import Collection
-from tiles.cache import TileCache, TileKey, make_tile
+from layers.catalog.collections import Collection, collection_bounds
+from tiles.cache import CachedTile, TileCache, TileKey, make_tile
 from tiles.mvt import TileRequest, render_tile, tilejson
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -38,7 +38,7 @@ def tile_json(conn: ConnDep, principal: CurrentUser, request: Request,
               layers: str) -> dict[str, Any]:
     found = _collections(conn, principal, layers)
     url = str(request.base_url).rstrip("/") + f"/tiles/{layers}/{{z}}/{{x}}/{{y}}.mvt"
-    return tilejson(found, tiles_url=url)
+    return tilejson(found, tiles_url=url, bounds=[collection_bounds(conn, c) for c in found])
 
 
 @router.get("/{layers}/{z}/{x}/{y}.mvt", summary="A vector tile (gzip, ETag)",
@@ -70,11 +70,18 @@ def vector_tile(conn: Connection, principal: Principal, cache: TileCache, *, lay
         cached = make_tile(render_tile(conn, collections=found, tile=request))
         cache.put(key, cached)
     public = all(c.access_level == "public" for c in found)
+    return cached_response(cached, media_type=MVT, public=public, accept_encoding=accept_encoding,
+                           if_none_match=if_none_match)
+
+
+def cached_response(cached: CachedTile, *, media_type: str, public: bool, accept_encoding: str,
+                    if_none_match: str | None, max_age: int = 60) -> Response:
+    """The one way a cached artifact is answered: ETag (304 when it matches), gzip when asked."""
     headers = {"ETag": cached.etag, "Vary": "Accept-Encoding, Authorization, X-API-Key",
-               "Cache-Control": "public, max-age=60" if public else "private, no-cache"}
+               "Cache-Control": f"public, max-age={max_age}" if public else "private, no-cache"}
     if if_none_match and cached.etag in if_none_match:
         return Response(status_code=304, headers=headers)
     if "gzip" in accept_encoding:
-        return Response(cached.gzipped, media_type=MVT,
+        return Response(cached.gzipped, media_type=media_type,
                         headers={**headers, "Content-Encoding": "gzip"})
-    return Response(gzip.decompress(cached.gzipped), media_type=MVT, headers=headers)
+    return Response(gzip.decompress(cached.gzipped), media_type=media_type, headers=headers)

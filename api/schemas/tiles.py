@@ -19,4 +19,5 @@ class TileJSON(BaseModel):
     maxzoom: int
     bounds: list[float]
     center: list[float]
+    attribution: str = ""
     vector_layers: list[VectorLayer]

@@ -15,8 +15,16 @@
     // Catalog tiles may need the caller's key; planner.js keeps it (window.dizhiAuth).
     transformRequest: (url) => (window.dizhiAuth && url.startsWith(location.origin + "/") ?
       { url, headers: window.dizhiAuth() } : { url }),
-    style: { version: 8, sources: {}, layers: [
+    // The basemap (OSM metro and expressways, served by dizhi as vector tiles) under the data.
+    style: { version: 8, sources: {
+      basemap: { type: "vector", tiles: [`${location.origin}/tiles/basemap/{z}/{x}/{y}.mvt`], maxzoom: 16,
+                 attribution: "© OpenStreetMap contributors (ODbL)" },
+    }, layers: [
       { id: "background", type: "background", paint: { "background-color": "#eef2f3" } },
+      { id: "basemap-expressway-casing", type: "line", source: "basemap", "source-layer": "basemap", filter: ["==", "kind", "elevated_or_expressway"], paint: { "line-color": "#c9a86a", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 1.5, 15, 6] } },
+      { id: "basemap-expressway", type: "line", source: "basemap", "source-layer": "basemap", filter: ["==", "kind", "elevated_or_expressway"], paint: { "line-color": "#fbe3a6", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.8, 15, 4] } },
+      { id: "basemap-metro", type: "line", source: "basemap", "source-layer": "basemap", filter: ["==", "kind", "metro_line"], paint: { "line-color": "#8e5aa8", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 1.2, 15, 3] } },
+      { id: "basemap-station", type: "circle", source: "basemap", "source-layer": "basemap", filter: ["==", "kind", "metro_station"], paint: { "circle-radius": 3, "circle-color": "#fff", "circle-stroke-color": "#8e5aa8", "circle-stroke-width": 1.5 } },
     ] },
     center: [121.12, 31.15],
     zoom: 10,

@@ -11,6 +11,7 @@ from psycopg import Connection, sql
 
 from address.errors import NotFound
 from layers.catalog.layers import Layer, find_layer, list_layers
+from spatial.basemap import ATTRIBUTION
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Collection:
     # from the row (name, SQL expression over the table's columns)
     feature_id_column: str | None = None
     tile_columns: tuple[tuple[str, str], ...] = ()
+    attribution: str = ""
 
     @property
     def web_geometry(self) -> sql.Composable:
@@ -56,6 +58,9 @@ class Collection:
                 "builtin": self.builtin}
 
 
+SAMPLE_ATTRIBUTION = "dizhi sample district (see data/sample/README.md)"
+
+
 @dataclass(frozen=True)
 class Builtin:
     title: str
@@ -70,6 +75,7 @@ class Builtin:
     description: str = ""
     feature_id_column: str | None = None
     tile_columns: tuple[tuple[str, str], ...] = ()
+    attribution: str = SAMPLE_ATTRIBUTION
 
 
 BUILTINS: dict[str, Builtin] = {
@@ -94,6 +100,11 @@ BUILTINS: dict[str, Builtin] = {
         feature_id_column="id",
         tile_columns=(("height", "coalesce(height_m, floors * 3.0, 3.0)"),
                       ("use", "coalesce(attributes ->> 'use', '')"), ("unmatched", "unmatched"))),
+    "basemap": Builtin(
+        "底图 basemap: metro and expressways", "basemap_feature", "id", "geom",
+        (("id", "text"), ("kind", "text"), ("name", "text"), ("ref", "text")), "GEOMETRY",
+        description="map context: OSM metro lines and stations, expressways",
+        attribution=ATTRIBUTION),
 }
 
 
@@ -113,7 +124,7 @@ def _builtin_collection(conn: Connection, cid: str, spec: Builtin) -> Collection
         fields=[{"name": n, "type": t} for n, t in spec.fields], where=sql.SQL(spec.where),
         datetime_field=spec.datetime_field, geometry_type=spec.geometry_type,
         cache_token=f"b{row[1]}", builtin=True, feature_id_column=spec.feature_id_column,
-        tile_columns=spec.tile_columns)
+        tile_columns=spec.tile_columns, attribution=spec.attribution)
 
 
 def layer_collection(layer: Layer) -> Collection:
@@ -123,7 +134,7 @@ def layer_collection(layer: Layer) -> Collection:
         geom_column="geom", fields=layer.fields, geom_3857=sql.Identifier("_geom3857"),
         minzoom_column="_minzoom", datetime_field=layer.datetime_field, bbox=layer.bbox,
         geometry_type=layer.geometry_type, feature_count=layer.feature_count,
-        cache_token=layer.cache_token, feature_id_column="fid")
+        cache_token=layer.cache_token, feature_id_column="fid", attribution=layer.source)
 
 
 def get_collection(conn: Connection, *, cid: str) -> Collection:
@@ -143,3 +154,15 @@ def list_collections(conn: Connection, *, levels: tuple[str, ...]) -> list[Colle
     builtins = [c for cid, spec in BUILTINS.items()
                 if (c := _builtin_collection(conn, cid, spec)) and c.access_level in levels]
     return builtins + [layer_collection(layer) for layer in list_layers(conn, levels=levels)]
+
+
+def collection_bounds(conn: Connection, collection: Collection) -> list[float] | None:
+    """The stored bbox, or (built-ins) the extent of the table now; None when empty."""
+    if collection.bbox:
+        return collection.bbox
+    row = conn.execute(sql.SQL(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM"
+        " (SELECT ST_Extent({}) AS e FROM {} WHERE {}) t").format(
+            sql.Identifier(collection.geom_column), collection.table, collection.where)
+    ).fetchone()
+    return [float(v) for v in row] if row and row[0] is not None else None

@@ -43,6 +43,19 @@ admin_area = Table(
     Index("ix_admin_area_level", "level"),
 )
 
+# Map context under the data (the planners' basemap): OSM metro lines and stations and
+# expressways of the district, as shipped in data/sample/transport (ODbL).
+basemap_feature = Table(
+    "basemap_feature", metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("name", Text, nullable=False, server_default=text("''")),
+    Column("ref", Text, nullable=False, server_default=text("''")),
+    Column("source", Text, nullable=False),
+    Column("geom", Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=False),
+    Index("ix_basemap_feature_geom", "geom", postgresql_using="gist"),
+)
+
 road = Table(
     "road", metadata,
     Column("id", BigInteger, primary_key=True),

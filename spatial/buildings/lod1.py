@@ -1,28 +1,34 @@
-"""LoD1 export of the fused buildings as CityJSON 2.0 (extruded footprints in EPSG:4549).
+"""LoD1.2 blocks as CityJSON 2.0 documents and CityJSONSeq features (EPSG:4549).
 
-Each building is a Solid (a MultiSolid when its footprint has several parts) from its ground
-level to ground + height, with floor, roof and one wall per ring edge, faces oriented outwards
-as CityJSON requires. Buildings without a height are left out (and counted in the metadata).
+Each building is a ``Building`` with one ``Solid`` (its largest footprint part extruded from
+ground to ground + height) and one ``BuildingPart`` child per further part, so a multipolygon
+footprint never becomes a MultiSolid (which a Building may not carry). Every face carries its
+semantic surface (GroundSurface, RoofSurface, WallSurface); faces are oriented outwards.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
-from psycopg import Connection
 
 SCALE = 0.001
 CRS_URI = "https://www.opengis.net/def/crs/EPSG/0/4549"
+SURFACES = [{"type": "GroundSurface"}, {"type": "RoofSurface"}, {"type": "WallSurface"}]
+GROUND, ROOF, WALL = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class Block:
     id: int
-    footprint: shapely.Geometry  # (Multi)Polygon in EPSG:4549
+    parts: tuple[shapely.Polygon, ...]  # largest first, EPSG:4549
     ground: float
     height: float
     attributes: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"building-{self.id}"
 
 
 class _Vertices:
@@ -33,9 +39,9 @@ class _Vertices:
         self.index: dict[tuple[int, int, int], int] = {}
 
     def add(self, x: float, y: float, z: float) -> int:
-        key = tuple(round((v - t) / SCALE) for v, t in zip((x, y, z), self.translate,
-                                                             strict=True))
-        return self.index.setdefault(key, len(self.index))  # type: ignore[arg-type]
+        tx, ty, tz = self.translate
+        key = (round((x - tx) / SCALE), round((y - ty) / SCALE), round((z - tz) / SCALE))
+        return self.index.setdefault(key, len(self.index))
 
     def as_list(self) -> list[list[int]]:
         return [list(v) for v in self.index]
@@ -44,69 +50,76 @@ class _Vertices:
 def _rings(poly: shapely.Polygon) -> list[list[tuple[float, float]]]:
     oriented = shapely.geometry.polygon.orient(poly, 1.0)
     rings = [oriented.exterior, *oriented.interiors]
-    return [list(r.coords)[:-1] for r in rings]
+    return [[(x, y) for x, y, *_ in r.coords][:-1] for r in rings]
 
 
-def _solid(poly: shapely.Polygon, z0: float, z1: float, vx: _Vertices) -> list[Any]:
+def _solid(poly: shapely.Polygon, z0: float, z1: float, vx: _Vertices) -> dict[str, Any]:
+    """One LoD1.2 Solid geometry with its semantics."""
     rings = _rings(poly)
     floor = [[vx.add(x, y, z0) for x, y in reversed(ring)] for ring in rings]
     roof = [[vx.add(x, y, z1) for x, y in ring] for ring in rings]
-    walls = []
-    for ring in rings:
-        for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1], strict=True):
-            walls.append([[vx.add(ax, ay, z0), vx.add(bx, by, z0), vx.add(bx, by, z1),
-                           vx.add(ax, ay, z1)]])
-    return [[floor, roof, *walls]]
+    walls = [[[vx.add(ax, ay, z0), vx.add(bx, by, z0), vx.add(bx, by, z1), vx.add(ax, ay, z1)]]
+             for ring in rings
+             for (ax, ay), (bx, by) in zip(ring, ring[1:] + ring[:1], strict=True)]
+    return {"type": "Solid", "lod": "1.2", "boundaries": [[floor, roof, *walls]],
+            "semantics": {"surfaces": SURFACES,
+                          "values": [[GROUND, ROOF] + [WALL] * len(walls)]}}
 
 
-def cityjson(blocks: Sequence[Block], *, skipped: int = 0) -> dict[str, Any]:
-    """A CityJSON 2.0 document of LoD1.2 blocks."""
-    if blocks:
-        minx, miny, maxx, maxy = shapely.total_bounds([b.footprint for b in blocks])
-        minz = min(b.ground for b in blocks)
-        maxz = max(b.ground + b.height for b in blocks)
-    else:
-        minx = miny = maxx = maxy = minz = maxz = 0.0
-    vx = _Vertices((minx, miny, minz))
-    objects: dict[str, Any] = {}
-    for b in blocks:
-        parts = list(shapely.get_parts(b.footprint))
-        solids = [_solid(p, b.ground, b.ground + b.height, vx) for p in parts]
-        geometry = ({"type": "Solid", "lod": "1.2", "boundaries": solids[0]} if len(solids) == 1
-                    else {"type": "MultiSolid", "lod": "1.2", "boundaries": solids})
-        objects[f"building-{b.id}"] = {"type": "Building", "attributes": b.attributes,
-                                       "geometry": [geometry]}
+def city_objects(block: Block, vx: _Vertices) -> dict[str, Any]:
+    """The Building and its BuildingParts, keyed by their ids."""
+    z0, z1 = block.ground, block.ground + block.height
+    first, *rest = block.parts
+    part_ids = [f"{block.key}-part-{i}" for i in range(1, len(rest) + 1)]
+    building: dict[str, Any] = {"type": "Building", "attributes": block.attributes,
+                                "geometry": [_solid(first, z0, z1, vx)]}
+    if part_ids:
+        building["children"] = part_ids
+    objects = {block.key: building}
+    for pid, part in zip(part_ids, rest, strict=True):
+        objects[pid] = {"type": "BuildingPart", "parents": [block.key],
+                        "geometry": [_solid(part, z0, z1, vx)]}
+    return objects
+
+
+def extent(blocks: Sequence[Block]) -> list[float]:
+    """minx, miny, minz, maxx, maxy, maxz (zeros when there are no blocks)."""
+    if not blocks:
+        return [0.0] * 6
+    minx, miny, maxx, maxy = shapely.total_bounds([p for b in blocks for p in b.parts])
+    return [float(minx), float(miny), min(b.ground for b in blocks),
+            float(maxx), float(maxy), max(b.ground + b.height for b in blocks)]
+
+
+def _header(box: list[float], metadata: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "CityJSON", "version": "2.0",
-        "transform": {"scale": [SCALE] * 3, "translate": [minx, miny, minz]},
-        "metadata": {"referenceSystem": CRS_URI,
-                     "geographicalExtent": [minx, miny, minz, maxx, maxy, maxz],
-                     "title": "dizhi LoD1.2 buildings", "buildingsWithoutHeight": skipped},
-        "CityObjects": objects, "vertices": vx.as_list(),
+        "transform": {"scale": [SCALE] * 3, "translate": box[:3]},
+        "metadata": {"referenceSystem": CRS_URI, "geographicalExtent": box,
+                     "title": "dizhi LoD1.2 buildings", **metadata},
+        "CityObjects": {}, "vertices": [],
     }
 
 
-_SELECT = """
-SELECT id, ST_AsBinary(ST_Transform(geom, 4549)), coalesce(ground_m, 0), height_m, floors,
-       height_source, match_kind, sources, attributes ->> 'use'
-FROM building
-WHERE (%(bbox)s::float8[] IS NULL
-       OR geom && ST_MakeEnvelope(%(bbox)s[1], %(bbox)s[2], %(bbox)s[3], %(bbox)s[4], 4326))
-ORDER BY id LIMIT %(limit)s
-"""
+def cityjson(blocks: Sequence[Block], *, metadata: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
+    """One CityJSON 2.0 document of LoD1.2 blocks."""
+    doc = _header(extent(blocks), metadata or {})
+    vx = _Vertices(doc["transform"]["translate"])
+    for b in blocks:
+        doc["CityObjects"].update(city_objects(b, vx))
+    doc["vertices"] = vx.as_list()
+    return doc
 
 
-def export_lod1(conn: Connection, *, bbox: Sequence[float] | None = None,
-                limit: int = 100_000) -> dict[str, Any]:
-    """The buildings in ``bbox`` (lng/lat: west, south, east, north) as CityJSON."""
-    rows = conn.execute(_SELECT, {"bbox": list(bbox) if bbox else None, "limit": limit})
-    blocks, skipped = [], 0
-    for bid, wkb, ground, height, floors, source, kind, sources, use in rows:
-        if height is None or height <= 0:
-            skipped += 1
-            continue
-        attrs = {"height_m": height, "ground_m": ground, "floors": floors,
-                 "height_source": source, "match_kind": kind, "sources": sources, "use": use}
-        blocks.append(Block(bid, shapely.from_wkb(bytes(wkb)), float(ground), float(height),
-                            attrs))
-    return cityjson(blocks, skipped=skipped)
+def cityjson_seq(blocks: Sequence[Block], *, metadata: dict[str, Any] | None = None
+                 ) -> Iterator[dict[str, Any]]:
+    """CityJSONSeq: the header (no objects), then one CityJSONFeature per building, each with
+    its own vertices under the header's transform."""
+    header = _header(extent(blocks), metadata or {})
+    yield header
+    for b in blocks:
+        vx = _Vertices(header["transform"]["translate"])
+        objects = city_objects(b, vx)
+        yield {"type": "CityJSONFeature", "id": b.key, "CityObjects": objects,
+               "vertices": vx.as_list()}

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from api.auth import create_key
+from spatial.buildings.cityjson_schema import schema_errors, seq_errors
 from spatial.buildings.conflate import conflate
 from spatial.buildings.ingest import store_footprints
 from tests.spatial.test_buildings import OSM, SURVEY, _frame
@@ -51,7 +52,15 @@ def test_cityjson_and_vector_tile(client):
     response = client.get("/buildings/lod1.city.json",
                           params={"bbox": "121.10,31.14,121.12,31.16", "limit": 20})
     assert response.headers["content-type"].startswith("application/city+json")
-    assert response.json()["type"] == "CityJSON"
+    assert response.json()["type"] == "CityJSON" and schema_errors(response.json()) == []
+    etag = response.headers["etag"]
+    again = client.get("/buildings/lod1.city.json", headers={"If-None-Match": etag},
+                       params={"bbox": "121.10,31.14,121.12,31.16", "limit": 20})
+    assert again.status_code == 304
+    seq = client.get("/buildings/lod1.city.jsonl", params={"towncode": "310118002"},
+                     headers={"Accept-Encoding": "gzip"})
+    assert seq.headers["content-encoding"] == "gzip"
+    assert seq_errors(seq.text.splitlines()) == []
     assert client.get("/buildings/tiles/3/99/0.pbf").status_code == 400
 
 

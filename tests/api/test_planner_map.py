@@ -50,6 +50,16 @@ def _wait_idle(page) -> None:
                   " if (m.loaded() && m.areTilesLoaded()) r(); else m.once('idle', r); })")
 
 
+def test_the_basemap_shows_under_the_data_offline(page):
+    page.evaluate("window.dizhiMap.jumpTo({center: [121.2, 31.17], zoom: 11})")
+    _wait_idle(page)
+    kinds = page.evaluate("window.dizhiMap.queryRenderedFeatures({layers: ['basemap-metro',"
+                          " 'basemap-expressway', 'basemap-station']}).map(f => f.properties.kind)")
+    assert {"metro_line", "elevated_or_expressway"} <= set(kinds)
+    assert "OpenStreetMap" in page.inner_text(".maplibregl-ctrl-attrib")
+    assert page.external_requests == []
+
+
 def test_catalog_follows_the_callers_access(page):
     assert page.locator("#catalog input[data-layer=plan_parcels]").count() == 1
     assert page.locator("#catalog input[data-layer=plan_secret]").count() == 0

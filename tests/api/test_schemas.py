@@ -15,6 +15,9 @@ NON_JSON = {
     ("get", "/raster/{name}/{z}/{x}/{y}.png"),
     ("get", "/buildings/tiles/{z}/{x}/{y}.pbf"),
     ("get", "/buildings/lod1.city.json"),
+    ("get", "/buildings/lod1.city.jsonl"),
+    ("get", "/3dtiles/tileset.json"),  # a 3D Tiles 1.1 tileset, that specification's schema
+    ("get", "/3dtiles/tiles/{tag}/{name}.glb"),
 }
 
 

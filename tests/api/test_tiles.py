@@ -81,3 +81,17 @@ def test_cached_tiles_obey_access_levels(client, conn, planner, tmp_path):
     assert client.get("/tiles/secret.json").status_code == 403
     audited = conn.execute("SELECT count(*) FROM audit_log WHERE resource = 'layer/secret'")
     assert audited.fetchone()[0] >= 1
+
+
+def test_builtin_tilejson_has_the_data_bounds_and_attribution(client):
+    buildings = client.get("/tiles/buildings.json").json()
+    west, south, east, north = buildings["bounds"]
+    assert 120.8 < west < east < 121.4 and 30.9 < south < north < 31.4
+    assert buildings["center"][:2] == [(west + east) / 2, (south + north) / 2]
+    assert 8 <= buildings["center"][2] <= 14 and buildings["attribution"]
+    basemap = client.get("/tiles/basemap.json").json()
+    assert "OpenStreetMap" in basemap["attribution"] and basemap["bounds"][0] > 120
+    tile = client.get("/tiles/basemap/11/1713/837.mvt", headers={"Accept-Encoding": "gzip"})
+    assert tile.status_code == 200 and tile.headers["content-encoding"] == "gzip"
+    assert client.get("/tiles/basemap/11/1713/837.mvt",
+                      headers={"If-None-Match": tile.headers["etag"]}).status_code == 304

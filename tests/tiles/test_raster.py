@@ -7,6 +7,7 @@ import rasterio
 from rasterio.transform import from_bounds
 
 from api.state import get_raster_dir
+from spatial.coords import wgs84_to_gcj02
 from spatial.rasters import is_cog, to_cog
 from tests.layers.builders import headers_for
 
@@ -57,6 +58,9 @@ def test_png_tiles_with_rescale_and_colormap(client, elevation):
     assert client.get("/raster/dem/12/0/0.png").status_code == 204
     assert client.get("/raster/dem/12/3425/1676.png?colormap=nope").status_code == 400
     assert client.get("/raster/dem/12/3425/1676.png?rescale=5,1").status_code == 400
+    again = client.get("/raster/dem/12/3425/1676.png",
+                       headers={"If-None-Match": grey.headers["etag"]})
+    assert again.status_code == 304
 
 
 def test_point_values(client, elevation):
@@ -64,6 +68,13 @@ def test_point_values(client, elevation):
     assert body["values"] == [0.0]
     assert client.get("/raster/dem/point/121.1995,31.0005").json()["values"] == [398.0]
     assert client.get("/raster/dem/point/122.5,31.1").status_code == 404
+
+
+def test_point_values_honour_coordsys(client, elevation):
+    lng, lat = wgs84_to_gcj02(121.1995, 31.0005)
+    body = client.get(f"/raster/dem/point/{lng:.7f},{lat:.7f}", params={"coordsys": "gcj02"}).json()
+    assert body["values"] == [398.0]
+    assert [float(v) for v in body["location"].split(",")] == pytest.approx([lng, lat], abs=1e-6)
 
 
 def test_restricted_rasters(client, conn, tmp_path):

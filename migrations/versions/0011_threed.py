@@ -1,7 +1,7 @@
 """basemap_feature: the planners' map context (OSM metro lines, stations, expressways)
 
-Revision ID: 0009_threed
-Revises: 0008
+Revision ID: 0011_threed
+Revises: 0010_hotlineapi
 """
 from collections.abc import Sequence
 
@@ -9,8 +9,8 @@ import geoalchemy2
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009_threed"
-down_revision: str | None = "0008"
+revision: str = "0011_threed"
+down_revision: str | None = "0010_hotlineapi"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,8 @@ Serves the app with uvicorn on loopback against the configured database (the dev
 default), files the complaint texts of tests/data/hotline_complaints.csv round-robin with a fresh
 hotline key (form-encoded, as Open311 clients send them; GPS where the row has it), and counts the
 tickets that key filed in the database: each one masked, sealed (AES-GCM: the text and contact are
-stored encrypted, always on), geocoded, routed and stored before the 201 went back. The bench's tickets and key are deleted afterwards (``--keep`` keeps them).
+stored encrypted, always on), geocoded, routed and stored before the 201 went back. The
+bench's tickets and key are deleted afterwards (``--keep`` keeps them).
 """
 
 from __future__ import annotations

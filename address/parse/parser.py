@@ -16,19 +16,18 @@ import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from address.parse import tagger
 from address.parse.corpus import spans as bio_spans
-from address.parse.gazetteer import all_names, load, scanner
+from address.parse.gazetteer import all_names, scanner
 from address.parse.resolve import RESOLVABLE, resolve_codes
 from address.parse.tagger import LABELS, tag
 from address.text.normalize import fold, normalize
 
 if TYPE_CHECKING:
-    from address.parse.compiled.run import Batch  # numba loads only when parsing starts
+    from address.parse.compiled.run import Batch, Tables  # numba loads only when parsing starts
 
 MAX_INPUT = 2000  # characters; beyond this the text is not an address and is cut
 
@@ -189,15 +188,15 @@ def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple
     batch = run([text], model)
     rows = tuple(zip(batch.labels.tolist(), batch.starts.tolist(), batch.ends.tolist(),
                      strict=True))
-    codes = _unit_codes(int(batch.units[0]), text, rows, tables(model).unit_codes)
+    codes = _unit_codes(int(batch.units[0]), text, rows, tables(model))
     return rows, tuple(codes.items())
 
 
 def _unit_codes(unit: int, text: str, rows: Iterable[tuple[int, int, int]],
-                unit_codes: tuple[str, ...]) -> dict[str, str]:
+                tb: Tables) -> dict[str, str]:
     """level → code for the kernel's resolved unit (shared dicts: do not change them)."""
     if unit >= 0:
-        return _chain_codes(unit_codes[unit])
+        return tb.chain_codes(unit)
     if unit == -1:
         return {}
     # -2: more admin mentions than the kernel holds; the Python resolver
@@ -233,10 +232,10 @@ class ParsedBatch(Sequence[ParsedAddress]):
     :class:`ParsedAddress`. Bulk consumers can read ``rows(i)`` and ``codes(i)`` instead.
     """
 
-    def __init__(self, texts: list[str], spans: Batch, unit_codes: tuple[str, ...]) -> None:
+    def __init__(self, texts: list[str], spans: Batch, tb: Tables) -> None:
         self.texts = texts
         self._spans = spans
-        self._unit_codes = unit_codes
+        self._tables = tb
         self._first = spans.first.tolist()
         self._last = spans.last.tolist()
         self._rows: list[tuple[int, int, int]] | None = None  # made on the first access
@@ -272,12 +271,7 @@ class ParsedBatch(Sequence[ParsedAddress]):
         """level → admin code of text i (shared between texts: do not change it)."""
         unit = self._units[i]
         rows = self.rows(i) if unit == -2 else []
-        return _unit_codes(unit, self.texts[i], rows, self._unit_codes)
-
-
-@lru_cache(maxsize=65536)
-def _chain_codes(code: str) -> dict[str, str]:
-    return {u.level: u.code for u in load().chain(code)}
+        return _unit_codes(unit, self.texts[i], rows, self._tables)
 
 
 def parse_batch(texts: Iterable[str]) -> ParsedBatch:
@@ -295,7 +289,7 @@ def parse_batch(texts: Iterable[str]) -> ParsedBatch:
         if all(isinstance(t, str) for t in items):
             raise  # not the caller's texts
         raise TypeError("parse_batch() takes strings") from None
-    return ParsedBatch(items, spans, tables(model).unit_codes)
+    return ParsedBatch(items, spans, tables(model))
 
 
 def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:

@@ -1,10 +1,13 @@
 """What every CLI command module shares: a database connection (autocommit, or inside the
-command's one transaction) and a progress display."""
+command's one transaction) and a progress display. psycopg and the settings load only when a
+command connects, so ``dizhi --help`` and ``dizhi parse`` start without them."""
+
+from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import psycopg
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -15,13 +18,18 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from api import db
+if TYPE_CHECKING:
+    import psycopg
 
 console = Console(stderr=True)
 
 
 def connect() -> psycopg.Connection:
     """An autocommit connection to the configured database (embedded or DIZHI_DATABASE_URL)."""
+    import psycopg
+
+    from api import db
+
     return psycopg.connect(db.database_url(), autocommit=True)
 
 

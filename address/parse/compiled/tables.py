@@ -17,14 +17,16 @@ Python reads (unit codes, the CRF's tag names).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
 import pycrfsuite
 
+from address.parse.compiled import store
 from address.parse.compiled.hashing import hash_table, text_hash
 from address.parse.compiled.terms import Transitions, load_source_terms, split_transitions
 from address.parse.gazetteer import LEVELS, all_names, load, scanner
@@ -97,6 +99,19 @@ class Tables:
     arrays: Arrays
     unit_codes: tuple[str, ...]  # gazetteer codes, sorted; the kernel's unit index
     crf_tags: tuple[str, ...]  # the CRF's tags in its own order (the kernel's tag index)
+    _chains: dict[int, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def chain_codes(self, unit: int) -> dict[str, str]:
+        """level → code of the unit and its ancestors, from the province down (as
+        ``gazetteer.load().chain``, without reading the gazetteer). Shared: do not change it."""
+        found = self._chains.get(unit)
+        if found is None:
+            units, chain, at = self.arrays.units, [], unit
+            while at >= 0:
+                chain.append((LEVELS[units.level[at]], self.unit_codes[at]))
+                at = int(units.parent[at])
+            found = self._chains[unit] = dict(reversed(chain))
+        return found
 
     @cached_property
     def packed(self) -> tuple[Any, ...]:
@@ -252,8 +267,23 @@ def _label_tables(tags: tuple[str, ...]) -> Labels:
 
 @cache
 def tables(path: str) -> Tables:
-    """The crfsuite model at ``path`` and the gazetteer as the kernel reads them (a few seconds,
-    once per process)."""
+    """The crfsuite model at ``path`` and the gazetteer as the kernel reads them: mapped from
+    the stored copy (``store``), built and stored the first time (a few seconds)."""
+    directory = store.cache_root() / f"tables-{store.key(path)}"
+    groups = {"features": Features, "transitions": Transitions, "names": Names,
+              "units": Units, "labels": Labels, "char_ids": None}
+    if (directory / "meta.json").exists():
+        arrays, meta = store.load(directory, groups)
+        return Tables(Arrays(*arrays), tuple(meta["unit_codes"]), tuple(meta["crf_tags"]))
+    built = build(path)
+    with contextlib.suppress(OSError):  # a read-only install: build per process, as before
+        store.save(directory, built.arrays,
+                   {"unit_codes": built.unit_codes, "crf_tags": built.crf_tags})
+    return built
+
+
+def build(path: str) -> Tables:
+    """The tables of the model at ``path``, built from the model and the gazetteer."""
     tagger = pycrfsuite.Tagger()
     tagger.open(path)
     model = tagger.info()

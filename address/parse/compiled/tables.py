@@ -32,6 +32,7 @@ from address.parse.compiled.terms import Transitions, load_source_terms, split_t
 from address.parse.gazetteer import LEVELS, all_names, load, scanner
 from address.parse.tagger import LABELS, PAD_LEFT, PAD_RIGHT
 from address.resources import HOME_PREFIXES
+from address.text.normalize import is_symbol
 
 BITS = 14  # bits per character id in a packed key; the shipped model has 1,937 characters
 _OFFSETS = {"q": 0, "p": 1, "u": 2, "U": 2, "n": 3, "m": 4}  # one-character template → offset + 2
@@ -78,7 +79,10 @@ class Labels(NamedTuple):
     tag_label: np.ndarray  # int64 per CRF tag: index into LABELS
     flags: np.ndarray  # int64 per label: SNAP | ROOM_AFTER | …
     level: np.ndarray  # int64 per label: index in LEVELS, -1 for other labels
-    room: int  # the label of a room (roomno)
+    room: int  # the labels of a room (roomno), a unit (cellno) and a floor (floorno)
+    cell: int
+    floor: int
+    symbol: np.ndarray  # bool per code point: normalize.is_symbol, trimmed off spans
 
 
 class Arrays(NamedTuple):
@@ -262,7 +266,8 @@ def _label_tables(tags: tuple[str, ...]) -> Labels:
         flags=flags,
         level=np.array([LEVELS.index(lb) if lb in LEVELS else -1 for lb in LABELS],
                        dtype=np.int64),
-        room=LABELS.index("roomno"))
+        room=LABELS.index("roomno"), cell=LABELS.index("cellno"), floor=LABELS.index("floorno"),
+        symbol=np.array([is_symbol(chr(cp)) for cp in range(0x110000)], dtype=np.bool_))
 
 
 @cache

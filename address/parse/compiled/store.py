@@ -77,6 +77,20 @@ def save(directory: Path, arrays: Any, extra: dict[str, Any]) -> None:
         shutil.rmtree(work, ignore_errors=True)
         if not (directory / "meta.json").exists():
             raise
+    _drop_older(directory, extra.get("model"))
+
+
+def _drop_older(directory: Path, model: str | None) -> None:
+    """Remove the tables stored before for the same model file (built from older inputs)."""
+    for other in directory.parent.glob("tables-*"):
+        if other == directory:
+            continue
+        try:
+            stored = json.loads((other / "meta.json").read_text(encoding="utf-8")).get("model")
+        except (OSError, ValueError):
+            continue
+        if stored == model:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def load(directory: Path, groups: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:

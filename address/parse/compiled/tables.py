@@ -283,7 +283,7 @@ def tables(path: str) -> Tables:
     built = build(path)
     with contextlib.suppress(OSError):  # a read-only install: build per process, as before
         store.save(directory, built.arrays,
-                   {"unit_codes": built.unit_codes, "crf_tags": built.crf_tags})
+                   {"unit_codes": built.unit_codes, "crf_tags": built.crf_tags, "model": path})
     return built
 
 

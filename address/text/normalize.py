@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from functools import lru_cache
 
 from address.resources import DATA_DIR
 
@@ -125,7 +126,8 @@ def _replace_number(m: re.Match[str]) -> str:
     return m.group(0) if value is None else str(value)
 
 
-def normalize(text: str) -> str:
+@lru_cache(maxsize=65536)  # components repeat (上海市, 青浦区, 号楼 …): a batch's JSON spent
+def normalize(text: str) -> str:  # two thirds of its time here before
     """Canonical spelling of an address string (not length-preserving).
 
     全角 → 半角, 繁体/异体 → 简体, whitespace and stray punctuation removed, 中文数字 before

@@ -7,14 +7,18 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from address.parse.parser import parse
+from api import access_log
+from api.cors import PathCORS
 from api.db import database_url, open_pool
 from api.errors import install_error_handlers
 from api.routes import (
+    address_api,
     addresses,
     admin_areas,
     buildings,
     energy,
     energy_series,
+    exports,
     geocode,
     health,
     hotline,
@@ -28,6 +32,7 @@ from api.routes import (
     registry,
     tiles,
 )
+from api.secret import app_keyring
 from api.settings import Settings, get_settings
 from api.state import install_state
 
@@ -35,6 +40,8 @@ from api.state import install_state
 def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
     """Build the app; the pool opens when the lifespan starts (``url`` overrides settings)."""
     settings = settings or get_settings()
+    app_keyring(settings)
+    access_log.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +63,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     routers = [
         health.router,
         admin_areas.router,
+        address_api.router,
         addresses.router,
         geocode.router,
         registry.router,
@@ -66,6 +74,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         raster.router,
         quality.router,
         buildings.router,
+        exports.router,
         hotline.router,
         open311.router,
         energy.router,
@@ -74,5 +83,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     ]
     for router in routers:
         app.include_router(router)
+    if origins := settings.cors_origin_list:
+        app.add_middleware(PathCORS, origins=origins)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

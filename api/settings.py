@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     tile_cache: TileCacheSettings = Field(default_factory=TileCacheSettings)
     raster: RasterSettings = Field(default_factory=RasterSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    # seals tickets' original text and contacts; unset: a key file under var_dir (api/secret.py)
+    secret_key: SecretStr | None = None
+    # origins that may call the address, geocode and tile endpoints from a browser
+    # (comma-separated; "*" for any; empty: no CORS headers)
+    cors_origins: str = ""
 
     @classmethod
     def settings_customise_sources(
@@ -113,6 +118,10 @@ class Settings(BaseSettings):
     def district_codes(self) -> tuple[str, ...]:
         """The covered districts' adcodes, the default first."""
         return tuple(c.strip() for c in self.registry.districts.split(",") if c.strip())
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip() for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def tile_cache_dir(self) -> Path:

@@ -27,6 +27,7 @@ from pyproj.exceptions import CRSError
 
 from address.errors import BadRequest
 from address.register.sources import pick_column
+from address.text.encoding import decode_text
 from spatial.coords import CoordSys, parse_coordsys, to_wgs84
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile",
@@ -44,6 +45,7 @@ class VectorFile:
     coordsys: str
     lines: list[int]  # per row
     bad_points: dict[int, str] = field(default_factory=dict)  # row position → reason
+    encoding: str | None = None  # a CSV's, as given or detected (see address.text.encoding)
 
 
 def read_vector(
@@ -65,7 +67,9 @@ def read_vector(
     system = parse_coordsys(coordsys)
     bad: dict[int, str] = {}
     if FORMATS[suffix] == "CSV":
-        frame, lines, bad = _read_csv(path, encoding, (lng_field, lat_field), points, infer_types)
+        decoded = decode_text(path.read_bytes(), what=filename or path.name, encoding=encoding)
+        encoding = decoded.encoding
+        frame, lines, bad = _read_csv(decoded.text, (lng_field, lat_field), points, infer_types)
     else:
         frame = _read_ogr(path, suffix, layer, encoding)
         lines = list(range(1, len(frame) + 1))
@@ -75,7 +79,8 @@ def read_vector(
     if not crs and source_crs.is_geographic:
         frame = _check_degrees(frame, bad if FORMATS[suffix] == "CSV" else None)
     frame = _to_wgs84(frame, source_crs, system)
-    return VectorFile(frame, FORMATS[suffix], source_crs.to_string(), system, lines, bad)
+    return VectorFile(frame, FORMATS[suffix], source_crs.to_string(), system, lines, bad,
+                      encoding if FORMATS[suffix] == "CSV" else None)
 
 
 def _read_ogr(path: Path, suffix: str, layer: str | None,
@@ -104,14 +109,15 @@ def _read_zipped_shapefile(path: Path, layer: str | None,
         return _read_ogr(Path(tmp) / names[0], ".shp", layer, encoding)
 
 
-def _read_csv(path: Path, encoding: str | None, fields: tuple[str | None, str | None],
+def _read_csv(text: str, fields: tuple[str | None, str | None],
               points: str, infer_types: bool
               ) -> tuple[gpd.GeoDataFrame, list[int], dict[int, str]]:
     try:
-        text = path.read_text(encoding=encoding or "utf-8-sig")
         table = (pd.read_csv(io.StringIO(text)) if infer_types else
                  pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
-    except (UnicodeDecodeError, LookupError, pd.errors.ParserError) as exc:
+    except pd.errors.EmptyDataError:
+        raise BadRequest("the CSV is empty: it needs a header line and rows") from None
+    except pd.errors.ParserError as exc:
         raise BadRequest(f"cannot read the CSV: {exc}") from None
     lines = _record_lines(text)
     if len(lines) != len(table):  # a layout the two parsers read differently: count rows

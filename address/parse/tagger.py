@@ -99,3 +99,21 @@ def tag(text: str) -> tuple[str, ...]:
     for start in range(0, len(text), MAX_CHARS):
         out.extend(_tag_window(text[start:start + MAX_CHARS]))
     return tuple(out)
+
+
+def _window_marginals(text: str) -> list[float]:
+    features = char_features(text)
+    with _LOCK:
+        tagger = _tagger(str(MODEL))
+        tagger.set(features)
+        return [tagger.marginal(label, i) for i, label in enumerate(tagger.tag())]
+
+
+@lru_cache(maxsize=4096)
+def marginals(text: str) -> tuple[float, ...]:
+    """For every character of ``text``, the CRF's marginal probability of the tag it chose
+    (windows as in :func:`tag`): how sure the model is of each character's reading."""
+    out: list[float] = []
+    for start in range(0, len(text), MAX_CHARS):
+        out.extend(_window_marginals(text[start:start + MAX_CHARS]))
+    return tuple(out)

@@ -4,8 +4,10 @@ command connects, so ``dizhi --help`` and ``dizhi parse`` start without them."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -18,6 +20,8 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from address.text.encoding import decode_text
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -29,7 +33,9 @@ def connect() -> psycopg.Connection:
     import psycopg
 
     from api import db
+    from api.secret import app_keyring
 
+    app_keyring()
     return psycopg.connect(db.database_url(), autocommit=True)
 
 
@@ -44,3 +50,23 @@ def write_conn() -> Iterator[psycopg.Connection]:
 def progress_bar() -> Progress:
     return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                     MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+
+
+def read_text_file(path: Path) -> str:
+    """A text file in UTF-8, UTF-8 with BOM or GB18030 (detected; said on stderr)."""
+    decoded = decode_text(path.read_bytes(), what=path.name)
+    console.print(f"read {path.name} as {decoded.encoding}")
+    return decoded.text
+
+
+def stdin_lines() -> Iterator[str]:
+    """Standard input's lines; from a pipe or file the encoding is detected as for files (the
+    whole input is read first), at a terminal the terminal's encoding is used."""
+    if sys.stdin.isatty():
+        yield from sys.stdin
+        return
+    decoded = decode_text(sys.stdin.buffer.read(), what="standard input")
+    if decoded.encoding != "utf-8":
+        console.print(f"read standard input as {decoded.encoding}")
+    text = decoded.text
+    yield from text.split("\n")[:-1] if text.endswith("\n") else text.split("\n")

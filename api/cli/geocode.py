@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from address.errors import BadRequest
-from api.cli.common import connect, console, progress_bar
+from api.cli.common import connect, console, progress_bar, read_text_file
 
 
 def _echo(data: object) -> None:
@@ -24,7 +24,7 @@ def _batch(path: Path, out: Path | None, coordsys: str) -> None:
     from spatial.coords import output_transform, parse_coordsys
 
     system = parse_coordsys(coordsys)
-    columns, rows = read_csv_texts(path.read_text(encoding="utf-8-sig"))
+    columns, rows = read_csv_texts(read_text_file(path))
     texts = [row.get("text") or "" for row in rows]
     transform = output_transform(system)
     with connect() as conn, progress_bar() as bar:

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from address.errors import BadRequest
-from api.cli.common import connect, console, progress_bar, write_conn
+from api.cli.common import connect, console, progress_bar, read_text_file, write_conn
 
 if TYPE_CHECKING:
     from layers.hotline.routing import Routing
 
 hotline_app = typer.Typer(help="12345 hotline: batch routing, re-routing, the responsibility "
                                "table.", no_args_is_help=True)
-OUTPUT_COLUMNS = ("formatted_address", "lng", "lat", "level", "confidence", "town_code",
-                  "community_code", "grid_code", "responsible_unit")
+OUTPUT_COLUMNS = ("address_text", "formatted_address", "lng", "lat", "level", "confidence",
+                  "district_code", "town_code", "community_code", "grid_code", "responsible_unit")
 
 
 def _gps(row: dict[str, str], default_system: str) -> tuple[float, float] | None:
@@ -45,8 +45,10 @@ def _out_row(row: dict[str, str], routing: Routing, system: str) -> dict[str, An
     if routing.lng is not None and routing.lat is not None:
         x, y = from_wgs84(routing.lng, routing.lat, parse_coordsys(system))
         lng, lat = f"{float(x):.7f}", f"{float(y):.7f}"
-    return {**row, "formatted_address": routing.formatted_address or "", "lng": lng, "lat": lat,
+    return {**row, "address_text": routing.address_text or "",
+            "formatted_address": routing.formatted_address or "", "lng": lng, "lat": lat,
             "level": routing.level or "", "confidence": routing.confidence or "",
+            "district_code": routing.chain.get("district", ""),
             "town_code": routing.chain.get("town", ""),
             "community_code": routing.chain.get("community", ""),
             "grid_code": routing.chain.get("grid", ""),
@@ -70,7 +72,7 @@ def route_command(
     from layers.hotline.rules import load_rules
     from layers.hotline.tickets import route_text
 
-    columns, rows = read_csv_texts(path.read_text(encoding="utf-8-sig"))
+    columns, rows = read_csv_texts(read_text_file(path))
     districts = get_settings().district_codes
     results = []
     with connect() as conn, progress_bar() as bar:

@@ -29,6 +29,8 @@ def read_address_rows(path: Path, *, columns: dict[str, str] | None = None,
     columns = columns or {}
     found = read_vector(path, coordsys=coordsys, lng_field=columns.get("lng"),
                         lat_field=columns.get("lat"), points="optional", infer_types=False)
+    if found.encoding:
+        console.print(f"read {path.name} as {found.encoding}")
     return list(source_rows(found.frame, lines=found.lines, bad_points=found.bad_points,
                             columns=columns))
 

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from address.errors import DizhiError
+from api.cli.address import match_command, standardize_command
 from api.cli.buildings import buildings_app
 from api.cli.common import connect, console, progress_bar, write_conn
 from api.cli.energy import energy_app
@@ -19,6 +20,7 @@ from api.cli.geocode import geocode_command, reverse_command, suggest_command
 from api.cli.hotline import hotline_app
 from api.cli.imports import import_app
 from api.cli.layers import layers_app, quality_app
+from api.cli.privacy import rotate_secret_command, watermark_app
 
 app = typer.Typer(help="dizhi: standard addresses and spatial layers for a district.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -35,9 +37,13 @@ app.add_typer(layers_app, name="layers")
 app.add_typer(quality_app, name="quality")
 app.add_typer(hotline_app, name="hotline")
 app.add_typer(energy_app, name="energy")
+app.add_typer(watermark_app, name="watermark")
+keys_app.command("rotate-secret")(rotate_secret_command)
 app.command("geocode")(geocode_command)
 app.command("reverse")(reverse_command)
 app.command("suggest")(suggest_command)
+app.command("standardize")(standardize_command)
+app.command("match")(match_command)
 
 
 @db_app.command("start")

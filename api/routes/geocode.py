@@ -14,6 +14,7 @@ from address.geocode.forward import geocode
 from address.geocode.results import Candidate
 from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
+from address.text.encoding import decode_text
 from api.deps import ConnDep, CurrentUser, WriteConn
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.params import Coordsys
@@ -156,13 +157,12 @@ async def post_batch(
     data = await file.read(MAX_BATCH_BYTES + 1)
     if len(data) > MAX_BATCH_BYTES:
         raise BadRequest(f"the file is larger than {MAX_BATCH_BYTES // 2**20} MB")
-    try:
-        columns, rows = read_csv_texts(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise BadRequest("the file is not UTF-8 text") from exc
+    decoded = decode_text(data, what=file.filename or "the file")
+    columns, rows = read_csv_texts(decoded.text)
     texts = [row.get("text") or "" for row in rows]
     job_id = create_job(conn, kind="geocode_batch", total=len(texts),
-                        params={"filename": file.filename, "coordsys": system}, principal=principal)
+                        params={"filename": file.filename, "coordsys": system,
+                                "encoding": decoded.encoding}, principal=principal)
     # the job starts once its row is committed, after the answer
     tasks.add_task(run_in_background, request.app.state.pool, job_id,
                    _batch_work(texts, rows, columns, system, get_districts(request)))

@@ -132,3 +132,13 @@ def test_register_workflow_over_http(client, conn):
     rejected = client.post(f"/conflicts/{first}/resolve", json={"action": "reject"},
                            headers=_bearer(steward))
     assert rejected.json()["status"] == "rejected"
+
+
+def test_batch_file_in_gbk_is_read_and_other_bytes_refused(client, conn):
+    key = create_key(conn, role="planner").key
+    gbk = {"file": ("excel.csv", "id,text\n1,华志路559号\n".encode("gbk"), "text/csv")}
+    created = client.post("/geocode/batch", files=gbk, headers=_bearer(key))
+    assert created.status_code == 202, created.text
+    latin = {"file": ("in.csv", "id,text\n1,Müller\n".encode("latin-1"), "text/csv")}
+    refused = client.post("/geocode/batch", files=latin, headers=_bearer(key))
+    assert refused.status_code == 400 and "GB18030" in refused.json()["detail"]

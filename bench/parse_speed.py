@@ -1,6 +1,8 @@
-"""Parsing throughput and 省/市/区 accuracy: dizhi vs cpca vs jionlp, same process, one core.
+"""Parsing throughput and 省/市/区 accuracy: dizhi vs cpca vs jionlp, same process, one core;
+and whole processes as a user runs them.
 
     .venv/bin/python bench/parse_speed.py [--repeat 3] [--jionlp-sample 2000]
+                                          [--process-rounds 5] [--process-only]
 
 Throughput on the 50,000 CCKS 2021 final-test addresses and the 18,367 company addresses, in
 addresses per CPU-second of this process pinned to one core. Each round runs every tool once on
@@ -18,7 +20,16 @@ cpca runs its batch ``transform`` (its DataFrame of 省/市/区/地址/adcode); 
 ``equals_reference_pct`` is the share of the set where ``parse_many`` gives exactly what
 ``parse_reference`` (the python-crfsuite statement of the parser) gives. P/C/D accuracy is on
 CCKS dev, for the levels the gold annotation has: a predicted name counts when it equals the gold
-text or one extends the other (浙江 / 浙江省). Prints JSON.
+text or one extends the other (浙江 / 浙江省).
+
+``whole_process_s`` times whole processes, wall clock, started from this one (not pinned): ``dizhi
+parse`` over the 50,000 CCKS final-test addresses (one per line on stdin, JSON lines out) and a
+Python process running ``cpca.transform`` over the same file (its DataFrame written as CSV), in
+turn, ``--process-rounds`` rounds, so both see the same load; ``dizhi_over_cpca`` is the ratio of
+their best (and of their median) rounds, in wall and in CPU seconds (user + system; steadier on a
+shared machine), ≤ 1 when dizhi is no slower as a user sees it. Also a
+one-line ``dizhi parse`` and ``dizhi --help``. The machine's load average is in ``uptime``.
+Prints JSON.
 """
 
 from __future__ import annotations
@@ -28,9 +39,13 @@ import contextlib
 import csv
 import json
 import os
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -157,20 +172,104 @@ def throughput(texts: list[str], repeat: int, jionlp_sample: int) -> dict[str, A
     return row
 
 
+ROOT = Path(__file__).resolve().parents[1]
+_DIZHI = [sys.executable, "-c", "from api.cli.main import main; main()"]  # the console script
+_CPCA = ("import sys, cpca\n"
+         "texts = open(sys.argv[1], encoding='utf-8').read().split('\\n')[:-1]\n"
+         "cpca.transform(texts).to_csv(sys.stdout)\n")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _wall(command: list[str], stdin: Path | None, root: Path) -> tuple[float, float]:
+    """Wall and CPU seconds (user + system) of one run of ``command``."""
+    with (stdin.open("rb") if stdin else open(os.devnull, "rb")) as fh:
+        start, cpu = time.perf_counter(), _children_cpu()
+        subprocess.run(command, stdin=fh, stdout=subprocess.DEVNULL, cwd=root, check=True)
+        return time.perf_counter() - start, _children_cpu() - cpu
+
+
+def api_ready(root: Path, port: int = 8391, timeout: float = 60) -> float:
+    """Wall seconds from starting the API process (uvicorn, one worker) to its first answer
+    of /healthz (the lifespan has parsed an address and opened the pool by then)."""
+    command = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port),
+               "--log-level", "warning"]
+    start = time.perf_counter()
+    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - start < timeout:
+            url = f"http://127.0.0.1:{port}/healthz"
+            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1):
+                return time.perf_counter() - start
+            time.sleep(0.02)
+        raise TimeoutError("the API did not answer")
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def whole_process(texts: list[str], rounds: int, root: Path = ROOT) -> dict[str, Any]:
+    """Wall seconds of whole processes, interleaved round by round (see the docstring)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        many, one = Path(tmp) / "ccks.txt", Path(tmp) / "one.txt"
+        many.write_text("\n".join(texts) + "\n", encoding="utf-8")
+        one.write_text("上海市青浦区华志路559号\n", encoding="utf-8")
+        runs: dict[str, tuple[list[str], Path | None]] = {
+            "dizhi_parse": ([*_DIZHI, "parse"], many),
+            "cpca_transform": ([sys.executable, "-c", _CPCA, str(many)], None),
+            "dizhi_parse_one_line": ([*_DIZHI, "parse"], one),
+            "dizhi_help": ([*_DIZHI, "--help"], None),
+        }
+        _wall(*runs["dizhi_parse_one_line"], root)  # the stored tables and numba's cache exist
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+        ready: list[float] = []
+        for _ in range(rounds):
+            for name, (command, stdin) in runs.items():
+                times[name].append(_wall(command, stdin, root))
+            ready.append(api_ready(root))
+    out: dict[str, Any] = {"n": len(texts), "rounds": rounds}
+    for name, t in times.items():
+        wall, cpu = [w for w, _ in t], [c for _, c in t]
+        out[name] = {"best": round(min(wall), 3), "median": round(statistics.median(wall), 3),
+                     "all": [round(x, 3) for x in wall], "cpu_best": round(min(cpu), 3),
+                     "cpu_median": round(statistics.median(cpu), 3)}
+    out["api_ready"] = {"best": round(min(ready), 3), "median": round(statistics.median(ready), 3)}
+    out["dizhi_over_cpca"] = {
+        key: round(out["dizhi_parse"][key] / out["cpca_transform"][key], 3)
+        for key in ("best", "median", "cpu_best", "cpu_median")}
+    out["uptime"] = os.getloadavg()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--process-rounds", type=int, default=5)
+    parser.add_argument("--process-only", action="store_true",
+                        help="only the whole-process timings")
+    parser.add_argument("--root", type=Path, default=ROOT,
+                        help="the checkout whose dizhi the whole processes run (default: this)")
     parser.add_argument("--jionlp-sample", type=int, default=2000)
     parser.add_argument("--agreement-sample", type=int, default=0,
                         help="texts per set compared with parse_reference (0: all)")
     args = parser.parse_args()
+    ccks = datasets()["ccks_final_test"]
+    result: dict[str, Any] = {"whole_process_s": whole_process(ccks, args.process_rounds,
+                                                               args.root)}
+    if args.process_only:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})  # one core for everyone
     warm = ["上海市青浦区华新镇华腾路1288号"]
     parse_many(warm)  # the model tables and compiled code load once per process
     cpca_transform(warm)
     with contextlib.redirect_stdout(sys.stderr):  # jionlp prints a banner when imported
         jionlp_parse(warm)
-    result: dict[str, Any] = {"throughput_addresses_per_s": {}}
+    result["throughput_addresses_per_s"] = {}
     for name, texts in datasets().items():
         row = throughput(texts, args.repeat, args.jionlp_sample)
         row["equals_reference_pct"] = agreement(texts[:args.agreement_sample or None])

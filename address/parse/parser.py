@@ -1,8 +1,9 @@
 """parse: address text → labelled spans (offsets into the original text) and admin codes.
 
-Pipeline: fold the text 1:1 (so offsets survive), tag characters with the CRF, turn BIO tags into
-spans, then resolve the admin spans against the gazetteer to NBS codes, filling the levels above
-the deepest one found (朱家角镇 alone gives 青浦区, 上海市).
+Pipeline: fold the text 1:1 (so offsets survive; door, unit, floor and room numbers written in
+Chinese numerals read as digits), tag characters with the CRF, turn BIO tags into spans (symbols
+and emoji trimmed off their ends), then resolve the admin spans against the gazetteer to NBS
+codes, filling the levels above the deepest one found (朱家角镇 alone gives 青浦区, 上海市).
 
 :func:`parse_reference` states that pipeline in plain Python over python-crfsuite. What
 :func:`parse`, :func:`parse_many` and :func:`parse_batch` run is the same pipeline compiled
@@ -16,19 +17,18 @@ import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from address.parse import tagger
 from address.parse.corpus import spans as bio_spans
-from address.parse.gazetteer import all_names, load, scanner
+from address.parse.gazetteer import all_names, scanner
 from address.parse.resolve import RESOLVABLE, resolve_codes
 from address.parse.tagger import LABELS, tag
-from address.text.normalize import fold, normalize
+from address.text.normalize import fold, is_symbol, normalize, number_fold
 
 if TYPE_CHECKING:
-    from address.parse.compiled.run import Batch  # numba loads only when parsing starts
+    from address.parse.compiled.run import Batch, Tables  # numba loads only when parsing starts
 
 MAX_INPUT = 2000  # characters; beyond this the text is not an address and is cut
 
@@ -75,22 +75,36 @@ class ParsedAddress:
 
 
 # CCKS 2021 has no roomno at all (rooms were masked out of the data), so in the CCKS view the
-# model leaves 201室 untagged; an untagged number after a building/floor/unit part is the room.
-_ROOM = re.compile(r"[0-9A-Za-z][-0-9A-Za-z]*(?:室|房|号房)?")
+# model leaves 201室 untagged, and it leaves 2单元501室 untagged after 3幢 as well: an untagged
+# rest after a building/floor/unit part that reads as unit, floor and room (each optional, the
+# room with a digit) is those parts.
+_UNIT_PARTS = re.compile(r"(?P<cellno>[0-9A-Za-z]+单元)?(?P<floorno>[0-9A-Za-z]+[层楼])?"
+                         r"(?P<roomno>[0-9A-Za-z][-0-9A-Za-z]*(?:室|房|号房)?)?")
 _ROOM_AFTER = frozenset({"houseno", "cellno", "floorno", "roadno", "poi", "subpoi"})
 
 
-def _with_rooms(text: str, folded: str, spans: list[Span]) -> list[Span]:
+def _with_units(text: str, folded: str, spans: list[Span]) -> list[Span]:
     out: list[Span] = []
     for i, span in enumerate(spans):
         out.append(span)
         if span.label not in _ROOM_AFTER:
             continue
         gap_end = spans[i + 1].start if i + 1 < len(spans) else len(text)
-        m = _ROOM.fullmatch(folded, span.end, gap_end) if gap_end > span.end else None
-        if m and any(ch.isdigit() for ch in m.group(0)):
-            out.append(Span("roomno", span.end, gap_end, text[span.end:gap_end]))
+        m = _UNIT_PARTS.fullmatch(folded, span.end, gap_end) if gap_end > span.end else None
+        if m and (m["roomno"] is None or any(ch.isdigit() for ch in m["roomno"])):
+            out += [Span(label, start, end, text[start:end])
+                    for label in ("cellno", "floorno", "roomno")
+                    for start, end in [m.span(label)] if start >= 0]
     return out
+
+
+def _trimmed(folded: str, start: int, end: int) -> tuple[int, int]:
+    """Symbols and emoji (★, 😀, ™) are no part of a name or a number: off a span's ends."""
+    while start < end and is_symbol(folded[start]):
+        start += 1
+    while end > start and is_symbol(folded[end - 1]):
+        end -= 1
+    return start, end
 
 
 _SNAP_LABELS = ("prov", "city", "district", "town")
@@ -125,16 +139,23 @@ def _snap_admin(text: str, folded: str, spans: list[Span]) -> list[Span]:
 
 def _spans_from_tags(text: str, folded: str, tags: list[str]) -> list[Span]:
     out = []
-    for label, start, end in bio_spans(tags):
+    for label, begin, finish in bio_spans(tags):
+        start, end = _trimmed(folded, begin, finish)
         piece = text[start:end]
         if piece.strip():
             out.append(Span(label, start, end, piece))
-    return _with_rooms(text, folded, _snap_admin(text, folded, out)) if out else out
+    return _with_units(text, folded, _snap_admin(text, folded, out)) if out else out
+
+
+def parse_fold(text: str) -> str:
+    """What the parser reads instead of ``text``: same length, folded (normalize.fold) and with
+    door, unit, floor and room numbers in Chinese numerals as digits (normalize.number_fold)."""
+    return number_fold(fold(text))
 
 
 def tag_spans(text: str) -> list[Span]:
     """CRF spans of ``text`` with offsets into ``text``; blank spans are dropped."""
-    folded = fold(text)
+    folded = parse_fold(text)
     return _spans_from_tags(text, folded, list(tag(folded)))
 
 
@@ -143,9 +164,10 @@ def _name(text: str) -> str:
     return _SPACE.sub("", fold(text))
 
 
-def _parsed(text: str, spans: list[Span]) -> ParsedAddress:
-    codes = resolve_codes([(s.label, _name(s.text)) for s in spans if s.label in RESOLVABLE])
-    return ParsedAddress(text, spans, codes)
+def _admin_mentions(folded: str, spans: Iterable[tuple[str, int, int]]) -> list[tuple[str, str]]:
+    """(label, name) of the admin spans, the names as the parser read them (parse_fold)."""
+    return [(label, _name(folded[start:end])) for label, start, end in spans
+            if label in RESOLVABLE]
 
 
 def parse_reference(text: str) -> ParsedAddress:
@@ -154,7 +176,10 @@ def parse_reference(text: str) -> ParsedAddress:
     if not isinstance(text, str):
         raise TypeError("parse() takes a str")
     text = text[:MAX_INPUT]
-    return _parsed(text, tag_spans(text))
+    folded = parse_fold(text)
+    spans = _spans_from_tags(text, folded, list(tag(folded)))
+    codes = resolve_codes(_admin_mentions(folded, [(s.label, s.start, s.end) for s in spans]))
+    return ParsedAddress(text, spans, codes)
 
 
 def parse(text: str) -> ParsedAddress:
@@ -189,20 +214,20 @@ def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple
     batch = run([text], model)
     rows = tuple(zip(batch.labels.tolist(), batch.starts.tolist(), batch.ends.tolist(),
                      strict=True))
-    codes = _unit_codes(int(batch.units[0]), text, rows, tables(model).unit_codes)
+    codes = _unit_codes(int(batch.units[0]), text, rows, tables(model))
     return rows, tuple(codes.items())
 
 
 def _unit_codes(unit: int, text: str, rows: Iterable[tuple[int, int, int]],
-                unit_codes: tuple[str, ...]) -> dict[str, str]:
+                tb: Tables) -> dict[str, str]:
     """level → code for the kernel's resolved unit (shared dicts: do not change them)."""
     if unit >= 0:
-        return _chain_codes(unit_codes[unit])
+        return tb.chain_codes(unit)
     if unit == -1:
         return {}
     # -2: more admin mentions than the kernel holds; the Python resolver
-    return resolve_codes([(LABELS[label], _name(text[start:end]))
-                          for label, start, end in rows if LABELS[label] in RESOLVABLE])
+    return resolve_codes(_admin_mentions(parse_fold(text), [(LABELS[label], start, end)
+                                                            for label, start, end in rows]))
 
 
 def prepare(texts: Iterable[str]) -> None:
@@ -233,10 +258,10 @@ class ParsedBatch(Sequence[ParsedAddress]):
     :class:`ParsedAddress`. Bulk consumers can read ``rows(i)`` and ``codes(i)`` instead.
     """
 
-    def __init__(self, texts: list[str], spans: Batch, unit_codes: tuple[str, ...]) -> None:
+    def __init__(self, texts: list[str], spans: Batch, tb: Tables) -> None:
         self.texts = texts
         self._spans = spans
-        self._unit_codes = unit_codes
+        self._tables = tb
         self._first = spans.first.tolist()
         self._last = spans.last.tolist()
         self._rows: list[tuple[int, int, int]] | None = None  # made on the first access
@@ -272,12 +297,7 @@ class ParsedBatch(Sequence[ParsedAddress]):
         """level → admin code of text i (shared between texts: do not change it)."""
         unit = self._units[i]
         rows = self.rows(i) if unit == -2 else []
-        return _unit_codes(unit, self.texts[i], rows, self._unit_codes)
-
-
-@lru_cache(maxsize=65536)
-def _chain_codes(code: str) -> dict[str, str]:
-    return {u.level: u.code for u in load().chain(code)}
+        return _unit_codes(unit, self.texts[i], rows, self._tables)
 
 
 def parse_batch(texts: Iterable[str]) -> ParsedBatch:
@@ -295,7 +315,7 @@ def parse_batch(texts: Iterable[str]) -> ParsedBatch:
         if all(isinstance(t, str) for t in items):
             raise  # not the caller's texts
         raise TypeError("parse_batch() takes strings") from None
-    return ParsedBatch(items, spans, tables(model).unit_codes)
+    return ParsedBatch(items, spans, tables(model))
 
 
 def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:

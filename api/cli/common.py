@@ -1,12 +1,15 @@
 """What every CLI command module shares: a database connection (autocommit, or inside the
-command's one transaction) and a progress display."""
+command's one transaction) and a progress display. psycopg and the settings load only when a
+command connects, so ``dizhi --help`` and ``dizhi parse`` start without them."""
+
+from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -18,14 +21,20 @@ from rich.progress import (
 )
 
 from address.text.encoding import decode_text
-from api import db
-from api.secret import app_keyring
+
+if TYPE_CHECKING:
+    import psycopg
 
 console = Console(stderr=True)
 
 
 def connect() -> psycopg.Connection:
     """An autocommit connection to the configured database (embedded or DIZHI_DATABASE_URL)."""
+    import psycopg
+
+    from api import db
+    from api.secret import app_keyring
+
     app_keyring()
     return psycopg.connect(db.database_url(), autocommit=True)
 

@@ -8,11 +8,7 @@ from typing import Annotated, BinaryIO
 
 import typer
 
-from api.auth import create_key
 from api.cli.common import connect, console, progress_bar
-from layers.energy.access import bind_key
-from layers.energy.mqtt import Subscriber, run
-from layers.energy.readings import EMPTY, ingest_csv
 
 energy_app = typer.Typer(help="Park energy monitoring: readings in, enterprise keys.",
                          no_args_is_help=True)
@@ -41,6 +37,8 @@ def import_command(
 ) -> None:
     """Import readings; each ~8 MB piece is one transaction, so a re-run after a failure
     completes the file (the same readings again change nothing)."""
+    from layers.energy.readings import EMPTY, ingest_csv
+
     total = EMPTY
     started = time.perf_counter()
     with path.open("rb") as handle, connect() as conn, progress_bar() as bar:
@@ -64,6 +62,8 @@ def mqtt_command(
     = 0,
 ) -> None:
     """Subscribe to dizhi/<meter_id> (and emon/<node>/<key>) and write the readings."""
+    from layers.energy.mqtt import Subscriber, run
+
     deadline = time.monotonic() + seconds if seconds else None
     subscriber = Subscriber(host, port)
     console.print(f"subscribed to {host}:{port} dizhi/# emon/#")
@@ -86,6 +86,9 @@ def key_command(
     name: Annotated[str, typer.Option(help="who the key is for")] = "",
 ) -> None:
     """Create an enterprise key: it reads only that enterprise's energy data."""
+    from api.auth import create_key
+    from layers.energy.access import bind_key
+
     with connect() as conn, conn.transaction():
         new = create_key(conn, role="enterprise", name=name)
         bind_key(conn, key_id=new.id, enterprise_id=enterprise_id)

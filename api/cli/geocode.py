@@ -1,4 +1,6 @@
-"""``dizhi geocode | reverse | suggest``: the CLI twins of the geocoding endpoints."""
+"""``dizhi geocode | reverse | suggest``: the CLI twins of the geocoding endpoints.
+
+The geocoder loads inside each command, so the rest of ``dizhi`` starts without it."""
 
 import json
 from pathlib import Path
@@ -7,20 +9,7 @@ from typing import Annotated
 import typer
 
 from address.errors import BadRequest
-from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
-from address.geocode.details import GeocodeRequest
-from address.geocode.forward import geocode
-from address.geocode.reverse import ReverseRequest, reverse_geocode
-from address.geocode.suggest import suggest
 from api.cli.common import connect, console, progress_bar, read_text_file
-from api.settings import get_settings
-from spatial.coords import (
-    location_text,
-    output_transform,
-    parse_coordsys,
-    parse_lnglat,
-    to_wgs84,
-)
 
 
 def _echo(data: object) -> None:
@@ -30,6 +19,10 @@ def _echo(data: object) -> None:
 def _batch(path: Path, out: Path | None, coordsys: str) -> None:
     if out is None:
         raise BadRequest("--batch needs --out")
+    from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
+    from api.settings import get_settings
+    from spatial.coords import output_transform, parse_coordsys
+
     system = parse_coordsys(coordsys)
     columns, rows = read_csv_texts(read_text_file(path))
     texts = [row.get("text") or "" for row in rows]
@@ -58,6 +51,11 @@ def geocode_command(
         return
     if not text:
         raise BadRequest("give an address, or --batch FILE --out FILE")
+    from address.geocode.details import GeocodeRequest
+    from address.geocode.forward import geocode
+    from api.settings import get_settings
+    from spatial.coords import location_text, parse_coordsys
+
     system = parse_coordsys(coordsys)
     with connect() as conn:
         result = geocode(conn, GeocodeRequest(text=text, districts=get_settings().district_codes))
@@ -75,6 +73,9 @@ def reverse_command(
     coordsys: Annotated[str, typer.Option()] = "wgs84",
 ) -> None:
     """The nearest standard addresses, admin chain and road of a point (JSON)."""
+    from address.geocode.reverse import ReverseRequest, reverse_geocode
+    from spatial.coords import parse_coordsys, parse_lnglat, to_wgs84
+
     lng, lat = to_wgs84(*parse_lnglat(location), parse_coordsys(coordsys))
     with connect() as conn:
         _echo(reverse_geocode(conn, ReverseRequest(float(lng), float(lat), radius)))
@@ -85,6 +86,9 @@ def suggest_command(
     limit: Annotated[int, typer.Option()] = 10,
 ) -> None:
     """As-you-type suggestions (JSON lines)."""
+    from address.geocode.suggest import suggest
+    from api.settings import get_settings
+
     with connect() as conn:
         for s in suggest(conn, q=q, districts=get_settings().district_codes, limit=limit):
             _echo(s.as_dict())

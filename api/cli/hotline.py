@@ -1,22 +1,23 @@
-"""``dizhi hotline route | reroute | rules``: batch routing, re-routing after boundary changes."""
+"""``dizhi hotline route | reroute | rules``: batch routing, re-routing after boundary changes.
+
+The hotline's modules load inside each command, so the rest of ``dizhi`` starts without them."""
+
+from __future__ import annotations
 
 import csv
 import io
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from address.errors import BadRequest
-from address.geocode.batch import read_csv_texts
 from api.cli.common import connect, console, progress_bar, read_text_file, write_conn
-from api.settings import get_settings
-from layers.hotline.routing import Routing
-from layers.hotline.rules import load_rules, replace_rules
-from layers.hotline.tickets import reroute, route_text
-from spatial.coords import from_wgs84, parse_coordsys, to_wgs84
+
+if TYPE_CHECKING:
+    from layers.hotline.routing import Routing
 
 hotline_app = typer.Typer(help="12345 hotline: batch routing, re-routing, the responsibility "
                                "table.", no_args_is_help=True)
@@ -25,6 +26,8 @@ OUTPUT_COLUMNS = ("address_text", "formatted_address", "lng", "lat", "level", "c
 
 
 def _gps(row: dict[str, str], default_system: str) -> tuple[float, float] | None:
+    from spatial.coords import parse_coordsys, to_wgs84
+
     if not row.get("lng") or not row.get("lat"):
         return None
     try:
@@ -36,6 +39,8 @@ def _gps(row: dict[str, str], default_system: str) -> tuple[float, float] | None
 
 
 def _out_row(row: dict[str, str], routing: Routing, system: str) -> dict[str, Any]:
+    from spatial.coords import from_wgs84, parse_coordsys
+
     lng = lat = ""
     if routing.lng is not None and routing.lat is not None:
         x, y = from_wgs84(routing.lng, routing.lat, parse_coordsys(system))
@@ -62,6 +67,11 @@ def route_command(
     """Route every row of a CSV (input order kept) without filing tickets. The output's lng/lat
     are the located point (the text's match, else the caller's GPS), replacing input columns of
     the same name."""
+    from address.geocode.batch import read_csv_texts
+    from api.settings import get_settings
+    from layers.hotline.rules import load_rules
+    from layers.hotline.tickets import route_text
+
     columns, rows = read_csv_texts(read_text_file(path))
     districts = get_settings().district_codes
     results = []
@@ -91,6 +101,8 @@ def reroute_command(
 ) -> None:
     """Route tickets again after admin areas, grids or rules changed; old assignments are kept
     in each ticket's history."""
+    from layers.hotline.tickets import reroute
+
     with write_conn() as conn, progress_bar() as bar:
         bar.add_task(f"re-routing tickets since {since:%Y-%m-%d}", total=None)
         counts = reroute(conn, since=since, reason=reason)
@@ -103,6 +115,8 @@ def rules_command(
                     typer.Option(help="JSON list of rules replacing the table")] = None,
 ) -> None:
     """Print the responsibility table (JSON lines), or replace it from a JSON file."""
+    from layers.hotline.rules import load_rules, replace_rules
+
     if load is not None:
         with write_conn() as conn:
             replace_rules(conn, rules=json.loads(load.read_text(encoding="utf-8")))

@@ -1,18 +1,21 @@
-"""``dizhi import …``: loading source files into the register (addresses; buildings)."""
+"""``dizhi import …``: loading source files into the register (addresses; buildings).
+
+The register and the vector reader load inside each command, so the rest of ``dizhi`` starts
+without them."""
+
+from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from address.register.importer import ImportOptions, import_rows
-from address.register.sources import SourceRow, parse_columns, source_rows
 from api.cli.common import console, progress_bar, write_conn
-from api.settings import get_settings
-from spatial.coords import parse_coordsys
-from spatial.vector import read_vector
+
+if TYPE_CHECKING:
+    from address.register.sources import SourceRow
 
 import_app = typer.Typer(help="Import source files.", no_args_is_help=True)
 
@@ -20,6 +23,9 @@ import_app = typer.Typer(help="Import source files.", no_args_is_help=True)
 def read_address_rows(path: Path, *, columns: dict[str, str] | None = None,
                       coordsys: str = "wgs84") -> list[SourceRow]:
     """An address source file's rows, points in WGS84 (CSV values kept as the text they were)."""
+    from address.register.sources import source_rows
+    from spatial.vector import read_vector
+
     columns = columns or {}
     found = read_vector(path, coordsys=coordsys, lng_field=columns.get("lng"),
                         lat_field=columns.get("lat"), points="optional", infer_types=False)
@@ -43,6 +49,11 @@ def import_addresses(
 
     One transaction: rows that cannot be used are reported, and an error that stops the import
     (or Ctrl-C) leaves the register as it was."""
+    from address.register.importer import ImportOptions, import_rows
+    from address.register.sources import parse_columns
+    from api.settings import get_settings
+    from spatial.coords import parse_coordsys
+
     settings = get_settings()
     rows = read_address_rows(file, columns=parse_columns(columns), coordsys=coordsys)
     options = ImportOptions(source=source, filename=file.name, coordsys=parse_coordsys(coordsys),

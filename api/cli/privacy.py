@@ -7,8 +7,6 @@ from typing import Annotated
 import typer
 
 from api.cli.common import connect, console
-from api.secret import app_keyring, rotate_secret
-from layers.hotline.watermark import identify
 
 watermark_app = typer.Typer(help="Watermarks in exported files.", no_args_is_help=True)
 
@@ -17,6 +15,8 @@ def rotate_secret_command() -> None:
     """Seal every ticket's text and contact again with a new key (one transaction; the old key
     is kept in var/secret.key until every row is sealed again). With DIZHI_SECRET_KEY, put the
     new key first ("new,old") and run this; then drop the old one from the variable."""
+    from api.secret import app_keyring, rotate_secret
+
     keyring = app_keyring()
     with connect() as conn:
         report = rotate_secret(conn, keyring)
@@ -28,6 +28,9 @@ def identify_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="a CSV or GeoJSON")],
 ) -> None:
     """Name the API key that exported FILE (from its invisible marks)."""
+    from api.secret import app_keyring
+    from layers.hotline.watermark import identify
+
     found = identify(app_keyring(), file.read_text(encoding="utf-8-sig", errors="replace"))
     if found["key_id"] is None:
         console.print("no watermark found")

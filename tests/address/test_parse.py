@@ -101,7 +101,28 @@ def _reference_texts() -> list[str]:
         texts += [row["text"] for row in csv.DictReader(fh)]
     return [*texts, "上海市青浦区华新镇华腾路1288号3幢201室", "", "朱家角镇张马村8组", "😀", " \t ",
             "浦东张杨路500号", "上海陕西南路100号", "朱家角镇张马村8组", "上 海 市 青 浦 区",
-            "上海市青浦区华新镇华腾路1288号" * 40, "青浦工业园区崧泽大道"]
+            "上海市青浦区华新镇华腾路1288号" * 40, "青浦工业园区崧泽大道", *_FAMILIES,
+            "华志路559号3单元ab", "华志路559号3幢A单元", "华志路559号3幢12楼-1", "上海市😀",
+            "★", "华志路五百五十九", "上海市青浦区三门路五号", "临汾路三七五弄居委会"]
+
+
+# Each family of writing issue 14 names: (text, components parse must find).
+_FAMILY_CASES = [
+    ("华志路五百五十九号", {"road": "华志路", "roadno": "559号"}),
+    ("上海市青浦区华志路二十号", {"road": "华志路", "roadno": "20号"}),
+    ("华志路559号五号楼三单元十二层一零二室",
+     {"houseno": "5号楼", "cellno": "3单元", "floorno": "12层", "roomno": "102室"}),
+    ("重固镇福泉山路18号3幢2单元501室",
+     {"road": "福泉山路", "roadno": "18号", "houseno": "3号楼", "cellno": "2单元",
+      "roomno": "501室"}),
+    ("华志路559号5号楼3单元1201室", {"houseno": "5号楼", "cellno": "3单元", "roomno": "1201室"}),
+    ("上海市青浦区徐泾镇崧泽大道3号2栋3单元12层1201室",
+     {"houseno": "2号楼", "cellno": "3单元", "floorno": "12层", "roomno": "1201室"}),
+    ("上海市★青浦区华志路559号", {"city": "上海市", "district": "青浦区", "road": "华志路"}),
+    ("🏠上海市青浦区华志路559号😀", {"city": "上海市", "road": "华志路", "roadno": "559号"}),
+    ("上海市青浦区三门路100号", {"road": "三门路", "roadno": "100号"}),
+]
+_FAMILIES = [text for text, _ in _FAMILY_CASES]
 
 
 def test_compiled_parse_equals_reference() -> None:
@@ -219,3 +240,36 @@ def test_batch_takes_strings_only() -> None:
         with pytest.raises(TypeError, match="takes strings"):
             parse_batch(bad)  # type: ignore[list-item]
     assert len(parse_batch(iter(["上海", "青浦" * 2000]))) == 2  # any iterable; long ones cut
+
+
+def test_families_of_writing_parse_as_their_plain_form() -> None:
+    """Chinese-numeral numbers, unit/floor/room after a building, symbols and emoji (issue 14):
+    the components, the same from the compiled path and from parse_reference."""
+    from address.parse.parser import parse_reference
+
+    for text, expected in _FAMILY_CASES:
+        got = parse(text)
+        assert {k: got.components.get(k) for k in expected} == expected, text
+        assert got.to_dict() == parse_reference(text).to_dict(), text
+
+
+def test_symbols_stay_outside_every_span() -> None:
+    from address.text.normalize import is_symbol
+
+    for text in ("上海市★青浦区华志路559号", "😀上海市青浦区华志路559号🏠", "华志路559号™"):
+        for span in parse(text).spans:
+            assert not is_symbol(span.text[0]) and not is_symbol(span.text[-1]), (text, span)
+
+
+def test_two_spellings_share_an_address_key() -> None:
+    from address import address_key
+
+    families = [
+        ("上海市青浦区华志路五百五十九号", "青浦区华志路559号"),
+        ("上海市青浦区华志路559号3幢201室", "青浦区华志路559号3号楼201室"),
+        ("上海市青浦区华志路559号三号楼二单元五零一室", "上海市青浦区华志路559号3栋2单元501室"),
+        ("上海市青浦区华志路５５９号", "上海市青浦区华志路559号😀"),
+    ]
+    for a, b in families:
+        assert address_key(a) == address_key(b), (a, b)
+    assert address_key("青浦区华志路559号") != address_key("青浦区华志路558号")

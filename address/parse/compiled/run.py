@@ -1,6 +1,7 @@
 """The compiled parse as Python calls it: texts in, ``Batch`` out.
 
-``run`` folds the texts (normalize.feature_fold, as one gather over their code points), orders
+``run`` folds the texts (normalize.feature_fold, as one gather over their code points, and
+normalize.number_fold, as one search over them all), orders
 them (``order.text_order``) and hands them to ``batch.parse_all`` with the tables of the model
 (``tables.tables``, built once per process) and the resolver's scratch for this thread.
 ``write_source_terms`` fits Viterbi's source terms for a model (address.training.train).
@@ -19,6 +20,7 @@ from address.parse.compiled.order import text_order
 from address.parse.compiled.tables import Tables, tables
 from address.parse.compiled.terms import fit_source_terms, save_source_terms
 from address.parse.tagger import MAX_CHARS
+from address.text.normalize import fold, number_spans
 
 __all__ = ["Batch", "Tables", "run", "run_with", "tables", "viterbi_columns",
            "write_source_terms"]
@@ -52,7 +54,22 @@ def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     raw = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
-    return _feature_fold_table()[raw], starts  # normalize.feature_fold, as one gather
+    cps = _feature_fold_table()[raw]  # normalize.feature_fold, as one gather
+    _fold_numbers(texts, cps, starts)
+    return cps, starts
+
+
+def _fold_numbers(texts: list[str], cps: np.ndarray, starts: np.ndarray) -> None:
+    """normalize.number_fold of every text, into ``cps``: one search over the folded texts
+    joined by NUL, which no match crosses (NUL is neither a numeral nor a unit)."""
+    found = number_spans(fold("\0".join(texts)))
+    if not found:
+        return
+    bounds = np.array(found, dtype=np.int64)
+    # text k starts at starts[k] + k in the joined string: k NULs before it
+    shift = np.searchsorted(starts + np.arange(len(starts)), bounds[:, 0], side="right") - 1
+    for lo, hi in (bounds - shift[:, None]).tolist():
+        cps[lo:hi] = 0x30
 
 
 def run(texts: list[str], path: str) -> Batch:

@@ -3,7 +3,7 @@
 ``bio_spans`` is ``corpus.spans`` (a tag equal to the open span's I- continues it; blank spans
 dropped). ``snap_admin`` is ``parse._snap_admin``: an admin span that is no known name and ends
 inside a gazetteer hit running into the next span is moved to the hit's end. ``emit`` writes the
-spans out with ``parse._with_rooms`` (a number after a building part is a room) and collects
+spans out with ``parse._with_units`` (unit, floor and room after a building part) and collects
 what the resolver reads (``resolve.Found``): admin mentions with a gazetteer name, and devzones.
 """
 
@@ -35,9 +35,9 @@ class Spans(NamedTuple):
 @njit(cache=True)
 def bio_spans(text: np.ndarray, tags: np.ndarray, labels: Labels, space: np.ndarray,
               spans: Spans) -> int:
-    """corpus.spans (a tag equal to the open span's I- continues it), blank spans dropped;
-    returns how many."""
-    tag_kind, tag_label = labels.tag_kind, labels.tag_label
+    """corpus.spans (a tag equal to the open span's I- continues it), symbols trimmed off
+    the ends (parse._trimmed), blank spans dropped; returns how many."""
+    tag_kind, tag_label, symbol = labels.tag_kind, labels.tag_label, labels.symbol
     label, lo, hi = spans
     n = len(text)
     k = 0
@@ -47,9 +47,14 @@ def bio_spans(text: np.ndarray, tags: np.ndarray, labels: Labels, space: np.ndar
                 tag_label[tags[i]] == open_label:
             continue
         if open_label >= 0:
-            for q in range(lo[k], i):
+            begin, end = lo[k], i
+            while begin < end and symbol[text[begin]]:
+                begin += 1
+            while end > begin and symbol[text[end - 1]]:
+                end -= 1
+            for q in range(begin, end):
                 if not is_space(text[q], space):
-                    hi[k] = i
+                    lo[k], hi[k] = begin, end
                     k += 1
                     break
             open_label = -1
@@ -106,13 +111,33 @@ def is_room(cps: np.ndarray, lo: int, hi: int) -> bool:
 
 
 @njit(cache=True)
+def _alnum(cp: int) -> bool:
+    return 0x30 <= cp <= 0x39 or 0x41 <= cp <= 0x5A or 0x61 <= cp <= 0x7A
+
+
+@njit(cache=True)
+def unit_part(cps: np.ndarray, lo: int, hi: int, floor: bool) -> int:
+    """Where a unit (letters or digits, 单元) or, with ``floor``, a floor (letters or digits,
+    层 or 楼) starting at ``lo`` ends; ``lo`` if there is none (parse._UNIT_PARTS)."""
+    k = lo
+    while k < hi and _alnum(cps[k]):
+        k += 1
+    if k == lo:
+        return lo
+    if floor:
+        return k + 1 if k < hi and (cps[k] == 0x5C42 or cps[k] == 0x697C) else lo  # 层 楼
+    return k + 2 if k + 1 < hi and cps[k] == 0x5355 and cps[k + 1] == 0x5143 else lo  # 单元
+
+
+@njit(cache=True)
 def emit(names: Names, labels: Labels, scanned: Scanned, spans: Spans, k: int, out: Spans,
          count: int, found: Found) -> tuple[int, int, int, bool]:
-    """Write the spans into ``out`` from row ``count`` on, each with the room after it
-    (parse._with_rooms), and collect the admin mentions with a gazetteer name and the devzones
-    into ``found``. Returns (rows written so far, mentions, devzones, whether a district or
+    """Write the spans into ``out`` from row ``count`` on, each with the unit, floor and room
+    after it (parse._with_units), and collect the admin mentions with a gazetteer name and the
+    devzones into ``found``. Returns (rows written so far, mentions, devzones, whether a district or
     city was labelled)."""
-    flags, label_level, room = labels.flags, labels.level, labels.room
+    flags, label_level = labels.flags, labels.level
+    parts = (labels.cell, labels.floor, labels.room)
     text, codes, hits = scanned
     s_label, s_lo, s_hi = spans
     out_label, out_lo, out_hi = out
@@ -133,7 +158,14 @@ def emit(names: Names, labels: Labels, scanned: Scanned, spans: Spans, k: int, o
             zone_lo[zones], zone_hi[zones] = lo, hi
             zones += 1
         gap_end = s_lo[i + 1] if i + 1 < k else len(text)
-        if flags[label] & ROOM_AFTER and gap_end > hi and is_room(text, hi, gap_end):
-            out_label[count], out_lo[count], out_hi[count] = room, hi, gap_end
-            count += 1
+        if not flags[label] & ROOM_AFTER or gap_end <= hi:
+            continue
+        cell = unit_part(text, hi, gap_end, False)
+        floor = unit_part(text, cell, gap_end, True)
+        if floor == gap_end or is_room(text, floor, gap_end):
+            for part, a, b in ((parts[0], hi, cell), (parts[1], cell, floor),
+                               (parts[2], floor, gap_end)):
+                if b > a:
+                    out_label[count], out_lo[count], out_hi[count] = part, a, b
+                    count += 1
     return count, n_m, zones, district_or_city

@@ -17,19 +17,22 @@ Python reads (unit codes, the CRF's tag names).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
 import pycrfsuite
 
+from address.parse.compiled import store
 from address.parse.compiled.hashing import hash_table, text_hash
 from address.parse.compiled.terms import Transitions, load_source_terms, split_transitions
 from address.parse.gazetteer import LEVELS, all_names, load, scanner
 from address.parse.tagger import LABELS, PAD_LEFT, PAD_RIGHT
 from address.resources import HOME_PREFIXES
+from address.text.normalize import is_symbol
 
 BITS = 14  # bits per character id in a packed key; the shipped model has 1,937 characters
 _OFFSETS = {"q": 0, "p": 1, "u": 2, "U": 2, "n": 3, "m": 4}  # one-character template → offset + 2
@@ -76,7 +79,10 @@ class Labels(NamedTuple):
     tag_label: np.ndarray  # int64 per CRF tag: index into LABELS
     flags: np.ndarray  # int64 per label: SNAP | ROOM_AFTER | …
     level: np.ndarray  # int64 per label: index in LEVELS, -1 for other labels
-    room: int  # the label of a room (roomno)
+    room: int  # the labels of a room (roomno), a unit (cellno) and a floor (floorno)
+    cell: int
+    floor: int
+    symbol: np.ndarray  # bool per code point: normalize.is_symbol, trimmed off spans
 
 
 class Arrays(NamedTuple):
@@ -97,6 +103,19 @@ class Tables:
     arrays: Arrays
     unit_codes: tuple[str, ...]  # gazetteer codes, sorted; the kernel's unit index
     crf_tags: tuple[str, ...]  # the CRF's tags in its own order (the kernel's tag index)
+    _chains: dict[int, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def chain_codes(self, unit: int) -> dict[str, str]:
+        """level → code of the unit and its ancestors, from the province down (as
+        ``gazetteer.load().chain``, without reading the gazetteer). Shared: do not change it."""
+        found = self._chains.get(unit)
+        if found is None:
+            units, chain, at = self.arrays.units, [], unit
+            while at >= 0:
+                chain.append((LEVELS[units.level[at]], self.unit_codes[at]))
+                at = int(units.parent[at])
+            found = self._chains[unit] = dict(reversed(chain))
+        return found
 
     @cached_property
     def packed(self) -> tuple[Any, ...]:
@@ -247,13 +266,29 @@ def _label_tables(tags: tuple[str, ...]) -> Labels:
         flags=flags,
         level=np.array([LEVELS.index(lb) if lb in LEVELS else -1 for lb in LABELS],
                        dtype=np.int64),
-        room=LABELS.index("roomno"))
+        room=LABELS.index("roomno"), cell=LABELS.index("cellno"), floor=LABELS.index("floorno"),
+        symbol=np.array([is_symbol(chr(cp)) for cp in range(0x110000)], dtype=np.bool_))
 
 
 @cache
 def tables(path: str) -> Tables:
-    """The crfsuite model at ``path`` and the gazetteer as the kernel reads them (a few seconds,
-    once per process)."""
+    """The crfsuite model at ``path`` and the gazetteer as the kernel reads them: mapped from
+    the stored copy (``store``), built and stored the first time (a few seconds)."""
+    directory = store.cache_root() / f"tables-{store.key(path)}"
+    groups = {"features": Features, "transitions": Transitions, "names": Names,
+              "units": Units, "labels": Labels, "char_ids": None}
+    if (directory / "meta.json").exists():
+        arrays, meta = store.load(directory, groups)
+        return Tables(Arrays(*arrays), tuple(meta["unit_codes"]), tuple(meta["crf_tags"]))
+    built = build(path)
+    with contextlib.suppress(OSError):  # a read-only install: build per process, as before
+        store.save(directory, built.arrays,
+                   {"unit_codes": built.unit_codes, "crf_tags": built.crf_tags, "model": path})
+    return built
+
+
+def build(path: str) -> Tables:
+    """The tables of the model at ``path``, built from the model and the gazetteer."""
     tagger = pycrfsuite.Tagger()
     tagger.open(path)
     model = tagger.info()

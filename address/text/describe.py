@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from address.parse.gazetteer import load
-from address.parse.parser import ParsedAddress
+from address.parse.parser import ParsedAddress, parse_fold
 from address.parse.tagger import marginals
 from address.text.match import match
-from address.text.normalize import fold
 from address.text.standard import standardize
 
 _ADMIN = ("prov", "city", "district", "town", "community")
@@ -104,7 +103,7 @@ def confidence(parsed: ParsedAddress) -> float:
     if not parsed.spans or not letters:
         return 0.0
     covered = sum(1 for s in parsed.spans for ch in s.text if _meaningful(ch))
-    probs = marginals(fold(text))
+    probs = marginals(parse_fold(text))
     weakest = min(sum(probs[s.start:s.end]) / (s.end - s.start) for s in parsed.spans)
     return round(weakest * min(1.0, covered / letters), 4)
 

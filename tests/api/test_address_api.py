@@ -129,3 +129,9 @@ def test_import_reads_a_gbk_csv_and_says_so(cli_runner, tmp_path):
                                   "--columns", "text=地址,lng=经度,lat=纬度"])
     assert "as gb18030" in out.output, out.output
     assert "1 of 1 rows imported" in out.output
+
+
+def test_parse_reads_gb18030_input_too(cli_runner):
+    out = cli_runner.invoke(cli, ["parse"], input="青浦区华志路559号\n".encode("gb18030"))
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout.splitlines()[0])["components"]["road"] == "华志路"

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from address.parse.parser import parse
 from api.cors import PathCORS
 from api.db import database_url, open_pool
-from api.errors import install_error_handlers
+from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.routes import (
     address_api,
     addresses,
@@ -32,6 +32,7 @@ from api.routes import (
 )
 from api.settings import Settings, get_settings
 from api.state import install_state
+from api.text_guard import TextGuard
 
 
 def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         summary="Standard addresses, geocoding and spatial layers for a district (青浦区 sample)",
         version="0.1.0",
         lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
     )
     install_error_handlers(app)
     routers = [
@@ -79,5 +81,6 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         app.include_router(router)
     if origins := settings.cors_origin_list:
         app.add_middleware(PathCORS, origins=origins)
+    app.add_middleware(TextGuard)  # outermost: bad text never reaches a route
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

@@ -58,6 +58,20 @@ class RegistrySettings(BaseModel):
     conflict_distance_m: float = 100.0
 
 
+class LimitSettings(BaseModel):
+    """What one request may send (413 past a limit; README "Limits")."""
+
+    upload_mb: int = 200  # one layer or raster file
+    inflated_mb: int = 1024  # a zipped upload, unpacked
+    zip_ratio: float = 100.0  # unpacked / packed
+    features: int = 1_000_000  # in one layer upload
+    vertices: int = 100_000  # in one feature
+    batch_mb: int = 50  # one batch geocoding file (any key but public)
+    batch_mb_public: int = 1  # … for a key of the public role
+    batch_rows: int = 1_000_000
+    batch_rows_public: int = 10_000
+
+
 # flat environment names that predate the sections → (section, field)
 LEGACY_NAMES = {
     "DATABASE_URL": ("database", "url"),
@@ -100,6 +114,7 @@ class Settings(BaseSettings):
     tile_cache: TileCacheSettings = Field(default_factory=TileCacheSettings)
     raster: RasterSettings = Field(default_factory=RasterSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     # origins that may call the address, geocode and tile endpoints from a browser
     # (comma-separated; "*" for any; empty: no CORS headers)
     cors_origins: str = ""

@@ -11,6 +11,7 @@ cannot be used leave the row without a point and say why in ``bad_points``.
 
 import csv
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -105,10 +106,16 @@ def _read_ogr(path: Path, suffix: str, layer: str | None,
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=False, encoding=encoding)
     except Exception as exc:  # pyogrio raises several DataSourceError flavours
-        raise BadRequest(f"cannot read {path.name}: {str(exc).splitlines()[0][:200]}") from None
+        raise BadRequest(f"cannot read the file: {gdal_message(exc)}") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name is None:
         raise BadRequest("the file has no geometry column")
     return frame
+
+
+def gdal_message(exc: Exception) -> str:
+    """GDAL's message, first sentence, with no server path in it (it names our temp file)."""
+    first = str(exc).splitlines()[0].split("; It might help")[0] if str(exc) else ""
+    return re.sub(r"'?(?:/[^\s'/]+)+/?'?", "the file", first)[:200]
 
 
 def _read_zipped_shapefile(path: Path, layer: str | None,

@@ -10,7 +10,7 @@ from api.app import create_app
 from tests.fuzz import fuzz
 from tests.layers.builders import headers_for
 
-EXAMPLES = int(os.environ.get("DIZHI_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("DIZHI_FUZZ_EXAMPLES", "4"))
 
 
 @pytest.fixture

@@ -47,19 +47,25 @@ def _failing_pattern(c: Collection, rule: Rule) -> tuple[sql.Composable, list[An
 
 
 def _failing_range(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    low, high = _range_bounds(rule)
+    field = _field(c, rule)
+    kind = next(f["type"] for f in c.fields if f["name"] == rule["field"])
+    if kind not in NUMERIC_TYPES:
+        raise BadRequest(f"a range rule needs a numeric field; {rule['field']!r} is {kind}")
+    return sql.SQL("t.{f} IS NOT NULL AND (t.{f}::double precision < %s"
+                   " OR t.{f}::double precision > %s)").format(f=field), [
+        float("-inf") if low is None else float(low), float("inf") if high is None else float(high)]
+
+
+def _range_bounds(rule: Rule) -> tuple[Any, Any]:
     low, high = rule.get("min"), rule.get("max")
     if low is None and high is None:
         raise BadRequest("a range rule needs min or max")
-    if any(v is not None and (isinstance(v, bool) or not isinstance(v, int | float)
-                              or not math.isfinite(v)) for v in (low, high)):
-        raise BadRequest("a range rule's min and max are finite numbers")
-    kind = next(f["type"] for f in c.fields if f["name"] == rule.get("field")) \
-        if rule.get("field") in c.field_names else None
-    if kind is not None and kind not in NUMERIC_TYPES:
-        raise BadRequest(f"a range rule needs a numeric field; {rule['field']!r} is {kind}")
-    return sql.SQL("t.{f} IS NOT NULL AND (t.{f}::double precision < %s"
-                   " OR t.{f}::double precision > %s)").format(f=_field(c, rule)), [
-        float("-inf") if low is None else float(low), float("inf") if high is None else float(high)]
+    for value in (low, high):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if value is not None and not (number and math.isfinite(value)):
+            raise BadRequest("a range rule's min and max are finite numbers")
+    return low, high
 
 
 def _failing_unique(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:

@@ -17,6 +17,7 @@ _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _RESCALE = re.compile(rf"\s*({_NUMBER})\s*,\s*({_NUMBER})\s*")
 
 COLORMAPS = frozenset(cmap.list())
+OVERZOOM = 6  # zoom levels past a raster's own resolution still served (upsampled)
 
 
 def parse_rescale(value: str | None, raster: Raster) -> tuple[float, float]:
@@ -34,12 +35,11 @@ def parse_rescale(value: str | None, raster: Raster) -> tuple[float, float]:
 def render_tile(raster: Raster, *, z: int, x: int, y: int, rescale: tuple[float, float],
                 colormap: str | None) -> bytes | None:
     """A 256-px PNG, or None when the tile is outside the raster. BadRequest for a tile that
-    cannot exist, NotFound for a zoom outside the raster's range."""
+    cannot exist, NotFound far past the raster's resolution."""
     TileRequest(z, x, y).check()
-    if (raster.minzoom is not None and z < raster.minzoom) or (
-            raster.maxzoom is not None and z > raster.maxzoom):
-        raise NotFound(f"raster {raster.name!r} has tiles at zooms {raster.minzoom}"
-                       f"–{raster.maxzoom} only")
+    if raster.maxzoom is not None and z > raster.maxzoom + OVERZOOM:
+        raise NotFound(f"raster {raster.name!r} has tiles up to zoom "
+                       f"{raster.maxzoom + OVERZOOM} (its resolution: {raster.maxzoom})")
     if colormap is not None and colormap not in COLORMAPS:
         raise BadRequest(f"unknown colormap {colormap!r}")
     try:

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from address.parse.parser import parse
+from api import access_log
 from api.cors import PathCORS
 from api.db import database_url, open_pool
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
@@ -17,6 +18,7 @@ from api.routes import (
     buildings,
     energy,
     energy_series,
+    exports,
     geocode,
     health,
     hotline,
@@ -30,6 +32,7 @@ from api.routes import (
     registry,
     tiles,
 )
+from api.secret import app_keyring
 from api.settings import Settings, get_settings
 from api.state import install_state
 from api.text_guard import TextGuard
@@ -38,6 +41,8 @@ from api.text_guard import TextGuard
 def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
     """Build the app; the pool opens when the lifespan starts (``url`` overrides settings)."""
     settings = settings or get_settings()
+    app_keyring(settings)
+    access_log.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +76,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         raster.router,
         quality.router,
         buildings.router,
+        exports.router,
         hotline.router,
         open311.router,
         energy.router,

@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import Connection
 
-from address.errors import Forbidden
+from address.errors import Forbidden, Unauthorized
 from api.auth import Principal, authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer dz_…`")
@@ -38,13 +38,33 @@ def get_write_conn(conn: ConnDep) -> Iterator[Connection]:
 WriteConn = Annotated[Connection, Depends(get_write_conn, scope="function")]
 
 
+def bearer_key(authorization: str | None) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header; any other form is a 401, never
+    anonymous (a client that sends a key and is silently served as public hides its mistake)."""
+    if authorization is None:
+        return None
+    scheme, _, key = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not key.strip() or " " in key.strip():
+        raise Unauthorized("malformed Authorization header: use `Authorization: Bearer <key>`")
+    return key.strip()
+
+
 def get_principal(
-    conn: ConnDep,
+    conn: ConnDep, request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
     x_api_key: Annotated[str | None, Header(description="API key, as an alternative")] = None,
 ) -> Principal:
-    key = credentials.credentials if credentials else x_api_key
-    return authenticate(conn, key)
+    del credentials  # declared for the OpenAPI security scheme; the header is read below
+    return principal_of(conn, request, x_api_key)
+
+
+def principal_of(conn: Connection, request: Request, other_key: str | None) -> Principal:
+    """The caller of ``Authorization: Bearer``, else of ``other_key`` (X-API-Key, Open311's
+    api_key field), else anonymous; kept on the request for the audit row of a refusal."""
+    key = bearer_key(request.headers.get("authorization")) or other_key
+    principal = authenticate(conn, key)
+    request.state.principal = principal
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
@@ -54,9 +74,14 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
     """A dependency admitting the given roles (and admin); anonymous callers are public."""
 
     def check(principal: CurrentUser) -> Principal:
-        if not principal.has_role(*roles):
-            needed = ", ".join(roles)
-            raise Forbidden(f"this needs one of the roles {needed}; you are {principal.role}")
-        return principal
+        return check_roles(principal, *roles)
 
     return check
+
+
+def check_roles(principal: Principal, *roles: str) -> Principal:
+    """``principal`` if it has one of ``roles`` (or is admin), else 403."""
+    if not principal.has_role(*roles):
+        needed = ", ".join(roles)
+        raise Forbidden(f"this needs one of the roles {needed}; you are {principal.role}")
+    return principal

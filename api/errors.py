@@ -13,9 +13,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg import errors as pg
 from psycopg_pool import PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from address.errors import DizhiError
+from api.auth import ANONYMOUS, audit
+from layers.hotline.mask import mask_text
 
 log = logging.getLogger("dizhi.api")
 PROBLEM_JSON = "application/problem+json"
@@ -92,14 +95,36 @@ def database_problem(exc: BaseException) -> DatabaseProblem | None:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     found = database_problem(exc)
     assert found is not None  # registered for the table's classes only
-    log.warning("database error on %s: %s: %s", request.url.path, type(exc).__name__, exc)
+    # the server's text can quote values (``Key (phone)=(139…) already exists``): masked
+    log.warning("database error on %s: %s: %s", request.url.path, type(exc).__name__,
+                mask_text(str(exc)))
     return problem(found.status, found.title, found.detail, request)
+
+
+DENIED = (401, 403)
+
+
+def audit_denied(request: Request, status: int, reason: str) -> None:
+    """An audit row for a refused request (who, which route, why), on a connection of its own:
+    the request's may be inside a transaction that is rolling back."""
+    pool = getattr(request.app.state, "pool", None)
+    if pool is None:
+        return
+    principal = getattr(request.state, "principal", None) or ANONYMOUS
+    detail = {"method": request.method, "status": status, "reason": reason}
+    try:
+        with pool.connection() as conn:
+            audit(conn, principal, action="denied", resource=request.url.path, detail=detail)
+    except Exception:  # the refusal stands even when it cannot be recorded
+        log.exception("could not audit a denied request to %s", request.url.path)
 
 
 async def _dizhi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DizhiError)
+    if exc.status in DENIED:
+        await run_in_threadpool(audit_denied, request, exc.status, exc.detail)
     if exc.status >= 500:
-        log.error("%s: %s", type(exc).__name__, exc.detail)
+        log.error("%s: %s", type(exc).__name__, mask_text(exc.detail))
         return problem(exc.status, exc.title, "the server could not complete the request", request)
     return problem(exc.status, exc.title, exc.detail, request, **exc.extra)
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     raster: RasterSettings = Field(default_factory=RasterSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    # seals tickets' original text and contacts; unset: a key file under var_dir (api/secret.py)
+    secret_key: SecretStr | None = None
     # origins that may call the address, geocode and tile endpoints from a browser
     # (comma-separated; "*" for any; empty: no CORS headers)
     cors_origins: str = ""

@@ -5,8 +5,8 @@
 Serves the app with uvicorn on loopback against the configured database (the dev database by
 default), files the complaint texts of tests/data/hotline_complaints.csv round-robin with a fresh
 hotline key (form-encoded, as Open311 clients send them; GPS where the row has it), and counts the
-tickets that key filed in the database: each one masked, geocoded, routed and stored before the
-201 went back. The bench's tickets and key are deleted afterwards (``--keep`` keeps them).
+tickets that key filed in the database: each one masked, sealed (AES-GCM: the text and contact are
+stored encrypted, always on), geocoded, routed and stored before the 201 went back. The bench's tickets and key are deleted afterwards (``--keep`` keeps them).
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def main() -> None:
         assert row is not None
         if not args.keep:
             conn.execute("DELETE FROM ticket WHERE key_id = %s", [key.id])
+            conn.execute("DELETE FROM audit_log WHERE key_id = %s", [key.id])
             conn.execute("DELETE FROM api_key WHERE id = %s", [key.id])
     stored, placed = row[0], row[1]
     print(json.dumps({

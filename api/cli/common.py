@@ -19,12 +19,14 @@ from rich.progress import (
 
 from address.text.encoding import decode_text
 from api import db
+from api.secret import app_keyring
 
 console = Console(stderr=True)
 
 
 def connect() -> psycopg.Connection:
     """An autocommit connection to the configured database (embedded or DIZHI_DATABASE_URL)."""
+    app_keyring()
     return psycopg.connect(db.database_url(), autocommit=True)
 
 

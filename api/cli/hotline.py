@@ -20,8 +20,8 @@ from spatial.coords import from_wgs84, parse_coordsys, to_wgs84
 
 hotline_app = typer.Typer(help="12345 hotline: batch routing, re-routing, the responsibility "
                                "table.", no_args_is_help=True)
-OUTPUT_COLUMNS = ("formatted_address", "lng", "lat", "level", "confidence", "town_code",
-                  "community_code", "grid_code", "responsible_unit")
+OUTPUT_COLUMNS = ("address_text", "formatted_address", "lng", "lat", "level", "confidence",
+                  "district_code", "town_code", "community_code", "grid_code", "responsible_unit")
 
 
 def _gps(row: dict[str, str], default_system: str) -> tuple[float, float] | None:
@@ -40,8 +40,10 @@ def _out_row(row: dict[str, str], routing: Routing, system: str) -> dict[str, An
     if routing.lng is not None and routing.lat is not None:
         x, y = from_wgs84(routing.lng, routing.lat, parse_coordsys(system))
         lng, lat = f"{float(x):.7f}", f"{float(y):.7f}"
-    return {**row, "formatted_address": routing.formatted_address or "", "lng": lng, "lat": lat,
+    return {**row, "address_text": routing.address_text or "",
+            "formatted_address": routing.formatted_address or "", "lng": lng, "lat": lat,
             "level": routing.level or "", "confidence": routing.confidence or "",
+            "district_code": routing.chain.get("district", ""),
             "town_code": routing.chain.get("town", ""),
             "community_code": routing.chain.get("community", ""),
             "grid_code": routing.chain.get("grid", ""),

@@ -17,6 +17,7 @@ from api.cli.geocode import geocode_command, reverse_command, suggest_command
 from api.cli.hotline import hotline_app
 from api.cli.imports import import_app
 from api.cli.layers import layers_app, quality_app
+from api.cli.privacy import rotate_secret_command, watermark_app
 from api.settings import get_settings
 
 app = typer.Typer(help="dizhi: standard addresses and spatial layers for a district.",
@@ -34,6 +35,8 @@ app.add_typer(layers_app, name="layers")
 app.add_typer(quality_app, name="quality")
 app.add_typer(hotline_app, name="hotline")
 app.add_typer(energy_app, name="energy")
+app.add_typer(watermark_app, name="watermark")
+keys_app.command("rotate-secret")(rotate_secret_command)
 app.command("geocode")(geocode_command)
 app.command("reverse")(reverse_command)
 app.command("suggest")(suggest_command)

@@ -36,12 +36,19 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def _with_keyring(config: Config) -> Config:
+    from api.secret import app_keyring  # sealing existing rows needs the key (0009_pii)
+
+    config.attributes["keyring"] = app_keyring()
+    return config
+
+
 def migrate(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    command.upgrade(_with_keyring(alembic_config(url)), revision)
 
 
 def migrate_down(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+    command.downgrade(_with_keyring(alembic_config(url)), revision)
 
 
 class _CappedBackoff(AttemptWithBackoff):

@@ -1,6 +1,7 @@
 """The 12345 hotline, native endpoints: tickets with Chinese-friendly fields, the original text
 (hotline/admin, audited), the responsibility table, hot spots and the heat-map layer."""
 
+import json
 import logging
 import threading
 from datetime import datetime
@@ -13,9 +14,12 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel, Field
 
+from address.errors import BadRequest
 from api.auth import Principal, audit
 from api.deps import ConnDep, WriteConn, require_roles
+from api.idempotency import Answer, body_hash, once
 from api.params import Coordsys, PagingDep, Town
+from api.routes.hotline_access import TicketReader, reveal
 from api.schemas.common import FeatureCollection, Page
 from api.schemas.hotline import (
     RepeatsPublic,
@@ -25,7 +29,7 @@ from api.schemas.hotline import (
     TicketPublic,
 )
 from api.settings import get_settings
-from layers.hotline.hotspots import Window, clusters, repeats, ticket_points
+from layers.hotline.hotspots import Window, cells, clusters, repeats, ticket_points
 from layers.hotline.rules import load_rules, replace_rules
 from layers.hotline.tickets import (
     TicketFilter,
@@ -36,8 +40,8 @@ from layers.hotline.tickets import (
     original_text,
     reroute,
     route_pending,
-    set_status,
 )
+from layers.hotline.workflow import check_stage, record_filing, set_stage, status_of
 from spatial.coords import CoordSys, from_wgs84, parse_coordsys, to_wgs84
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])
@@ -58,7 +62,18 @@ class TicketCreate(BaseModel):
 
 
 class TicketUpdate(BaseModel):
-    status: str = Field(pattern="^(open|closed)$")
+    """Either Open311's status (closed → 办结, open again → 处置) or a stage of the workflow."""
+
+    status: str | None = Field(None, pattern="^(open|closed)$")
+    stage: str | None = Field(None, examples=["处置"])
+    note: str = Field("", max_length=2000)
+
+    def target_stage(self) -> str:
+        if self.stage:
+            return check_stage(self.stage)
+        if self.status:
+            return "办结" if self.status == "closed" else "处置"
+        raise BadRequest("give `status` (open|closed) or `stage`")
 
 
 class RuleIn(BaseModel):
@@ -69,15 +84,18 @@ class RuleIn(BaseModel):
     note: str = ""
 
 
-def ticket_request(body: TicketCreate) -> TicketRequest:
-    """The domain request, with the caller's point in WGS84."""
+def ticket_request(body: TicketCreate,
+                   contact: dict[str, str | None] | None = None) -> TicketRequest:
+    """The domain request, with the caller's point in WGS84 (``contact``: Open311's requester
+    fields, sealed with the text)."""
     lng, lat = body.lng, body.lat
     if lng is not None and lat is not None:
         x, y = to_wgs84(lng, lat, parse_coordsys(body.coordsys))
         lng, lat = float(x), float(y)
     return TicketRequest(service_code=body.service_code, description=body.description, lng=lng,
                          lat=lat, address_string=body.address_string, address_id=body.address_id,
-                         requested_at=body.requested_at)
+                         requested_at=body.requested_at,
+                         contact={k: str(v) for k, v in (contact or {}).items() if v} or None)
 
 
 def wants_async(prefer: str | None) -> bool:
@@ -87,11 +105,12 @@ def wants_async(prefer: str | None) -> bool:
 
 def file_from(conn: Connection, principal: Principal, body: TicketCreate,
               request: Request | None = None, tasks: BackgroundTasks | None = None,
-              defer: bool = False) -> int:
+              defer: bool = False, contact: dict[str, str | None] | None = None) -> int:
     """File the ticket; a deferred one is routed by the router thread, woken once the ticket is
     committed (``tasks`` run after the answer, so after the request's transaction)."""
-    ticket_id = file_ticket(conn, req=ticket_request(body), key_id=principal.key_id,
+    ticket_id = file_ticket(conn, req=ticket_request(body, contact), key_id=principal.key_id,
                             districts=get_settings().district_codes, defer=defer)
+    record_filing(conn, ticket_id=ticket_id, key_id=principal.key_id)
     audit(conn, principal, action="create", resource=f"ticket/{ticket_id}",
           detail={"service_code": body.service_code, "deferred": defer})
     if defer and request is not None and tasks is not None:
@@ -165,16 +184,27 @@ def convert_points(ticket: dict[str, Any], system: CoordSys) -> dict[str, Any]:
              response_model=TicketPublic)
 def post_ticket(conn: WriteConn, principal: HotlineUser, body: TicketCreate,
                 request: Request, tasks: BackgroundTasks,
-                prefer: Annotated[str | None, Header()] = None) -> dict[str, Any]:
-    """With ``Prefer: respond-async`` the ticket is stored (masked) and routed moments later."""
-    ticket_id = file_from(conn, principal, body, request, tasks, defer=wants_async(prefer))
-    return convert_points(get_ticket(conn, ticket_id=ticket_id), parse_coordsys(body.coordsys))
+                prefer: Annotated[str | None, Header()] = None,
+                idempotency_key: Annotated[str | None, Header()] = None) -> Any:
+    """With ``Prefer: respond-async`` the ticket is stored (masked) and routed moments later.
+    ``Idempotency-Key``: the same key and body answer the first ticket again."""
+
+    def file() -> Answer:
+        ticket_id = file_from(conn, principal, body, request, tasks, defer=wants_async(prefer))
+        ticket = get_ticket(conn, ticket_id=ticket_id)
+        return Answer(201, jsonable_encoder(convert_points(ticket, parse_coordsys(body.coordsys))))
+
+    fields = sorted((k, json.dumps(v, ensure_ascii=False))
+                    for k, v in body.model_dump(mode="json").items())
+    return once(conn, principal, key=idempotency_key, run=file,
+                digest=body_hash("hotline/tickets", fields)).body
 
 
-@router.get("/tickets", summary="Tickets by town, category, status and time (masked text)",
+@router.get("/tickets", summary="Tickets by town, category, status and time (planner, steward: "
+            "masked text; hotline, admin: original, audited)",
             response_model=Page[TicketPublic], response_model_exclude_unset=True)
 def get_tickets(
-    conn: ConnDep, town: Town, coordsys: Coordsys, paging: PagingDep,
+    conn: ConnDep, principal: TicketReader, town: Town, coordsys: Coordsys, paging: PagingDep,
     service_code: str | None = None,
     status: Annotated[str | None, Query(pattern="^(open|closed)$")] = None,
     start: datetime | None = None,
@@ -183,22 +213,29 @@ def get_tickets(
     where = TicketFilter(town.towncode, service_code, status, start, end, paging.limit,
                          paging.offset)
     total, items = list_tickets(conn, where=where)
+    items = reveal(conn, principal, items, resource="hotline/tickets")
     return {"total": total, **paging.as_dict(),
             "items": [convert_points(t, coordsys.coordsys) for t in items]}
 
 
-@router.get("/tickets.geojson", summary="Ticket points for a heat map (no text)",
+@router.get("/tickets.geojson", summary="Ticket points for a heat map, no text (planner, "
+            "steward, hotline, admin; anyone else: /hotline/hotspots/cells)",
             response_model=FeatureCollection)
-def get_ticket_points(conn: ConnDep, town: Town, days: float = 30, end: datetime | None = None,
+def get_ticket_points(conn: ConnDep, principal: TicketReader, town: Town, days: float = 30,
+                      end: datetime | None = None,
                       service_code: str | None = None) -> JSONResponse:
     window = Window(days, end, service_code, town.towncode)
     return JSONResponse(jsonable_encoder(ticket_points(conn, window=window)))
 
 
-@router.get("/tickets/{ticket_id}", summary="One ticket (masked) with its earlier assignments",
+@router.get("/tickets/{ticket_id}", summary="One ticket with its earlier assignments (planner, "
+            "steward: masked; hotline, admin: original, audited)",
             response_model=TicketPublic)
-def get_one(conn: ConnDep, ticket_id: int, coordsys: Coordsys) -> dict[str, Any]:
-    return convert_points(get_ticket(conn, ticket_id=ticket_id), coordsys.coordsys)
+def get_one(conn: ConnDep, principal: TicketReader, ticket_id: int,
+            coordsys: Coordsys) -> dict[str, Any]:
+    (ticket,) = reveal(conn, principal, [get_ticket(conn, ticket_id=ticket_id)],
+                       resource=f"ticket/{ticket_id}")
+    return convert_points(ticket, coordsys.coordsys)
 
 
 @router.get("/tickets/{ticket_id}/original",
@@ -210,12 +247,15 @@ def get_original(conn: WriteConn, ticket_id: int, principal: HotlineUser) -> dic
     return original
 
 
-@router.patch("/tickets/{ticket_id}", summary="Open or close a ticket (hotline, admin)",
+@router.patch("/tickets/{ticket_id}",
+              summary="Move a ticket along 受理 → 派单 → 处置 → 办结 → 回访 (hotline, admin)",
               response_model=TicketPublic)
 def patch_ticket(conn: WriteConn, ticket_id: int, body: TicketUpdate,
                  principal: HotlineUser) -> dict[str, Any]:
-    set_status(conn, ticket_id=ticket_id, status=body.status)
-    audit(conn, principal, action=body.status, resource=f"ticket/{ticket_id}")
+    stage = body.target_stage()
+    set_stage(conn, ticket_id=ticket_id, stage=stage, note=body.note, key_id=principal.key_id)
+    audit(conn, principal, action=status_of(stage), resource=f"ticket/{ticket_id}",
+          detail={"stage": stage})
     return convert_points(get_ticket(conn, ticket_id=ticket_id), "wgs84")
 
 
@@ -245,7 +285,7 @@ def post_reroute(conn: WriteConn, since: datetime, principal: AdminUser) -> dict
             summary="Addresses or buildings with repeat complaints in a time window",
             response_model=RepeatsPublic)
 def get_repeats(
-    conn: ConnDep, town: Town, coordsys: Coordsys,
+    conn: ConnDep, principal: TicketReader, town: Town, coordsys: Coordsys,
     days: Annotated[float, Query(gt=0, le=3660)] = 30,
     end: datetime | None = None, min_count: Annotated[int, Query(ge=2)] = 2,
     service_code: str | None = None,
@@ -260,10 +300,22 @@ def get_repeats(
             summary="DBSCAN clusters of ticket points (GeoJSON; eps in metres, EPSG:4549)",
             response_model=FeatureCollection)
 def get_clusters(
-    conn: ConnDep, town: Town, eps_m: Annotated[float, Query(ge=1, le=5000)] = 200,
+    conn: ConnDep, principal: TicketReader, town: Town,
+    eps_m: Annotated[float, Query(ge=1, le=5000)] = 200,
     min_points: Annotated[int, Query(ge=2, le=1000)] = 3,
     days: Annotated[float, Query(gt=0, le=3660)] = 30, end: datetime | None = None,
     service_code: str | None = None,
 ) -> dict[str, Any]:
     return clusters(conn, window=Window(days, end, service_code, town.towncode), eps_m=eps_m,
                     min_points=min_points)
+
+
+@router.get("/hotspots/cells",
+            summary="Ticket counts per square cell (anyone; cells of fewer than 3 left out)",
+            response_model=FeatureCollection)
+def get_cells(
+    conn: ConnDep, town: Town, size_m: Annotated[float, Query(ge=100, le=10000)] = 500,
+    days: Annotated[float, Query(gt=0, le=3660)] = 30, end: datetime | None = None,
+    service_code: str | None = None,
+) -> dict[str, Any]:
+    return cells(conn, window=Window(days, end, service_code, town.towncode), size_m=size_m)

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from api.auth import Principal
 from api.deps import ConnDep, CurrentUser
 from api.params import OgcBBox, Paging, paging
 from api.routes.layers import readable_collection
@@ -32,6 +33,8 @@ from layers.catalog.features import (
     parse_crs,
     query_items,
 )
+from layers.hotline.crypto import current_keyring
+from layers.hotline.watermark import mark_features, payload
 
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
 GEOJSON = "application/geo+json"
@@ -127,6 +130,14 @@ def _page_links(request: Request, matched: int, query: ItemsQuery) -> list[dict[
     return links
 
 
+def _marked(found: Collection, principal: Principal, features_json: str) -> str:
+    """A restricted layer's features carry the reader's key as a watermark."""
+    if found.access_level != "restricted":
+        return features_json
+    mark = payload(current_keyring(), principal.key_id or 0)
+    return mark_features(json.loads(features_json), mark)
+
+
 @router.get("/collections/{cid}/items", summary="Features: bbox, datetime, properties, paging",
             response_class=Response, responses={200: {
                 "content": {GEOJSON: {"schema": {
@@ -147,7 +158,7 @@ def items(
             "numberReturned": found_page.number_returned,
             "links": _page_links(request, found_page.number_matched, query)}
     body = (json.dumps(head, ensure_ascii=False)[:-1] + ', "features": '
-            + found_page.features_json + "}")
+            + _marked(found, principal, found_page.features_json) + "}")
     return Response(body, media_type=GEOJSON, headers={"Content-Crs": f"<{query.crs.uri}>"})
 
 

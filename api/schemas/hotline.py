@@ -33,13 +33,15 @@ class TicketCandidate(Public):
 
 
 class TicketPublic(Public):
-    """A ticket as everyone sees it: the description is masked."""
+    """A ticket as a role with ticket access sees it."""
 
     id: int
     service_code: str
     service_name: str
     status: str = Field(description="open or closed")
-    description: str = Field(description="masked: phone and ID numbers, names")
+    description: str = Field(description="masked (phone and ID numbers, names) for planner and "
+                             "steward; the original for hotline and admin (see text_access)")
+    text_access: str = Field("masked", description="masked or original")
     pii: list[dict[str, Any]] = Field(description="kinds and offsets of what was masked")
     address_string: str | None
     address_id: str | None
@@ -56,6 +58,8 @@ class TicketPublic(Public):
     gps_distance_m: float | None
     gps_disagrees: bool
     admin_chain: TicketChain
+    district_code: str | None = Field(None, description="the district the address is in (a "
+                                      "ticket of another district is handed over to it)")
     responsible_unit: str | None
     rule_id: int | None
     rule: str | None

@@ -1,5 +1,7 @@
 """Open311 GeoReport v2 as the spec has it (``lat``/``long``, ``address``), plus extensions."""
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from api.schemas.common import deprecated
@@ -15,6 +17,34 @@ class Service(BaseModel):
     group: str
 
 
+class AttributeValue(BaseModel):
+    key: str
+    name: str
+
+
+class ServiceAttribute(BaseModel):
+    variable: bool
+    code: str
+    datatype: str
+    required: bool
+    datatype_description: str | None
+    order: int
+    description: str
+    values: list[AttributeValue]
+
+
+class ServiceDefinition(BaseModel):
+    service_code: str
+    attributes: list[ServiceAttribute]
+
+
+class StatusChange(BaseModel):
+    stage: str = Field(description="受理 派单 处置 办结 回访")
+    status: str
+    note: str
+    changed_at: str
+
+
 class ServiceRequestCreated(BaseModel):
     service_request_id: str
     service_notice: str | None
@@ -27,7 +57,8 @@ class ServiceRequest(BaseModel):
     status_notes: str | None
     service_name: str
     service_code: str
-    description: str = Field(description="the masked text")
+    description: str = Field(description="masked for planner and steward, the original for "
+                             "hotline and admin (text_access)")
     agency_responsible: str | None
     service_notice: str | None
     requested_datetime: str
@@ -39,6 +70,16 @@ class ServiceRequest(BaseModel):
     lat: float | None
     long: float | None
     media_url: str | None
+    stage: str = Field(description="extension: the workflow stage (受理 派单 处置 办结 回访)")
+    status_history: list[StatusChange] = Field(description="extension: every stage change")
+    district_code: str | None = Field(description="extension: the district (hand-over)")
+    address_text: str | None = Field(description="extension: the address the text names")
+    text_access: str = Field(description="extension: masked or original")
+    attributes: dict[str, Any] = Field(description="extension: the service's attributes")
+    first_name: str | None = Field(description="extension: masked but for hotline, admin")
+    last_name: str | None = Field(description="extension")
+    email: str | None = Field(description="extension")
+    phone: str | None = Field(description="extension")
     level: str | None = Field(description="extension: the geocode level")
     confidence: float | None = Field(description="extension")
     gps_disagrees: bool = Field(description="extension")

@@ -124,3 +124,31 @@ def ticket_points(conn: Connection, *, window: Window) -> dict[str, Any]:
     assert row is not None
     result: dict[str, Any] = row[0]
     return result
+
+
+MIN_CELL_COUNT = 3  # a cell with fewer tickets could point at one caller: never shown
+_CELLS = f"""
+WITH placed AS (
+    SELECT floor(ST_X(p) / %(size)s)::bigint AS i, floor(ST_Y(p) / %(size)s)::bigint AS j
+    FROM (SELECT ST_Transform(t.point, 4549) AS p FROM ticket t
+          WHERE t.point IS NOT NULL AND {_IN_WINDOW}) s)
+SELECT i, j, count(*) AS count,
+       ST_AsGeoJSON(ST_Transform(ST_MakeEnvelope(i * %(size)s, j * %(size)s, (i + 1) * %(size)s,
+                                                 (j + 1) * %(size)s, 4549), 4326), 7)::json AS geom
+FROM placed GROUP BY i, j HAVING count(*) >= %(min_count)s ORDER BY count(*) DESC, i, j
+"""
+
+
+def cells(conn: Connection, *, window: Window, size_m: float = 500.0,
+          min_count: int = MIN_CELL_COUNT) -> dict[str, Any]:
+    """Ticket counts in square cells of ``size_m`` (EPSG:4549) as GeoJSON polygons, for anyone:
+    no text, no point, and cells of fewer than MIN_CELL_COUNT tickets left out."""
+    if not 100 <= size_m <= 10000:
+        raise BadRequest("size_m is 100–10000 metres")
+    params = {**window.params(), "size": size_m, "min_count": max(min_count, MIN_CELL_COUNT)}
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(_CELLS, params).fetchall()
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "id": f"{r['i']}_{r['j']}", "geometry": r["geom"],
+                          "properties": {"count": r["count"]}} for r in rows],
+            "parameters": {"size_m": size_m, "min_count": params["min_count"]}}

@@ -12,17 +12,19 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from psycopg import Connection
 
+from address.errors import BadRequest
 from address.geocode.details import GeocodeRequest
 from address.geocode.forward import geocode
-from address.geocode.query import query_form
+from address.geocode.query import address_text
 from address.geocode.results import Candidate, GeocodeResult
 from address.register.admin import admin_codes_at
 from address.text.extract import extract
+from layers.hotline.handover import named_chain
 from layers.hotline.mask import Masked
 from layers.hotline.rules import Assignment, Rule, chain_names, decide
 
@@ -36,6 +38,7 @@ CHAIN_LEVELS = ("district", "town", "community", "grid")
 DISAGREE_M = 500.0
 _SUFFIXES = set("区镇村路街弄号队组里苑园")
 MAX_RETRIES = 6
+_GUESSES = ("fuzzy", "fallback")  # match types that are a guess at a name the register lacks
 
 
 @dataclass(frozen=True)
@@ -91,10 +94,9 @@ def _candidate_chain(best: Candidate | None) -> dict[str, str]:
 
 
 def _named_chain(text: str) -> dict[str, str]:
-    """District and town the text names, when nothing of the register matched (松江区九亭镇…)."""
-    _, form, whole = query_form(text)
-    codes = form.codes or whole.codes
-    return {lv: codes[lv] for lv in ("district", "town") if codes.get(lv)}
+    """District and town the text names, when nothing of the register matched (松江区九亭镇…;
+    a road of another district, a city outside Shanghai: see :mod:`layers.hotline.handover`)."""
+    return named_chain(text)
 
 
 @dataclass(frozen=True)
@@ -111,13 +113,14 @@ def route(conn: Connection, *, text: str, service_code: str, masked: list[Masked
           rules: list[Rule], districts: tuple[str, ...], gps: tuple[float, float] | None = None,
           disagree_m: float = DISAGREE_M) -> Routing:
     """Everything the ticket needs besides its own fields; ``gps`` is WGS84 (lng, lat)."""
-    result = _geocode(conn, geocodable_text(text, masked), districts)
+    result = _not_a_guess(_geocode(conn, geocodable_text(text, masked), districts), text,
+                          districts)
     where = _locate(conn, text, result.best, gps, disagree_m)
     names = chain_names(conn, where.chain)
     assignment = decide(rules, service_code=service_code, values=names)
     notes = ([f"the GPS point and the text disagree (> {disagree_m:g} m or another area)"]
              if where.disagrees else [])
-    return Routing(
+    return with_address_text(Routing(
         **_answer(result),
         candidates=[_candidate(c) for c in result.candidates] if len(result.candidates) > 1
         else [],
@@ -125,7 +128,7 @@ def route(conn: Connection, *, text: str, service_code: str, masked: list[Masked
         lat=where.point[1] if where.point else None,
         gps_distance_m=round(where.gap_m, 1) if where.gap_m is not None else None,
         gps_disagrees=where.disagrees, chain=where.chain, names=names, assignment=assignment,
-        reason=result.reason, notes=notes)
+        reason=result.reason, notes=notes), geocodable_text(text, masked))
 
 
 def _answer(result: GeocodeResult) -> dict[str, Any]:
@@ -199,6 +202,22 @@ def _geocode(conn: Connection, text: str, districts: tuple[str, ...]) -> Geocode
     return result
 
 
+def _not_a_guess(result: GeocodeResult, text: str,
+                 districts: tuple[str, ...]) -> GeocodeResult:
+    """No answer rather than a near-miss in the register (兴国路 → 乐国路) when the text names a
+    place elsewhere: a town or district of another district (凌云路街道), a road the road table puts
+    in another district, a city outside Shanghai. The ticket is then handed over."""
+    best = result.best
+    if best is None or best.match_type not in _GUESSES:
+        return result
+    named = named_chain(text, explicit=True)
+    elsewhere = named.get("city") or named.get("district")
+    if not elsewhere or elsewhere in districts:
+        return result
+    return GeocodeResult(result.query, result.address_text, result.components, None, (),
+                         f"a near match in the register, but the text names {elsewhere}")
+
+
 def _candidate(c: Any) -> dict[str, Any]:
     keys = ("formatted_address", "code", "level", "match_type", "confidence", "lng", "lat",
             "towncode", "community_code")
@@ -212,3 +231,34 @@ def reroute_chain(conn: Connection, *, lng: float | None, lat: float | None, lev
         return chain
     here = dict(admin_codes_at(conn, lng=lng, lat=lat))
     return trim_chain(here, None if source == "gps" else level)
+
+
+_AT_ADDRESS = """SELECT code, canonical, level, ST_X(point) AS lng, ST_Y(point) AS lat,
+    district_code, town_code, community_code, grid_code
+FROM address WHERE code = %s AND valid_to IS NULL AND point IS NOT NULL"""
+
+
+def route_at_address(conn: Connection, *, address_id: str, service_code: str,
+                     rules: list[Rule]) -> Routing:
+    """A ticket the caller placed at a standard address (Open311 ``address_id``): its point and
+    its chain, whatever the text says. An unknown address is a 400, not a silent text match."""
+    row = conn.execute(_AT_ADDRESS, [address_id]).fetchone()
+    if row is None:
+        raise BadRequest(f"address_id {address_id!r} is not a current standard address")
+    code, canonical, level, lng, lat, *codes = row
+    chain = {lv: c for lv, c in zip(CHAIN_LEVELS, codes, strict=True) if c}
+    names = chain_names(conn, chain)
+    return Routing(address_text=canonical, address_code=code, formatted_address=canonical,
+                   level=level or "门牌号", match_type="exact", confidence=1.0, candidates=[],
+                   location_source="address", lng=lng, lat=lat, gps_distance_m=None,
+                   gps_disagrees=False, chain=chain, names=names,
+                   assignment=decide(rules, service_code=service_code, values=names),
+                   notes=["placed at the address_id the caller gave"])
+
+
+def with_address_text(routing: Routing, text: str) -> Routing:
+    """A routing without a register match keeps the address the text names (黄浦区陕西南路100号),
+    so a handed-over ticket still says where."""
+    if routing.address_text or not extract(text):
+        return routing
+    return replace(routing, address_text=address_text(text).strip("，"))

@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 
 from address.errors import BadRequest
 from address.transactions import require_transaction
+from layers.hotline.handover import admin_names, city_of
 
 # Open311 services: code → (name, group, keywords the operators file under it).
 SERVICES: dict[str, tuple[str, str]] = {
@@ -117,7 +118,8 @@ def replace_rules(conn: Connection, *, rules: list[dict[str, Any]]) -> list[Rule
     return load_rules(conn)
 
 
-_KNOWN_FIELDS = {f"{level}_{part}" for level in CHAIN_LEVELS for part in ("code", "name")}
+_KNOWN_FIELDS = {f"{level}_{part}" for level in (*CHAIN_LEVELS, "city")
+                 for part in ("code", "name")}
 
 
 def _fields(template: str) -> set[str]:
@@ -137,7 +139,9 @@ def chain_names(conn: Connection, chain: dict[str, str]) -> dict[str, str]:
     if missing:
         rows = conn.execute("SELECT code, name FROM admin_area WHERE code = ANY(%s)", [missing]
                             ).fetchall()
-        for code, name in rows:
+        found = {code: name for code, name in rows}
+        found = {**admin_names([c for c in missing if c not in found]), **found}
+        for code, name in found.items():
             names[code] = name
             _names_cache[prefix + code] = (now, name)
     values = {}
@@ -146,7 +150,15 @@ def chain_names(conn: Connection, chain: dict[str, str]) -> dict[str, str]:
             values[f"{level}_code"] = code
             if code in names:
                 values[f"{level}_name"] = names[code]
-    return values
+    return {**_city_values(chain), **values}
+
+
+def _city_values(chain: dict[str, str]) -> dict[str, str]:
+    """``city_code``/``city_name`` of the chain's district (a hand-over outside Shanghai goes to
+    that city's hotline)."""
+    code = chain.get("district") or chain.get("town") or chain.get("city")
+    city = city_of(code) if code else None
+    return {"city_code": city[0], "city_name": city[1]} if city else {}
 
 
 def _matches(rule: Rule, service_code: str, codes: list[str]) -> bool:

@@ -1,9 +1,10 @@
 """12345 hotline tickets: file one (mask, geocode, route), read them, list them, re-route them.
 
-Stored: the original text (``description``), the masked text, what was masked where, the routing
-(address span, geocode level/confidence/candidates, GPS agreement, admin chain, unit and rule).
-Readers other than the hotline and admin roles only ever get the masked text; the original is read
-through :func:`original_text`, which the API audits.
+Stored: the original text and the caller's contact sealed (AES-GCM, :mod:`layers.hotline.sealed`;
+never in the clear), the masked text and contact, what was masked where, the routing (address
+span, geocode level/confidence/candidates, GPS agreement, admin chain, unit and rule). Readers
+other than the hotline and admin roles only ever get the masked text; the original is opened by
+:func:`original_text`, which the API audits.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from psycopg.types.json import Jsonb
 
 from address.errors import BadRequest, NotFound
 from address.transactions import require_transaction
+from layers.hotline.crypto import Keyring, current_keyring
 from layers.hotline.mask import mask
-from layers.hotline.routing import Routing, reroute_chain, route
+from layers.hotline.routing import Routing, reroute_chain, route, route_at_address
 from layers.hotline.rules import (
     SERVICES,
     Assignment,
@@ -29,6 +31,7 @@ from layers.hotline.rules import (
     decide,
     load_rules,
 )
+from layers.hotline.sealed import DESCRIPTION, masked_contact, open_contact, seal_contact
 
 PRIVILEGED_ROLES = ("hotline", "admin")
 MAX_TEXT = 4000
@@ -43,14 +46,18 @@ class TicketRequest:
     address_string: str | None = None
     address_id: str | None = None
     requested_at: datetime | None = None
+    # the caller's first_name, last_name, email, phone: stored sealed, shown masked
+    contact: dict[str, str] | None = None
 
 
 _INSERT = """
-INSERT INTO ticket (service_code, description, description_masked, pii, address_string,
+INSERT INTO ticket (service_code, description_enc, description_masked, contact_enc,
+    contact_masked, pii, address_string,
     address_id, address_text, address_code, formatted_address, level, match_type, confidence,
     candidates, location_source, point, gps_point, gps_distance_m, gps_disagrees, district_code,
     town_code, community_code, grid_code, responsible_unit, rule_id, rule, key_id, requested_at)
-VALUES (%(service_code)s, %(description)s, %(masked)s, %(pii)s, %(address_string)s,
+VALUES (%(service_code)s, %(description_enc)s, %(masked)s, %(contact_enc)s,
+    %(contact_masked)s, %(pii)s, %(address_string)s,
     %(address_id)s, %(address_text)s, %(address_code)s, %(formatted_address)s, %(level)s,
     %(match_type)s, %(confidence)s, %(candidates)s, %(location_source)s,
     CASE WHEN %(lng)s::float8 IS NULL THEN NULL
@@ -75,6 +82,9 @@ def _validate(req: TicketRequest) -> None:
 
 def _route_request(conn: Connection, req: TicketRequest,
                    districts: tuple[str, ...]) -> Routing:
+    if req.address_id:
+        return route_at_address(conn, address_id=req.address_id, service_code=req.service_code,
+                                rules=cached_rules(conn))
     text = req.description
     if req.address_string:  # the caller's address field counts as much as the text
         text = f"{req.address_string}，{text}"
@@ -83,21 +93,30 @@ def _route_request(conn: Connection, req: TicketRequest,
                  rules=cached_rules(conn), gps=gps, districts=districts)
 
 
+def _sealed(req: TicketRequest, keyring: Keyring) -> dict[str, Any]:
+    contact = {**(req.contact or {}), "address_string": req.address_string}
+    return {"description_enc": keyring.encrypt(req.description, purpose=DESCRIPTION),
+            "contact_enc": seal_contact(keyring, contact),
+            "contact_masked": Jsonb(masked_contact({**(req.contact or {})}))}
+
+
 def file_ticket(conn: Connection, *, req: TicketRequest, key_id: int | None = None,
-                districts: tuple[str, ...], defer: bool = False) -> int:
-    """Mask, route and store one ticket; returns its id. With ``defer`` the ticket is stored
-    masked and unrouted, for :func:`route_pending` to finish."""
+                districts: tuple[str, ...], defer: bool = False,
+                keyring: Keyring | None = None) -> int:
+    """Mask, seal, route and store one ticket; returns its id. With ``defer`` the ticket is
+    stored masked and unrouted, for :func:`route_pending` to finish."""
     _validate(req)
     masked = mask(req.description)
     routing = None if defer else _route_request(conn, req, districts)
     gps = (req.lng, req.lat) if req.lng is not None and req.lat is not None else None
-    row = conn.execute(_INSERT, _params(req, routing, masked.text, masked.spans, key_id, gps)
+    params = _params(req, routing, masked.text, masked.spans, key_id, gps)
+    row = conn.execute(_INSERT, {**params, **_sealed(req, keyring or current_keyring())}
                        ).fetchone()
     assert row is not None
     return int(row[0])
 
 
-_PENDING = """SELECT id, service_code, description, address_string, address_id,
+_PENDING = """SELECT id, service_code, description_enc, contact_enc, address_id,
     ST_X(gps_point) AS lng, ST_Y(gps_point) AS lat, requested_at
 FROM ticket WHERE rule IS NULL ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"""
 
@@ -114,15 +133,19 @@ _ROUTED = """UPDATE ticket SET address_text = %(address_text)s, address_code = %
 WHERE id = %(id)s"""
 
 
-def route_pending(conn: Connection, *, districts: tuple[str, ...], limit: int = 50) -> int:
+def route_pending(conn: Connection, *, districts: tuple[str, ...], limit: int = 50,
+                  keyring: Keyring | None = None) -> int:
     """Route up to ``limit`` deferred tickets (oldest first; several workers may run this at
     once: rows are claimed with SKIP LOCKED). Returns how many were routed."""
     require_transaction(conn, "route_pending")
+    keyring = keyring or current_keyring()
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(_PENDING, [limit]).fetchall()
         for row in rows:
-            req = TicketRequest(row["service_code"], row["description"], row["lng"], row["lat"],
-                                row["address_string"], row["address_id"], row["requested_at"])
+            text = keyring.decrypt(row["description_enc"], purpose=DESCRIPTION)
+            given = open_contact(keyring, row["contact_enc"]).get("address_string")
+            req = TicketRequest(row["service_code"], text, row["lng"], row["lat"],
+                                given, row["address_id"], row["requested_at"])
             routing = _route_request(conn, req, districts)
             params = _params(req, routing, "", [], None, None)
             conn.execute(_ROUTED, {**params, "id": row["id"]})
@@ -139,7 +162,7 @@ def _params(req: TicketRequest, routing: Routing | None, masked_text: str, spans
     routing = routing or _UNROUTED
     chain = routing.chain
     return {
-        "service_code": req.service_code, "description": req.description, "masked": masked_text,
+        "service_code": req.service_code, "masked": masked_text,
         "pii": Jsonb([s.as_dict() for s in spans]),
         "address_string": mask(req.address_string).text if req.address_string else None,
         "address_id": req.address_id,
@@ -158,7 +181,8 @@ def _params(req: TicketRequest, routing: Routing | None, masked_text: str, spans
     }
 
 
-_COLUMNS = """t.id, t.service_code, t.status, t.description_masked, t.pii, t.address_string,
+_COLUMNS = """t.id, t.service_code, t.status, t.description_masked, t.contact_masked, t.pii,
+    t.address_string,
     t.address_id, t.address_text, t.address_code, t.formatted_address, t.level, t.match_type,
     t.confidence, t.candidates, t.location_source, ST_X(t.point) AS lng, ST_Y(t.point) AS lat,
     ST_X(t.gps_point) AS gps_lng, ST_Y(t.gps_point) AS gps_lat, t.gps_distance_m,
@@ -172,6 +196,7 @@ def _shape(row: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     for item in chain.values():
         item["name"] = names.get(item["code"] or "")
     row["admin_chain"] = chain
+    row["district_code"] = chain["district"]["code"]  # the hand-over, at the top level
     row["service_name"] = SERVICES[row["service_code"]][0]
     row["description"] = row.pop("description_masked")
     return row
@@ -199,13 +224,17 @@ def get_ticket(conn: Connection, *, ticket_id: int) -> dict[str, Any]:
     return ticket
 
 
-def original_text(conn: Connection, *, ticket_id: int) -> dict[str, Any]:
-    """The unmasked text (callers check the role and audit the read)."""
-    row = conn.execute("SELECT description, address_string FROM ticket WHERE id = %s",
+def original_text(conn: Connection, *, ticket_id: int,
+                  keyring: Keyring | None = None) -> dict[str, Any]:
+    """The unmasked text and contact, opened (callers check the role and audit the read)."""
+    row = conn.execute("SELECT description_enc, contact_enc FROM ticket WHERE id = %s",
                        [ticket_id]).fetchone()
     if row is None:
         raise NotFound(f"no ticket {ticket_id}")
-    return {"id": ticket_id, "description": row[0], "address_string": row[1]}
+    keyring = keyring or current_keyring()
+    contact = open_contact(keyring, row[1])
+    return {"id": ticket_id, "description": keyring.decrypt(row[0], purpose=DESCRIPTION),
+            "address_string": contact.pop("address_string", None), "contact": contact}
 
 
 @dataclass(frozen=True)
@@ -217,20 +246,23 @@ class TicketFilter:
     end: datetime | None = None
     limit: int = 100
     offset: int = 0
+    service_codes: tuple[str, ...] = ()  # any of these (Open311's comma list), with service_code
 
 
 def list_tickets(conn: Connection, *, where: TicketFilter) -> tuple[int, list[dict[str, Any]]]:
     """Tickets filtered by town, category, status and time, newest first."""
-    if where.service_code:
-        check_service(where.service_code)
+    for code in (where.service_code, *where.service_codes):
+        if code:
+            check_service(code)
     sql = """(%(town)s::text IS NULL OR t.town_code = %(town)s)
         AND (%(service)s::text IS NULL OR t.service_code = %(service)s)
+        AND (cardinality(%(services)s::text[]) = 0 OR t.service_code = ANY(%(services)s))
         AND (%(status)s::text IS NULL OR t.status = %(status)s)
         AND (%(start)s::timestamptz IS NULL OR t.requested_at >= %(start)s)
         AND (%(end)s::timestamptz IS NULL OR t.requested_at < %(end)s)"""
     params = {"town": where.town_code, "service": where.service_code, "status": where.status,
               "start": where.start, "end": where.end, "limit": where.limit,
-              "offset": where.offset}
+              "offset": where.offset, "services": list(where.service_codes)}
     with conn.cursor(row_factory=dict_row) as cur:
         total = cur.execute(f"SELECT count(*) AS n FROM ticket t WHERE {sql}", params).fetchone()
         rows = cur.execute(f"SELECT {_COLUMNS} FROM ticket t WHERE {sql}"

@@ -17,9 +17,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB
 
 from migrations.tables.base import created_at, metadata
+
+STAGES = ('受理', '派单', '处置', '办结', '回访')
 
 # Who answers a ticket: the rule whose area code is the longest prefix of the ticket's admin chain
 # wins, a rule for the ticket's category beats a rule for any (NULL), then ``priority``. ``unit``
@@ -35,15 +37,19 @@ hotline_rule = Table(
     created_at(),
 )
 
-# A 12345 ticket (Open311 GeoReport v2 fields plus the routing). ``description`` is the original
-# text, readable by the hotline and admin roles only; everyone else gets ``description_masked``.
+# A 12345 ticket (Open311 GeoReport v2 fields plus the routing). ``description_enc`` is the
+# original text sealed with AES-GCM (layers/hotline/crypto.py; the key is never in the database),
+# opened for the hotline and admin roles only; everyone else gets ``description_masked``.
+# ``contact_enc`` seals the caller's contact fields, ``contact_masked`` shows them masked.
 ticket = Table(
     "ticket", metadata,
     Column("id", BigInteger, primary_key=True),
     Column("service_code", String(32), nullable=False),
     Column("status", String(16), nullable=False, server_default=text("'open'")),
-    Column("description", Text, nullable=False),
+    Column("description_enc", BYTEA, nullable=False),
     Column("description_masked", Text, nullable=False),
+    Column("contact_enc", BYTEA),
+    Column("contact_masked", JSONB, nullable=False, server_default=text("'{}'")),
     Column("pii", JSONB, nullable=False, server_default=text("'[]'")),
     Column("address_string", Text),
     Column("address_id", String(40)),
@@ -67,9 +73,14 @@ ticket = Table(
     Column("rule_id", BigInteger),
     Column("rule", Text),
     Column("key_id", Integer),
+    # the workflow stage (受理 → 派单 → 处置 → 办结 → 回访); ``status`` (open/closed) follows it
+    Column("stage", String(8), nullable=False, server_default=text("'受理'")),
+    Column("media_url", Text),
+    Column("attributes", JSONB, nullable=False, server_default=text("'{}'")),  # Open311's
     Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("status IN ('open', 'closed')", name="status"),
+    CheckConstraint(f"stage IN {STAGES}", name="stage"),
     Index("ix_ticket_point", "point", postgresql_using="gist"),
     Index("ix_ticket_town_code", "town_code", "requested_at"),
     Index("ix_ticket_requested_at", "requested_at"),
@@ -87,4 +98,28 @@ ticket_history = Table(
     Column("reason", Text, nullable=False),
     Column("assignment", JSONB, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+
+# Every change of a ticket's workflow stage, with who made it and the note (Open311 status_notes).
+ticket_status = Table(
+    "ticket_status", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("ticket_id", BigInteger, ForeignKey("ticket.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("stage", String(8), nullable=False),
+    Column("note", Text, nullable=False, server_default=text("''")),
+    Column("key_id", Integer),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# ``Idempotency-Key`` of a POST: the same key and body answer the stored response again.
+idempotency_key = Table(
+    "idempotency_key", metadata,
+    Column("key", String(255), primary_key=True),
+    Column("key_id", Integer, primary_key=True, server_default=text("0")),
+    Column("body_hash", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("response", Text, nullable=False),  # JSON text: JSONB would lose the field order
+    created_at(),
 )

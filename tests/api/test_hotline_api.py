@@ -1,5 +1,7 @@
 """The native hotline endpoints: tickets, originals (audited), rules, hot spots, the CLI."""
 
+import csv
+
 import pytest
 from typer.testing import CliRunner
 
@@ -38,12 +40,16 @@ def test_original_only_for_hotline_and_admin_and_audited(client, conn, ticket):
     assert rows == [("admin", f"ticket/{ticket['id']}/original")]
 
 
-def test_list_by_town_category_time(client, ticket):
-    town = client.get("/hotline/tickets", params={"town_code": "310118106"}).json()
+def test_list_by_town_category_time(client, conn, ticket):
+    planner = _auth(conn, "planner")
+    town = client.get("/hotline/tickets", params={"town_code": "310118106"},
+                      headers=planner).json()
     assert ticket["id"] in [t["id"] for t in town["items"]]
-    other = client.get("/hotline/tickets", params={"service_code": "water"}).json()
+    other = client.get("/hotline/tickets", params={"service_code": "water"},
+                       headers=planner).json()
     assert ticket["id"] not in [t["id"] for t in other["items"]]
-    later = client.get("/hotline/tickets", params={"start": "2100-01-01T00:00:00Z"}).json()
+    later = client.get("/hotline/tickets", params={"start": "2100-01-01T00:00:00Z"},
+                       headers=planner).json()
     assert later["total"] == 0
 
 
@@ -52,12 +58,14 @@ def test_hotspots_and_heat_map_layer(client, conn, ticket):
     for _ in range(2):
         client.post("/hotline/tickets", headers=headers,
                     json={"service_code": "sanitation", "description": "华徐公路988号又有垃圾"})
-    repeats = client.get("/hotline/hotspots/repeats", params={"min_count": 3}).json()
+    planner = _auth(conn, "planner")
+    repeats = client.get("/hotline/hotspots/repeats", params={"min_count": 3},
+                         headers=planner).json()
     assert repeats["items"][0]["count"] >= 3
-    clusters = client.get("/hotline/hotspots/clusters",
+    clusters = client.get("/hotline/hotspots/clusters", headers=planner,
                           params={"eps_m": 100, "min_points": 3}).json()
     assert clusters["type"] == "FeatureCollection" and clusters["features"]
-    points = client.get("/hotline/tickets.geojson").json()
+    points = client.get("/hotline/tickets.geojson", headers=planner).json()
     assert ticket["id"] in [f["id"] for f in points["features"]]
     assert "description" not in points["features"][0]["properties"]
 
@@ -84,9 +92,29 @@ def test_cli_route_keeps_order(runner, tmp_path):
     result = runner.invoke(app, ["hotline", "route", str(source), "--out", str(out)])
     assert result.exit_code == 0, result.output
     lines = out.read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("text,lng,lat,formatted_address") and len(lines) == 4
+    assert lines[0].startswith("text,lng,lat,address_text,formatted_address") and len(lines) == 4
     assert "310118106" in lines[1] and "310118106" in lines[2] and "310117107" in lines[3]
     assert "转松江区12345分中心" in lines[3]
+
+
+def test_cli_route_hands_over_with_district_code(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("text\n来电反映黄浦区陕西南路100号门口垃圾\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["hotline", "route", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(out.read_text(encoding="utf-8").splitlines())
+    assert row["district_code"] == "310101" and row["address_text"] == "黄浦区陕西南路100号"
+    assert row["responsible_unit"] == "转黄浦区12345分中心"
+
+
+def test_ticket_of_another_district_is_handed_over(client, conn):
+    created = client.post("/hotline/tickets", headers=_auth(conn, "hotline"),
+                          json={"service_code": "road",
+                                "description": "黄浦区陕西南路100号井盖坏了"})
+    ticket = created.json()
+    assert ticket["district_code"] == "310101" and ticket["address_text"] == "黄浦区陕西南路100号"
+    assert ticket["responsible_unit"] == "转黄浦区12345分中心"
 
 
 def test_cli_reroute_and_rules(runner):
@@ -94,3 +122,15 @@ def test_cli_reroute_and_rules(runner):
     assert result.exit_code == 0 and "0 of 0" in result.output
     rules = runner.invoke(app, ["hotline", "rules"])
     assert rules.exit_code == 0 and "城管中队" in rules.output
+
+
+def test_idempotency_key_on_a_native_post(client, conn):
+    headers = {**_auth(conn, "hotline"), "Idempotency-Key": "abc"}
+    body = {"service_code": "water", "description": "华徐公路988号积水"}
+    first = client.post("/hotline/tickets", json=body, headers=headers)
+    again = client.post("/hotline/tickets", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    other = client.post("/hotline/tickets", json={**body, "service_code": "road"}, headers=headers)
+    assert other.status_code == 422
+    assert conn.execute("SELECT count(*) FROM ticket").fetchone()[0] == 1

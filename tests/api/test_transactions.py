@@ -47,7 +47,7 @@ def _problem(response, status: int) -> dict:
 
 def test_rules_with_an_overflowing_priority_are_refused_and_the_table_stays(client, conn):
     before = [r.as_dict() for r in load_rules(conn)]
-    assert len(before) == 14
+    assert len(before) == 15
     rules = [{"unit": "甲单位"}, {"unit": "乙单位", "priority": 2**31}]
     body = _problem(client.put("/hotline/rules", json=rules, headers=headers_for(conn, "admin")),
                     400)

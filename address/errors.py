@@ -41,3 +41,10 @@ class Forbidden(DizhiError):
 class Conflict(DizhiError):
     status = 409
     title = "Conflict"
+
+
+class TooLarge(DizhiError):
+    """Past a configured limit (upload size, inflated size, features, vertices, a role's quota)."""
+
+    status = 413
+    title = "Content too large"

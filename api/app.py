@@ -10,7 +10,7 @@ from address.parse.parser import parse
 from api import access_log
 from api.cors import PathCORS
 from api.db import database_url, open_pool
-from api.errors import install_error_handlers
+from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.routes import (
     address_api,
     addresses,
@@ -36,6 +36,7 @@ from api.routes import (
 from api.secret import app_keyring
 from api.settings import Settings, get_settings
 from api.state import install_state
+from api.text_guard import TextGuard
 
 
 def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         summary="Standard addresses, geocoding and spatial layers for a district (青浦区 sample)",
         version="0.1.0",
         lifespan=lifespan,
+        responses=PROBLEM_RESPONSES,
     )
     install_error_handlers(app)
     routers = [
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         app.include_router(router)
     if origins := settings.cors_origin_list:
         app.add_middleware(PathCORS, origins=origins)
+    app.add_middleware(TextGuard)  # outermost: bad text never reaches a route
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     # CesiumJS from npm (make installs it under var/node); absent, the Cesium page says so
     app.mount("/vendor/cesium", StaticFiles(directory=settings.cesium_dir, check_dir=False),

@@ -3,6 +3,7 @@ errors, crashes. Database errors map to a status and a safe message in one table
 (:data:`DATABASE_ERRORS`); the database's own text is logged, never shown."""
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,14 +24,26 @@ log = logging.getLogger("dizhi.api")
 PROBLEM_JSON = "application/problem+json"
 
 
+# Every route may answer these (documented once, on the app): the caller's mistakes, and 503
+# while the database is away. Each is RFC 9457 problem+json.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"description": f"{what} (problem+json)", "content": {PROBLEM_JSON: {}}}
+    for code, what in [(400, "bad request"), (401, "no or unknown API key"),
+                       (403, "the key's role may not do this"), (404, "not found"),
+                       (405, "method not allowed"), (409, "conflicts with stored data"),
+                       (413, "too large"), (422, "invalid parameters"),
+                       (503, "the database is not available; see Retry-After")]
+}
+
 RETRY_AFTER_S = 5  # how long a caller should wait when the database is unavailable
 
 
-def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str, request: Request,
+            headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": request.url.path, **extra}
-    headers = {401: {"WWW-Authenticate": "Bearer"},
-               503: {"Retry-After": str(RETRY_AFTER_S)}}.get(status)
+    headers = {**{401: {"WWW-Authenticate": "Bearer"},
+                  503: {"Retry-After": str(RETRY_AFTER_S)}}.get(status, {}), **(headers or {})}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -126,7 +139,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-    return problem(exc.status_code, title, str(exc.detail), request)
+    # the exception's headers (405's Allow, 401's WWW-Authenticate) go out with the problem
+    return problem(exc.status_code, title, str(exc.detail), request, headers=exc.headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

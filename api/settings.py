@@ -30,6 +30,14 @@ class DatabaseSettings(BaseModel):
     name: str = "dizhi"
     pool_min_size: int = 2
     pool_max_size: int = 20
+    # how long a request waits for a pooled connection before it answers 503 (seconds): an
+    # unreachable server answers 503 within about this long, not after a hang
+    pool_timeout_s: float = 0.8
+    # libpq's connect_timeout (seconds, at least 2) for the pool's background connects
+    connect_timeout_s: int = 2
+    # the longest wait between reconnection attempts while the server is away (seconds): the
+    # pool is back within about this long after the server is
+    reconnect_delay_max_s: float = 1.0
 
 
 class TileCacheSettings(BaseModel):
@@ -50,6 +58,20 @@ class RegistrySettings(BaseModel):
     conflict_distance_m: float = 100.0
 
 
+class LimitSettings(BaseModel):
+    """What one request may send (413 past a limit; README "Limits")."""
+
+    upload_mb: int = 200  # one layer or raster file
+    inflated_mb: int = 1024  # a zipped upload, unpacked
+    zip_ratio: float = 100.0  # unpacked / packed
+    features: int = 1_000_000  # in one layer upload
+    vertices: int = 100_000  # in one feature
+    batch_mb: int = 50  # one batch geocoding file (any key but public)
+    batch_mb_public: int = 1  # … for a key of the public role
+    batch_rows: int = 1_000_000
+    batch_rows_public: int = 10_000
+
+
 # flat environment names that predate the sections → (section, field)
 LEGACY_NAMES = {
     "DATABASE_URL": ("database", "url"),
@@ -57,6 +79,7 @@ LEGACY_NAMES = {
     "DATABASE_NAME": ("database", "name"),
     "POOL_MIN_SIZE": ("database", "pool_min_size"),
     "POOL_MAX_SIZE": ("database", "pool_max_size"),
+    "POOL_TIMEOUT_S": ("database", "pool_timeout_s"),
     "TILE_CACHE_ENABLED": ("tile_cache", "enabled"),
     "TILE_CACHE_MEMORY_MB": ("tile_cache", "memory_mb"),
     "TILE_CACHE_DISK": ("tile_cache", "disk"),
@@ -91,6 +114,7 @@ class Settings(BaseSettings):
     tile_cache: TileCacheSettings = Field(default_factory=TileCacheSettings)
     raster: RasterSettings = Field(default_factory=RasterSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     # seals tickets' original text and contacts; unset: a key file under var_dir (api/secret.py)
     secret_key: SecretStr | None = None
     # origins that may call the address, geocode and tile endpoints from a browser

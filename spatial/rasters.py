@@ -27,6 +27,7 @@ from rasterio.warp import transform_bounds
 from rio_tiler.io import Reader
 
 from address.errors import BadRequest, Conflict, NotFound
+from spatial.vector import gdal_message
 
 RASTER_KINDS = ("dsm", "dem", "other")
 _STORED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")  # a file name under the store directory
@@ -114,7 +115,7 @@ def describe_raster(path: Path, *, zooms: bool = False) -> dict[str, Any]:
                     "wkt": shapely.box(west, south, east, north).wkt, **_bands(src)}
         return {**info, **(_zooms(path) if zooms else {"minzoom": None, "maxzoom": None})}
     except RasterioIOError as exc:
-        raise BadRequest(f"cannot read raster {path.name}: {exc}") from None
+        raise BadRequest(f"cannot read the raster: {gdal_message(exc)}") from None
 
 
 def is_cog(path: Path) -> bool:

@@ -11,6 +11,7 @@ cannot be used leave the row without a point and say why in ``bad_points``.
 
 import csv
 import io
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from address.errors import BadRequest
+from address.errors import BadRequest, TooLarge
 from address.register.sources import pick_column
 from address.text.encoding import decode_text
 from spatial.coords import CoordSys, parse_coordsys, to_wgs84
@@ -35,6 +36,17 @@ FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".s
            ".pbf": "OpenStreetMap"}
 LNG_NAMES = ("lng", "lon", "long", "longitude", "x", "经度")
 LAT_NAMES = ("lat", "latitude", "y", "纬度")
+
+
+@dataclass(frozen=True)
+class VectorLimits:
+    """What one file may hold; past a limit the read stops with 413 (TooLarge). The API sets
+    these from its settings (``DIZHI_LIMITS__*``)."""
+
+    max_features: int = 1_000_000
+    max_vertices: int = 100_000  # in one feature (GEOS work grows faster than linearly)
+    max_inflated_bytes: int = 1024 * 2**20  # a zip's members, unpacked
+    max_ratio: float = 100.0  # unpacked / packed size of a zip
 
 
 @dataclass
@@ -53,7 +65,7 @@ def read_vector(
     encoding: str | None = None, crs: str | None = None, coordsys: str = "wgs84",
     lng_field: str | None = None, lat_field: str | None = None,
     points: Literal["required", "optional"] = "required", infer_types: bool = True,
-    require_crs: bool = False,
+    require_crs: bool = False, limits: VectorLimits | None = None,
 ) -> VectorFile:
     """The file's rows in EPSG:4326. CSV: ``points="optional"`` reads a file without point
     columns; ``infer_types=False`` keeps every value as the text it was. ``require_crs``: a
@@ -65,48 +77,100 @@ def read_vector(
         raise BadRequest(f"unsupported file type {suffix or '(none)'!r}: use .geojson, .gpkg, "
                          ".shp, a zipped Shapefile (.zip), .osm/.pbf or .csv")
     system = parse_coordsys(coordsys)
+    limits = limits or VectorLimits()
     bad: dict[int, str] = {}
     if FORMATS[suffix] == "CSV":
         decoded = decode_text(path.read_bytes(), what=filename or path.name, encoding=encoding)
         encoding = decoded.encoding
         frame, lines, bad = _read_csv(decoded.text, (lng_field, lat_field), points, infer_types)
     else:
-        frame = _read_ogr(path, suffix, layer, encoding)
+        frame = _read_ogr(path, suffix, layer, encoding, limits)
         lines = list(range(1, len(frame) + 1))
+    _check_size(frame, limits)
     if require_crs and frame.crs is None and not crs:
         raise BadRequest(f"{filename or path.name} has no coordinate reference system")
     source_crs = _resolve_crs(frame, crs)
-    if not crs and source_crs.is_geographic:
-        frame = _check_degrees(frame, bad if FORMATS[suffix] == "CSV" else None)
+    if source_crs.is_geographic:
+        frame = _check_degrees(frame, bad if FORMATS[suffix] == "CSV" and not crs else None,
+                               declared=crs)
     frame = _to_wgs84(frame, source_crs, system)
+    _check_finite(frame, crs)
     return VectorFile(frame, FORMATS[suffix], source_crs.to_string(), system, lines, bad,
                       encoding if FORMATS[suffix] == "CSV" else None)
 
 
 def _read_ogr(path: Path, suffix: str, layer: str | None,
-              encoding: str | None) -> gpd.GeoDataFrame:
+              encoding: str | None, limits: VectorLimits) -> gpd.GeoDataFrame:
     if suffix == ".zip":
-        return _read_zipped_shapefile(path, layer, encoding)
+        return _read_zipped_shapefile(path, layer, encoding, limits)
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=False, encoding=encoding)
     except Exception as exc:  # pyogrio raises several DataSourceError flavours
-        raise BadRequest(f"cannot read {path.name}: {str(exc).splitlines()[0][:200]}") from None
+        raise BadRequest(f"cannot read the file: {gdal_message(exc)}") from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name is None:
         raise BadRequest("the file has no geometry column")
     return frame
 
 
+def gdal_message(exc: Exception) -> str:
+    """GDAL's message, first sentence, with no server path in it (it names our temp file)."""
+    first = str(exc).splitlines()[0].split("; It might help")[0] if str(exc) else ""
+    return re.sub(r"'?(?:/[^\s'/]+)+/?'?", "the file", first)[:200]
+
+
 def _read_zipped_shapefile(path: Path, layer: str | None,
-                           encoding: str | None) -> gpd.GeoDataFrame:
+                           encoding: str | None, limits: VectorLimits) -> gpd.GeoDataFrame:
+    if not zipfile.is_zipfile(path):
+        raise BadRequest(f"{path.suffix} file is not a zip archive")
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
+        _check_inflation(archive, path.stat().st_size, limits)
         names = [n for n in archive.namelist() if n.lower().endswith(".shp")]
         if len(names) != 1:
             raise BadRequest(f"the zip must hold exactly one .shp file; it holds {len(names)}")
         for member in archive.namelist():
             if ".." in Path(member).parts or member.startswith("/"):
                 raise BadRequest(f"unsafe path in the zip: {member!r}")
-        archive.extractall(tmp)
-        return _read_ogr(Path(tmp) / names[0], ".shp", layer, encoding)
+        try:
+            archive.extractall(tmp)
+        except (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError) as exc:
+            raise BadRequest(f"the zip cannot be unpacked ({type(exc).__name__})") from None
+        return _read_ogr(Path(tmp) / names[0], ".shp", layer, encoding, limits)
+
+
+def _check_inflation(archive: zipfile.ZipFile, packed: int, limits: VectorLimits) -> None:
+    """A zip bomb is refused before anything is unpacked (sizes as the archive declares them;
+    extraction stops at the declared size)."""
+    inflated = sum(member.file_size for member in archive.infolist())
+    if inflated > limits.max_inflated_bytes:
+        raise TooLarge(f"the zip unpacks to {inflated / 2**20:.0f} MB; at most "
+                       f"{limits.max_inflated_bytes / 2**20:.0f} MB")
+    if inflated > 2**20 and inflated / max(packed, 1) > limits.max_ratio:
+        raise TooLarge(f"the zip unpacks to {inflated / max(packed, 1):.0f} times its size; at "
+                       f"most {limits.max_ratio:g}")
+
+
+def _check_size(frame: gpd.GeoDataFrame, limits: VectorLimits) -> None:
+    if len(frame) > limits.max_features:
+        raise TooLarge(f"the file has {len(frame):,} features; at most {limits.max_features:,}")
+    geoms = frame.geometry.array
+    counts = shapely.get_num_coordinates(geoms) if len(frame) else np.zeros(0)
+    if len(counts) and counts.max() > limits.max_vertices:
+        worst = int(np.argmax(counts))
+        raise TooLarge(f"feature {worst + 1} has {int(counts[worst]):,} vertices; at most "
+                       f"{limits.max_vertices:,} in one feature")
+
+
+def _check_finite(frame: gpd.GeoDataFrame, declared: str | None) -> None:
+    """Coordinates that the CRS could not place on the earth (metres read as degrees …)."""
+    geoms = frame.geometry.array
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    bounds = shapely.bounds(geoms[present])
+    if len(bounds) and not (np.isfinite(bounds).all() and (bounds[:, [0, 2]] >= -180).all()
+                            and (bounds[:, [0, 2]] <= 180).all()
+                            and (np.abs(bounds[:, [1, 3]]) <= 90).all()):
+        what = f"the declared crs {declared!r}" if declared else "the file's CRS"
+        raise BadRequest(f"the coordinates do not fit {what}: they fall outside the earth once "
+                         "transformed; check crs=")
 
 
 def _read_csv(text: str, fields: tuple[str | None, str | None],
@@ -173,8 +237,8 @@ def _resolve_crs(frame: gpd.GeoDataFrame, declared: str | None) -> CRS:
     return CRS.from_user_input(frame.crs) if frame.crs is not None else CRS.from_epsg(4326)
 
 
-def _check_degrees(frame: gpd.GeoDataFrame,
-                   bad_points: dict[int, str] | None) -> gpd.GeoDataFrame:
+def _check_degrees(frame: gpd.GeoDataFrame, bad_points: dict[int, str] | None,
+                   declared: str | None = None) -> gpd.GeoDataFrame:
     """Coordinates taken as degrees must look like degrees. With ``bad_points`` (CSV), a few
     points outside the range lose their point and are reported there; all of them outside
     means a projected file that needs ``crs=``."""
@@ -185,6 +249,9 @@ def _check_degrees(frame: gpd.GeoDataFrame,
                           & (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90))
     if not outside.any():
         return frame
+    if declared:
+        raise BadRequest(f"the declared crs {declared!r} is in degrees but the coordinates are "
+                         "not (metres?): send the file's real crs, for example EPSG:4549")
     if bad_points is None or outside.sum() == present.sum():
         raise BadRequest("the file declares no usable CRS and its coordinates are not degrees:"
                          " send crs= (for example EPSG:4549)")

@@ -11,24 +11,35 @@ from rio_tiler.io import Reader
 
 from address.errors import BadRequest, NotFound
 from spatial.rasters import Raster
+from tiles.mvt import TileRequest
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+_RESCALE = re.compile(rf"\s*({_NUMBER})\s*,\s*({_NUMBER})\s*")
 
 COLORMAPS = frozenset(cmap.list())
+OVERZOOM = 6  # zoom levels past a raster's own resolution still served (upsampled)
 
 
 def parse_rescale(value: str | None, raster: Raster) -> tuple[float, float]:
     """``min,max``; by default the first band's min and max."""
     if value:
-        match = re.fullmatch(r"\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*", value)
-        if not match or float(match[1]) >= float(match[2]):
-            raise BadRequest(f"bad rescale {value!r}: min,max with min < max")
-        return float(match[1]), float(match[2])
+        match = _RESCALE.fullmatch(value)
+        low, high = (float(match[1]), float(match[2])) if match else (0.0, 0.0)
+        if not (np.isfinite(low) and np.isfinite(high) and low < high):
+            raise BadRequest(f"bad rescale {value!r}: two finite numbers min,max with min < max")
+        return low, high
     first = next(iter(raster.stats.values()), {"min": 0.0, "max": 255.0})
     return float(first["min"]), float(first["max"])
 
 
 def render_tile(raster: Raster, *, z: int, x: int, y: int, rescale: tuple[float, float],
                 colormap: str | None) -> bytes | None:
-    """A 256-px PNG, or None when the tile is outside the raster."""
+    """A 256-px PNG, or None when the tile is outside the raster. BadRequest for a tile that
+    cannot exist, NotFound far past the raster's resolution."""
+    TileRequest(z, x, y).check()
+    if raster.maxzoom is not None and z > raster.maxzoom + OVERZOOM:
+        raise NotFound(f"raster {raster.name!r} has tiles up to zoom "
+                       f"{raster.maxzoom + OVERZOOM} (its resolution: {raster.maxzoom})")
     if colormap is not None and colormap not in COLORMAPS:
         raise BadRequest(f"unknown colormap {colormap!r}")
     try:

@@ -5,6 +5,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from psycopg_pool import ConnectionPool
+from psycopg_pool.base import AttemptWithBackoff
 
 import migrations
 from api.db.cluster import Cluster
@@ -50,13 +51,48 @@ def migrate_down(url: str, revision: str) -> None:
     command.downgrade(_with_keyring(alembic_config(url)), revision)
 
 
+class _CappedBackoff(AttemptWithBackoff):
+    """psycopg_pool's reconnection backoff, its delay capped: the library doubles it without a
+    bound (1, 2, 4, 8, 16 s …), so after a 30 s outage the pool would come back up to 16 s after
+    the server did."""
+
+    def __init__(self, *, timeout: float, delay_max: float) -> None:
+        super().__init__(timeout=timeout)
+        self.delay_max = delay_max
+
+    def update_delay(self, now: float) -> None:
+        super().update_delay(now)
+        self.delay = min(self.delay, self.delay_max)
+
+
+class ResilientPool(ConnectionPool):
+    """A pool that retries a lost server at least every ``delay_max`` seconds."""
+
+    def __init__(self, *args: object, delay_max: float = 1.0, **kwargs: object) -> None:
+        self.delay_max = delay_max
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
+        # the library's private hook: the one place a new reconnection attempt is made
+        attempt = attempt or _CappedBackoff(timeout=self.reconnect_timeout,
+                                            delay_max=self.delay_max)
+        super()._add_connection(attempt, growing=growing)
+
+
 def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
+    """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503),
+    a connection is checked before it is handed out (one broken by a server restart is replaced,
+    not given to a request), and a lost server is retried every second."""
     settings = settings or get_settings()
-    pool = ConnectionPool(
+    database = settings.database
+    pool = ResilientPool(
         url,
-        min_size=settings.database.pool_min_size,
-        max_size=settings.database.pool_max_size,
-        kwargs={"autocommit": True},
+        min_size=database.pool_min_size,
+        max_size=database.pool_max_size,
+        kwargs={"autocommit": True, "connect_timeout": database.connect_timeout_s},
+        timeout=database.pool_timeout_s,
+        check=ConnectionPool.check_connection,
+        delay_max=database.reconnect_delay_max_s,
         open=False,
     )
     pool.open(wait=True, timeout=30)

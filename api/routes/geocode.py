@@ -7,7 +7,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadF
 from fastapi.responses import JSONResponse, Response
 from psycopg import Connection
 
-from address.errors import BadRequest, Conflict, Unauthorized
+from address.errors import BadRequest, Conflict, TooLarge, Unauthorized
 from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
 from address.geocode.details import STRUCTURED_ORDER, GeocodeRequest
 from address.geocode.forward import geocode
@@ -21,6 +21,7 @@ from api.params import Coordsys
 from api.schemas.common import JobAccepted
 from api.schemas.geocode import BatchJobState, GeocodePublic, ReversePublic, SuggestPublic
 from api.state import DistrictsDep, get_districts
+from api.uploads import MB, LimitsDep, batch_quota
 from spatial.coords import (
     CoordSys,
     location_text,
@@ -31,7 +32,6 @@ from spatial.coords import (
 )
 
 router = APIRouter(tags=["geocoding"])
-MAX_BATCH_BYTES = 50 * 1024 * 1024
 
 
 def candidate_json(c: Candidate, coordsys: CoordSys) -> dict[str, Any]:
@@ -148,17 +148,20 @@ def _batch_work(texts: list[str], rows: list[dict[str, str]], columns: list[str]
              response_model=JobAccepted)
 async def post_batch(
     request: Request, conn: WriteConn, principal: CurrentUser, file: UploadFile,
-    tasks: BackgroundTasks,
+    tasks: BackgroundTasks, limits: LimitsDep,
     coordsys: str = "wgs84",
 ) -> dict[str, Any]:
     if principal.key_id is None:
         raise Unauthorized("batch geocoding needs an API key")
     system = parse_coordsys(coordsys)
-    data = await file.read(MAX_BATCH_BYTES + 1)
-    if len(data) > MAX_BATCH_BYTES:
-        raise BadRequest(f"the file is larger than {MAX_BATCH_BYTES // 2**20} MB")
+    quota = batch_quota(limits, principal)
+    data = await file.read(quota.max_mb * MB + 1)
+    if len(data) > quota.max_mb * MB:
+        raise TooLarge(f"the file is larger than {quota.max_mb} MB, the most a "
+                       f"{principal.role} key may send")
     decoded = decode_text(data, what=file.filename or "the file")
     columns, rows = read_csv_texts(decoded.text)
+    quota.check_rows(len(rows))
     texts = [row.get("text") or "" for row in rows]
     job_id = create_job(conn, kind="geocode_batch", total=len(texts),
                         params={"filename": file.filename, "coordsys": system,

@@ -5,7 +5,6 @@ restricted reads); the app's tile cache is ``api.state.TileCacheDep``.
 """
 
 import json
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,13 +14,14 @@ from fastapi.responses import JSONResponse
 from psycopg import Connection
 from pydantic import BaseModel
 
-from address.errors import Forbidden
+from address.errors import Forbidden, TooLarge
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser, WriteConn
 from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.schemas.common import JobAccepted
 from api.schemas.layers import LayerList, LayerPublic, LayerUploaded, LayerVersions, UploadJobState
 from api.state import TileCacheDep
+from api.uploads import LimitsDep, save_upload, vector_limits
 from layers.catalog.access import can_write, readable_levels
 from layers.catalog.collections import Collection, get_collection
 from layers.catalog.layers import (
@@ -115,7 +115,7 @@ def upload_job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, 
              responses={202: {"model": JobAccepted, "description": "with background=true"}})
 def upload(
     conn: WriteConn, principal: WriterDep, cache: TileCacheDep, request: Request,
-    tasks: BackgroundTasks,
+    tasks: BackgroundTasks, limits: LimitsDep,
     file: Annotated[UploadFile, File(description=".geojson, .gpkg, .zip (Shapefile) or .csv")],
     name: Annotated[str, Form(description="table-safe name, e.g. schools")],
     title: Annotated[str | None, Form()] = None,
@@ -133,12 +133,17 @@ def upload(
     suffix = Path(file.filename or "upload").suffix.lower()
     if background:
         with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as kept:
-            shutil.copyfileobj(file.file, kept)
+            try:
+                save_upload(file, kept, max_mb=limits.upload_mb)
+            except TooLarge:
+                Path(kept.name).unlink(missing_ok=True)
+                raise
         options = {"filename": file.filename, "name": name, "title": title,
                    "description": description, "access_level": access_level,
                    "owner": principal.name, "source": source or (file.filename or ""),
                    "mode": mode, "coordsys": coordsys, "crs": crs, "lng_field": lng_field,
-                   "lat_field": lat_field, "encoding": encoding}
+                   "lat_field": lat_field, "encoding": encoding,
+                   "limits": vector_limits(limits)}
         job_id = create_job(conn, kind="layer_upload", total=STEPS, principal=principal,
                             params={"name": name, "filename": file.filename, "mode": mode})
         tasks.add_task(run_in_background, request.app.state.pool, job_id,  # once committed
@@ -146,13 +151,13 @@ def upload(
         return JSONResponse({"id": job_id, "status": "queued", "total": STEPS,
                              "href": f"/layers/jobs/{job_id}"}, status_code=202)
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        shutil.copyfileobj(file.file, tmp)
-        tmp.flush()
+        save_upload(file, tmp, max_mb=limits.upload_mb)
         new, report = add_layer(
             conn, path=Path(tmp.name), filename=file.filename, name=name, title=title,
             description=description, access_level=access_level, owner=principal.name,
             source=source or (file.filename or ""), mode=mode, coordsys=coordsys, crs=crs,
-            lng_field=lng_field, lat_field=lat_field, encoding=encoding)
+            lng_field=lng_field, lat_field=lat_field, encoding=encoding,
+            limits=vector_limits(limits))
     cache.invalidate(name)
     audit(conn, principal, action=mode, resource=f"layer/{name}",
           detail={"version": new.version, "features": new.feature_count})

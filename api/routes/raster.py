@@ -1,7 +1,6 @@
 """Raster layers: register a GeoTIFF (stored as a COG) in the one raster catalog, PNG tiles with
 rescale and a colormap, values at a point. Access levels as for vector layers."""
 
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,6 +15,7 @@ from api.routes.layers import WriterDep
 from api.routes.tiles import cached_response
 from api.schemas.layers import PointValues, RasterList, RasterPublic
 from api.state import RasterDirDep
+from api.uploads import LimitsDep, save_upload
 from layers.catalog.access import readable_levels
 from spatial.coords import location_text, parse_lnglat, to_wgs84
 from spatial.rasters import Raster, get_raster, list_rasters, register_raster
@@ -41,7 +41,7 @@ def rasters(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
 @router.post("", status_code=201, summary="Register a GeoTIFF (converted to a COG if needed)",
              response_model=RasterPublic)
 def upload_raster(
-    conn: WriteConn, principal: WriterDep, store_dir: RasterDirDep,
+    conn: WriteConn, principal: WriterDep, store_dir: RasterDirDep, limits: LimitsDep,
     file: Annotated[UploadFile, File(description="GeoTIFF")],
     name: Annotated[str, Form()],
     title: Annotated[str | None, Form()] = None,
@@ -50,8 +50,7 @@ def upload_raster(
                                                                    "heights too")] = "other",
 ) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".tif") as tmp:
-        shutil.copyfileobj(file.file, tmp)
-        tmp.flush()
+        save_upload(file, tmp, max_mb=limits.upload_mb)
         raster = register_raster(conn, path=Path(tmp.name), name=name, title=title, kind=kind,
                                  access_level=access_level, owner=principal.name,
                                  source=file.filename or "", store_dir=store_dir, replace=False)

@@ -4,6 +4,7 @@ filters, paging, and output in CRS84, EPSG:4326, EPSG:4490 or EPSG:4549 (Part 2)
 Feature JSON is built by PostgreSQL and passed through as text: no per-feature Python work.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -36,7 +37,7 @@ def parse_crs(uri: str | None) -> OutputCrs:
     if not uri or uri in (CRS84, "CRS84", "OGC:CRS84"):
         return OutputCrs(CRS84, 4326, False)
     code = uri.removeprefix(EPSG).removeprefix("EPSG:")
-    if not code.isdigit() or int(code) not in SUPPORTED_SRIDS:
+    if not re.fullmatch(r"[0-9]{1,6}", code) or int(code) not in SUPPORTED_SRIDS:
         raise BadRequest(f"unsupported crs {uri!r}: use one of {', '.join(SUPPORTED_CRS)}")
     srid = int(code)
     north_first = CRS.from_epsg(srid).axis_info[0].direction == "north"
@@ -145,7 +146,7 @@ def get_item(conn: Connection, *, collection: Collection, fid: str, crs: OutputC
     types = {f["name"]: f["type"] for f in collection.fields}
     numeric = collection.id_column == "fid" or types.get(collection.id_column) == "bigint"
     row = None
-    if fid.isdigit() or not numeric:
+    if not numeric or re.fullmatch(r"[0-9]{1,18}", fid):  # ASCII digits within int8
         row = conn.execute(sql.SQL(
             "SELECT {feature}::text FROM {table} t WHERE {where} AND t.{id} = %s"
         ).format(feature=_feature_sql(collection, crs), table=collection.table,

@@ -12,12 +12,13 @@ import shapely
 
 from address.errors import BadRequest
 from address.report import MAX_REPORTED, ImportReport
-from spatial.vector import read_vector
+from spatial.vector import VectorLimits, read_vector
 
 
 def read_features(
     path: Path, *, filename: str | None = None, coordsys: str = "wgs84", crs: str | None = None,
     lng_field: str | None = None, lat_field: str | None = None, encoding: str | None = None,
+    limits: VectorLimits | None = None,
 ) -> tuple[gpd.GeoDataFrame, ImportReport]:
     """The file's features in EPSG:4326, repaired, with a report of what was done (``imported``
     counts the features kept; ``details`` the format, CRS and coordsys).
@@ -27,7 +28,10 @@ def read_features(
         raise BadRequest("OpenStreetMap files are for building footprints: upload .geojson, "
                          ".gpkg, a zipped Shapefile (.zip) or .csv")
     found = read_vector(path, filename=filename, coordsys=coordsys, crs=crs,
-                        lng_field=lng_field, lat_field=lat_field, encoding=encoding)
+                        lng_field=lng_field, lat_field=lat_field, encoding=encoding,
+                        limits=limits)
+    if not len(found.frame):
+        raise BadRequest(f"{filename or path.name} has no features")
     report = ImportReport(source=filename or path.name, read=len(found.frame), details={
         "format": found.format, "source_crs": found.source_crs, "coordsys": found.coordsys})
     frame = _repair(found.frame, found.lines, found.bad_points, report)

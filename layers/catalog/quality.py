@@ -9,16 +9,19 @@ The score is the mean pass rate over the rules, 0–100.
 """
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
 from psycopg import Connection, sql
+from psycopg import errors as pg
 from psycopg.rows import dict_row
 
 from address.errors import BadRequest
 from layers.catalog.collections import Collection
 
 SAMPLE = 20
+NUMERIC_TYPES = frozenset({"smallint", "integer", "bigint", "real", "double precision", "numeric"})
 Rule = dict[str, Any]
 
 
@@ -37,19 +40,32 @@ def _failing_required(c: Collection, rule: Rule) -> tuple[sql.Composable, list[A
 
 
 def _failing_pattern(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
-    if not isinstance(rule.get("regex"), str):
+    if not isinstance(rule.get("regex"), str) or not rule["regex"]:
         raise BadRequest("a pattern rule needs a regex")
     return sql.SQL("t.{} IS NOT NULL AND NOT (t.{}::text ~ %s)").format(
         _field(c, rule), _field(c, rule)), [rule["regex"]]
 
 
 def _failing_range(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
+    low, high = _range_bounds(rule)
+    field = _field(c, rule)
+    kind = next(f["type"] for f in c.fields if f["name"] == rule["field"])
+    if kind not in NUMERIC_TYPES:
+        raise BadRequest(f"a range rule needs a numeric field; {rule['field']!r} is {kind}")
+    return sql.SQL("t.{f} IS NOT NULL AND (t.{f}::double precision < %s"
+                   " OR t.{f}::double precision > %s)").format(f=field), [
+        float("-inf") if low is None else float(low), float("inf") if high is None else float(high)]
+
+
+def _range_bounds(rule: Rule) -> tuple[Any, Any]:
     low, high = rule.get("min"), rule.get("max")
     if low is None and high is None:
         raise BadRequest("a range rule needs min or max")
-    return sql.SQL("t.{f} IS NOT NULL AND (t.{f}::double precision < %s"
-                   " OR t.{f}::double precision > %s)").format(f=_field(c, rule)), [
-        float("-inf") if low is None else float(low), float("inf") if high is None else float(high)]
+    for value in (low, high):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if value is not None and not (number and math.isfinite(value)):
+            raise BadRequest("a range rule's min and max are finite numbers")
+    return low, high
 
 
 def _failing_unique(c: Collection, rule: Rule) -> tuple[sql.Composable, list[Any]]:
@@ -114,8 +130,22 @@ def get_rules(conn: Connection, *, collection: Collection) -> list[Rule]:
     return list(row[0]) if row else default_rules(collection)
 
 
+def _check_regexes(conn: Connection, rules: list[Rule]) -> None:
+    """Every pattern rule's regex compiled by PostgreSQL (whose dialect the runs use) now: a bad
+    one is refused at save time, not saved to fail every run."""
+    for rule in rules:
+        if rule.get("rule") != "pattern":
+            continue
+        try:
+            with conn.transaction():  # a savepoint: the caller's transaction goes on
+                conn.execute("SELECT '' ~ %s", [rule["regex"]])
+        except (pg.InvalidRegularExpression, pg.DataError) as exc:
+            raise BadRequest(f"the regex {rule['regex']!r} is not valid") from exc
+
+
 def set_rules(conn: Connection, *, collection: Collection, rules: list[Rule]) -> list[Rule]:
     validate_rules(collection, rules)
+    _check_regexes(conn, rules)
     conn.execute(
         "INSERT INTO quality_ruleset (resource, rules) VALUES (%s, %s) ON CONFLICT (resource)"
         " DO UPDATE SET rules = excluded.rules, updated_at = now()",

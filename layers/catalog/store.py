@@ -32,6 +32,7 @@ from layers.catalog.layers import (
     table_ident,
     version_table,
 )
+from spatial.vector import VectorLimits
 
 RESERVED = ("fid", "geom", "_geom3857", "_minzoom")
 WORLD_M = 40075016.68557849
@@ -56,15 +57,24 @@ def _column_names(columns: list[str]) -> list[str]:
     """Safe, unique column names (kept in Chinese if they are; always quoted in SQL)."""
     names: list[str] = []
     for raw in columns:
-        name = "".join(c for c in str(raw).strip() if c.isprintable() and c != '"')[:60] or "field"
+        name = "".join(c for c in str(raw).strip() if c.isprintable() and c != '"') or "field"
         if name.lower() in RESERVED:
             name = f"{name}_"
         base, n = name, 1
+        name = _fit_identifier(base)
         while name in names:
             n += 1
-            name = f"{base}_{n}"
+            name = _fit_identifier(base, suffix=f"_{n}")
         names.append(name)
     return names
+
+
+def _fit_identifier(name: str, suffix: str = "", limit: int = 63) -> str:
+    """``name`` cut to PostgreSQL's identifier length (63 bytes of UTF-8, not characters: two
+    Chinese names equal in their first 21 characters would otherwise become one column),
+    then ``suffix``."""
+    room = limit - len(suffix.encode())
+    return name.encode()[:room].decode("utf-8", "ignore") + suffix
 
 
 def minzooms(geoms_3857: np.ndarray) -> np.ndarray:
@@ -176,6 +186,7 @@ def add_layer(
     owner: str = "", source: str = "", mode: str = "create", coordsys: str = "wgs84",
     crs: str | None = None, lng_field: str | None = None, lat_field: str | None = None,
     encoding: str | None = None, progress: Callable[[int], None] | None = None,
+    limits: VectorLimits | None = None,
 ) -> tuple[Layer, ImportReport]:
     """Create a layer from a file, or add a version to one (replace or append), inside the
     caller's transaction.
@@ -191,7 +202,8 @@ def add_layer(
     if mode not in MODES:
         raise BadRequest(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
     frame, report = read_features(path, filename=filename, coordsys=coordsys, crs=crs,
-                                  lng_field=lng_field, lat_field=lat_field, encoding=encoding)
+                                  lng_field=lng_field, lat_field=lat_field, encoding=encoding,
+                                  limits=limits)
     step(1)
     current = find_layer(conn, name=name)
     if mode == "create" and current is not None:

@@ -108,3 +108,24 @@ def area_point(conn: Connection, *, code: str) -> dict[str, Any] | None:
                ST_Y(ST_PointOnSurface(a.geom)) AS lat
         FROM admin_area a WHERE a.code = %(c)s""", {"c": code})
     return rows[0] if rows else None
+
+
+def place_point_in_town(conn: Connection, *, place_code: str,
+                        town_code: str) -> tuple[float, float] | None:
+    """The point of the place's address nearest the middle of its addresses in the town (a road
+    through several towns), None when it has none there."""
+    row = conn.execute("""
+        WITH here AS (SELECT point FROM address WHERE place_code = %(p)s AND town_code = %(t)s
+                      AND valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL)
+        SELECT ST_X(point), ST_Y(point) FROM here
+        ORDER BY point <-> (SELECT ST_Centroid(ST_Collect(point)) FROM here) LIMIT 1""",
+        {"p": place_code, "t": town_code}).fetchone()
+    return None if row is None else (float(row[0]), float(row[1]))
+
+
+def admin_names(conn: Connection, *, codes: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """(code, name, level) of the towns and communities (those of ``codes``, or all)."""
+    rows = conn.execute("""
+        SELECT code, name, level FROM admin_area WHERE level IN ('town', 'community')
+          AND (%(c)s::text[] IS NULL OR code = ANY(%(c)s))""", {"c": codes}).fetchall()
+    return [(str(c), str(n), str(lv)) for c, n, lv in rows]

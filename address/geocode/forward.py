@@ -102,19 +102,27 @@ def _checked(conn: Connection, details: GeocodeRequest, reading: Reading,
     checked = [disagreements(c, town=town, community=community)
                for c in with_admin_codes(conn, tuple(found))
                if details.town_code is None or c.towncode == details.town_code]
-    return sorted(checked, key=lambda c: c.penalty)
+    return _unique(checked)
+
+
+def _unique(candidates: list[Candidate]) -> list[Candidate]:
+    """Best first, each address or area once (its best)."""
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for c in sorted(candidates, key=lambda c: c.penalty):
+        if (c.code, c.formatted_address) not in seen:
+            seen.add((c.code, c.formatted_address))
+            out.append(c)
+    return out
 
 
 def _merged(answer: tuple[Reading, list[Candidate]] | None,
             found: tuple[Reading, list[Candidate]]) -> tuple[Reading, list[Candidate]]:
-    """The answer so far and a later search's, best first, each address or area once."""
+    """The answer so far and a later search's: the reading of the better, all candidates."""
     if answer is None:
         return found
     best = min(answer, found, key=lambda a: a[1][0].penalty)
-    seen = {(c.code, c.formatted_address) for c in best[1]}
-    rest = [c for c in (found if best is answer else answer)[1]
-            if (c.code, c.formatted_address) not in seen]
-    return best[0], sorted(best[1] + rest, key=lambda c: c.penalty)
+    return best[0], _unique(answer[1] + found[1])
 
 
 def _answered(details: GeocodeRequest, query: str, reading: Reading,

@@ -27,6 +27,7 @@ class PlaceMatch:
     lng: float | None
     lat: float | None
     town_code: str
+    address_count: int = 0
 
 
 def resolve_place(conn: Connection, form: StandardForm, district: str,
@@ -58,7 +59,7 @@ def resolve_place(conn: Connection, form: StandardForm, district: str,
     if best is None:
         return None
     return PlaceMatch(best["code"], kind, best["name"], best["name"] == name, best["lng"],
-                      best["lat"], best["town_code"])
+                      best["lat"], best["town_code"], best["address_count"])
 
 
 def _may_stand_for(form: StandardForm, row: dict[str, Any]) -> bool:

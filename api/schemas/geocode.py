@@ -17,6 +17,8 @@ class CandidatePublic(AdminCodes):
     code: str | None = Field(None, description="the standard address's code")
     components: dict[str, str] = Field(default_factory=dict)
     status: str = "active"
+    warnings: list[str] = Field(default_factory=list,
+                                description="where the answer departs from the text")
 
 
 class GeocodePublic(Public):
@@ -25,6 +27,7 @@ class GeocodePublic(Public):
     address_text: str = Field(description="the address part of the text")
     components: dict[str, str]
     reason: str | None = Field(None, description="why nothing matched")
+    warnings: list[str] = Field(default_factory=list, description="the best answer's warnings")
     best: CandidatePublic | None
     candidates: list[CandidatePublic]
     coordsys: str

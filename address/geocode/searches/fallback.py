@@ -12,13 +12,14 @@ from address.geocode.query import Reading
 from address.geocode.results import Candidate
 from address.geocode.searches.base import AbstractSearch
 from address.geocode.searches.by_code import PlaceLookup, PlaceSearch
-from address.geocode.sql import area_point, door_points, place_point_in_town
+from address.geocode.sql import area_point, door_points, place_points_by_town
 from address.text.format import village_name
 from address.text.standard import Segment
 
 _KIND_DIGIT = {"号": "1", "弄": "2"}  # the code digit of a door's kind
 _AREA_LEVEL = {"community": "社区", "town": "乡镇", "district": "区县"}
 FUZZY_PLACE_NAME = 0.05  # the place by pinyin, one edit or a shorter name
+OTHER_TOWN = 0.05  # the place's part in another town than its main one
 
 
 class InterpolatedSearch(PlaceSearch):
@@ -57,17 +58,19 @@ class PlaceFallbackSearch(PlaceSearch):
         place = self.places.place(conn)
         if place is None or place.lng is None or place.lat is None:
             return []
-        lng, lat = place.lng, place.lat
+        points = {place.town_code: (place.lng, place.lat)}
+        if place.address_count > 1:  # a road through several towns: its part in each
+            points = {**place_points_by_town(conn, place_code=place.code), **points}
         town = details.town_code or self.reading.form.codes.get("town")
-        if town and town != place.town_code:  # a road through several towns: its part in this one
-            here = place_point_in_town(conn, place_code=place.code, town_code=town)
-            lng, lat = here or (lng, lat)
+        if town in points:
+            points = {town: points[town]}
+        penalty = self.penalty + (0.0 if place.exact else FUZZY_PLACE_NAME)
         return [Candidate(
             formatted_address=place.name, lng=lng, lat=lat, level=PLACE_LEVEL[place.kind],
-            match_type="fallback",
-            penalty=self.penalty + (0.0 if place.exact else FUZZY_PLACE_NAME), code=place.code,
-            components=place_components(place.kind, place.name),
-            warnings=place_warnings(self.reading.form, place))]
+            match_type="fallback", penalty=penalty + (0.0 if i == 0 else OTHER_TOWN),
+            code=place.code, components=place_components(place.kind, place.name),
+            warnings=place_warnings(self.reading.form, place))
+            for i, (lng, lat) in enumerate(points.values())]
 
 
 class AreaSearch(AbstractSearch):

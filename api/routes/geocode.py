@@ -111,10 +111,13 @@ def get_suggest(
     conn: ConnDep, coordsys: Coordsys, districts: DistrictsDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    location: Annotated[str | None, Query(description="lng,lat: nearest first")] = None,
 ) -> dict[str, Any]:
     system = coordsys.coordsys
+    near = None if location is None else to_wgs84(*parse_lnglat(location), system)
     items = []
-    for s in suggest(conn, q=q, districts=districts, limit=limit):
+    for s in suggest(conn, q=q, districts=districts, limit=limit,
+                     location=None if near is None else (float(near[0]), float(near[1]))):
         data = s.as_dict()
         lng, lat = data.pop("lng"), data.pop("lat")
         data["location"] = None if lng is None else location_text(lng, lat, system)

@@ -68,7 +68,8 @@ class ReversePublic(AdminCodes):
 class SuggestionPublic(Public):
     renamed: ClassVar[dict[str, str]] = {"text": "formatted_address"}
     formatted_address: str = Field(description="the standard text of the address or place name")
-    kind: str = Field(description="a place kind (road, poi, village …) or address")
+    kind: str = Field(description="a place kind (road, poi, village, community …), an admin "
+                      "level (district, town, community) or address")
     code: str
     level: str
     location: str | None = Field(description='"lng,lat" in the requested coordsys')

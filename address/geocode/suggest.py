@@ -150,7 +150,7 @@ def _matching_areas(conn: Connection, q: str, districts: tuple[str, ...],
              if any(n.startswith(letters) for n in (a.spellings if latin else a.names))][:limit]
     if not found:
         return []
-    points = dict(conn.execute(
+    points: dict[str, tuple[float, float]] = dict(conn.execute(
         "SELECT code, ARRAY[ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))]"
         " FROM admin_area WHERE code = ANY(%s)", [[a.code for a in found]]).fetchall())
     return [_area_suggestion(a, points.get(a.code) or (None, None), latin) for a in found]

@@ -173,8 +173,9 @@ def main() -> None:
             kinds[f"{kind}:{best.match_type if best else 'none'}"] += 1
         result["geocode"] = {**percentiles(times), "queries": len(mix), "outcomes": dict(kinds)}
         points = conn.execute("SELECT ST_X(point) + (random() - 0.5) * 0.001, ST_Y(point) +"
-                              " (random() - 0.5) * 0.001 FROM address TABLESAMPLE SYSTEM (1)"
-                              " LIMIT %s", [args.queries]).fetchall()
+                              " (random() - 0.5) * 0.001 FROM address TABLESAMPLE SYSTEM (%s)"
+                              " LIMIT %s", [min(100.0, args.queries * 500 / max(addresses, 1)),
+                                            args.queries]).fetchall()
         result["reverse"] = percentiles(timed(
             [f"{x},{y}" for x, y in points],
             lambda p: reverse_geocode(conn, ReverseRequest(*map(float, p.split(",")),

@@ -150,10 +150,20 @@ def _matching_areas(conn: Connection, q: str, districts: tuple[str, ...],
              if any(n.startswith(letters) for n in (a.spellings if latin else a.names))][:limit]
     if not found:
         return []
-    points: dict[str, tuple[float, float]] = dict(conn.execute(
-        "SELECT code, ARRAY[ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))]"
-        " FROM admin_area WHERE code = ANY(%s)", [[a.code for a in found]]).fetchall())
+    points = _area_points(conn, [a.code for a in found])
     return [_area_suggestion(a, points.get(a.code) or (None, None), latin) for a in found]
+
+
+_POINTS: dict[str, tuple[float, float]] = {}  # admin areas barely change; a point on a polygon
+# of thousands of vertices costs milliseconds, so each is computed once per process
+
+
+def _area_points(conn: Connection, codes: list[str]) -> dict[str, tuple[float, float]]:
+    if missing := [c for c in codes if c not in _POINTS]:
+        _POINTS.update((code, (x, y)) for code, x, y in conn.execute(
+            "SELECT code, ST_X(p), ST_Y(p) FROM (SELECT code, ST_PointOnSurface(geom) AS p"
+            " FROM admin_area WHERE code = ANY(%s)) a", [missing]).fetchall())
+    return {c: _POINTS[c] for c in codes if c in _POINTS}
 
 
 def _area_suggestion(a: _Area, point: tuple[float | None, float | None],

@@ -16,6 +16,7 @@ pg_trgm needs three characters to say anything, and Chinese input is often one o
 
 import math
 import re
+from bisect import bisect_left
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -126,28 +127,42 @@ class _Area:
     code: str
     name: str
     level: str
-    names: tuple[str, ...]  # official and short names
-    spellings: tuple[str, ...]  # their pinyin and initials
+
+
+class _AreaIndex:
+    """The districts, towns and communities of the register's districts (from the gazetteer),
+    by sorted name and by sorted pinyin and initials, for prefix look-ups by bisection."""
+
+    def __init__(self, districts: tuple[str, ...]) -> None:
+        units = sorted((u for u in load().units.values()
+                        if u.level in _AREA_LEVEL and u.code.startswith(districts)),
+                       key=lambda u: (len(u.code), u.code))  # district, towns, communities
+        self.areas = [_Area(u.code, u.name, u.level) for u in units]
+        names = [(n, i) for i, u in enumerate(units)
+                 for n in (u.name, *short_names(u.name, u.level))]
+        self.names = sorted(names)
+        self.spellings = sorted((form, i) for n, i in names for form in pinyin_forms(n))
+
+    def starting(self, prefix: str, latin: bool) -> list[_Area]:
+        keys = self.spellings if latin else self.names
+        found = set()
+        for key, i in keys[bisect_left(keys, (prefix, -1)):]:
+            if not key.startswith(prefix):
+                break
+            found.add(i)
+        return [self.areas[i] for i in sorted(found)]
 
 
 @cache
-def _areas(districts: tuple[str, ...]) -> tuple[_Area, ...]:
-    """The districts, towns and communities of the register's districts, from the gazetteer."""
-    out = []
-    for u in load().units.values():
-        if u.level in _AREA_LEVEL and u.code.startswith(districts):
-            names = (u.name, *short_names(u.name, u.level))
-            out.append(_Area(u.code, u.name, u.level, names,
-                             tuple(form for n in names for form in pinyin_forms(n))))
-    return tuple(sorted(out, key=lambda a: (len(a.code), a.code)))  # district, towns, …
+def _area_index(districts: tuple[str, ...]) -> _AreaIndex:
+    return _AreaIndex(districts)
 
 
 def _matching_areas(conn: Connection, q: str, districts: tuple[str, ...],
                     limit: int) -> list[Suggestion]:
     latin = bool(_LATIN.match(q))
-    letters = q.replace(" ", "").replace("'", "")
-    found = [a for a in _areas(districts)
-             if any(n.startswith(letters) for n in (a.spellings if latin else a.names))][:limit]
+    letters = q.replace(" ", "").replace("'", "") if latin else q
+    found = _area_index(districts).starting(letters, latin)[:limit]
     if not found:
         return []
     points = _area_points(conn, [a.code for a in found])

@@ -54,8 +54,9 @@ def timed(items: list[str], call: Callable[[str], object]) -> list[float]:
     return times
 
 
-def query_mix(conn: psycopg.Connection, n: int, rng: random.Random) -> list[tuple[str, str]]:
-    percent = min(100.0, n * 300 / 1_000_000)  # enough rows for n, without a full scan
+def query_mix(conn: psycopg.Connection, n: int, rng: random.Random,
+              addresses: int = 1_000_000) -> list[tuple[str, str]]:
+    percent = min(100.0, n * 300 / max(addresses, 1))  # enough rows for n, without a full scan
     rows = conn.execute("SELECT canonical, level FROM address TABLESAMPLE SYSTEM (%s)"
                         " WHERE valid_to IS NULL LIMIT %s", [percent, n * 2]).fetchall()
     rng.shuffle(rows)
@@ -151,14 +152,17 @@ def main() -> None:
     parser.add_argument("--batch-rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=8097)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--in-process", action="store_true",
+                        help="only the in-process latencies (no batch, no HTTP)")
     args = parser.parse_args()
     rng = random.Random(7)
     url = embedded_cluster().url(args.database)
     result: dict[str, object] = {"bench": "geocode_perf", "database": args.database}
     with psycopg.connect(url, autocommit=True) as conn:
-        result["addresses"] = conn.execute(
+        addresses = conn.execute(
             "SELECT count(*) FROM address WHERE valid_to IS NULL").fetchone()[0]  # type: ignore[index]
-        mix = query_mix(conn, args.queries, rng)
+        result["addresses"] = addresses
+        mix = query_mix(conn, args.queries, rng, addresses)
         texts = [q for _, q in mix]
         timed(texts[:200], lambda q: geocode(conn, request(text=q)))  # warm up
         times, kinds = [], Counter()
@@ -169,8 +173,9 @@ def main() -> None:
             kinds[f"{kind}:{best.match_type if best else 'none'}"] += 1
         result["geocode"] = {**percentiles(times), "queries": len(mix), "outcomes": dict(kinds)}
         points = conn.execute("SELECT ST_X(point) + (random() - 0.5) * 0.001, ST_Y(point) +"
-                              " (random() - 0.5) * 0.001 FROM address TABLESAMPLE SYSTEM (1)"
-                              " LIMIT %s", [args.queries]).fetchall()
+                              " (random() - 0.5) * 0.001 FROM address TABLESAMPLE SYSTEM (%s)"
+                              " LIMIT %s", [min(100.0, args.queries * 500 / max(addresses, 1)),
+                                            args.queries]).fetchall()
         result["reverse"] = percentiles(timed(
             [f"{x},{y}" for x, y in points],
             lambda p: reverse_geocode(conn, ReverseRequest(*map(float, p.split(",")),
@@ -181,8 +186,10 @@ def main() -> None:
         result["suggest"] = {**percentiles(times), "by_input": {
             kind: percentiles(times[i::4]) for i, kind in enumerate(SUGGEST_KINDS)}}
         result["suggest_two_char_infix"] = infix_comparison(conn, inputs[1::4][:50])
-        result.update(batch(conn, args.batch_rows, rng))
-    result.update(http_throughput(url, texts, args.http_seconds, args.port, args.workers))
+        if not args.in_process:
+            result.update(batch(conn, args.batch_rows, rng))
+    if not args.in_process:
+        result.update(http_throughput(url, texts, args.http_seconds, args.port, args.workers))
     json.dump(result, sys.stdout, ensure_ascii=False)
     print()
 

@@ -7,6 +7,9 @@ clamped when the details are made, so nothing further down has to check it again
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
+from address.errors import BadRequest
+from address.parse.gazetteer import load
+
 STRUCTURED_ORDER = ("prov", "city", "district", "town", "community", "village_group", "road",
                     "roadno", "poi", "houseno", "cellno", "floorno", "roomno")
 MAX_LIMIT = 50
@@ -42,3 +45,22 @@ class GeocodeRequest:
     def free_text(self) -> bool:
         """Free text may be a complaint around an address; structured parts are the address."""
         return bool(self.text)
+
+
+def town_filter(city: str | None, districts: tuple[str, ...]) -> str | None:
+    """The town AMap's ``city`` parameter names (a town of the register's districts, by name,
+    short name or code), None when it names no narrower area than the register (上海市, 青浦区);
+    anything else is an error rather than a filter silently ignored."""
+    if not city:
+        return None
+    gaz = load()
+    city = city.strip()
+    units = [gaz.units[city]] if city in gaz.units else [
+        u for level in ("town", "district", "city", "prov") for u in gaz.lookup(city, level)]
+    towns = [u.code for u in units if u.level == "town" and u.code.startswith(districts)]
+    if len(towns) == 1:
+        return towns[0]
+    if any(u.level != "town" and any(d.startswith(u.code) for d in districts) for u in units):
+        return None
+    raise BadRequest(f"city={city!r} is not a town of the register's districts "
+                     "(give its name, such as 赵巷镇, or its code)")

@@ -12,6 +12,7 @@ never a silent guess. Points are WGS84; conversions happen at the edge.
 
 from psycopg import Connection
 
+from address.geocode.consistency import disagreements
 from address.geocode.details import GeocodeRequest
 from address.geocode.query import Reading, Readings, read_query
 from address.geocode.results import Candidate, GeocodeResult, with_admin_codes
@@ -40,9 +41,14 @@ def geocode(conn: Connection, details: GeocodeRequest, *, readings: Readings | N
     ``readings``: the query already read (batch geocoding parses a chunk at once); ``keys``:
     where exact searches read their rows (batch geocoding fetches a chunk's at once)."""
     readings = readings or read_query(details)
+    answer: tuple[Reading, list[Candidate]] | None = None
     for search in build_searches(readings, keys=keys or RowsByKey()):
-        if found := search.lookup(conn, details):
-            return _answered(conn, details, readings.query, search.reading, found)
+        if answer and answer[1][0].penalty <= search.penalty:
+            break  # nothing cheaper can come
+        if found := _checked(conn, details, search.reading, search.lookup(conn, details)):
+            answer = _merged(answer, (search.reading, found))
+    if answer:
+        return _answered(details, readings.query, *answer)
     address = readings.address
     if address.outside:
         return _outside(readings.query, address)
@@ -81,13 +87,50 @@ def address_searches(reading: Reading, *, keys: KeyRows, priority: int) -> list[
     return searches
 
 
-def _answered(conn: Connection, details: GeocodeRequest, query: str, reading: Reading,
-              found: list[Candidate]) -> GeocodeResult:
+def _checked(conn: Connection, details: GeocodeRequest, reading: Reading,
+             found: list[Candidate]) -> list[Candidate]:
+    """The search's candidates with their admin codes, only those in the town asked for
+    (``city=``), each with a warning and a higher penalty where it departs from the text's town
+    or village; best first."""
+    if not found:
+        return []
+    if reading.outside:
+        return found  # answered as outside the register
+    town, community = details.town_code, None
+    if town is None or town == reading.form.codes.get("town"):
+        town, community = reading.form.codes.get("town"), reading.form.codes.get("community")
+    checked = [disagreements(c, town=town, community=community)
+               for c in with_admin_codes(conn, tuple(found))
+               if details.town_code is None or c.towncode == details.town_code]
+    return _unique(checked)
+
+
+def _unique(candidates: list[Candidate]) -> list[Candidate]:
+    """Best first, each address or area once (its best)."""
+    seen: set[tuple[str | None, str]] = set()
+    out = []
+    for c in sorted(candidates, key=lambda c: c.penalty):
+        if (c.code, c.formatted_address) not in seen:
+            seen.add((c.code, c.formatted_address))
+            out.append(c)
+    return out
+
+
+def _merged(answer: tuple[Reading, list[Candidate]] | None,
+            found: tuple[Reading, list[Candidate]]) -> tuple[Reading, list[Candidate]]:
+    """The answer so far and a later search's: the reading of the better, all candidates."""
+    if answer is None:
+        return found
+    best = min(answer, found, key=lambda a: a[1][0].penalty)
+    return best[0], _unique(answer[1] + found[1])
+
+
+def _answered(details: GeocodeRequest, query: str, reading: Reading,
+              candidates: list[Candidate]) -> GeocodeResult:
     if reading.outside:  # the whole text is a register address, but it names another city
         return _outside(query, reading)
-    candidates = with_admin_codes(conn, tuple(found))
     return GeocodeResult(query, reading.text, reading.form.components, candidates[0],
-                         candidates[: details.limit])
+                         tuple(candidates[: details.limit]))
 
 
 def _outside(query: str, reading: Reading) -> GeocodeResult:

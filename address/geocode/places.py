@@ -14,6 +14,7 @@ PLACE_LEVEL = {"road": "道路", "poi": "兴趣点", "village": "村庄", "commu
                "devzone": "开发区"}
 _PLACE_LABEL = {"road": "road", "poi": "poi", "village": "community", "community": "community",
                 "devzone": "devzone"}
+MIN_EDITED_NAME = 4  # one edit in 天一路 is another road (横一路), not a typo
 _SEGMENT_LABEL = {"door": "roadno", "building": "houseno", "unit": "cellno", "room": "roomno"}
 
 
@@ -26,6 +27,7 @@ class PlaceMatch:
     lng: float | None
     lat: float | None
     town_code: str
+    address_count: int = 0
 
 
 def resolve_place(conn: Connection, form: StandardForm, district: str,
@@ -41,18 +43,40 @@ def resolve_place(conn: Connection, form: StandardForm, district: str,
                       grams=name_grams(name))
 
     def acceptable(row: dict[str, Any]) -> bool:
-        if row["name"] == name or row["pinyin"] == pinyin:
+        if row["name"] == name:
+            return True
+        if edits and not _may_stand_for(form, row):
+            return False
+        if row["pinyin"] == pinyin:
             return True
         if not edits:
             return False
         typo = {**place_components(kind, row["name"]), **segment_components(form.segments)}
-        return name.endswith(row["name"]) or same_address(form, typo)
+        return name.endswith(row["name"]) or (len(name) >= MIN_EDITED_NAME
+                                              and same_address(form, typo))
 
     best = next((row for row in rows if acceptable(row)), None)
     if best is None:
         return None
     return PlaceMatch(best["code"], kind, best["name"], best["name"] == name, best["lng"],
-                      best["lat"], best["town_code"])
+                      best["lat"], best["town_code"], best["address_count"])
+
+
+def _may_stand_for(form: StandardForm, row: dict[str, Any]) -> bool:
+    """Whether another name may stand for the written one: not when the text names a town the
+    place is not in, nor when the written village is a real one (张马村 is not 张联村)."""
+    town = form.codes.get("town")
+    if town and row["town_code"] and row["town_code"] != town:
+        return False
+    return not (form.place is not None and form.place[0] == "village"
+                and form.codes.get("community"))
+
+
+def place_warnings(form: StandardForm, place: PlaceMatch) -> tuple[str, ...]:
+    """What an answer through a place says when the place is not the one written."""
+    if place.exact or form.place is None:
+        return ()
+    return (f"{form.place[1]} is not in the register; the answer is on {place.name}",)
 
 
 def place_components(kind: str, name: str) -> dict[str, str]:
@@ -61,9 +85,3 @@ def place_components(kind: str, name: str) -> dict[str, str]:
 
 def segment_components(segments: list[Segment]) -> dict[str, str]:
     return {_SEGMENT_LABEL[s.kind]: s.text for s in segments}
-
-
-def place_text(form: StandardForm, place: PlaceMatch) -> str:
-    """The canonical text up to the place (the form's admin part and the register's name)."""
-    head = form.canonical.split(form.place[1], 1)[0] if form.place else form.canonical
-    return head + place.name

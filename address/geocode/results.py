@@ -10,8 +10,14 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.register.admin import admin_codes_at
+from address.parse.gazetteer import load
+from address.register.admin import ADMIN_LEVELS, admin_codes_at
 from address.text.coding import PLACE_CODE_LENGTH
+from address.text.format import admin_names, unit_name, village_name
+
+AREA_LEVELS = {"区县": 1, "乡镇": 2}  # an area answer has the codes down to its own level only
+_LOCAL_ORDER = ("community", "village_group", "devzone", "road", "roadno", "intersection", "poi",
+                "subpoi", "houseno", "cellno", "floorno", "roomno")
 
 
 def confidence_of(penalty: float) -> float:
@@ -36,6 +42,7 @@ class Candidate:
     community_code: str | None = None
     grid_code: str | None = None
     status: str = "active"
+    warnings: tuple[str, ...] = ()  # where the answer departs from the text (another town …)
 
     @property
     def confidence(self) -> float:
@@ -43,8 +50,10 @@ class Candidate:
 
     def as_dict(self) -> dict[str, Any]:
         """The fields, with ``confidence`` in place of ``penalty``."""
-        return dict(("confidence", self.confidence) if k == "penalty" else (k, v)
+        data = dict(("confidence", self.confidence) if k == "penalty" else (k, v)
                     for k, v in asdict(self).items())
+        data["warnings"] = list(self.warnings)
+        return data
 
     @property
     def in_register(self) -> bool:
@@ -61,16 +70,22 @@ class GeocodeResult:
     candidates: tuple[Candidate, ...] = ()
     reason: str | None = None
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.best.warnings if self.best else ()
+
     def as_dict(self) -> dict[str, Any]:
         return {"query": self.query, "address_text": self.address_text,
                 "components": self.components, "reason": self.reason,
+                "warnings": list(self.warnings),
                 "best": self.best.as_dict() if self.best else None,
                 "candidates": [c.as_dict() for c in self.candidates]}
 
 
-def candidate_from_row(row: dict[str, Any], match_type: str, penalty: float) -> Candidate:
+def candidate_from_row(row: dict[str, Any], match_type: str, penalty: float,
+                       warnings: tuple[str, ...] = ()) -> Candidate:
     """A candidate for a register row (the columns of ``address.geocode.sql``)."""
-    return Candidate(
+    return Candidate(warnings=warnings,
         formatted_address=row["canonical"], lng=row["lng"], lat=row["lat"], level=row["level"],
         match_type=match_type, penalty=penalty, code=row["code"], components=row["components"],
         adcode=row["district_code"], towncode=row["town_code"],
@@ -78,13 +93,48 @@ def candidate_from_row(row: dict[str, Any], match_type: str, penalty: float) -> 
 
 
 def with_admin_codes(conn: Connection, candidates: tuple[Candidate, ...]) -> tuple[Candidate, ...]:
-    """Admin codes filled in for answers that are points rather than register rows."""
-    return tuple(c if c.in_register else _with_codes_at(conn, c) for c in candidates)
+    """Answers that are points rather than register rows, with the admin codes of their point
+    (those the search did not set) and their text spelled out from those codes."""
+    return tuple(named_village(c) if c.in_register
+                 else spelled_out(named_village(_with_codes_at(conn, c))) for c in candidates)
+
+
+def named_village(c: Candidate) -> Candidate:
+    """The candidate in the village its text names, when that is a village committee of the
+    district (in its town if the name is not unique) whose area its point falls outside of: the
+    address names the village it belongs to, the synthetic village areas are only drawn round
+    it. The codes then all come from that village's area, with a warning."""
+    named = c.components.get("community")
+    if not named or not c.adcode:
+        return c
+    villages = [u.code for u in load().lookup(named, "community")
+                if u.code.startswith(c.adcode) and village_name(u.code) in (named, named + "村")]
+    in_town = [code for code in villages if code.startswith(c.towncode or "-")]
+    chosen = in_town or villages
+    if len(chosen) != 1 or chosen[0] == c.community_code:
+        return c
+    code = chosen[0]
+    where = unit_name(c.community_code) or "no village area"
+    return replace(c, towncode=code[:9], community_code=code, grid_code=None,
+                   warnings=(*c.warnings, f"the point of {named} lies in {where}"))
 
 
 def _with_codes_at(conn: Connection, c: Candidate) -> Candidate:
     admin = admin_codes_at(conn, lng=c.lng, lat=c.lat)
-    return replace(c, adcode=c.adcode or admin.get("district"),
-                   towncode=c.towncode or admin.get("town"),
-                   community_code=c.community_code or admin.get("community"),
-                   grid_code=c.grid_code or admin.get("grid"))
+    given = (c.adcode, c.towncode, c.community_code, c.grid_code)
+    depth = AREA_LEVELS.get(c.level, len(ADMIN_LEVELS))
+    district, town, community, grid = (
+        value or (admin.get(level) if i < depth else None)
+        for i, (level, value) in enumerate(zip(ADMIN_LEVELS, given, strict=True)))
+    return replace(c, adcode=district, towncode=town, community_code=community, grid_code=grid)
+
+
+def spelled_out(c: Candidate) -> Candidate:
+    """The candidate's text and components: the admin part from its own codes (never the
+    query's), then its local part (village, place, door) in address order."""
+    codes = {"prov": (c.adcode or "")[:2], "city": (c.adcode or "")[:4],
+             "district": c.adcode or "", "town": c.towncode or ""}
+    admin = {level: name for level in ("district", "town") if (name := unit_name(codes[level]))}
+    local = [c.components[label] for label in _LOCAL_ORDER if c.components.get(label)]
+    return replace(c, formatted_address="".join(admin_names(codes) + local),
+                   components={**c.components, **admin})

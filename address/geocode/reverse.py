@@ -25,12 +25,16 @@ SELECT code, canonical, level, components, district_code, town_code, community_c
 WHERE distance_m <= %(r)s ORDER BY distance_m
 """
 
+# the road of the nearest door on a road, within the radius like the addresses (never a road
+# kilometres away)
 _NEAREST_ROAD = """
-SELECT p.code, p.name, ST_Distance(a.point::geography,
-       ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography) AS distance_m
-FROM address a JOIN place p ON p.code = a.place_code AND p.kind = 'road'
-WHERE a.valid_to IS NULL AND a.status <> 'retired' AND a.point IS NOT NULL
-ORDER BY a.point <-> ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) LIMIT 1
+SELECT code, name, distance_m FROM (
+    SELECT p.code, p.name, ST_Distance(a.point::geography,
+           ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326)::geography) AS distance_m
+    FROM address a JOIN place p ON p.code = a.place_code AND p.kind = 'road'
+    WHERE a.valid_to IS NULL AND a.status <> 'retired' AND a.point IS NOT NULL
+    ORDER BY a.point <-> ST_SetSRID(ST_MakePoint(%(x)s, %(y)s), 4326) LIMIT 1) nearest
+WHERE distance_m <= %(r)s
 """
 
 @dataclass(frozen=True)

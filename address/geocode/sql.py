@@ -61,7 +61,8 @@ def place_rows(
     """Places of the kind by exact name, then same pinyin, then sharing the most characters,
     then a name the written one ends with (来电反映明珠路: the tagger took the chatter in)."""
     return _rows(conn, """
-        SELECT code, name, pinyin, town_code, ST_X(point) AS lng, ST_Y(point) AS lat FROM (
+        SELECT code, name, pinyin, town_code, address_count, ST_X(point) AS lng, ST_Y(point) AS lat
+        FROM (
             SELECT *, 0 AS rank FROM place WHERE district_code = %(d)s AND kind = %(k)s
                 AND name = %(n)s
             UNION ALL
@@ -108,3 +109,26 @@ def area_point(conn: Connection, *, code: str) -> dict[str, Any] | None:
                ST_Y(ST_PointOnSurface(a.geom)) AS lat
         FROM admin_area a WHERE a.code = %(c)s""", {"c": code})
     return rows[0] if rows else None
+
+
+def place_points_by_town(conn: Connection, *, place_code: str) -> dict[str, tuple[float, float]]:
+    """For each town the place's addresses are in (a road through several towns), the point of
+    its address there nearest the middle of them."""
+    rows = conn.execute("""
+        WITH here AS (SELECT town_code, point FROM address WHERE place_code = %(p)s
+                      AND valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
+                      AND town_code IS NOT NULL),
+        middle AS (SELECT town_code, ST_Centroid(ST_Collect(point)) AS mid FROM here
+                   GROUP BY town_code)
+        SELECT DISTINCT ON (h.town_code) h.town_code, ST_X(h.point), ST_Y(h.point)
+        FROM here h JOIN middle m USING (town_code)
+        ORDER BY h.town_code, h.point <-> m.mid""", {"p": place_code}).fetchall()
+    return {str(t): (float(x), float(y)) for t, x, y in rows}
+
+
+def admin_names(conn: Connection, *, codes: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """(code, name, level) of the towns and communities (those of ``codes``, or all)."""
+    rows = conn.execute("""
+        SELECT code, name, level FROM admin_area WHERE level IN ('town', 'community')
+          AND (%(c)s::text[] IS NULL OR code = ANY(%(c)s))""", {"c": codes}).fetchall()
+    return [(str(c), str(n), str(lv)) for c, n, lv in rows]

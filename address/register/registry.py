@@ -32,7 +32,16 @@ def get_address(conn: Connection, *, code: str) -> dict[str, Any]:
         raise NotFound(f"no address with code {code!r}")
     current = _shape(dict(rows[0]))
     current["history"] = [_shape(dict(r)) for r in rows]
+    current["aliases"] = aliases(conn, code=code)
     return current
+
+
+def aliases(conn: Connection, *, code: str) -> list[dict[str, Any]]:
+    """The other spellings the register knows for an address (the exact search finds them)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return [dict(r) for r in cur.execute(
+            "SELECT text, normalized, created_at FROM address_alias WHERE address_code = %s"
+            " ORDER BY created_at, id", [code]).fetchall()]
 
 
 def list_addresses(
@@ -118,13 +127,31 @@ def current_row(conn: Connection, *, code: str) -> dict[str, Any]:
     return dict(row)
 
 
+def current_version(conn: Connection, *, code: str) -> int:
+    """The version number of the address's current version."""
+    return int(current_row(conn, code=code)["version"])
+
+
+def _unchanged(row: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Whether applying the changes would leave the row as it is (points to ~1 cm)."""
+    def same(key: str, value: Any) -> bool:
+        if key in ("lng", "lat") and row[key] is not None and value is not None:
+            return abs(float(row[key]) - float(value)) < POINT_TOLERANCE
+        return bool(row[key] == value)
+
+    return all(same(key, value) for key, value in changes.items())
+
+
 def new_version(conn: Connection, *, code: str, changes: dict[str, Any]) -> dict[str, Any]:
-    """Close the current version and add the next one with ``changes`` applied."""
+    """Close the current version and add the next one with ``changes`` applied; nothing is
+    written when the changes change nothing."""
     unknown = set(changes) - _CHANGEABLE
     if unknown:
         raise BadRequest(f"cannot change {', '.join(sorted(unknown))}")
     require_transaction(conn, "new_version")
     row = current_row(conn, code=code)
+    if _unchanged(row, changes):
+        return get_address(conn, code=code)
     if "lng" in changes or "lat" in changes:  # a moved point may change the admin chain
         admin = admin_codes_at(conn, lng=changes["lng"], lat=changes["lat"])
         changes = {**changes, **{f"{level}_code": admin.get(level) for level in ADMIN_LEVELS}}
@@ -136,6 +163,7 @@ def new_version(conn: Connection, *, code: str, changes: dict[str, Any]) -> dict
     return get_address(conn, code=code)
 
 
+POINT_TOLERANCE = 1e-7  # degrees, about 1 cm (the 7 decimals of a location)
 _CHANGEABLE = {"status", "lng", "lat", "tags", "building_id", "components", "canonical"}
 
 

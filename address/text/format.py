@@ -21,13 +21,18 @@ _KEY_STRIP = re.compile(r"[\s,，。;；:：()（）\[\]【】\"'“”‘’、
 
 
 def _admin_names(parsed: ParsedAddress) -> list[str]:
+    return admin_names(parsed.codes)
+
+
+def admin_names(codes: dict[str, str]) -> list[str]:
+    """The official names of the codes' 省市区镇, top first (上海市 once for a municipality)."""
     gaz = load()
     names: list[str] = []
     for level in ("prov", "city", "district", "town"):
-        code = parsed.codes.get(level)
+        code = codes.get(level)
         if not code or code not in gaz.units:
             continue
-        if level == "city" and parsed.codes.get("prov") in _MUNICIPALITIES:
+        if level == "city" and codes.get("prov") in _MUNICIPALITIES:
             continue  # 上海市 once, not 上海市上海市
         names.append(gaz.units[code].name)
     return names
@@ -35,11 +40,21 @@ def _admin_names(parsed: ParsedAddress) -> list[str]:
 
 def _community(parsed: ParsedAddress, components: dict[str, str]) -> str:
     """The 村/社区 part: official short form for a resolved 村委会, else the text as written."""
-    code = parsed.codes.get("community")
+    return village_name(parsed.codes.get("community")) or components.get("community", "")
+
+
+def village_name(code: str | None) -> str | None:
+    """The short official name of a 村委会 (张马村村委会 → 张马村), None for anything else."""
     unit = load().units.get(code or "")
     if unit and unit.name.endswith(("村委会", "村民委员会")):
         return _VILLAGE_SUFFIX.sub("", unit.name)
-    return components.get("community", "")
+    return None
+
+
+def unit_name(code: str | None) -> str | None:
+    """The official name of an admin code the gazetteer knows."""
+    unit = load().units.get(code or "")
+    return unit.name if unit else None
 
 
 def format_address(parsed: ParsedAddress) -> str:

@@ -9,7 +9,7 @@ from psycopg import Connection
 
 from address.errors import BadRequest, Conflict, TooLarge, Unauthorized
 from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
-from address.geocode.details import STRUCTURED_ORDER, GeocodeRequest
+from address.geocode.details import STRUCTURED_ORDER, GeocodeRequest, town_filter
 from address.geocode.forward import geocode
 from address.geocode.results import Candidate
 from address.geocode.reverse import ReverseRequest, reverse_geocode
@@ -32,6 +32,7 @@ from spatial.coords import (
 )
 
 router = APIRouter(tags=["geocoding"])
+City = Annotated[str | None, Query(description="a town (name or code): only answers there")]
 
 
 def candidate_json(c: Candidate, coordsys: CoordSys) -> dict[str, Any]:
@@ -63,22 +64,13 @@ class StructuredParts:
         return {k: v for k in STRUCTURED_ORDER if (v := values.get(k))}
 
 
-def _town_filter(conn: Connection, city: str | None) -> str | None:
-    """AMap's ``city`` narrows the search; here it may name or code a town of the register."""
-    if not city:
-        return None
-    row = conn.execute("SELECT code FROM admin_area WHERE level = 'town' AND (code = %s"
-                       " OR name = %s)", [city, city]).fetchone()
-    return str(row[0]) if row else None
-
-
 @router.get("/geocode", summary="Address or free text → standard address, point, level",
             response_model=GeocodePublic)
 def get_geocode(
     conn: ConnDep, coordsys: Coordsys, districts: DistrictsDep,
     parts: Annotated[StructuredParts, Depends()],
     address: Annotated[str | None, Query(max_length=2000, description="text or complaint")] = None,
-    city: Annotated[str | None, Query(description="a town name or code to prefer")] = None,
+    city: City = None,
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> JSONResponse:
     system = coordsys.coordsys
@@ -87,7 +79,7 @@ def get_geocode(
         raise BadRequest("give `address` (free text) or structured parts such as road, roadno")
     req = GeocodeRequest(text=address or "", parts=structured,
                          districts=districts,
-                         town_code=_town_filter(conn, city), limit=limit)
+                         town_code=town_filter(city, districts), limit=limit)
     result = geocode(conn, req)
     body = result.as_dict()
     body["best"] = candidate_json(result.best, system) if result.best else None
@@ -119,10 +111,13 @@ def get_suggest(
     conn: ConnDep, coordsys: Coordsys, districts: DistrictsDep,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    location: Annotated[str | None, Query(description="lng,lat: nearest first")] = None,
 ) -> dict[str, Any]:
     system = coordsys.coordsys
+    near = None if location is None else to_wgs84(*parse_lnglat(location), system)
     items = []
-    for s in suggest(conn, q=q, districts=districts, limit=limit):
+    for s in suggest(conn, q=q, districts=districts, limit=limit,
+                     location=None if near is None else (float(near[0]), float(near[1]))):
         data = s.as_dict()
         lng, lat = data.pop("lng"), data.pop("lat")
         data["location"] = None if lng is None else location_text(lng, lat, system)

@@ -8,14 +8,15 @@ from pydantic import BaseModel, Field
 from address.errors import BadRequest
 from address.register.conflicts import Action, ConflictKind, list_conflicts, resolve_conflict
 from address.register.objections import file_objection, list_objections, transition
-from address.register.registry import new_version, retire_address
+from address.register.registry import current_version, new_version, retire_address
 from address.register.tags import VOCABULARY, validate_tags
 from api.auth import Principal, audit
 from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
-from api.params import PagingDep
+from api.params import Coordsys, PagingDep
 from api.schemas.addresses import AddressPublic
 from api.schemas.common import Page
 from api.schemas.register import ConflictPublic, ObjectionPublic, Resolved, TagVocabulary
+from spatial.coords import CoordSys, location_text, to_wgs84
 
 router = APIRouter(tags=["register"])
 Steward = Annotated[Principal, Depends(require_roles("steward"))]
@@ -26,10 +27,23 @@ def _actor(principal: Principal) -> str:
 
 
 class AddressUpdate(BaseModel):
-    lng: float | None = Field(None, ge=-180, le=180, description="WGS84")
+    lng: float | None = Field(None, ge=-180, le=180, description="in `coordsys`")
     lat: float | None = Field(None, ge=-90, le=90)
+    coordsys: Literal["wgs84", "gcj02", "bd09"] | None = Field(
+        None, description="of lng, lat (else the `coordsys` query parameter, else wgs84)")
     status: Literal["active", "pending", "retired"] | None = None
     tags: dict[str, Any] | None = None
+
+
+def _located(address: dict[str, Any], system: CoordSys) -> dict[str, Any]:
+    """The address and its history with their points in the caller's coordinate system."""
+    def convert(row: dict[str, Any]) -> dict[str, Any]:
+        if row.get("location") and system != "wgs84":
+            lng, lat = (float(v) for v in row["location"].split(","))
+            row["location"] = location_text(lng, lat, system)
+        return row
+
+    return {**convert(address), "history": [convert(r) for r in address.get("history", [])]}
 
 
 class Resolution(BaseModel):
@@ -50,16 +64,21 @@ class ObjectionTransition(BaseModel):
 
 @router.patch("/addresses/{code}", summary="Change an address: a new version (steward)",
               response_model=AddressPublic)
-def patch_address(conn: WriteConn, code: str, body: AddressUpdate,
+def patch_address(conn: WriteConn, code: str, body: AddressUpdate, coordsys: Coordsys,
                   principal: Steward) -> dict[str, Any]:
-    changes = body.model_dump(exclude_none=True)
+    system = body.coordsys or coordsys.coordsys
+    changes = body.model_dump(exclude_none=True, exclude={"coordsys"})
     if ("lng" in changes) != ("lat" in changes):
         raise BadRequest("give lng and lat together")
+    if "lng" in changes:
+        changes["lng"], changes["lat"] = to_wgs84(changes["lng"], changes["lat"], system)
     if "tags" in changes:
         validate_tags(changes["tags"])
+    before = current_version(conn, code=code)
     result = new_version(conn, code=code, changes=changes)
-    audit(conn, principal, action="update", resource=f"address/{code}", detail=changes)
-    return result
+    audit(conn, principal, action="update", resource=f"address/{code}",
+          detail={**changes, "coordsys": system, "changed": result["version"] != before})
+    return _located(result, system)
 
 
 @router.post("/addresses/{code}/retire", summary="Retire an address (steward)",

@@ -45,10 +45,17 @@ class AddressVersion(AdminCodes):
     town_code: str | None = deprecated("towncode")
 
 
+class AddressAlias(Public):
+    text: str = Field(description="the spelling as given")
+    normalized: str = Field(description="its key (what the geocoder matches)")
+    created_at: datetime | None = None
+
+
 class AddressPublic(AddressVersion):
-    """The current version of an address with every version, newest first."""
+    """The current version of an address with every version, newest first, and its aliases."""
 
     history: list[AddressVersion]
+    aliases: list[AddressAlias] = Field(default_factory=list)
 
 
 class SourceRecord(Public):

@@ -17,6 +17,8 @@ class CandidatePublic(AdminCodes):
     code: str | None = Field(None, description="the standard address's code")
     components: dict[str, str] = Field(default_factory=dict)
     status: str = "active"
+    warnings: list[str] = Field(default_factory=list,
+                                description="where the answer departs from the text")
 
 
 class GeocodePublic(Public):
@@ -25,6 +27,7 @@ class GeocodePublic(Public):
     address_text: str = Field(description="the address part of the text")
     components: dict[str, str]
     reason: str | None = Field(None, description="why nothing matched")
+    warnings: list[str] = Field(default_factory=list, description="the best answer's warnings")
     best: CandidatePublic | None
     candidates: list[CandidatePublic]
     coordsys: str
@@ -65,7 +68,8 @@ class ReversePublic(AdminCodes):
 class SuggestionPublic(Public):
     renamed: ClassVar[dict[str, str]] = {"text": "formatted_address"}
     formatted_address: str = Field(description="the standard text of the address or place name")
-    kind: str = Field(description="a place kind (road, poi, village …) or address")
+    kind: str = Field(description="a place kind (road, poi, village, community …), an admin "
+                      "level (district, town, community) or address")
     code: str
     level: str
     location: str | None = Field(description='"lng,lat" in the requested coordsys')

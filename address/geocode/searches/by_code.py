@@ -7,7 +7,7 @@ from typing import Any
 from psycopg import Connection
 
 from address.geocode.details import GeocodeRequest
-from address.geocode.places import PlaceMatch, resolve_place
+from address.geocode.places import PlaceMatch, place_warnings, resolve_place
 from address.geocode.query import Reading
 from address.geocode.results import Candidate, candidate_from_row
 from address.geocode.searches.base import AbstractSearch
@@ -80,7 +80,8 @@ class PlaceCodeSearch(PlaceSearch):
             return []
         if place.exact:
             return [candidate_from_row(hit.row, "exact", self.penalty)]
-        return [candidate_from_row(hit.row, "fuzzy", self.penalty + FUZZY_PLACE)]
+        return [candidate_from_row(hit.row, "fuzzy", self.penalty + FUZZY_PLACE,
+                                   place_warnings(self.reading.form, place))]
 
 
 def swapped_door(segments: list[Segment]) -> list[Segment] | None:

@@ -7,18 +7,19 @@ from psycopg import Connection
 
 from address.geocode.details import GeocodeRequest
 from address.geocode.interpolate import interpolate_door
-from address.geocode.places import PLACE_LEVEL, place_components, place_text
+from address.geocode.places import PLACE_LEVEL, place_components, place_warnings
 from address.geocode.query import Reading
 from address.geocode.results import Candidate
 from address.geocode.searches.base import AbstractSearch
 from address.geocode.searches.by_code import PlaceLookup, PlaceSearch
-from address.geocode.sql import area_point, door_points
+from address.geocode.sql import area_point, door_points, place_points_by_town
+from address.text.format import village_name
 from address.text.standard import Segment
 
 _KIND_DIGIT = {"号": "1", "弄": "2"}  # the code digit of a door's kind
 _AREA_LEVEL = {"community": "社区", "town": "乡镇", "district": "区县"}
-_AREA_COMPONENTS = ("prov", "city", "district", "town", "community")
 FUZZY_PLACE_NAME = 0.05  # the place by pinyin, one edit or a shorter name
+OTHER_TOWN = 0.05  # the place's part in another town than its main one
 
 
 class InterpolatedSearch(PlaceSearch):
@@ -42,9 +43,10 @@ class InterpolatedSearch(PlaceSearch):
         if point is None:
             return []
         return [Candidate(
-            formatted_address=place_text(self.reading.form, place) + self.door.text,
-            lng=point[0], lat=point[1], level="门牌号", match_type="interpolated",
-            penalty=self.penalty, components={"road": place.name, "roadno": self.door.text})]
+            formatted_address=place.name + self.door.text, lng=point[0], lat=point[1],
+            level="门牌号", match_type="interpolated", penalty=self.penalty,
+            components={"road": place.name, "roadno": self.door.text},
+            warnings=place_warnings(self.reading.form, place))]
 
 
 class PlaceFallbackSearch(PlaceSearch):
@@ -56,12 +58,19 @@ class PlaceFallbackSearch(PlaceSearch):
         place = self.places.place(conn)
         if place is None or place.lng is None or place.lat is None:
             return []
+        points = {place.town_code: (place.lng, place.lat)}
+        if place.address_count > 1:  # a road through several towns: its part in each
+            points = {**place_points_by_town(conn, place_code=place.code), **points}
+        town = details.town_code or self.reading.form.codes.get("town")
+        if town in points:
+            points = {town: points[town]}
+        penalty = self.penalty + (0.0 if place.exact else FUZZY_PLACE_NAME)
         return [Candidate(
-            formatted_address=place_text(self.reading.form, place), lng=place.lng,
-            lat=place.lat, level=PLACE_LEVEL[place.kind], match_type="fallback",
-            penalty=self.penalty + (0.0 if place.exact else FUZZY_PLACE_NAME), code=place.code,
-            components=place_components(place.kind, place.name),
-            towncode=place.town_code or None)]
+            formatted_address=place.name, lng=lng, lat=lat, level=PLACE_LEVEL[place.kind],
+            match_type="fallback", penalty=penalty + (0.0 if i == 0 else OTHER_TOWN),
+            code=place.code, components=place_components(place.kind, place.name),
+            warnings=place_warnings(self.reading.form, place))
+            for i, (lng, lat) in enumerate(points.values())]
 
 
 class AreaSearch(AbstractSearch):
@@ -75,15 +84,16 @@ class AreaSearch(AbstractSearch):
         self.penalty = self.PENALTY[level]
 
     def lookup(self, conn: Connection, details: GeocodeRequest) -> list[Candidate]:
-        codes = self.reading.form.codes
-        point = area_point(conn, code=codes[self.level]) if codes.get(self.level) else None
-        if point is None:
+        code = self.reading.form.codes.get(self.level)
+        point = area_point(conn, code=code) if code else None
+        if code is None or point is None:
             return []
-        village = self.level == "community" and point["name"].endswith(("村委会", "村"))
+        village = village_name(code)
+        community = self.level == "community"
         return [Candidate(
             formatted_address=point["canonical"], lng=point["lng"], lat=point["lat"],
             level="村庄" if village else _AREA_LEVEL[self.level], match_type="fallback",
-            penalty=self.penalty, components={k: v for k, v in self.reading.form.components.items()
-                                              if k in _AREA_COMPONENTS},
-            adcode=codes.get("district"), towncode=codes.get("town"),
-            community_code=codes.get("community"))]
+            penalty=self.penalty,
+            components={"community": village or point["name"]} if community else {},
+            adcode=code[:6], towncode=code[:9] if len(code) >= 9 else None,
+            community_code=code if community else None)]

@@ -109,7 +109,7 @@ def _feeders() -> list[dict[str, Any]]:
             for i, col in enumerate(FEEDERS, start=1)]
 
 
-def _when(rng: np.random.Generator, day_lo: int = 35, day_hi: int = DAYS - 5,
+def _when(rng: np.random.Generator, day_lo: int = 70, day_hi: int = DAYS - 5,
           hour_lo: int = 0, hour_hi: int = 23) -> datetime:
     day = int(rng.integers(day_lo, day_hi))
     slot = int(rng.integers(hour_lo * 4, hour_hi * 4))
@@ -145,7 +145,7 @@ def _behaviour(rng: np.random.Generator, meter: dict[str, Any], kind: str) -> di
     if kind == "level_shift":
         return _event(meter["id"], kind, _when(rng, hour_lo=0, hour_hi=2),
                       int(rng.integers(2, 6)) * SLOTS_PER_DAY,
-                      factor=round(float(rng.choice([2.5, 3.0, 0.2])), 2))
+                      factor=round(float(rng.choice([3.0, 4.0, 0.2])), 2))
     start = _when(rng, day_lo=120, day_hi=250, hour_lo=0, hour_hi=1)  # creep to the year's end
     slots = int((YEAR_START + timedelta(days=DAYS) - start).total_seconds() // 900)
     return _event(meter["id"], kind, start, slots, added=round(float(rng.uniform(0.6, 1.0)), 2),

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import Connection
 
-from layers.energy.anomaly import Baseline
+from layers.energy.anomaly import KEYS, Baseline
 from layers.energy.binary import unpack_float8
 from layers.energy.clean import FLAG_NAMES
 
@@ -65,8 +65,9 @@ def prepare(conn: Connection) -> dict[int, tuple[str, Baseline]]:
     conn.execute(SCAN, {"stale": STALE})
     rows = conn.execute("SELECT m, meter_id, slots, median, spread, night_median"
                         " FROM energy_scan").fetchall()
-    empty = Baseline(np.full(192, np.nan), np.full(192, np.nan), 0, None)
-    out = {m: (meter_id, empty if slots is None else Baseline(
+    empty = Baseline(np.full(KEYS, np.nan), np.full(KEYS, np.nan), 0, None)
+    # a baseline kept with other keys (weekday/weekend, before) is no baseline
+    out = {m: (meter_id, empty if slots is None or len(median) != KEYS else Baseline(
         np.array(median, float), np.array(spread, float), slots, night))
         for m, meter_id, slots, median, spread, night in rows}
     made = []

@@ -51,9 +51,12 @@ def sliced(plan: dict[str, Any], *, days: int | None = None,
     feeders = {m["parent_id"] for m in meters if m["parent_id"]}
     meters = [m for m in plan["meters"] if m["id"] in feeders and "enterprise" not in m] + meters
     ids = {m["id"] for m in meters}
-    return {**plan, "days": min(days or plan["days"], plan["days"]),
+    days = min(days or plan["days"], plan["days"])
+    end = sample_series.local_start(plan) + timedelta(days=days)
+    return {**plan, "days": days,
             "enterprises": [e for e in plan["enterprises"] if e["key"] in keys],
-            "meters": meters, "events": [e for e in plan["events"] if e["meter_id"] in ids]}
+            "meters": meters, "events": [e for e in plan["events"] if e["meter_id"] in ids
+                                         and datetime.fromisoformat(e["start"]) < end]}
 
 
 def building_key(address: str) -> str:

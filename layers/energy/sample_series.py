@@ -7,7 +7,8 @@ licence (CC BY-ND 4.0) allows no modified copy, so nothing derived from them is 
 to a file. When a file is missing a seeded synthetic profile (a working-day shape with noise)
 stands in, and ``Sources.origin`` says so.
 
-A plan's leaf meter is its source rolled by whole weeks, scaled to the plan's mean per slot,
+A plan's leaf meter is its source rolled by whole weeks (the UCI plant blended over eight),
+scaled to the plan's mean per slot,
 with seeded AR(1) multiplicative noise; an aggregate (a main meter, a feeder) is its own leaf
 part plus the sum of its counted children (a feeder's losses on top). Behaviour anomalies
 (spike, level shift, night base-load creep) change the truth itself, so they reach the parents.
@@ -26,6 +27,10 @@ SLOT = 900
 UCI_FILE = "energy/uci851_steel/Steel_industry_data.csv"
 ETT_FILE = "energy/ett/ETTh1.csv"
 ETT_FIRST = "2017-01-02 00:00:00"  # a Monday, as 2018-01-01 was
+# The steel plant runs irregular shifts (days of 260 to 4,400 kWh): one enterprise's process is
+# the mean of eight whole-week rolls of it, the weekly rhythm kept and the plant's shutdowns
+# softened into a load a process has.
+BLEND_WEEKS = (0, 7, 13, 20, 26, 33, 39, 46)
 Floats = npt.NDArray[np.float64]
 
 
@@ -94,7 +99,10 @@ def _fit(x: Floats, slots: int) -> Floats:
 
 def leaf(sources: Sources, spec: dict[str, Any]) -> Floats:
     base = sources.series[spec["source"]]
-    rolled = np.roll(base, -7 * 96 * int(spec["roll_weeks"]))
+    weeks = [int(spec["roll_weeks"])]
+    if spec["source"] == "uci":  # a process's load: the plant's, over eight weeks of the year
+        weeks = [(weeks[0] + w) % 52 for w in BLEND_WEEKS]
+    rolled = np.mean([np.roll(base, -7 * 96 * w) for w in weeks], axis=0)
     rng = np.random.default_rng(int(spec["seed"]))
     noise = np.zeros(len(base))
     if spec["noise"]:

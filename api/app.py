@@ -16,6 +16,7 @@ from api.routes import (
     admin_areas,
     buildings,
     energy,
+    energy_map,
     energy_series,
     geocode,
     health,
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         hotline.router,
         open311.router,
         energy.router,
+        energy_map.router,
         energy_series.router,
         pages.router,  # last: "/" and the pages
     ]

@@ -30,11 +30,11 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api import db  # noqa: E402
-from api.settings import get_settings  # noqa: E402
-from data.generate import energy_park  # noqa: E402
-from layers.energy import sample_park, sample_series  # noqa: E402
-from spatial.sample import load_sample  # noqa: E402
+from api import db
+from api.settings import get_settings
+from data.generate import energy_park
+from layers.energy import sample_park, sample_series
+from spatial.sample import load_sample
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 BASE, RUN = "dizhi_bench_eq_base", "dizhi_bench_eq"

@@ -156,9 +156,8 @@ def _rolling(x: Floats) -> Floats:
 def _shifts(ts: npt.NDArray[np.int64], values: Floats, base: tuple[Floats, Floats],
             stuck: npt.NDArray[np.bool_]) -> dict[str, list[tuple[int, int]]]:
     """Runs of at least ``SHIFT_MIN`` slots whose day-long mean is off the baseline's."""
-    median, spread = base
     keys = slot_key(ts)
-    expected = _rolling(np.nan_to_num(median[keys]))
+    expected = _rolling(np.nan_to_num(base[0][keys]))
     scale = _rolling(np.nan_to_num(_z_scale(ts, base)))
     mean = _rolling(values)
     z = np.where(stuck, 0.0, (mean - expected) / np.maximum(scale, 1e-9))

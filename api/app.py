@@ -18,6 +18,7 @@ from api.routes import (
     buildings,
     buildings_3d,
     energy,
+    energy_map,
     energy_series,
     exports,
     geocode,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         hotline.router,
         open311.router,
         energy.router,
+        energy_map.router,
         energy_series.router,
         pages.router,  # last: "/" and the pages
     ]

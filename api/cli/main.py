@@ -117,9 +117,15 @@ def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
 def load_sample(
     sample_dir: Annotated[Path | None, typer.Option(help="defaults to data/sample")] = None,
     force: Annotated[bool, typer.Option(help="load even if this sample is already loaded")] = False,
+    park: Annotated[bool, typer.Option(help="load the synthetic sample park (energy)")] = True,
+    park_days: Annotated[int | None, typer.Option(help="only the park's first days")] = None,
+    park_enterprises: Annotated[int | None, typer.Option(
+        help="only the park's first enterprises (and their feeders)")] = None,
 ) -> None:
-    """Load the sample district (admin areas, 850 real addresses …); safe to run again."""
+    """Load the sample district (admin areas, 850 real addresses, buildings) and the synthetic
+    sample park (a year of 15-minute data for ~300 meters); safe to run again."""
     from api.settings import get_settings
+    from layers.energy.sample_park import load_sample_park
     from spatial.sample import load_sample_once
 
     directory = sample_dir or get_settings().data_dir / "sample"
@@ -128,6 +134,14 @@ def load_sample(
         counts, loaded = load_sample_once(conn, sample_dir=directory, force=force)
     state = "loaded" if loaded else "already loaded, unchanged (--force to reload)"
     console.print(f"sample {state}: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+    if not park:
+        return
+    with progress_bar() as progress, write_conn() as conn:
+        progress.add_task("loading the sample park (readings, cleaning, roll-ups)", total=None)
+        parked = load_sample_park(conn, sample_dir=directory,
+                                  district=get_settings().district_codes[0],
+                                  days=park_days, enterprises=park_enterprises)
+    console.print("sample park: " + ", ".join(f"{k}: {v}" for k, v in parked.items()))
 
 
 @app.command()

@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api.schemas.common import FeatureCollection
+
 
 class MeterIn(BaseModel):
     id: str = Field(min_length=1, max_length=64, pattern=r"^[^\s/]+$",
@@ -158,3 +160,23 @@ class AlarmOut(BaseModel):
 
 class AlarmState(BaseModel):
     state: str = Field(pattern="^(acknowledged|closed)$")
+
+
+class ParkOut(BaseModel):
+    code: str
+    name: str
+    synthetic: bool
+    bbox: list[float] | None = None
+    first_month: datetime | None = None
+    last_month: datetime | None = None
+
+
+class ParkMapOut(FeatureCollection):
+    """The park's occupied buildings with ``kwh``, ``floor_area_m2``, ``kwh_per_m2`` and their
+    ``enterprises`` for [start, end)."""
+
+    park_code: str
+    kind: str
+    start: datetime
+    end: datetime
+    max_kwh: float | None = None

@@ -1,12 +1,18 @@
 """Anomalies in a meter's clean 15-minute series (pure: arrays in, events out).
 
-The baseline is robust and per meter: for weekday and weekend apart, each of the 96 quarter
+The baseline is robust and per meter: for each day of the week apart, each of the 96 quarter
 hours' median and MAD (scaled by 1.4826 to a standard deviation) over the history before the
 period looked at. Against it:
-- ``spike``: one to three slots far above the baseline (z > 6);
-- ``level_shift``: at least four hours in a row off the baseline the same way (|z| > 3);
-- ``base_load_creep``: the night (00:00–05:00) median of the period well above the history's;
-- ``flat_line``: four hours or more of one repeated value where the baseline expects use;
+- ``spike``: one to three slots far above the baseline (z > 6) and 1.5 times above the
+  history's ceiling (its highest slot median + 3 typical spreads): a load the meter never draws,
+  not a busy slot of a meter whose use jumps between levels (a plant's shifts);
+- ``level_shift``: a day or more whose day-long (96-slot, centred) mean is off the baseline's
+  the same way, both by |z| > 3 (on the mean spread) and by a factor (above ×1.5, below ×0.5):
+  a plant's irregular shifts move single days, a shift lasts;
+- ``base_load_creep``: the night (00:00–05:00) median of the period well above the history's,
+  and risen more than the day's (a night that follows a busier day is not creep);
+- ``flat_line``: four hours or more of one repeated non-zero measured value where the baseline
+  expects use (zero is no use, a shift's concern; spread or estimated slots repeat by design);
 - ``impossible``: slots cleaning found negative or a jump; ``missing``: slots it found missing.
 """
 
@@ -19,10 +25,13 @@ import numpy.typing as npt
 from layers.energy.clean import SLOT
 
 LOCAL = 8 * 3600
+KEYS = 7 * 96  # baseline keys: day of the week × quarter hour
 MAD_SCALE = 1.4826
 SPIKE_Z, SHIFT_Z = 6.0, 3.0
-SPIKE_MAX, SHIFT_MIN, FLAT_MIN = 3, 16, 16  # slots
-CREEP_RATIO = 1.3
+SPIKE_MAX, WINDOW, SHIFT_MIN, FLAT_MIN = 3, 96, 96, 16  # slots
+SPIKE_CEILING = 1.5  # × the history's ceiling
+SHIFT_UP, SHIFT_DOWN = 1.5, 0.5  # the day-long mean's factor to the baseline's
+CREEP_RATIO, CREEP_OVER_DAY = 1.3, 1.2
 Floats = npt.NDArray[np.float64]
 
 
@@ -36,10 +45,11 @@ class Event:
 
 
 def slot_key(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """weekend × 96 + quarter hour of the local day."""
+    """Day of the week (Monday 0) × 96 + quarter hour of the local day. Days apart, not only
+    weekday and weekend: a plant's rest day or a Monday's start after the weekend is its own."""
     local = ts + LOCAL
-    weekend = ((local // 86400 + 3) % 7) >= 5  # 1970-01-01 was a Thursday
-    return weekend.astype(np.int64) * 96 + (local % 86400) // SLOT
+    weekday = (local // 86400 + 3) % 7  # 1970-01-01 was a Thursday
+    return weekday * 96 + (local % 86400) // SLOT
 
 
 @dataclass(frozen=True)
@@ -62,15 +72,15 @@ class Baseline:
 
 
 def _group_median(keys: npt.NDArray[np.int64], values: Floats) -> Floats:
-    """The median of ``values`` per key 0…191 (NaN for a key with none), no loop over keys."""
+    """The median of ``values`` per key 0…KEYS − 1 (NaN for a key with none), no loop over keys."""
     order = np.lexsort((values, keys))
     v = values[order]
-    counts = np.bincount(keys, minlength=192)
+    counts = np.bincount(keys, minlength=KEYS)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])
     has = counts > 0
     lo = np.where(has, first + (counts - 1) // 2, 0)
     hi = np.where(has, first + counts // 2, 0)
-    out = np.full(192, np.nan)
+    out = np.full(KEYS, np.nan)
     if len(v):
         out[has] = (v[lo[has]] + v[hi[has]]) / 2
     return out
@@ -91,13 +101,16 @@ def _runs(mask: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
                     strict=True))
 
 
-def _z(ts: npt.NDArray[np.int64], values: Floats, base: tuple[Floats, Floats]) -> Floats:
+def _z_scale(ts: npt.NDArray[np.int64], base: tuple[Floats, Floats]) -> Floats:
     median, spread = base
     keys = slot_key(ts)
     floor = max(float(np.nanmedian(spread)) if np.isfinite(spread).any() else 0.0, 1e-9)
     # a slot's spread is at least a tenth of its level and the meter's typical spread
-    scale = np.maximum(np.maximum(spread[keys], 0.1 * np.abs(median[keys])), floor)
-    return (values - median[keys]) / scale
+    return np.asarray(np.maximum(np.maximum(spread[keys], 0.1 * np.abs(median[keys])), floor))
+
+
+def _z(ts: npt.NDArray[np.int64], values: Floats, base: tuple[Floats, Floats]) -> Floats:
+    return (values - base[0][slot_key(ts)]) / _z_scale(ts, base)
 
 
 def _events(kind: str, ts: npt.NDArray[np.int64], runs: list[tuple[int, int]],
@@ -116,27 +129,49 @@ def detect(ts: npt.NDArray[np.int64], values: Floats, flags: list[str | None],
     if known.slots < 7 * 96 or not len(ts):
         return events  # a week of history before judging levels
     base = (known.median, known.spread)
-    flat = _flat(ts, values, base)
+    flat = _flat(ts, values, base, flagged)
     z = _z(ts, values, base)
+    stuck = np.zeros(len(ts), bool)
     for e in flat:  # a stuck meter is not also a shift
-        z[(ts >= e.start) & (ts < e.end)] = 0.0
+        stuck |= (ts >= e.start) & (ts < e.end)
     shifted = np.zeros(len(ts), bool)
-    for sign, name in ((1, "up"), (-1, "down")):
-        runs = [r for r in _runs(sign * z > SHIFT_Z) if r[1] - r[0] >= SHIFT_MIN]
+    for name, runs in _shifts(ts, values, base, stuck).items():
         events += _events("level_shift", ts, runs, direction=name)
         for a, b in runs:
             shifted[a:b] = True
-    spikes = [r for r in _runs((z > SPIKE_Z) & ~shifted) if r[1] - r[0] <= SPIKE_MAX]
-    events += _events("spike", ts, spikes)
+    ceiling = float(np.nanmax(known.median) + SHIFT_Z * np.nanmedian(known.spread))
+    high = (z > SPIKE_Z) & (values > SPIKE_CEILING * ceiling) & ~shifted & ~stuck
+    events += _events("spike", ts, [r for r in _runs(high) if r[1] - r[0] <= SPIKE_MAX])
     events += flat
-    events += _creep(ts, values, known.night_median)
+    events += _creep(ts, values, known)
     return events
 
 
-def _flat(ts: npt.NDArray[np.int64], values: Floats, base: tuple[Floats, Floats]
-          ) -> list[Event]:
+def _rolling(x: Floats) -> Floats:
+    """The mean over the ``WINDOW`` slots centred on each (shorter at the ends)."""
+    kernel = np.ones(WINDOW)
+    return np.convolve(x, kernel, "same") / np.convolve(np.ones(len(x)), kernel, "same")
+
+
+def _shifts(ts: npt.NDArray[np.int64], values: Floats, base: tuple[Floats, Floats],
+            stuck: npt.NDArray[np.bool_]) -> dict[str, list[tuple[int, int]]]:
+    """Runs of at least ``SHIFT_MIN`` slots whose day-long mean is off the baseline's."""
+    keys = slot_key(ts)
+    expected = _rolling(np.nan_to_num(base[0][keys]))
+    scale = _rolling(np.nan_to_num(_z_scale(ts, base)))
+    mean = _rolling(values)
+    z = np.where(stuck, 0.0, (mean - expected) / np.maximum(scale, 1e-9))
+    up = (z > SHIFT_Z) & (mean > SHIFT_UP * expected)
+    down = (z < -SHIFT_Z) & (mean < SHIFT_DOWN * expected)
+    return {name: [r for r in _runs(mask) if r[1] - r[0] >= SHIFT_MIN]
+            for name, mask in (("up", up), ("down", down))}
+
+
+def _flat(ts: npt.NDArray[np.int64], values: Floats, base: tuple[Floats, Floats],
+          flagged: npt.NDArray[np.str_]) -> list[Event]:
     same = np.concatenate([[False], np.isclose(np.diff(values), 0.0, atol=1e-9)])
     same[:-1] |= same[1:]
+    same &= (values != 0) & np.isin(flagged, ["", "replaced", "rollover"])
     expects = base[0][slot_key(ts)] > 0
     runs = [r for r in _runs(same) if r[1] - r[0] >= FLAT_MIN and expects[r[0]:r[1]].mean() > 0.5]
     return [Event("flat_line", int(ts[a]), int(ts[b - 1]) + SLOT, "warning",
@@ -147,12 +182,22 @@ def _night(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     return ((ts + LOCAL) % 86400) < 5 * 3600
 
 
-def _creep(ts: npt.NDArray[np.int64], values: Floats, usual: float | None) -> list[Event]:
+def _day_ratio(ts: npt.NDArray[np.int64], values: Floats, known: Baseline) -> float:
+    """How much the period's daytime (08–18 h) median rose over the history's."""
+    hour = ((ts + LOCAL) % 86400) // 3600
+    day = (hour >= 8) & (hour < 18)
+    usual = float(np.nanmedian(known.median[slot_key(ts[day])])) if day.any() else 0.0
+    return float(np.median(values[day])) / usual if usual > 0 else 1.0
+
+
+def _creep(ts: npt.NDArray[np.int64], values: Floats, known: Baseline) -> list[Event]:
     now = values[_night(ts)]
+    usual = known.night_median
     if len(now) < 7 * 20 or usual is None:  # a week of nights
         return []
     level = float(np.median(now))
-    if usual > 0 and level > CREEP_RATIO * usual:
+    if usual > 0 and level > CREEP_RATIO * usual and (
+            level / usual > CREEP_OVER_DAY * _day_ratio(ts, values, known)):
         return [Event("base_load_creep", int(ts[0]), int(ts[-1]) + SLOT, "info",
                       {"night_median": level, "usual_night_median": usual})]
     return []

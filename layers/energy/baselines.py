@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import Connection
 
-from layers.energy.anomaly import Baseline
+from layers.energy.anomaly import KEYS, Baseline
 from layers.energy.binary import unpack_float8
 from layers.energy.clean import FLAG_NAMES
 
@@ -29,7 +29,7 @@ CREATE TEMP TABLE energy_scan AS
 SELECT s.m, s.meter_id, s.start, s."end", b.through, b.slots, b.median, b.spread, b.night_median
 FROM energy_span s
 LEFT JOIN energy_baseline b ON b.meter_id = s.meter_id AND b.through <= s.start
-  AND b.through > s.start - %(stale)s::interval
+  AND b.through > s.start - %(stale)s::interval AND cardinality(b.median) = %(keys)s
 """
 PACKED = f"""
 SELECT s.m, string_agg(float8send(extract(epoch FROM i.ts)::float8), '' ORDER BY i.ts),
@@ -62,10 +62,11 @@ def _unpack(row: tuple[int, bytes, bytes, bytes]
 def prepare(conn: Connection) -> dict[int, tuple[str, Baseline]]:
     """``energy_scan`` for the spans, and each span's meter and baseline (kept or made)."""
     conn.execute("DROP TABLE IF EXISTS energy_scan")
-    conn.execute(SCAN, {"stale": STALE})
+    conn.execute(SCAN, {"stale": STALE, "keys": KEYS})
     rows = conn.execute("SELECT m, meter_id, slots, median, spread, night_median"
                         " FROM energy_scan").fetchall()
-    empty = Baseline(np.full(192, np.nan), np.full(192, np.nan), 0, None)
+    empty = Baseline(np.full(KEYS, np.nan), np.full(KEYS, np.nan), 0, None)
+    # a baseline kept with other keys (weekday/weekend, before) is not joined: made again
     out = {m: (meter_id, empty if slots is None else Baseline(
         np.array(median, float), np.array(spread, float), slots, night))
         for m, meter_id, slots, median, spread, night in rows}

@@ -260,7 +260,7 @@ energy_alarm = Table(
 )
 
 # A meter's anomaly baseline (layers.energy.anomaly.Baseline) from its clean slots before
-# ``through``: per weekday/weekend × quarter hour (192) the median and scaled MAD, the number of
+# ``through``: per day of the week × quarter hour (672) the median and scaled MAD, the number of
 # history slots and the night median; kept so a day's scan need not read 28 days again.
 energy_baseline = Table(
     "energy_baseline", metadata,

@@ -30,12 +30,16 @@ def test_db_status_fails_when_unreachable(runner, monkeypatch):
 
 def test_migrate_and_load_sample_are_repeatable(runner):
     assert runner.invoke(app, ["migrate"]).exit_code == 0
-    result = runner.invoke(app, ["load", "sample", "--force"])
+    # a slice of the park: its whole year is minutes of work (make db loads a month)
+    park = ["--park-days", "2", "--park-enterprises", "2"]
+    result = runner.invoke(app, ["load", "sample", "--force", *park])
     assert result.exit_code == 0, result.output
     assert "town: 11" in result.output and "community: 355" in result.output
     assert "source_records: 850" in result.output and "addresses: 841" in result.output
-    again = runner.invoke(app, ["load", "sample"])
+    assert "sample park: " in result.output and "meters: " in result.output
+    again = runner.invoke(app, ["load", "sample", *park])
     assert again.exit_code == 0 and "already loaded" in again.output
+    assert "park: already loaded" in again.output
 
 
 def test_keys_create_and_list(runner):

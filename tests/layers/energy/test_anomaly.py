@@ -35,8 +35,8 @@ def test_each_injected_anomaly_is_found_and_nothing_else(seed):
     ts, v = _load(42, seed)
     (now_t, now_v), history = _split(ts, v)
     now_v = now_v.copy()
-    now_v[100] *= 8  # a spike on a weekday morning
-    now_v[300:340] *= 1.8  # a level shift of ten hours
+    now_v[100] *= 12  # a spike at night, above anything the meter draws
+    now_v[300:492] *= 1.8  # a level shift of two days
     now_v[600:630] = now_v[600]  # stuck for 7.5 hours
     events = detect(now_t, now_v, [None] * len(now_t), history)
     kinds = sorted((e.kind, int((e.start - now_t[0]) // SLOT)) for e in events)

@@ -1,5 +1,6 @@
 """Text that no parameter may carry, refused at the door: NUL characters (PostgreSQL text cannot
-hold them; GDAL cuts strings at them), invalid UTF-8 and lone surrogates (which cannot be encoded
+hold them; GDAL cuts strings at them), invalid UTF-8 (or text invalid in the charset a form
+body declares) and lone surrogates (which cannot be encoded
 for the database). Checked in one place for every request: the path, the query string, and JSON
 or form bodies. Such a request answers 400 problem+json before any route runs.
 
@@ -19,16 +20,17 @@ _CHECKED_BODIES = ("application/json", "application/geo+json", "application/x-ww
 MAX_CHECKED_BODY = 64 * 1024 * 1024  # bigger bodies are the routes' to refuse, not read here
 
 
-def bad_text(raw: bytes) -> str | None:
-    """Why percent-encoded ``raw`` (a path, a query string, a form body) is refused, or None."""
+def bad_text(raw: bytes, charset: str = "utf-8") -> str | None:
+    """Why percent-encoded ``raw`` (a path, a query string, a form body in ``charset``) is
+    refused, or None."""
     decoded = unquote_to_bytes(raw)
-    if b"\x00" in decoded:
-        return "contains a NUL character"
     try:
-        decoded.decode("utf-8")
+        text = decoded.decode(charset)
     except UnicodeDecodeError:
-        return "is not valid UTF-8"
-    return None
+        return f"is not valid {charset.upper()}"
+    except LookupError:
+        return f"names an unknown charset {charset!r}"
+    return "contains a NUL character" if "\x00" in text else None
 
 
 def _bad_value(value: Any) -> str | None:
@@ -73,25 +75,29 @@ class TextGuard:
             if why:
                 await _refuse(scope, send, f"{where} {why}")
                 return
-        kind = _content_type(scope)
+        kind, charset = _content_type(scope)
         if kind not in _CHECKED_BODIES:
             await self.app(scope, receive, send)
             return
         body, messages = await _read_body(receive)
         why = None
         if body is not None:
-            why = bad_text(body) if kind.endswith("urlencoded") else bad_json(body)
+            why = bad_text(body, charset) if kind.endswith("urlencoded") else bad_json(body)
         if why:
             await _refuse(scope, send, f"the request body {why}")
             return
         await self.app(scope, _replay(messages, receive), send)
 
 
-def _content_type(scope: Scope) -> str:
+def _content_type(scope: Scope) -> tuple[str, str]:
+    """The media type and its charset (UTF-8 unless the header names another)."""
     for name, value in scope.get("headers", []):
         if name == b"content-type":
-            return value.split(b";")[0].strip().lower().decode("latin-1")
-    return ""
+            kind, *params = value.decode("latin-1").split(";")
+            charset = next((v.strip().strip('"') for k, _, v in (p.partition("=") for p in params)
+                            if k.strip().lower() == "charset"), "utf-8")
+            return kind.strip().lower(), charset or "utf-8"
+    return "", "utf-8"
 
 
 async def _read_body(receive: Receive) -> tuple[bytes | None, list[Message]]:

@@ -2,10 +2,11 @@
 end to end into the partitioned ``reading`` table; the incremental recompute (clean, roll up,
 anomaly scan) of one new day for every meter after a history; peak memory. Synthetic readings
 on bench-only meters (half cumulative, half interval, in a bench park's enterprises), removed
-afterwards. Prints JSON.
+afterwards; then the reads: a year of one meter as a daily series, the park's month summary.
+Prints JSON.
 
     DIZHI_DATABASE_NAME=… .venv/bin/python bench/energy.py [--meters 2000] [--days 2]
-        [--history-days 8] [--only copy_csv,http_json,mqtt,recompute]
+        [--history-days 8] [--only copy_csv,http_json,mqtt,recompute,reads]
 """
 
 import argparse
@@ -183,6 +184,41 @@ def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[
             "per_s": round(stats.written / seconds), "batches": stats.batches}
 
 
+def _p50_ms(client: TestClient, path: str, headers: dict[str, str], n: int) -> dict[str, float]:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        r = client.get(path, headers=headers)
+        times.append((time.perf_counter() - t) * 1000)
+        assert r.status_code == 200, r.text
+    return {"p50_ms": round(float(np.median(times)), 1), "max_ms": round(max(times), 1)}
+
+
+def bench_reads(conn: psycopg.Connection, url: str, key: str, ids: list[str],
+                prefix: str) -> dict[str, object]:
+    """A year of 15-minute readings for one meter as a daily series (issue: p50 ≤ 20 ms), and
+    the bench park's summary for a month (≤ 200 ms): April 2030, the recompute bench's days
+    when it ran first."""
+    year = datetime(2031, 1, 1, tzinfo=START.tzinfo) - timedelta(hours=8)
+    stamps = [(year + timedelta(minutes=15 * k)).isoformat() for k in range(1, 365 * 96 + 1)]
+    data = ("meter_id,ts,value\n" + "".join(f"{ids[0]},{t},{1 + k % 7}\n"
+                                            for k, t in enumerate(stamps))).encode()
+    with conn.transaction():
+        ingest_csv(conn, data=data, source="bench")
+        conn.execute("DELETE FROM energy_dirty_day WHERE meter_id LIKE %s AND meter_id <> %s",
+                     [prefix + "-%", ids[0]])
+        recompute_all(conn, detect=False)
+    headers = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(url=url)) as client:
+        daily = _p50_ms(client, f"/energy/meters/{ids[0]}/series?interval=day"
+                        "&start=2031-01-01T00:00:00%2B08:00&end=2032-01-01T00:00:00%2B08:00",
+                        headers, 21)
+        park = _p50_ms(client, f"/energy/parks/{prefix}/summary"
+                       "?start=2030-04-01T00:00:00%2B08:00&end=2030-05-01T00:00:00%2B08:00",
+                       headers, 11)
+    return {"daily_series_year": daily, "park_summary_month": park}
+
+
 def _remove(conn: psycopg.Connection, prefix: str) -> None:
     like = prefix + "-%"
     for table in ("energy_alarm", "energy_dirty_day", "energy_interval", "reading"):
@@ -203,7 +239,7 @@ def main() -> None:
     parser.add_argument("--http-batch", type=int, default=10000)
     parser.add_argument("--mqtt-messages", type=int, default=50000)
     parser.add_argument("--history-days", type=int, default=8)
-    parser.add_argument("--only", default="copy_csv,http_json,mqtt,recompute")
+    parser.add_argument("--only", default="copy_csv,http_json,mqtt,recompute,reads")
     args = parser.parse_args()
     only = set(args.only.split(","))
     url = db.database_url()
@@ -215,7 +251,8 @@ def main() -> None:
                 "http_json": lambda: bench_http(url, key.key, ids, args.http_batches,
                                                 args.http_batch),
                 "mqtt": lambda: bench_mqtt(conn, ids, args.mqtt_messages),
-                "recompute": lambda: bench_recompute(conn, ids, args.history_days)}
+                "recompute": lambda: bench_recompute(conn, ids, args.history_days),
+                "reads": lambda: bench_reads(conn, url, key.key, ids, prefix)}
         try:
             result: dict[str, object] = {name: run() for name, run in runs.items()
                                          if name in only}

@@ -8,45 +8,68 @@ The merge is idempotent: the same (meter, ts, value) again changes nothing; anot
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import psycopg
-from psycopg import Connection
+from psycopg import Connection, sql
 
 from address.errors import BadRequest
 from address.transactions import require_transaction
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS energy_stage"
     " (n bigint GENERATED ALWAYS AS IDENTITY, meter_id text, ts text, value float8)")
 # ISO 8601 / RFC 3339 with Z or ±hh[:mm] at the end
 HAS_OFFSET = r"([zZ]|[+-][0-9]{2}(:?[0-9]{2})?)$"
 
-# The CTEs read the snapshot from before the insert, so ``old`` counts the corrections.
+# The staged text made typed once: the last of each (meter, ts) in the order sent, sorted as the
+# primary key (the index takes them in order), with a flag for a row that breaks the rules
+TYPED = f"""
+CREATE TEMP TABLE energy_typed AS
+SELECT DISTINCT ON (meter_id, ts) meter_id, ts, value, bad FROM (
+  SELECT n, meter_id, CASE WHEN NOT bad THEN ts::timestamptz END AS ts, value, bad FROM (
+    SELECT n, meter_id, ts, value,
+           ts IS NULL OR meter_id IS NULL OR value IS NULL OR value = 'NaN'
+           OR value IN ('Infinity', '-Infinity') OR btrim(ts) !~ '{HAS_OFFSET}' AS bad
+    FROM energy_stage) checked) staged
+ORDER BY meter_id, ts, n DESC
+"""
+# one row per meter sent: its readings, its bad ones, its time span
+PER_METER = """
+SELECT meter_id, count(*), count(*) FILTER (WHERE bad), min(ts), max(ts)
+FROM energy_typed GROUP BY meter_id
+"""
+# The CTEs read the snapshot from before the insert, so ``old`` counts the corrections. A
+# changed reading dirties its local day, and the day before when it is at midnight (the end of
+# that day's last interval): per (meter, day of ts − 1 µs), the latest ts says which.
+# It writes to one month's partition (named by ``energy_ensure_partitions``) directly: routing
+# each row through the parent cost as much as the insert.
 MERGE = """
-WITH s AS (
-  SELECT DISTINCT ON (meter_id, ts) meter_id, ts, value FROM (
-    SELECT n, meter_id, ts::timestamptz AS ts, value FROM energy_stage) staged
-  ORDER BY meter_id, ts, n DESC),
+WITH s AS (SELECT * FROM energy_typed WHERE ts >= %(lo)s AND ts < %(hi)s),
 old AS (
-  SELECT count(*) AS n FROM s JOIN reading r USING (meter_id, ts)
+  SELECT count(*) AS n FROM s JOIN {partition} r USING (meter_id, ts)
   WHERE r.value IS DISTINCT FROM s.value),
 up AS (
-  INSERT INTO reading AS r (meter_id, ts, value, source)
+  INSERT INTO {partition} AS r (meter_id, ts, value, source)
   SELECT meter_id, ts, value, %(source)s FROM s
   ON CONFLICT (meter_id, ts) DO UPDATE
     SET value = EXCLUDED.value, received_at = now(), source = EXCLUDED.source
     WHERE r.value IS DISTINCT FROM EXCLUDED.value
   RETURNING r.meter_id, r.ts),
+days AS (
+  SELECT meter_id, ((ts - interval '1 microsecond') AT TIME ZONE 'Asia/Shanghai')::date AS d,
+         max(ts) AS last
+  FROM up GROUP BY 1, 2),
 dirty AS (
   INSERT INTO energy_dirty_day (meter_id, day)
-  SELECT DISTINCT meter_id, d FROM up,
-    LATERAL (VALUES ((ts AT TIME ZONE 'Asia/Shanghai')::date),
-                    (((ts - interval '1 microsecond') AT TIME ZONE 'Asia/Shanghai')::date)) v(d)
+  SELECT DISTINCT meter_id, v.d FROM days,
+    LATERAL (VALUES (days.d), ((days.last AT TIME ZONE 'Asia/Shanghai')::date)) v(d)
   ON CONFLICT DO NOTHING)
-SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM up), (SELECT n FROM old)
+SELECT (SELECT count(*) FROM up), (SELECT n FROM old)
 """
 
 
@@ -113,20 +136,38 @@ def _first_line(exc: psycopg.Error) -> str:
     return f"{str(exc).splitlines()[0]} ({line})" if line else str(exc).splitlines()[0]
 
 
-def _checked(conn: Connection) -> None:
-    bad = conn.execute(
-        "SELECT meter_id, ts, value FROM energy_stage WHERE ts IS NULL OR meter_id IS NULL"
-        " OR value IS NULL OR value = 'NaN' OR value IN ('Infinity', '-Infinity')"
-        " OR btrim(ts) !~ %s LIMIT 1", [HAS_OFFSET]).fetchone()
-    if bad is not None:
-        raise BadRequest(f"bad reading {bad[0]!r}, {bad[1]!r}, {bad[2]!r}: each needs a meter, a"
-                         " finite value and an ISO 8601 time with its UTC offset")
+def _typed(conn: Connection) -> list[tuple[str, int, int, datetime, datetime]]:
+    """``energy_typed`` from the staged rows; per meter sent: (id, readings, bad ones, first
+    ts, last ts)."""
+    conn.execute("DROP TABLE IF EXISTS energy_typed")
+    # the sort by (meter, ts) stays in memory
+    conn.execute("SELECT set_config('work_mem', '256MB', true), set_config('jit', 'off', true)")
+    try:
+        with conn.transaction():
+            conn.execute(TYPED)
+    except psycopg.errors.DataError as exc:
+        raise BadRequest(f"bad time: {str(exc).splitlines()[0]}") from None
+    conn.execute("ANALYZE energy_typed")  # a temporary table has no statistics otherwise
+    return conn.execute(PER_METER).fetchall()
 
 
-def _unknown(conn: Connection, skip: bool) -> tuple[int, tuple[str, ...]]:
+def _checked(conn: Connection, meters: list[tuple[str, int, int, datetime, datetime]]) -> None:
+    if not any(bad for _, _, bad, _, _ in meters):
+        return
+    row = conn.execute(
+        "SELECT s.meter_id, s.ts, s.value FROM energy_stage s WHERE s.ts IS NULL"
+        " OR s.meter_id IS NULL OR s.value IS NULL OR s.value = 'NaN'"
+        " OR s.value IN ('Infinity', '-Infinity') OR btrim(s.ts) !~ %s LIMIT 1",
+        [HAS_OFFSET]).fetchone()
+    assert row is not None
+    raise BadRequest(f"bad reading {row[0]!r}, {row[1]!r}, {row[2]!r}: each needs a meter, a"
+                     " finite value and an ISO 8601 time with its UTC offset")
+
+
+def _unknown(conn: Connection, meters: list[str], skip: bool) -> tuple[int, tuple[str, ...]]:
     rows = conn.execute(
-        "SELECT DISTINCT s.meter_id FROM energy_stage s"
-        " WHERE NOT EXISTS (SELECT 1 FROM meter m WHERE m.id = s.meter_id)").fetchall()
+        "SELECT s.id FROM unnest(%s::text[]) s(id)"
+        " WHERE NOT EXISTS (SELECT 1 FROM meter m WHERE m.id = s.id)", [meters]).fetchall()
     unknown = tuple(sorted(r[0] for r in rows))
     if unknown and not skip:
         raise BadRequest(f"unknown meters: {', '.join(unknown[:10])}"
@@ -134,30 +175,41 @@ def _unknown(conn: Connection, skip: bool) -> tuple[int, tuple[str, ...]]:
                          unknown_meters=list(unknown[:100]))
     skipped = 0
     if unknown:
-        skipped = conn.execute("DELETE FROM energy_stage WHERE meter_id = ANY(%s)",
+        skipped = conn.execute("DELETE FROM energy_typed WHERE meter_id = ANY(%s)",
                                [list(unknown)]).rowcount
-    return skipped, unknown[:20]
+    return skipped, unknown
 
 
 def _merge(conn: Connection, *, source: str, skip_unknown: bool) -> IngestReport:
-    conn.execute("ANALYZE energy_stage")  # a temporary table has no statistics otherwise
-    _checked(conn)
-    skipped, unknown = _unknown(conn, skip_unknown)
-    try:
-        with conn.transaction():
-            span = conn.execute("SELECT min(ts::timestamptz), max(ts::timestamptz)"
-                                " FROM energy_stage").fetchone()
-    except psycopg.errors.DataError as exc:
-        raise BadRequest(f"bad time: {str(exc).splitlines()[0]}") from None
-    if span is None or span[0] is None:
+    meters = _typed(conn)
+    _checked(conn, meters)
+    skipped, unknown = _unknown(conn, [m[0] for m in meters], skip_unknown)
+    known = [m for m in meters if m[0] not in set(unknown)] if unknown else meters
+    unknown = unknown[:20]
+    if not known:
         return IngestReport(0, 0, 0, 0, skipped, unknown)
-    ensure_partitions(conn, table="reading", first=span[0], last=span[1])
-    row = conn.execute(MERGE, {"source": source}).fetchone()
-    assert row is not None
-    received, changed, corrected = int(row[0]), int(row[1]), int(row[2])
+    ensure_partitions(conn, table="reading", first=min(m[3] for m in known),
+                      last=max(m[4] for m in known))
+    changed = corrected = 0
+    for name, lo, hi in months(first=min(m[3] for m in known), last=max(m[4] for m in known)):
+        row = conn.execute(sql.SQL(MERGE).format(partition=sql.Identifier(f"reading_{name}")),
+                           {"source": source, "lo": lo, "hi": hi}).fetchone()
+        assert row is not None
+        changed, corrected = changed + int(row[0]), corrected + int(row[1])
+    received = sum(m[1] for m in known)
     inserted = changed - corrected
     return IngestReport(received, inserted, corrected, received - inserted - corrected,
                         skipped, unknown)
+
+
+def months(*, first: datetime, last: datetime) -> Iterator[tuple[str, datetime, datetime]]:
+    """The monthly partitions' suffixes (``y2024m05``) and bounds (Asia/Shanghai months) that
+    [first, last] overlaps, as ``energy_ensure_partitions`` makes them."""
+    month = first.astimezone(SHANGHAI).date().replace(day=1)
+    while (lo := datetime(month.year, month.month, 1, tzinfo=SHANGHAI)) <= last:
+        month = (month + timedelta(days=32)).replace(day=1)
+        yield (f"y{lo.year:04d}m{lo.month:02d}", lo,
+               datetime(month.year, month.month, 1, tzinfo=SHANGHAI))
 
 
 def ensure_partitions(conn: Connection, *, table: str, first: datetime, last: datetime) -> int:
@@ -166,3 +218,14 @@ def ensure_partitions(conn: Connection, *, table: str, first: datetime, last: da
     row = conn.execute("SELECT energy_ensure_partitions(%s, %s, %s)",
                        [table, first, last]).fetchone()
     return int(row[0]) if row else 0
+
+
+def fresh_statistics(conn: Connection, *, tables: list[str], rows: int) -> None:
+    """ANALYZE those of ``tables`` whose statistics count fewer rows than the ``rows`` just
+    written: a new partition, or one loaded since autovacuum last looked (a bulk load, a
+    history in one transaction). Their plans otherwise take a big table for an empty one
+    (nested loops over millions of rows: minutes, not seconds)."""
+    stale = conn.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s)"
+                         " AND relkind = 'r' AND reltuples < %s", [tables, rows]).fetchall()
+    for (name,) in stale:
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))

@@ -30,7 +30,7 @@ from layers.energy.clean import (
     clean_interval,
     empty,
 )
-from layers.energy.readings import ensure_partitions
+from layers.energy.readings import ensure_partitions, fresh_statistics, months
 from layers.energy.rollup import day_start
 
 
@@ -189,7 +189,11 @@ def _write(conn: Connection, spans: list[_Span], cleaned: dict[int, Slots]) -> i
     last = datetime.fromtimestamp(max(s.end for s in spans), UTC)
     ensure_partitions(conn, table="energy_interval", first=first, last=last)
     conn.execute(DELETE_SPANS)
-    return conn.execute(INSERT_INTERVALS).rowcount
+    written = conn.execute(INSERT_INTERVALS).rowcount
+    fresh_statistics(conn, tables=[f"energy_interval_{name}" for name, _, _ in
+                                   months(first=first, last=last)], rows=written)
+    return written
+
 
 
 def recompute(conn: Connection, *, max_meters: int = 2000, max_days: int = 62,

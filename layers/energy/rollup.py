@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from psycopg import Connection
 
 from layers.energy.model import UNITS
+from layers.energy.readings import fresh_statistics
 
 SHANGHAI = "Asia/Shanghai"
 ZONE = ZoneInfo(SHANGHAI)
@@ -176,6 +177,9 @@ def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) ->
                  " FROM energy_counted c WHERE c.meter_id IN"
                  " (SELECT DISTINCT meter_id FROM energy_touched)")
     conn.execute("ANALYZE affected")
+    affected = conn.execute("SELECT count(*) FROM affected").fetchone()
+    fresh_statistics(conn, tables=["energy_rollup"], rows=(affected[0] if affected else 0)
+                     * len(days) * 25)  # an hour row per hour and a day row
     conn.execute("SELECT set_config('work_mem', '256MB', true)")  # hash, not sort, the slots
     conn.execute(DELETE_DAYS, bounds)
     conn.execute(INSERT_HOURS, bounds)

@@ -30,9 +30,12 @@ class DatabaseSettings(BaseModel):
     name: str = "dizhi"
     pool_min_size: int = 2
     pool_max_size: int = 20
-    # how long a request waits for a pooled connection before it answers 503 (seconds): an
-    # unreachable server answers 503 within about this long, not after a hang
-    pool_timeout_s: float = 0.8
+    # how long a request waits for a pooled connection while the server is up but every
+    # connection is busy (seconds; then 503): a queue under load, not an outage
+    pool_timeout_s: float = 10.0
+    # how long it waits while the server is unreachable (the pool's last connection attempt
+    # failed): an outage answers 503 within about this long, not after a hang
+    pool_down_timeout_s: float = 0.8
     # libpq's connect_timeout (seconds, at least 2) for the pool's background connects
     connect_timeout_s: int = 2
     # the longest wait between reconnection attempts while the server is away (seconds): the
@@ -80,6 +83,7 @@ LEGACY_NAMES = {
     "POOL_MIN_SIZE": ("database", "pool_min_size"),
     "POOL_MAX_SIZE": ("database", "pool_max_size"),
     "POOL_TIMEOUT_S": ("database", "pool_timeout_s"),
+    "POOL_DOWN_TIMEOUT_S": ("database", "pool_down_timeout_s"),
     "TILE_CACHE_ENABLED": ("tile_cache", "enabled"),
     "TILE_CACHE_MEMORY_MB": ("tile_cache", "memory_mb"),
     "TILE_CACHE_DISK": ("tile_cache", "disk"),

@@ -1,10 +1,13 @@
 """Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations."""
 
 from pathlib import Path
+from time import monotonic
+from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 import migrations
@@ -66,11 +69,42 @@ class _CappedBackoff(AttemptWithBackoff):
 
 
 class ResilientPool(ConnectionPool):
-    """A pool that retries a lost server at least every ``delay_max`` seconds."""
+    """A pool that retries a lost server at least every ``delay_max`` seconds, and tells a
+    server that is away from one that is busy: a request waits up to the pool's ``timeout`` for
+    a connection while the server is up (a queue under load), but only ``down_timeout`` while
+    the pool's last attempt to connect failed (an outage: 503 at once, not after a hang)."""
 
-    def __init__(self, *args: object, delay_max: float = 1.0, **kwargs: object) -> None:
+    def __init__(self, *args: object, delay_max: float = 1.0, down_timeout: float = 0.8,
+                 **kwargs: object) -> None:
         self.delay_max = delay_max
+        self.down_timeout = down_timeout
+        self.down_since: float | None = None
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _connect(self, timeout: float | None = None) -> Any:
+        try:
+            conn = super()._connect(timeout)
+        except psycopg.Error:
+            self.down_since = self.down_since or monotonic()
+            raise
+        self.down_since = None
+        return conn
+
+    def getconn(self, timeout: float | None = None) -> Any:
+        """Wait in short slices, so that a wait begun before the server went away ends once
+        the pool knows it is away."""
+        budget = self.timeout if timeout is None else timeout
+        start = monotonic()
+        while True:
+            waited = monotonic() - start
+            limit = self.down_timeout if self.down_since is not None else budget
+            try:
+                return super().getconn(timeout=max(0.01, min(self.down_timeout / 4,
+                                                             limit - waited)))
+            except PoolTimeout:
+                waited = monotonic() - start
+                if waited >= (self.down_timeout if self.down_since is not None else budget):
+                    raise
 
     def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
         # the library's private hook: the one place a new reconnection attempt is made
@@ -80,8 +114,9 @@ class ResilientPool(ConnectionPool):
 
 
 def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
-    """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503),
-    a connection is checked before it is handed out (one broken by a server restart is replaced,
+    """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503;
+    ``pool_down_timeout_s`` while the server is unreachable), a connection is checked before it
+    is handed out (one broken by a server restart is replaced,
     not given to a request), and a lost server is retried every second."""
     settings = settings or get_settings()
     database = settings.database
@@ -93,6 +128,7 @@ def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
         timeout=database.pool_timeout_s,
         check=ConnectionPool.check_connection,
         delay_max=database.reconnect_delay_max_s,
+        down_timeout=database.pool_down_timeout_s,
         open=False,
     )
     pool.open(wait=True, timeout=30)

@@ -125,9 +125,10 @@ def describe(parsed: ParsedAddress) -> dict[str, Any]:
     }
 
 
-def _differences(a: ParsedAddress, b: ParsedAddress) -> list[dict[str, str | None]]:
-    """Components (codes for admin levels) that differ or that one side lacks."""
-    ca, cb = standardize(a).components, standardize(b).components
+def _differences(a: ParsedAddress, b: ParsedAddress, ca: dict[str, str],
+                 cb: dict[str, str]) -> list[dict[str, str | None]]:
+    """Components (codes for admin levels) that differ or that one side lacks; ``ca``, ``cb``
+    are the standard forms' components."""
     out: list[dict[str, str | None]] = []
     for label in dict.fromkeys([*ca, *cb]):
         x = a.codes.get(label) or ca.get(label)
@@ -140,11 +141,12 @@ def _differences(a: ParsedAddress, b: ParsedAddress) -> list[dict[str, str | Non
 def compare(a: ParsedAddress, b: ParsedAddress) -> dict[str, Any]:
     """The address API's answer for a pair: 完全匹配 / 部分匹配 / 不匹配, score, differences."""
     result = match(a, b)
+    form_a, form_b = standardize(a), standardize(b)
     return {
         "a": a.text,
         "b": b.text,
         "relation": result.label,
         "score": result.score,
-        "same_key": standardize(a).address_key == standardize(b).address_key,
-        "differences": _differences(a, b),
+        "same_key": form_a.address_key == form_b.address_key,
+        "differences": _differences(a, b, form_a.components, form_b.components),
     }

@@ -9,19 +9,9 @@ aligned with inputs. Lines are parsed in batches (one at a time at a terminal).
 import json
 import sys
 from collections.abc import Iterable, Iterator
-from itertools import islice
 from typing import Any
 
-from api.cli.common import stdin_lines
-
-CHUNK = 4096
-
-
-def _chunks(lines: Iterable[str]) -> Iterator[list[str]]:
-    size = 1 if sys.stdin.isatty() else CHUNK
-    it = iter(lines)
-    while chunk := [line.rstrip("\r\n") for line in islice(it, size)]:
-        yield chunk
+from api.cli.common import batches, stdin_batch_size, stdin_lines
 
 
 def _write(records: Iterable[dict[str, Any]]) -> None:
@@ -35,7 +25,7 @@ def standardize_command() -> None:
     from address.parse.parser import parse_batch
     from address.text.describe import describe
 
-    for chunk in _chunks(stdin_lines()):
+    for chunk in batches(stdin_lines(), stdin_batch_size()):
         _write(describe(parsed) for parsed in parse_batch(chunk))
 
 
@@ -78,6 +68,6 @@ def _compared(chunk: list[str], first_line: int) -> Iterator[dict[str, Any]]:
 def match_command() -> None:
     """Compare address pairs (JSON {"a","b"} or tab-separated, one per stdin line)."""
     line = 1
-    for chunk in _chunks(stdin_lines()):
+    for chunk in batches(stdin_lines(), stdin_batch_size()):
         _write(_compared(chunk, line))
         line += len(chunk)

@@ -199,12 +199,10 @@ def parse(
     conll: Annotated[bool, typer.Option("--conll", help="CCKS format: char, BIOES tag")] = False,
 ) -> None:
     """Parse one address per stdin line into JSON lines (or CCKS CoNLL)."""
-    from api.cli.common import stdin_lines
+    from api.cli.common import stdin_batch_size, stdin_lines
     from api.cli.parse_io import parse_lines
 
-    chunk = 1 if sys.stdin.isatty() else 4096
-    for record in parse_lines((line.rstrip("\r\n") for line in stdin_lines()), conll=conll,
-                              chunk=chunk):
+    for record in parse_lines(stdin_lines(), conll=conll, chunk=stdin_batch_size()):
         sys.stdout.write(record if conll else record + "\n")
     _QUICK_EXIT.append(True)
 

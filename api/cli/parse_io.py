@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from address.parse.corpus import to_bioes
 from address.parse.parser import ParsedAddress, parse, parse_batch
+from api.cli.common import batches
 
 
 def conll_record(text: str, parsed: ParsedAddress | None = None) -> str:
@@ -43,13 +44,8 @@ def parse_lines(lines: Iterable[str], *, conll: bool = False, chunk: int = 1) ->
     input is a terminal, where each line should answer at once).
     """
     record = conll_record if conll else json_record
-    pending: list[str] = []
-    for line in lines:
-        pending.append(line.rstrip("\r\n"))
-        if len(pending) >= chunk:
-            yield from _records(pending, record)
-            pending = []
-    yield from _records(pending, record)
+    for batch in batches(lines, chunk):
+        yield from _records(batch, record)
 
 
 def _records(texts: list[str], record: Callable[[str, ParsedAddress | None], str],

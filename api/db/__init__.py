@@ -96,14 +96,12 @@ class ResilientPool(ConnectionPool):
         budget = self.timeout if timeout is None else timeout
         start = monotonic()
         while True:
-            waited = monotonic() - start
-            limit = self.down_timeout if self.down_since is not None else budget
+            limit = budget if self.down_since is None else self.down_timeout
+            left = limit - (monotonic() - start)
             try:
-                return super().getconn(timeout=max(0.01, min(self.down_timeout / 4,
-                                                             limit - waited)))
+                return super().getconn(timeout=max(0.01, min(self.down_timeout / 4, left)))
             except PoolTimeout:
-                waited = monotonic() - start
-                if waited >= (self.down_timeout if self.down_since is not None else budget):
+                if left <= self.down_timeout / 4:  # that slice was the last one allowed
                     raise
 
     def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:

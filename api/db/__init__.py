@@ -1,5 +1,6 @@
 """Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations."""
 
+import select
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -111,11 +112,23 @@ class ResilientPool(ConnectionPool):
         super()._add_connection(attempt, growing=growing)
 
 
+def check_idle(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check before it hands a connection out, without a round trip while nothing
+    says the connection is lost: an idle connection in the pool has nothing to read unless the
+    server has spoken (the FATAL it sends every client when it shuts down, EOF when it is
+    gone), so only then is it checked the library's way (``SELECT ''``, which raises)."""
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(conn)
+
+
 def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
     """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503;
     ``pool_down_timeout_s`` while the server is unreachable), a connection is checked before it
-    is handed out (one broken by a server restart is replaced,
-    not given to a request), and a lost server is retried every second."""
+    is handed out (one broken by a server restart is replaced, not given to a request:
+    :func:`check_idle`), and a lost server is retried every second."""
     settings = settings or get_settings()
     database = settings.database
     pool = ResilientPool(
@@ -124,7 +137,7 @@ def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
         max_size=database.pool_max_size,
         kwargs={"autocommit": True, "connect_timeout": database.connect_timeout_s},
         timeout=database.pool_timeout_s,
-        check=ConnectionPool.check_connection,
+        check=check_idle,
         delay_max=database.reconnect_delay_max_s,
         down_timeout=database.pool_down_timeout_s,
         open=False,

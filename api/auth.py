@@ -15,7 +15,7 @@ from psycopg import Connection
 
 from address.errors import BadRequest, Unauthorized
 from layers.catalog.access import require_read
-from migrations.schema import ROLES
+from migrations.tables.values import ROLES
 
 KEY_PREFIX = "dz"
 

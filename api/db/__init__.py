@@ -1,19 +1,25 @@
-"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations."""
+"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations.
+
+Alembic is imported by the functions that migrate, not with the module (the API imports this
+module for its pool, and Alembic is half a second of its start-up)."""
+
+from __future__ import annotations
 
 import select
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
-from alembic import command
-from alembic.config import Config
 from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 import migrations
 from api.db.cluster import Cluster
 from api.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def embedded_cluster(settings: Settings | None = None) -> Cluster:
@@ -34,6 +40,8 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     config.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
@@ -48,10 +56,14 @@ def _with_keyring(config: Config) -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(_with_keyring(alembic_config(url)), revision)
 
 
 def migrate_down(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(_with_keyring(alembic_config(url)), revision)
 
 

@@ -90,12 +90,15 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         responses=PROBLEM_RESPONSES,
     )
     install_error_handlers(app)
-    routers = [
+    routers = [  # matched in this order: the busiest first (health, geocoding, tickets)
         health.router,
+        geocode.router,
+        open311.router,
+        exports.router,  # before hotline: /hotline/tickets.csv is not a ticket id
+        hotline.router,
         admin_areas.router,
         address_api.router,
         addresses.router,
-        geocode.router,
         registry.router,
         keys.router,
         layers.router,
@@ -105,9 +108,6 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         quality.router,
         buildings_3d.router,  # before buildings: /buildings/{id} would take its paths
         buildings.router,
-        exports.router,
-        hotline.router,
-        open311.router,
         energy.router,
         energy_map.router,
         energy_series.router,

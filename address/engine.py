@@ -59,6 +59,8 @@ class Engine(Protocol):
 
     def map(self, task: Callable[[Worker, P], R], parts: Sequence[P]) -> Iterator[R]: ...
 
+    def put(self, value: Any) -> Any: ...
+
 
 class LocalEngine:
     """Every partition in this process, one after another, on the caller's connection."""
@@ -72,6 +74,9 @@ class LocalEngine:
     def map(self, task: Callable[[Worker, P], R], parts: Sequence[P]) -> Iterator[R]:
         return (task(self._worker, part) for part in parts)
 
+    def put(self, value: Any) -> Any:
+        return value
+
 
 class _Actor:
     """The body of one Ray worker (wrapped by ``ray.remote`` in ``RayEngine``)."""
@@ -82,6 +87,10 @@ class _Actor:
         self.worker = Worker(dsn=dsn)
 
     def run(self, task: Callable[[Worker, Any], Any], part: Any) -> Any:
+        import ray
+
+        if isinstance(part, tuple):  # what ``put`` stored, fetched here (Ray does it one level up)
+            part = tuple(ray.get(p) if isinstance(p, ray.ObjectRef) else p for p in part)
         return task(self.worker, part)
 
     def close(self) -> None:
@@ -112,6 +121,13 @@ class RayEngine:
 
         pool = ActorPool(self._actors)
         return pool.map(lambda actor, part: actor.run.remote(task, part), list(parts))
+
+    def put(self, value: Any) -> Any:
+        """``value`` stored once in Ray's object store; a part (or a member of a tuple part)
+        that is the handle arrives at the task as the value, without being sent again."""
+        import ray
+
+        return ray.put(value)
 
     def close(self) -> None:
         import ray

@@ -46,7 +46,6 @@ class Partition:
     owned: NDArray[np.bool_]
     geoms: NDArray[np.object_]
     rank: NDArray[np.int64]
-    shift: NDArray[np.float64] | None = None
 
 
 def strips(geoms: NDArray[np.object_], centroids: NDArray[np.object_], rank: NDArray[np.int64],
@@ -71,17 +70,17 @@ def strips(geoms: NDArray[np.object_], centroids: NDArray[np.object_], rank: NDA
     return parts
 
 
-def _align_task(worker: Worker, part: Partition) -> NDArray[np.int64]:
+def _align_task(worker: Worker, task: tuple[Partition]) -> NDArray[np.int64]:
     """Pass 1: the owned footprints' alignment pairs, as rows of the whole set."""
+    (part,) = task
     local = align_pairs(part.geoms, shapely.centroid(part.geoms), part.rank, owned=part.owned)
     return part.rows[local]
 
 
-def _match_task(worker: Worker, task: tuple[Partition, MatchParams]) -> Pairs:
+def _match_task(worker: Worker, task: tuple[Partition, NDArray[np.float64], MatchParams]) -> Pairs:
     """Pass 2: the pairs whose first footprint is owned, in rows of the whole set."""
-    part, params = task
-    assert part.shift is not None
-    pairs = match_pairs(apply_shifts(part.geoms, part.shift), part.rank, params)
+    part, shift, params = task
+    pairs = match_pairs(apply_shifts(part.geoms, shift), part.rank, params)
     keep = part.owned[pairs.left]
     return Pairs(part.rows[pairs.left[keep]], part.rows[pairs.right[keep]], pairs.iou[keep],
                  pairs.overlap[keep])
@@ -94,12 +93,12 @@ def engine_pairs(engine: Engine, geoms: NDArray[np.object_], rank: NDArray[np.in
     params = params or MatchParams()
     centroids = shapely.centroid(geoms)
     todo = strips(geoms, centroids, rank, parts or 4 * engine.workers)
-    paired = list(engine.map(_align_task, todo))
+    stored = [engine.put(part) for part in todo]  # sent to the workers once for both passes
+    paired = list(engine.map(_align_task, [(s,) for s in stored]))
     joined = np.concatenate(paired) if paired else np.empty((0, 2), dtype=np.int64)
     shift = align_shifts(centroids, rank, joined)
-    for part in todo:
-        part.shift = shift[part.rows]
-    found = list(engine.map(_match_task, [(p, params) for p in todo]))
+    found = list(engine.map(_match_task, [(s, shift[p.rows], params)
+                                          for s, p in zip(stored, todo, strict=True)]))
     if not found:
         return Pairs(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
     left, right, iou, overlap = (np.concatenate([getattr(f, name) for f in found])

@@ -97,8 +97,12 @@ def engine_pairs(engine: Engine, geoms: NDArray[np.object_], rank: NDArray[np.in
     paired = list(engine.map(_align_task, [(s,) for s in stored]))
     joined = np.concatenate(paired) if paired else np.empty((0, 2), dtype=np.int64)
     shift = align_shifts(centroids, rank, joined)
-    found = list(engine.map(_match_task, [(s, shift[p.rows], params)
-                                          for s, p in zip(stored, todo, strict=True)]))
+    return _joined(list(engine.map(_match_task, [(s, shift[p.rows], params)
+                                                 for s, p in zip(stored, todo, strict=True)])))
+
+
+def _joined(found: list[Pairs]) -> Pairs:
+    """The strips' pairs as one, in (left, right) order."""
     if not found:
         return Pairs(*(np.empty(0, dtype=t) for t in (np.int64, np.int64, float, float)))
     left, right, iou, overlap = (np.concatenate([getattr(f, name) for f in found])

@@ -86,8 +86,10 @@ def test_geoparquet_in_and_out(module_conn, tmp_path):
     assert np.allclose(found.geometry.x, found["lng"]) and out["confidence"].dtype == float
     assert out.geometry[out["lng"].isna()].isna().all() and out["lng"].isna().sum() >= 2
     pd.DataFrame({"name": ["x"]}).to_parquet(tmp_path / "no_text.parquet")
-    with pytest.raises(BadRequest):
-        read_batch(tmp_path / "no_text.parquet")
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    for name in ("no_text.parquet", "bad.parquet"):
+        with pytest.raises(BadRequest):
+            read_batch(tmp_path / name)
 
 
 def test_conflation_pairs_on_ray_are_the_in_process_pairs(engine, module_conn):

@@ -57,8 +57,11 @@ def _read_parquet(path: Path) -> BatchInput:
     try:
         frame: pd.DataFrame = gpd.read_parquet(path)
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    except ValueError:  # plain Parquet, no geo metadata
-        frame = pd.read_parquet(path)
+    except ValueError:  # plain Parquet, no geo metadata (or not Parquet at all)
+        try:
+            frame = pd.read_parquet(path)
+        except (ValueError, OSError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+            raise BadRequest(f"{path.name} is not a Parquet file") from exc
     if "text" not in frame.columns:
         raise BadRequest(f"the file needs a 'text' column; it has {', '.join(frame.columns)}")
     texts = ["" if t is None else str(t) for t in frame["text"].tolist()]

@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     # origins that may call the address, geocode and tile endpoints from a browser
     # (comma-separated; "*" for any; empty: no CORS headers)
     cors_origins: str = ""
+    # a Ray cluster for batch work (`--engine ray`); unset: a local Ray on this machine's cores
+    ray_address: str | None = None
 
     @classmethod
     def settings_customise_sources(

@@ -4,6 +4,10 @@ Each chunk is parsed in one batch and the rows its exact searches need are fetch
 (``ChunkKeys``); every text then goes through ``forward.geocode`` as a single request would, so a
 row's answer is the one ``GET /geocode`` gives for its text. Output rows keep the input order and
 columns and add the geocode fields; points are WGS84 unless the caller passes a ``transform``.
+
+``geocode_batch`` runs the same on an engine (``address.engine``): row ranges of ``PART_ROWS``
+(whole chunks) go to the workers, each geocodes its range on its own connection and sends back
+only what the output files need (``lean``), and the ranges are joined in order.
 """
 
 import csv
@@ -11,10 +15,12 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from psycopg import Connection
 
+from address.engine import Engine, Worker, row_ranges
 from address.geocode.details import GeocodeRequest
 from address.geocode.forward import geocode
 from address.geocode.query import Reading, Readings, read_query
@@ -25,6 +31,7 @@ from address.parse.parser import prepare
 OUTPUT_COLUMNS = ("code", "formatted_address", "lng", "lat", "level", "match_type", "confidence",
                   "town_code", "community_code")
 CHUNK = 2000
+PART_ROWS = 10 * CHUNK  # rows per partition on an engine
 Transform = Callable[[float, float], tuple[float, float]]
 _Key = tuple[str, str]  # (district, key)
 
@@ -81,7 +88,38 @@ def geocode_texts(
     return results
 
 
-def _fields(best: Candidate | None, transform: Transform | None) -> dict[str, Any]:
+def lean(result: GeocodeResult) -> GeocodeResult:
+    """What the batch outputs read of a result (its best answer and reason), to ship back."""
+    return replace(result, candidates=(), components={})
+
+
+def geocode_part(worker: Worker, part: tuple[Sequence[str], tuple[str, ...]]) -> list[
+        GeocodeResult]:
+    """One partition of ``geocode_batch``: its texts geocoded on the worker's connection."""
+    texts, districts = part
+    return [lean(r) for r in geocode_texts(worker.conn, texts, districts=districts)]
+
+
+def warm_parser() -> None:
+    """Load the parser's tables and compiled kernel (a Ray worker's setup, once)."""
+    prepare(["上海市青浦区"])
+
+
+def geocode_batch(
+    engine: Engine, texts: Sequence[str], *, districts: tuple[str, ...],
+    progress: Callable[[int], None] | None = None, part_rows: int = PART_ROWS,
+) -> list[GeocodeResult]:
+    """``geocode_texts`` (lean results) with the row ranges run by ``engine``."""
+    parts = [(list(texts[r.start:r.stop]), districts) for r in row_ranges(len(texts), part_rows)]
+    results: list[GeocodeResult] = []
+    for done in engine.map(geocode_part, parts):
+        results += done
+        if progress:
+            progress(len(results))
+    return results
+
+
+def output_fields(best: Candidate | None, transform: Transform | None) -> dict[str, Any]:
     if best is None:
         return dict.fromkeys(OUTPUT_COLUMNS, "")
     lng, lat = transform(best.lng, best.lat) if transform else (best.lng, best.lat)
@@ -98,7 +136,7 @@ def write_csv(rows: Iterable[dict[str, str]], results: list[GeocodeResult],
     writer = csv.DictWriter(out, fieldnames=[*columns, *extra], extrasaction="ignore")
     writer.writeheader()
     for row, result in zip(rows, results, strict=True):
-        writer.writerow({**row, **_fields(result.best, transform)})
+        writer.writerow({**row, **output_fields(result.best, transform)})
     return out.getvalue()
 
 
@@ -106,7 +144,7 @@ def write_geojson(rows: Iterable[dict[str, str]], results: list[GeocodeResult],
                   transform: Transform | None = None) -> str:
     features = []
     for row, result in zip(rows, results, strict=True):
-        fields = _fields(result.best, transform)
+        fields = output_fields(result.best, transform)
         geometry = None if result.best is None else {
             "type": "Point", "coordinates": [float(fields["lng"]), float(fields["lat"])]}
         features.append({"type": "Feature", "geometry": geometry,

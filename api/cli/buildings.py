@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
+from api.cli.common import ENGINE_HELP, WORKERS_HELP, console, open_cli_engine, write_conn
 from api.cli.common import connect as _connect
-from api.cli.common import console, write_conn
 
 buildings_app = typer.Typer(help="Fused buildings: conflate, heights, links, 3D.",
                             no_args_is_help=True)
@@ -19,16 +19,18 @@ def conflate_command(
     sources: Annotated[list[str], typer.Argument(help="source names, highest priority first")],
     heights: Annotated[bool, typer.Option(help="then compute missing heights")] = True,
     links: Annotated[bool, typer.Option(help="then relink addresses")] = True,
+    engine: Annotated[str, typer.Option(help=ENGINE_HELP)] = "local",
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 2,
 ) -> None:
     """Fuse the sources into the building layer (only what changed since the last run); with
-    heights and links, in one transaction."""
+    heights and links, in one transaction. ``--engine ray`` matches strip by strip on Ray."""
     from spatial.buildings.conflate import conflate
     from spatial.buildings.heights import compute_heights
     from spatial.buildings.links import link_addresses
 
-    with write_conn() as conn:
-        with console.status("conflating"):
-            counts = conflate(conn, sources=sources)
+    with write_conn() as conn, open_cli_engine(engine, workers=workers) as runner:
+        with console.status(f"conflating ({engine})"):
+            counts = conflate(conn, sources=sources, engine=None if engine == "local" else runner)
         console.print(json.dumps(counts))
         if heights:
             with console.status("heights from the DSM/DEM"):

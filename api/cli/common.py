@@ -5,7 +5,7 @@ command connects, so ``dizhi --help`` and ``dizhi parse`` start without them."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -25,6 +25,8 @@ from address.text.encoding import decode_text
 
 if TYPE_CHECKING:
     import psycopg
+
+    from address.engine import Engine
 
 console = Console(stderr=True)
 
@@ -46,6 +48,25 @@ def write_conn() -> Iterator[psycopg.Connection]:
     when the block ends, or nothing does (an error, Ctrl-C). The CLI's ``WriteConn``."""
     with connect() as conn, conn.transaction():
         yield conn
+
+
+ENGINE_HELP = "local (this process) or ray (DIZHI_RAY_ADDRESS, else a local Ray)"
+WORKERS_HELP = "Ray workers (CPUs of a local Ray)"
+
+
+@contextmanager
+def open_cli_engine(name: str, *, conn: psycopg.Connection | None = None, workers: int = 2,
+                    setup: Callable[[], None] | None = None) -> Iterator[Engine]:
+    """The ``--engine`` of a batch command: ``local`` on ``conn``; ``ray`` workers connect to
+    the configured database and join ``DIZHI_RAY_ADDRESS`` or start a local Ray."""
+    from address.engine import open_engine
+    from api import db
+    from api.settings import get_settings
+
+    dsn = db.database_url() if name == "ray" else None
+    with open_engine(name, conn=conn, dsn=dsn, workers=workers, setup=setup,
+                     address=get_settings().ray_address) as engine:
+        yield engine
 
 
 def progress_bar() -> Progress:

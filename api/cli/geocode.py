@@ -9,45 +9,47 @@ from typing import Annotated
 import typer
 
 from address.errors import BadRequest
-from api.cli.common import connect, console, progress_bar, read_text_file
+from api.cli.common import ENGINE_HELP, WORKERS_HELP, connect, console, progress_bar
 
 
 def _echo(data: object) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, default=str))
 
 
-def _batch(path: Path, out: Path | None, coordsys: str) -> None:
+def _batch(path: Path, out: Path | None, coordsys: str, engine: str, workers: int) -> None:
     if out is None:
         raise BadRequest("--batch needs --out")
-    from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
+    from address.geocode.batch import geocode_batch, warm_parser
+    from address.geocode.batch_files import read_batch, write_batch
+    from api.cli.common import open_cli_engine
     from api.settings import get_settings
     from spatial.coords import output_transform, parse_coordsys
 
     system = parse_coordsys(coordsys)
-    columns, rows = read_csv_texts(read_text_file(path))
-    texts = [row.get("text") or "" for row in rows]
-    transform = output_transform(system)
-    with connect() as conn, progress_bar() as bar:
-        task = bar.add_task(f"geocoding {path.name}", total=len(texts))
-        results = geocode_texts(conn, texts, districts=get_settings().district_codes,
+    data = read_batch(path)
+    with connect() as conn, open_cli_engine(engine, conn=conn, workers=workers,
+                                            setup=warm_parser) as runner, progress_bar() as bar:
+        task = bar.add_task(f"geocoding {path.name} ({engine})", total=len(data.texts))
+        results = geocode_batch(runner, data.texts, districts=get_settings().district_codes,
                                 progress=lambda done: bar.update(task, completed=done))
-    if out.suffix.lower() in (".geojson", ".json"):
-        out.write_text(write_geojson(rows, results, transform), encoding="utf-8")
-    else:
-        out.write_text(write_csv(rows, results, columns, transform), encoding="utf-8")
+    write_batch(out, data, results, output_transform(system), wgs84=system == "wgs84")
     found = sum(1 for r in results if r.best)
     console.print(f"{found} of {len(results)} rows geocoded → {out}")
 
 
 def geocode_command(
     text: Annotated[str | None, typer.Argument(help="an address or free text")] = None,
-    batch: Annotated[Path | None, typer.Option("--batch", help="CSV with a `text` column")] = None,
-    out: Annotated[Path | None, typer.Option(help="output CSV (or .geojson) for --batch")] = None,
+    batch: Annotated[Path | None, typer.Option(
+        "--batch", help="CSV or (Geo)Parquet with a `text` column")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="output .csv, .geojson or .parquet (GeoParquet) for --batch")] = None,
     coordsys: Annotated[str, typer.Option(help="of the output points")] = "wgs84",
+    engine: Annotated[str, typer.Option(help=ENGINE_HELP)] = "local",
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 2,
 ) -> None:
-    """Geocode one address (JSON out) or a CSV file (--batch IN.csv --out OUT.csv)."""
+    """Geocode one address (JSON out) or a file (--batch IN.csv --out OUT.csv|.parquet)."""
     if batch is not None:
-        _batch(batch, out, coordsys)
+        _batch(batch, out, coordsys, engine, workers)
         return
     if not text:
         raise BadRequest("give an address, or --batch FILE --out FILE")

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from api.cli.common import ENGINE_HELP, WORKERS_HELP, console, open_cli_engine, write_conn
 from api.cli.common import connect as _connect
-from api.cli.common import console, write_conn
 
 layers_app = typer.Typer(help="The layer catalog: upload, list, versions, access levels.",
                          no_args_is_help=True)
@@ -119,13 +119,20 @@ def add_raster(
 
 
 @quality_app.command("run")
-def run(resource: str) -> None:
-    """Check a layer's (or built-in's) rules, store the run, print the score."""
+def run(
+    resource: str,
+    engine: Annotated[str, typer.Option(help=ENGINE_HELP)] = "local",
+    workers: Annotated[int, typer.Option(help=WORKERS_HELP)] = 2,
+) -> None:
+    """Check a layer's (or built-in's) rules, store the run, print the score; ``--engine ray``
+    checks ranges of ids on Ray workers."""
     from layers.catalog.collections import get_collection
     from layers.catalog.quality import run_quality
 
-    with console.status(f"checking {resource}"), write_conn() as conn:
-        result = run_quality(conn, collection=get_collection(conn, cid=resource))
+    with console.status(f"checking {resource}"), write_conn() as conn, \
+            open_cli_engine(engine, workers=workers) as runner:
+        result = run_quality(conn, collection=get_collection(conn, cid=resource),
+                             engine=None if engine == "local" else runner)
     for rule in result["results"]:
         label = rule["rule"] + (f" {rule['field']}" if "field" in rule else "")
         console.print(f"  {label}: {rule['failed']} of {rule['checked']} fail"

@@ -5,7 +5,8 @@ matches them in EPSG:4549 (``spatial.buildings.match``) and writes one building 
 Re-running is incremental: a component whose member rows and parameters did not change keeps its
 building row (and its heights and address links); only changed, new and vanished components are
 written. n:m components go to ``building_review``; a steward's decision is replayed on later runs
-while the component stays the same.
+while the component stays the same. The matching can run on an engine (``address.engine``:
+Ray), partitioned into strips with a halo; the rest runs here, in the caller's transaction.
 """
 
 import hashlib
@@ -20,6 +21,7 @@ import shapely
 from numpy.typing import NDArray
 from psycopg import Connection
 
+from address.engine import Engine
 from address.errors import BadRequest
 from address.transactions import require_transaction
 from spatial.buildings.match import (
@@ -33,6 +35,7 @@ from spatial.buildings.match import (
     match_pairs,
     merge_attributes,
 )
+from spatial.buildings.partition import engine_pairs
 from spatial.coords import transformer
 
 METRIC_CRS = 4549
@@ -186,10 +189,11 @@ def _sync_reviews(conn: Connection, fp: Footprints, reviews: list[tuple[Componen
     return len(new)
 
 
-def conflate(conn: Connection, *, sources: Sequence[str],
-             params: MatchParams | None = None) -> dict[str, Any]:
+def conflate(conn: Connection, *, sources: Sequence[str], params: MatchParams | None = None,
+             engine: Engine | None = None) -> dict[str, Any]:
     """Fuse the sources (priority order) into ``building``, inside the caller's transaction;
-    returns what the run did."""
+    returns what the run did. With an ``engine`` the matching runs on it, strip by strip
+    (``spatial.buildings.partition``), with the same result."""
     require_transaction(conn, "conflate")
     params = params or MatchParams()
     if len(set(sources)) != len(sources) or not sources:
@@ -198,7 +202,8 @@ def conflate(conn: Connection, *, sources: Sequence[str],
     missing = set(sources) - {fp.sources[r] for r in set(fp.rank.tolist())}
     if missing:
         raise BadRequest(f"no footprints imported for source(s) {', '.join(sorted(missing))}")
-    pairs = match_pairs(align(fp.metric, fp.rank), fp.rank, params)
+    pairs = (match_pairs(align(fp.metric, fp.rank), fp.rank, params) if engine is None
+             else engine_pairs(engine, fp.metric, fp.rank, params))
     comps = components(pairs, fp.rank, fp.keys)
     salt = json.dumps({"sources": list(sources), **params.as_dict()}, sort_keys=True)
     decisions = {(r[0], r[1]): r[2] for r in conn.execute(

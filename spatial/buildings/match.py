@@ -57,27 +57,54 @@ def align(geoms: NDArray[np.object_], source: NDArray[np.int64], *, cell_m: floa
     displacement of the pairs in each ``cell_m`` cell (or of the whole source where a cell has
     too few) is taken out before matching. Only the matching uses the moved geometries.
     """
-    out = geoms.copy()
     centroids = shapely.centroid(geoms)
+    paired = align_pairs(geoms, centroids, source, max_shift_m=max_shift_m)
+    shift = align_shifts(centroids, source, paired, cell_m=cell_m, min_pairs=min_pairs)
+    return apply_shifts(geoms, shift)
+
+
+def align_pairs(geoms: NDArray[np.object_], centroids: NDArray[np.object_],
+                source: NDArray[np.int64], *, max_shift_m: float = 6.0,
+                owned: NDArray[np.bool_] | None = None) -> NDArray[np.int64]:
+    """``align``'s pairs (moving footprint, nearest rank-0 footprint of similar area) as rows of
+    a (k, 2) array, for the moving footprints that are ``owned`` (all by default)."""
     base = np.flatnonzero(source == 0)
-    if len(base) == 0:
-        return out
-    tree = shapely.STRtree(centroids[base])
+    moving = np.flatnonzero((source > 0) & (True if owned is None else owned))
+    if len(base) == 0 or len(moving) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    src, dst = shapely.STRtree(centroids[base]).query_nearest(centroids[moving],
+                                                              max_distance=max_shift_m)
+    a, b = moving[src], base[dst]
+    ratio = shapely.area(geoms[a]) / np.maximum(shapely.area(geoms[b]), 1e-9)
+    ok = (ratio > 0.7) & (ratio < 1.4)
+    return np.column_stack([a[ok], b[ok]]).astype(np.int64)
+
+
+def align_shifts(centroids: NDArray[np.object_], source: NDArray[np.int64],
+                 paired: NDArray[np.int64], *, cell_m: float = 500.0,
+                 min_pairs: int = 8) -> NDArray[np.float64]:
+    """Per footprint, the (dx, dy) ``align`` moves it by: NaN where it is not moved (rank 0, or
+    a source with fewer than ``min_pairs`` pairs)."""
+    shift = np.full((len(source), 2), np.nan)
     for rank in np.unique(source[source > 0]):
-        moving = np.flatnonzero(source == rank)
-        src, dst = tree.query_nearest(centroids[moving], max_distance=max_shift_m)
-        a, b = moving[src], base[dst]
-        ratio = shapely.area(geoms[a]) / np.maximum(shapely.area(geoms[b]), 1e-9)
-        ok = (ratio > 0.7) & (ratio < 1.4)
-        a, b = a[ok], b[ok]
-        if len(a) < min_pairs:
+        mine = paired[source[paired[:, 0]] == rank]
+        if len(mine) < min_pairs:
             continue
+        a, b = mine[:, 0], mine[:, 1]
         d = np.column_stack([shapely.get_x(centroids[b]) - shapely.get_x(centroids[a]),
                              shapely.get_y(centroids[b]) - shapely.get_y(centroids[a])])
-        shift = _cell_medians(centroids, a, d, moving, cell_m, min_pairs)
-        moved = geoms[moving].copy()
-        coords, index = shapely.get_coordinates(moved, return_index=True)
-        out[moving] = shapely.set_coordinates(moved, coords + shift[index])
+        moving = np.flatnonzero(source == rank)
+        shift[moving] = _cell_medians(centroids, a, d, moving, cell_m, min_pairs)
+    return shift
+
+
+def apply_shifts(geoms: NDArray[np.object_], shift: NDArray[np.float64]) -> NDArray[np.object_]:
+    """``geoms`` with those of a non-NaN ``shift`` moved by it."""
+    out = geoms.copy()
+    moving = np.flatnonzero(~np.isnan(shift[:, 0]))
+    if len(moving):
+        coords, index = shapely.get_coordinates(geoms[moving], return_index=True)
+        out[moving] = shapely.set_coordinates(geoms[moving].copy(), coords + shift[moving][index])
     return out
 
 

@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from address.parse.parser import parse
 from api import access_log
 from api.cors import PathCORS
-from api.db import database_url, open_pool
+from api.db import database_url, open_pool, open_replicas
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.routes import (
     address_api,
@@ -40,8 +40,10 @@ from api.state import install_state
 from api.text_guard import TextGuard
 
 
-def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
-    """Build the app; the pool opens when the lifespan starts (``url`` overrides settings)."""
+def create_app(settings: Settings | None = None, url: str | None = None,
+               replica_urls: list[str] | None = None) -> FastAPI:
+    """Build the app; the pools open when the lifespan starts (``url`` and ``replica_urls``
+    override settings)."""
     settings = settings or get_settings()
     app_keyring(settings)
     access_log.install()
@@ -51,9 +53,14 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         parse("上海市青浦区华志路1号")  # load the tagger and gazetteer now, not on a first request
         install_state(app.state, settings)
         app.state.pool = open_pool(url or database_url(settings), settings)
+        app.state.replicas = open_replicas(
+            settings.database.replica_url_list if replica_urls is None else replica_urls,
+            app.state.pool, settings)
         try:
             yield
         finally:
+            if app.state.replicas is not None:
+                app.state.replicas.close()
             app.state.pool.close()
 
     app = FastAPI(

@@ -2,6 +2,7 @@
 transaction (for writes), the caller, role checks."""
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -9,14 +10,39 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import Connection
 
 from address.errors import Forbidden, Unauthorized
+from api import reads
 from api.auth import Principal, authenticate
+from api.db.replicas import Replicas
 
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer dz_…`")
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
-    with request.app.state.pool.connection() as conn:
-        yield conn
+    """The request's pooled connection: the primary's, or with read replicas configured a
+    replica's for a request that only reads (``api/reads.py`` says which)."""
+    replicas: Replicas | None = getattr(request.app.state, "replicas", None)
+    if replicas is None:
+        with request.app.state.pool.connection() as conn:
+            yield conn
+        return
+    caller = reads.caller_of(request)
+    if not reads.is_write(request, get_write_conn):
+        with _reader(request, replicas, caller) as conn:
+            yield conn
+        return
+    replicas.writers.wrote(caller)  # from its start: a read sent before the answer came
+    try:
+        with request.app.state.pool.connection() as conn:
+            yield conn
+    finally:
+        replicas.writers.wrote(caller)  # and the window runs from its end
+
+
+def _reader(request: Request, replicas: Replicas,
+            caller: str) -> AbstractContextManager[Connection]:
+    if reads.asks_primary(request) or replicas.writers.wrote_lately(caller):
+        return request.app.state.pool.connection()
+    return replicas.connection()
 
 
 ConnDep = Annotated[Connection, Depends(get_conn)]

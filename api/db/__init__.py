@@ -1,5 +1,7 @@
-"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations."""
+"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools (the primary's,
+the read replicas') and migrations."""
 
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import Any
@@ -12,6 +14,7 @@ from psycopg_pool.base import AttemptWithBackoff
 
 import migrations
 from api.db.cluster import Cluster
+from api.db.replicas import READ_ONLY_SESSION, ReplicaConnection, Replicas
 from api.settings import Settings, get_settings
 
 
@@ -111,23 +114,50 @@ class ResilientPool(ConnectionPool):
         super()._add_connection(attempt, growing=growing)
 
 
-def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
+def open_pool(url: str, settings: Settings | None = None, *,
+              replica_of: ConnectionPool | None = None) -> ConnectionPool:
     """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503;
     ``pool_down_timeout_s`` while the server is unreachable), a connection is checked before it
     is handed out (one broken by a server restart is replaced,
-    not given to a request), and a lost server is retried every second."""
+    not given to a request), and a lost server is retried every second.
+
+    With ``replica_of`` (the primary's pool) a replica's: read-only sessions whose audit rows go
+    to the primary, opened without waiting (a replica that is away must not hold up the app)."""
     settings = settings or get_settings()
     database = settings.database
+    kwargs: dict[str, object] = {"autocommit": True, "connect_timeout": database.connect_timeout_s}
+    extra: dict[str, object] = {}
+    if replica_of is not None:
+        kwargs["options"] = READ_ONLY_SESSION
+        extra = {"connection_class": ReplicaConnection,
+                 "configure": partial(_writes_to, primary=replica_of)}
     pool = ResilientPool(
         url,
         min_size=database.pool_min_size,
         max_size=database.pool_max_size,
-        kwargs={"autocommit": True, "connect_timeout": database.connect_timeout_s},
+        kwargs=kwargs,
         timeout=database.pool_timeout_s,
         check=ConnectionPool.check_connection,
         delay_max=database.reconnect_delay_max_s,
         down_timeout=database.pool_down_timeout_s,
         open=False,
+        **extra,
     )
-    pool.open(wait=True, timeout=30)
+    pool.open(wait=replica_of is None, timeout=30)
     return pool
+
+
+def _writes_to(conn: ReplicaConnection, *, primary: ConnectionPool) -> None:
+    conn.primary = primary
+
+
+def open_replicas(urls: list[str], primary: ConnectionPool,
+                  settings: Settings | None = None) -> Replicas | None:
+    """Pools on the read replicas (None without any): a read waits at most
+    ``pool_down_timeout_s`` for a replica's connection before the primary serves it."""
+    if not urls:
+        return None
+    settings = settings or get_settings()
+    pools = [open_pool(url, settings, replica_of=primary) for url in urls]
+    return Replicas(pools, primary, spill_s=settings.database.pool_down_timeout_s,
+                    window_s=settings.database.read_your_writes_s)

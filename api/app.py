@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from address.parse.parser import parse
+from address.geocode.query import query_form
 from api import access_log
 from api.cors import PathCORS
 from api.db import database_url, open_pool, open_replicas
@@ -40,6 +40,14 @@ from api.state import install_state
 from api.text_guard import TextGuard
 
 
+def load_models() -> None:
+    """Load the tagger, the gazetteer and the free-text scanner now, not on a worker's first
+    requests: the parse alone left the gazetteer (read by standardize) and the scanner (by
+    extract) to the first geocode, which took 1 s of CPU (5 s on a busy machine) while every
+    request behind it waited."""
+    query_form("来电反映上海市青浦区朱家角镇张马村8组门口有人占道经营")
+
+
 def create_app(settings: Settings | None = None, url: str | None = None,
                replica_urls: list[str] | None = None) -> FastAPI:
     """Build the app; the pools open when the lifespan starts (``url`` and ``replica_urls``
@@ -50,7 +58,7 @@ def create_app(settings: Settings | None = None, url: str | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        parse("上海市青浦区华志路1号")  # load the tagger and gazetteer now, not on a first request
+        load_models()
         install_state(app.state, settings)
         app.state.pool = open_pool(url or database_url(settings), settings)
         app.state.replicas = open_replicas(

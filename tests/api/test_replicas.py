@@ -3,12 +3,8 @@ cluster's code and configuration, on a free loopback port) and a replica of it m
 ``pg_basebackup -R`` (``Cluster.make_replica``). The app gets both; a probe route tells which
 server answered (``pg_is_in_recovery()`` is true only on the standby)."""
 
-import shutil
-import socket
-import tempfile
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,38 +13,24 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import ANONYMOUS, audit, create_key
-from api.db import migrate
 from api.db.cluster import Cluster
 from api.deps import ConnDep
 from api.reads import READ_PRIMARY_HEADER, reads_only
 from api.settings import DatabaseSettings, Settings, get_settings
+from tests.outage import free_port, seconds_until, throwaway_cluster
 
 WINDOW_S = 1.0  # read-your-writes, short so that the test waits little
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[Cluster, Cluster]]:
-    """A primary with the schema and a streaming replica of it, both stopped and removed after."""
-    base = Path(tempfile.mkdtemp(prefix="dizhi-replica-"))
-    base.chmod(0o711)  # the service user (postgres, under root) must get through to its data
-    primary = Cluster(root=base / "primary", port=_free_port())
-    made: list[Cluster] = [primary]
-    try:
-        primary.start()
-        primary.ensure_database("dizhi")
-        migrate(primary.url("dizhi"))
-        made.append(primary.make_replica(base / "replica", _free_port()))
-        yield primary, made[1]
-    finally:
-        for cluster in reversed(made):
-            cluster.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    """A primary with the schema and a streaming replica of it, both removed after."""
+    with throwaway_cluster() as (primary, _):
+        replica = primary.make_replica(primary.root.parent / "replica", free_port())
+        try:
+            yield primary, replica
+        finally:
+            replica.stop()
 
 
 def in_recovery(conn: ConnDep) -> dict[str, bool]:
@@ -93,12 +75,8 @@ def served_by_replica(client: TestClient, method: str = "GET", path: str = "/pro
 
 def visible(url: str, sql: str, params: list[object], timeout_s: float = 10.0) -> bool:
     with psycopg.connect(url, autocommit=True) as conn:
-        deadline = time.monotonic() + timeout_s
-        while conn.execute(sql, params).fetchone() is None:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-    return True
+        return seconds_until(lambda: conn.execute(sql, params).fetchone() is not None,
+                             limit=timeout_s) < timeout_s
 
 
 def test_reads_go_to_the_replica_and_writes_to_the_primary(servers, client):
@@ -114,9 +92,10 @@ def test_reads_go_to_the_replica_and_writes_to_the_primary(servers, client):
     made = client.post("/keys", json={"role": "planner", "name": "via the api"}, headers=admin)
     assert made.status_code == 201, made.text
     key_id, other = made.json()["id"], {"Authorization": f"Bearer {made.json()['key']}"}
-    on_primary = "SELECT 1 FROM api_key WHERE id = %s"
-    assert visible(primary.url("dizhi"), on_primary, [key_id], timeout_s=0)
-    assert visible(replica.url("dizhi"), on_primary, [key_id])  # streamed to the standby
+    made_row = "SELECT 1 FROM api_key WHERE id = %s"
+    with psycopg.connect(primary.url("dizhi")) as conn:
+        assert conn.execute(made_row, [key_id]).fetchone() == (1,)  # written on the primary
+    assert visible(replica.url("dizhi"), made_row, [key_id])  # and streamed to the standby
     # the writer reads its own writes from the primary for a while; others read the replica
     assert not served_by_replica(client, headers=admin)
     assert served_by_replica(client, headers=other)

@@ -1,7 +1,8 @@
 """Read replicas against a real streaming standby: a cluster of the test's own (the embedded
 cluster's code and configuration, on a free loopback port) and a replica of it made with
-``pg_basebackup -R`` (``Cluster.make_replica``). The app gets both; a probe route tells which
-server answered (``pg_is_in_recovery()`` is true only on the standby)."""
+``pg_basebackup -R`` (``dizhi db replica``, ``Cluster.make_replica``). The app gets both; a
+probe route tells which server answered (``pg_is_in_recovery()`` is true only on the
+standby)."""
 
 import time
 from collections.abc import Iterator
@@ -10,9 +11,11 @@ import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import ANONYMOUS, audit, create_key
+from api.cli.main import app as cli
 from api.db.cluster import Cluster
 from api.deps import ConnDep
 from api.reads import READ_PRIMARY_HEADER, reads_only
@@ -22,11 +25,26 @@ from tests.outage import free_port, seconds_until, throwaway_cluster
 WINDOW_S = 1.0  # read-your-writes, short so that the test waits little
 
 
+def start_replica(primary: Cluster) -> Cluster:
+    """``dizhi db replica`` with the primary as the embedded cluster."""
+    replica = Cluster(root=primary.root.parent / "replica", port=free_port())
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DIZHI_VAR_DIR", str(primary.root.parent))
+        env.setenv("DIZHI_PG_PORT", str(primary.port))
+        get_settings.cache_clear()
+        made = CliRunner().invoke(cli, ["db", "replica", str(replica.root), "--port",
+                                        str(replica.port)])
+    get_settings.cache_clear()
+    assert made.exit_code == 0, made.output
+    assert made.output.strip().endswith(f"@127.0.0.1:{replica.port}/dizhi")
+    return replica
+
+
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[Cluster, Cluster]]:
     """A primary with the schema and a streaming replica of it, both removed after."""
     with throwaway_cluster() as (primary, _):
-        replica = primary.make_replica(primary.root.parent / "replica", free_port())
+        replica = start_replica(primary)
         try:
             yield primary, replica
         finally:

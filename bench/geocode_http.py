@@ -143,7 +143,8 @@ def main() -> None:
     paths = [f"/geocode?address={urllib.parse.quote(q)}" for _, q in mix]
     result: dict[str, Any] = {"bench": "geocode_http", "database": args.database,
                               "workers": args.workers, "load_start": load()}
-    with uvicorn_server(url, args.port, args.workers, warm_path=paths[0]) as base:
+    pool = {"DIZHI_POOL_MIN_SIZE": "8", "DIZHI_POOL_MAX_SIZE": "8"}  # none opened under load
+    with uvicorn_server(url, args.port, args.workers, warm_path=paths[0], env=pool) as base:
         rate = args.rate
         if rate is None:
             result["closed_loop"] = closed_loop(base, paths, args.seconds, args.connections)

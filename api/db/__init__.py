@@ -96,7 +96,13 @@ class ResilientPool(ConnectionPool):
             ConnectionPool.check_connection(conn)
 
     def putconn(self, conn: Any) -> None:
+        """Back to the pool; a connection that served its request unbroken also says the
+        server is up (a connection attempt that timed out on a busy machine had marked it
+        down, and its requests answered 503 within ``down_timeout`` though the server was
+        answering the others)."""
         self._returned[conn] = monotonic()
+        if not conn.broken:
+            self.down_since = None
         super().putconn(conn)
 
     def _connect(self, timeout: float | None = None) -> Any:

@@ -1,5 +1,5 @@
 """Read replicas (``DIZHI_DATABASE_REPLICA_URLS``): pools on streaming standbys that serve the
-reads a request routes to them (``api/deps.get_conn`` decides which), taken in turn, and the
+reads a request routes to them (``api.deps.get_conn`` decides which), taken in turn, and the
 primary's pool when none answers. Which caller wrote lately is kept here too, so that a caller
 reads its own writes from the primary until the replicas have them.
 """
@@ -94,16 +94,7 @@ class Replicas:
         finally:
             pool.putconn(conn)
 
-    def status(self) -> list[dict[str, Any]]:
-        """Each replica's host:port and whether its pool can reach it."""
-        return [{"server": f"{pool.kwargs.get('host') or _host(pool.conninfo)}",
-                 "up": pool.down_since is None} for pool in self.pools]
-
     def close(self) -> None:
         for pool in self.pools:
             pool.close()
 
-
-def _host(conninfo: str) -> str:
-    params = psycopg.conninfo.conninfo_to_dict(conninfo)
-    return f"{params.get('host', '')}:{params.get('port', '')}"

@@ -17,8 +17,7 @@ from api.app import create_app
 from api.auth import ANONYMOUS, audit, create_key
 from api.cli.main import app as cli
 from api.db.cluster import Cluster
-from api.deps import ConnDep
-from api.reads import READ_PRIMARY_HEADER, reads_only
+from api.deps import READ_PRIMARY_HEADER, ConnDep, reads_only
 from api.settings import DatabaseSettings, Settings, get_settings
 from tests.outage import free_port, seconds_until, throwaway_cluster
 

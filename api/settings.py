@@ -36,9 +36,6 @@ class DatabaseSettings(BaseModel):
     # how long it waits while the server is unreachable (the pool's last connection attempt
     # failed): an outage answers 503 within about this long, not after a hang
     pool_down_timeout_s: float = 0.8
-    # a pooled connection idle longer than this (seconds) is checked with a round trip before
-    # it is handed out; one used more recently is handed out as it is
-    pool_check_idle_s: float = 1.0
     # libpq's connect_timeout (seconds, at least 2) for the pool's background connects
     connect_timeout_s: int = 2
     # the longest wait between reconnection attempts while the server is away (seconds): the

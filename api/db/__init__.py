@@ -5,7 +5,6 @@ from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import psycopg
 from alembic import command
@@ -79,28 +78,17 @@ class ResilientPool(ConnectionPool):
     the pool's last attempt to connect failed (an outage: 503 at once, not after a hang)."""
 
     def __init__(self, *args: object, delay_max: float = 1.0, down_timeout: float = 0.8,
-                 check_idle_s: float = 1.0, **kwargs: object) -> None:
+                 **kwargs: object) -> None:
         self.delay_max = delay_max
         self.down_timeout = down_timeout
         self.down_since: float | None = None
-        self.check_idle_s = check_idle_s
-        self._returned: WeakKeyDictionary[Any, float] = WeakKeyDictionary()
-        super().__init__(*args, check=self._check_if_idle, **kwargs)  # type: ignore[arg-type]
-
-    def _check_if_idle(self, conn: Any) -> None:
-        """``check_connection`` (a round trip) for a connection idle over ``check_idle_s``: one
-        used just now is alive but for a restart in that second (its request then answers 503);
-        the check on every checkout was one round trip in three of a geocode, and on a busy
-        machine each round trip waits for the server's process to be scheduled."""
-        if monotonic() - self._returned.get(conn, 0.0) >= self.check_idle_s:
-            ConnectionPool.check_connection(conn)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def putconn(self, conn: Any) -> None:
         """Back to the pool; a connection that served its request unbroken also says the
         server is up (a connection attempt that timed out on a busy machine had marked it
         down, and its requests answered 503 within ``down_timeout`` though the server was
         answering the others)."""
-        self._returned[conn] = monotonic()
         if not conn.broken:
             self.down_since = None
         super().putconn(conn)
@@ -139,8 +127,8 @@ def open_pool(url: str, settings: Settings | None = None, *,
               replica_of: ConnectionPool | None = None) -> ConnectionPool:
     """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503;
     ``pool_down_timeout_s`` while the server is unreachable), a connection is checked before it
-    is handed out when it was idle over ``pool_check_idle_s`` (one broken by a server restart
-    is replaced, not given to a request), and a lost server is retried every second.
+    is handed out (one broken by a server restart is replaced,
+    not given to a request), and a lost server is retried every second.
 
     With ``replica_of`` (the primary's pool) a replica's: read-only sessions whose audit rows go
     to the primary, opened without waiting (a replica that is away must not hold up the app)."""
@@ -158,9 +146,7 @@ def open_pool(url: str, settings: Settings | None = None, *,
         max_size=database.pool_max_size,
         kwargs=kwargs,
         timeout=database.pool_timeout_s,
-        # a replica's connections are checked every time: a lost replica is then found before
-        # its connection is handed out, and the read goes to the primary instead of failing
-        check_idle_s=0.0 if replica_of is not None else database.pool_check_idle_s,
+        check=ConnectionPool.check_connection,
         delay_max=database.reconnect_delay_max_s,
         down_timeout=database.pool_down_timeout_s,
         open=False,

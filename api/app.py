@@ -14,7 +14,7 @@ from address.parse.parser import parse
 from address.text.coding import pinyin_forms
 from api import access_log
 from api.cors import PathCORS
-from api.db import database_url, open_pool
+from api.db import database_url, open_pool, open_replicas
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
 from api.routes import (
     address_api,
@@ -65,8 +65,10 @@ def warm_up(districts: tuple[str, ...]) -> None:
         log.exception("warming up failed")
 
 
-def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
-    """Build the app; the pool opens when the lifespan starts (``url`` overrides settings)."""
+def create_app(settings: Settings | None = None, url: str | None = None,
+               replica_urls: list[str] | None = None) -> FastAPI:
+    """Build the app; the pools open when the lifespan starts (``url`` and ``replica_urls``
+    override settings)."""
     settings = settings or get_settings()
     app_keyring(settings)
     access_log.install()
@@ -75,11 +77,16 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_state(app.state, settings)
         app.state.pool = open_pool(url or database_url(settings), settings)
+        app.state.replicas = open_replicas(
+            settings.database.replica_url_list if replica_urls is None else replica_urls,
+            app.state.pool, settings)
         threading.Thread(target=warm_up, args=(settings.district_codes,), name="warm-up",
                          daemon=True).start()
         try:
             yield
         finally:
+            if app.state.replicas is not None:
+                app.state.replicas.close()
             app.state.pool.close()
 
     app = FastAPI(

@@ -21,6 +21,7 @@ from cachetools import TTLCache
 from psycopg import Connection
 
 from address.errors import BadRequest, Unauthorized
+from api.db.replicas import primary_connection
 from layers.catalog.access import require_read
 from migrations.tables.values import ROLES
 
@@ -138,12 +139,14 @@ def audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Record a read (or change) of restricted data, on the caller's connection: a write route's
-    ``WriteConn``, so the row commits with the change or not at all."""
-    conn.execute(
-        "INSERT INTO audit_log (key_id, role, action, resource, detail)"
-        " VALUES (%s, %s, %s, %s, %s)",
-        [principal.key_id, principal.role, action, resource, json.dumps(detail or {})],
-    )
+    ``WriteConn``, so the row commits with the change or not at all (a read served by a replica
+    writes it on the primary)."""
+    with primary_connection(conn) as target:
+        target.execute(
+            "INSERT INTO audit_log (key_id, role, action, resource, detail)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [principal.key_id, principal.role, action, resource, json.dumps(detail or {})],
+        )
 
 
 def authorize_read(conn: Connection, principal: Principal, level: str, *, what: str,

@@ -2,10 +2,13 @@
 
 Each group is a small dataclass built once at the edge with ``Depends()``; ``as_dict()`` gives
 its values as keyword arguments. Bad values answer 400 (a parser's ``BadRequest``) or 422
-(FastAPI's bounds), both as problem+json.
+(FastAPI's bounds), both as problem+json. The dependencies are ``async def`` though they never
+wait: FastAPI runs a plain ``def`` dependency on a thread of the pool, one hand-over of the GIL
+there and back per parameter group and request (on a busy machine each costs a wait to be
+scheduled; bench/geocode_http.py).
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -32,7 +35,7 @@ class CoordsysParams:
         return {"coordsys": self.coordsys}
 
 
-def coordsys_params(
+async def coordsys_params(
     coordsys: Annotated[str, Query(description=COORDSYS_HELP, examples=["gcj02"])] = "wgs84",
 ) -> CoordsysParams:
     return CoordsysParams(parse_coordsys(coordsys))
@@ -51,7 +54,7 @@ class BBoxParams:
         return {"bbox": list(self.bbox) if self.bbox else None}
 
 
-def bbox_params(
+async def bbox_params(
     bbox: Annotated[str | None, Query(description="west,south,east,north (WGS84 degrees)",
                                       examples=["121.08,31.13,121.13,31.17"])] = None,
 ) -> BBoxParams:
@@ -72,7 +75,7 @@ class OgcBBoxParams:
         return {"bbox": self.bbox, "bbox_crs": self.bbox_crs}
 
 
-def ogc_bbox_params(
+async def ogc_bbox_params(
     bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy in bbox-crs")] = None,
     bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="default CRS84")] = None,
 ) -> OgcBBoxParams:
@@ -92,10 +95,10 @@ class Paging:
         return {"limit": self.limit, "offset": self.offset}
 
 
-def paging(default: int = 100, maximum: int = 1000) -> Callable[..., Paging]:
+def paging(default: int = 100, maximum: int = 1000) -> Callable[..., Awaitable[Paging]]:
     """A ``limit``/``offset`` dependency with these bounds (offset at most ``MAX_OFFSET``)."""
 
-    def dependency(
+    async def dependency(
         limit: Annotated[int, Query(ge=1, le=maximum, description="rows per page")] = default,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")] = 0,
     ) -> Paging:
@@ -126,7 +129,7 @@ class TownParams:
         return {"towncode": self.towncode}
 
 
-def town_params(
+async def town_params(
     towncode: Annotated[str | None, Query(description="a 街镇's 9-digit code")] = None,
     town_code: Annotated[str | None, Query(deprecated=True,
                                            description="deprecated: use towncode")] = None,

@@ -41,6 +41,15 @@ class DatabaseSettings(BaseModel):
     # the longest wait between reconnection attempts while the server is away (seconds): the
     # pool is back within about this long after the server is
     reconnect_delay_max_s: float = 1.0
+    # streaming replicas that serve reads (comma-separated URLs; docs/scale.md); empty: none
+    replica_urls: str = ""
+    # after a caller's write, its reads go to the primary this long (seconds), so that it reads
+    # its own writes while the replicas catch up
+    read_your_writes_s: float = 5.0
+
+    @property
+    def replica_url_list(self) -> list[str]:
+        return [u.strip() for u in self.replica_urls.split(",") if u.strip()]
 
 
 class TileCacheSettings(BaseModel):
@@ -75,7 +84,8 @@ class LimitSettings(BaseModel):
     batch_rows_public: int = 10_000
 
 
-# flat environment names that predate the sections → (section, field)
+# flat environment names → (section, field): those that predate the sections, and
+# DIZHI_DATABASE_REPLICA_URLS beside DIZHI_DATABASE_URL
 LEGACY_NAMES = {
     "DATABASE_URL": ("database", "url"),
     "PG_PORT": ("database", "port"),
@@ -84,6 +94,7 @@ LEGACY_NAMES = {
     "POOL_MAX_SIZE": ("database", "pool_max_size"),
     "POOL_TIMEOUT_S": ("database", "pool_timeout_s"),
     "POOL_DOWN_TIMEOUT_S": ("database", "pool_down_timeout_s"),
+    "DATABASE_REPLICA_URLS": ("database", "replica_urls"),
     "TILE_CACHE_ENABLED": ("tile_cache", "enabled"),
     "TILE_CACHE_MEMORY_MB": ("tile_cache", "memory_mb"),
     "TILE_CACHE_DISK": ("tile_cache", "disk"),

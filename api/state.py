@@ -1,5 +1,6 @@
 """What the app keeps on ``app.state``, built from settings when the lifespan starts, and the
-dependencies that hand it to routes. The CLI builds the same things from the same settings."""
+dependencies that hand it to routes (``async def``, so FastAPI runs them on the event loop, not
+on a thread: api/params.py says why). The CLI builds the same things from the same settings."""
 
 from pathlib import Path
 from typing import Annotated
@@ -29,12 +30,12 @@ def get_app_settings(request: Request) -> Settings:
     return settings
 
 
-def get_tile_cache(request: Request) -> TileCache:
+async def get_tile_cache(request: Request) -> TileCache:
     cache: TileCache = request.app.state.tile_cache
     return cache
 
 
-def get_artifacts(request: Request) -> VersionedCache:
+async def get_artifacts(request: Request) -> VersionedCache:
     cache: VersionedCache = request.app.state.artifacts
     return cache
 
@@ -43,7 +44,7 @@ def get_raster_dir(request: Request) -> Path:
     return get_app_settings(request).raster_dir
 
 
-def get_districts(request: Request) -> tuple[str, ...]:
+async def get_districts(request: Request) -> tuple[str, ...]:
     return get_app_settings(request).district_codes
 
 

@@ -21,10 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def uvicorn_server(database_url: str, port: int, workers: int,
-                   warm_path: str = "/healthz") -> Iterator[str]:
-    """``api.asgi:app`` with ``workers`` processes; yields the base URL once every worker has
-    answered requests for a few seconds."""
-    env = {**os.environ, "DIZHI_DATABASE_URL": database_url, "DIZHI_POOL_MAX_SIZE": "8"}
+                   warm_path: str = "/healthz", env: dict[str, str] | None = None) -> Iterator[str]:
+    """``api.asgi:app`` with ``workers`` processes (``env`` over the environment's settings);
+    yields the base URL once every worker has answered requests for a few seconds."""
+    env = {**os.environ, "DIZHI_DATABASE_URL": database_url, "DIZHI_POOL_MAX_SIZE": "8",
+           **(env or {})}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
          str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
@@ -60,6 +61,42 @@ def wrk(base: str, lua: str, seconds: int, connections: int) -> dict[str, object
                if (m := re.search(re.escape(p) + r"\s+([\d.]+\w+)", out))}
     return {"requests_per_s": float(rate.group(1)) if rate else None,
             "non_2xx": int(errors.group(1)) if errors else 0, "latency": latency}
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and all their descendants, so far."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        tree.add(pid)
+        todo.extend(child for child, parent in parents.items() if parent == pid)
+    total = 0
+    for pid in tree:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pid(port: int) -> int:
+    """The uvicorn started by :func:`uvicorn_server` on ``port``."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"api.asgi:app" in args and str(port).encode() in args:
+            return int(cmdline.parent.name)
+    raise LookupError(f"no uvicorn on port {port}")
 
 
 def lua_list(name: str, items: list[str]) -> str:

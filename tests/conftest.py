@@ -35,6 +35,11 @@ from spatial.sample import load_sample
 
 # Parallel runs (several worktrees, several developers) each name their own template.
 TEMPLATE = os.environ.get("DIZHI_TEST_DATABASE", "dizhi_test")
+# DIZHI_TEST_REPLICA=1: ``client``'s app also takes the test's database as its read replica,
+# whose sessions are read-only (api/db/replicas.py), so every request a replica would serve
+# runs read-only and a read that writes fails its test (with
+# DIZHI_DATABASE__READ_YOUR_WRITES_S=0, reads right after a write too).
+READ_ONLY_REPLICA = os.environ.get("DIZHI_TEST_REPLICA") == "1"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 
@@ -161,7 +166,8 @@ def conn(database_url: str) -> Iterator[psycopg.Connection]:
 @pytest.fixture
 def client(database_url: str) -> Iterator[TestClient]:
     """The app with its own pool on the test's database (no overrides)."""
-    with TestClient(create_app(url=database_url)) as test_client:
+    replicas = [database_url] if READ_ONLY_REPLICA else None
+    with TestClient(create_app(url=database_url, replica_urls=replicas)) as test_client:
         yield test_client
 
 

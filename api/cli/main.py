@@ -102,6 +102,29 @@ def db_url() -> None:
     typer.echo(db.database_url())
 
 
+@db_app.command("replica")
+def db_replica(
+    root: Annotated[Path, typer.Argument(help="the replica's directory, e.g. var/pg-replica1")],
+    port: Annotated[int, typer.Option(help="its port on 127.0.0.1")] = 54330,
+    stop: Annotated[bool, typer.Option(help="stop it instead")] = False,
+) -> None:
+    """Make (the first time: pg_basebackup -R) and start a streaming replica of the embedded
+    cluster, and print its URL for DIZHI_DATABASE_REPLICA_URLS (docs/scale.md)."""
+    from api import db
+    from api.db.cluster import Cluster
+    from api.settings import get_settings
+
+    settings = get_settings()
+    if stop:
+        stopped = Cluster(root=root.resolve(), port=port).stop()
+        console.print("stopped" if stopped else "not running")
+        return
+    with progress_bar() as progress:
+        progress.add_task(f"starting a replica in {root}", total=None)
+        replica = db.embedded_cluster(settings).make_replica(root.resolve(), port)
+    typer.echo(replica.url(settings.database.name))
+
+
 @app.command()
 def migrate(revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply the Alembic migrations."""

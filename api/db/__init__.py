@@ -1,4 +1,5 @@
-"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations.
+"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools (the primary's,
+the read replicas') and migrations.
 
 Alembic is imported by the functions that migrate, not with the module (the API imports this
 module for its pool, and Alembic is half a second of its start-up)."""
@@ -6,6 +7,7 @@ module for its pool, and Alembic is half a second of its start-up)."""
 from __future__ import annotations
 
 import select
+from functools import partial
 from pathlib import Path
 from time import monotonic
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,7 @@ from psycopg_pool.base import AttemptWithBackoff
 
 import migrations
 from api.db.cluster import Cluster
+from api.db.replicas import READ_ONLY_SESSION, ReplicaConnection, Replicas
 from api.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -94,6 +97,15 @@ class ResilientPool(ConnectionPool):
         self.down_since: float | None = None
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
+    def putconn(self, conn: Any) -> None:
+        """Back to the pool; a connection that served its request unbroken also says the
+        server is up (a connection attempt that timed out on a busy machine had marked it
+        down, and its requests answered 503 within ``down_timeout`` though the server was
+        answering the others)."""
+        if not conn.broken:
+            self.down_since = None
+        super().putconn(conn)
+
     def _connect(self, timeout: float | None = None) -> Any:
         try:
             conn = super()._connect(timeout)
@@ -136,23 +148,50 @@ def check_idle(conn: psycopg.Connection[Any]) -> None:
         ConnectionPool.check_connection(conn)
 
 
-def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
+def open_pool(url: str, settings: Settings | None = None, *,
+              replica_of: ConnectionPool | None = None) -> ConnectionPool:
     """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503;
     ``pool_down_timeout_s`` while the server is unreachable), a connection is checked before it
     is handed out (one broken by a server restart is replaced, not given to a request:
-    :func:`check_idle`), and a lost server is retried every second."""
+    :func:`check_idle`), and a lost server is retried every second.
+
+    With ``replica_of`` (the primary's pool) a replica's: read-only sessions whose audit rows go
+    to the primary, opened without waiting (a replica that is away must not hold up the app)."""
     settings = settings or get_settings()
     database = settings.database
+    kwargs: dict[str, object] = {"autocommit": True, "connect_timeout": database.connect_timeout_s}
+    extra: dict[str, object] = {}
+    if replica_of is not None:
+        kwargs["options"] = READ_ONLY_SESSION
+        extra = {"connection_class": ReplicaConnection,
+                 "configure": partial(_writes_to, primary=replica_of)}
     pool = ResilientPool(
         url,
         min_size=database.pool_min_size,
         max_size=database.pool_max_size,
-        kwargs={"autocommit": True, "connect_timeout": database.connect_timeout_s},
+        kwargs=kwargs,
         timeout=database.pool_timeout_s,
         check=check_idle,
         delay_max=database.reconnect_delay_max_s,
         down_timeout=database.pool_down_timeout_s,
         open=False,
+        **extra,
     )
-    pool.open(wait=True, timeout=30)
+    pool.open(wait=replica_of is None, timeout=30)
     return pool
+
+
+def _writes_to(conn: ReplicaConnection, *, primary: ConnectionPool) -> None:
+    conn.primary = primary
+
+
+def open_replicas(urls: list[str], primary: ConnectionPool,
+                  settings: Settings | None = None) -> Replicas | None:
+    """Pools on the read replicas (None without any): a read waits at most
+    ``pool_down_timeout_s`` for a replica's connection before the primary serves it."""
+    if not urls:
+        return None
+    settings = settings or get_settings()
+    pools = [open_pool(url, settings, replica_of=primary) for url in urls]
+    return Replicas(pools, primary, spill_s=settings.database.pool_down_timeout_s,
+                    window_s=settings.database.read_your_writes_s)

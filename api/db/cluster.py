@@ -8,6 +8,7 @@ packages create.
 import hashlib
 import os
 import pwd
+import re
 import secrets
 import shutil
 import subprocess
@@ -84,24 +85,48 @@ class Cluster:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')  # name comes from settings, not users
 
-    def _initdb(self) -> None:
+    def make_replica(self, root: Path, port: int) -> "Cluster":
+        """A streaming replica of this running cluster under ``root``, listening on ``port``: a
+        base backup (``pg_basebackup -R``, so it follows this cluster from then on), started.
+        Its password is this cluster's (the same superuser, copied with the data)."""
+        replica = Cluster(root=root, port=port)
+        if not replica.is_initialized():
+            password = self.password_file.read_text()
+            replica._prepare(password)
+            self._run_as_owner([
+                _pg_bin("pg_basebackup"), "-D", str(replica.data_dir), "-h", "127.0.0.1",
+                "-p", str(self.port), "-U", SUPERUSER, "-R", "-X", "stream", "-c", "fast",
+            ], env={**os.environ, "PGPASSWORD": password.strip()})
+            with (replica.data_dir / "postgresql.conf").open("a") as conf:
+                conf.write(f"\n# dizhi replica of 127.0.0.1:{self.port}\nport = {port}\n")
+        replica.start()
+        return replica
+
+    def _prepare(self, password: str) -> None:
+        """``root`` with the password file, and a server directory the service user can reach:
+        ``root`` itself, or one under /var/lib/dizhi (noted in ``data-location``)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self.password_file.write_text(secrets.token_urlsafe(24) + "\n")
+        self.password_file.write_text(password)
         self.password_file.chmod(0o600)
         owner = _service_user()
+        if owner is None:
+            return
+        if not _reachable(owner, self.root.parent):
+            place = Path("/var/lib/dizhi") / hashlib.sha1(
+                str(self.root.resolve()).encode()).hexdigest()[:12]
+            shutil.rmtree(place, ignore_errors=True)  # a cluster whose var/pg was deleted
+            place.mkdir(parents=True)
+            (self.root / "data-location").write_text(f"{place}\n")
+        shutil.chown(self.server_dir, owner.pw_uid, owner.pw_gid)
+
+    def _initdb(self) -> None:
+        self._prepare(secrets.token_urlsafe(24) + "\n")
+        owner = _service_user()
+        pwfile = self.password_file
         if owner is not None:
-            if not _reachable(owner, self.root.parent):
-                place = Path("/var/lib/dizhi") / hashlib.sha1(
-                    str(self.root.resolve()).encode()).hexdigest()[:12]
-                shutil.rmtree(place, ignore_errors=True)  # a cluster whose var/pg was deleted
-                place.mkdir(parents=True)
-                (self.root / "data-location").write_text(f"{place}\n")
-            shutil.chown(self.server_dir, owner.pw_uid, owner.pw_gid)
             pwfile = self.server_dir / "initdb-pw"
             shutil.copy(self.password_file, pwfile)
             shutil.chown(pwfile, owner.pw_uid, owner.pw_gid)
-        else:
-            pwfile = self.password_file
         try:
             self._run_as_owner([
                 _pg_bin("initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8",
@@ -112,17 +137,18 @@ class Cluster:
                 pwfile.unlink(missing_ok=True)
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write(_server_config(self.port))
+        _allow_replication(self.data_dir / "pg_hba.conf")
 
     def _pg_ctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self._run_as_owner([_pg_bin("pg_ctl"), "-D", str(self.data_dir), *args], check=check)
 
     def _run_as_owner(
-        self, cmd: list[str], check: bool = True
+        self, cmd: list[str], check: bool = True, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         owner = _service_user()
         if owner is not None:
-            cmd = ["runuser", "-u", owner.pw_name, "--", *cmd]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd="/")
+            cmd = ["runuser", "-u", owner.pw_name, "--", *cmd]  # keeps the environment
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd="/", env=env)
         if check and result.returncode != 0:
             tail = self.log_file.read_text()[-2000:] if self.log_file.exists() else ""
             raise ClusterError(f"{' '.join(cmd)} failed:\n{result.stderr}{tail}")
@@ -139,8 +165,24 @@ def _server_config(port: int) -> str:
         "work_mem = 32MB\n"
         "maintenance_work_mem = 256MB\n"
         "max_connections = 200\n"
+        # streaming replicas (docs/scale.md; `dizhi db replica`): the defaults of PostgreSQL 10+,
+        # set here so that a build with other defaults still takes pg_basebackup -R
+        "wal_level = replica\n"
+        "max_wal_senders = 10\n"
+        "hot_standby = on\n"
         "logging_collector = off\n"
     )
+
+
+REPLICATION_HBA = "host    replication     all             127.0.0.1/32            scram-sha-256\n"
+
+
+def _allow_replication(hba: Path) -> None:
+    """A pg_hba line letting a replica on this machine stream from the cluster (initdb writes
+    one; kept if it is there)."""
+    if not re.search(r"^host\s+replication\s+all\s+127\.0\.0\.1/32\s", hba.read_text(), re.M):
+        with hba.open("a") as conf:
+            conf.write(REPLICATION_HBA)
 
 
 def _reachable(owner: pwd.struct_passwd, path: Path) -> bool:

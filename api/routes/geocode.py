@@ -20,7 +20,7 @@ from api.jobs import Progress, Work, create_job, get_job, run_in_background
 from api.params import Coordsys
 from api.schemas.common import JobAccepted
 from api.schemas.geocode import BatchJobState, GeocodePublic, ReversePublic, SuggestPublic
-from api.state import DistrictsDep, get_districts
+from api.state import DistrictsDep, get_app_settings
 from api.uploads import MB, LimitsDep, batch_quota
 from spatial.coords import (
     CoordSys,
@@ -162,8 +162,9 @@ async def post_batch(
                         params={"filename": file.filename, "coordsys": system,
                                 "encoding": decoded.encoding}, principal=principal)
     # the job starts once its row is committed, after the answer
+    districts = get_app_settings(request).district_codes
     tasks.add_task(run_in_background, request.app.state.pool, job_id,
-                   _batch_work(texts, rows, columns, system, get_districts(request)))
+                   _batch_work(texts, rows, columns, system, districts))
     return {"id": job_id, "status": "queued", "total": len(texts),
             "href": f"/geocode/batch/{job_id}"}
 

@@ -13,6 +13,7 @@ of result).
 from __future__ import annotations
 
 import argparse
+import shutil
 import time
 from pathlib import Path
 
@@ -20,11 +21,13 @@ import pycrfsuite
 
 from address.parse.compiled.run import write_source_terms
 from address.parse.corpus import Sentence, read_ccks, read_naacl
-from address.parse.tagger import char_features
+from address.parse.tagger import char_features, cluster_features, cluster_table, clusters_path
 from address.resources import DATA_DIR
+from address.training.pseudo import pseudo_labelled, unlabelled
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 MODEL = DATA_DIR / "tagger.crfsuite"
+CLUSTERS = clusters_path(MODEL)  # address.training.clusters writes it
 
 
 def training_sentences(data: Path, holdout: int, *, naacl_too: bool = True,
@@ -40,12 +43,15 @@ def training_sentences(data: Path, holdout: int, *, naacl_too: bool = True,
 
 
 def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterations: int,
-          naacl_from: int | None = None) -> None:
-    """Fit the CRF and write it to ``out``; sentences from index ``naacl_from`` on are NAACL's."""
+          naacl_from: int | None = None, pairs: bool = True) -> None:
+    """Fit the CRF and write it to ``out``; sentences from index ``naacl_from`` on are NAACL's.
+
+    The model reads the character clusters next to ``out`` (see ``use_clusters``)."""
+    clusters = cluster_features(str(clusters_path(out)))
     trainer = pycrfsuite.Trainer(verbose=False)
     for i, (text, tags) in enumerate(sentences):
         naacl = naacl_from is not None and i >= naacl_from
-        trainer.append(char_features(text, naacl=naacl), tags)
+        trainer.append(char_features(text, naacl=naacl, clusters=clusters, pairs=pairs), tags)
     trainer.set_params({
         "c1": c1, "c2": c2, "max_iterations": iterations,
         "feature.possible_transitions": True, "feature.minfreq": 1,
@@ -53,6 +59,17 @@ def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterati
     out.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(out))
 
+
+def use_clusters(source: Path | None, out: Path) -> None:
+    """Put the clusters file ``source`` next to the model ``out`` (None: the model has none)."""
+    target = clusters_path(out)
+    if source is None:
+        target.unlink(missing_ok=True)
+    elif source.resolve() != target.resolve():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    cluster_table.cache_clear()
+    cluster_features.cache_clear()
 
 
 def main() -> None:
@@ -63,16 +80,31 @@ def main() -> None:
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--iterations", type=int, default=150)
+    parser.add_argument("--clusters", default=str(CLUSTERS),
+                        help="character clusters file the model reads ('none': no clusters)")
+    parser.add_argument("--no-cluster-pairs", action="store_true",
+                        help="leave the cluster-pair templates (K, L) out")
+    parser.add_argument("--pseudo", type=Path, default=None, metavar="TEACHER",
+                        help="self-training: add the unlabelled addresses this model is sure of")
+    parser.add_argument("--pseudo-min-prob", type=float, default=0.9)
+    parser.add_argument("--pseudo-max", type=int, default=10_000, help="at most so many")
     parser.add_argument("--ccks-only", action="store_true", help="leave NAACL train out")
     parser.add_argument("--terms-only", action="store_true",
                         help="keep the model, only refit the parser's Viterbi source terms")
     args = parser.parse_args()
     sentences, naacl_from, _ = training_sentences(args.data, args.holdout,
                                                   naacl_too=not args.ccks_only)
+    if args.pseudo:
+        extra = pseudo_labelled(args.pseudo, unlabelled(), args.pseudo_min_prob,
+                                {text for text, _ in sentences})[:args.pseudo_max]
+        print(f"{len(extra)} pseudo-labelled addresses from {args.pseudo}")
+        sentences = sentences[:naacl_from] + extra + sentences[naacl_from:]
+        naacl_from += len(extra)
     start = time.perf_counter()
     if not args.terms_only:
+        use_clusters(None if args.clusters == "none" else Path(args.clusters), args.out)
         train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
-              naacl_from=naacl_from)
+              naacl_from=naacl_from, pairs=not args.no_cluster_pairs)
         size = args.out.stat().st_size / 1e6
         seconds = time.perf_counter() - start
         print(f"{len(sentences)} addresses, {seconds:.0f} s, {size:.1f} MB → {args.out}")

@@ -25,12 +25,13 @@ import numpy as np
 
 from address.parse.compiled.cache import package_stamp
 from address.parse.compiled.terms import source_terms_path
+from address.parse.tagger import clusters_path
 from address.resources import DATA_DIR, HOME_PREFIXES
 
 _HERE = Path(__file__).resolve().parent
 _PARSE = _HERE.parent  # gazetteer.py and tagger.py decide names and labels
 _INPUTS = (DATA_DIR / "admin.csv.gz", _PARSE / "gazetteer.py", _PARSE / "tagger.py")
-FORMAT = 1  # bump when the layout of the stored directory changes
+FORMAT = 2  # bump when the layout of the stored directory changes
 
 
 def cache_root() -> Path:
@@ -42,8 +43,8 @@ def cache_root() -> Path:
 def key(model_path: str) -> str:
     """The hash of what the tables of ``model_path`` are built from."""
     sha = hashlib.sha256(f"{FORMAT}|{HOME_PREFIXES}|{package_stamp()}".encode())
-    terms = source_terms_path(model_path)
-    for path in (Path(model_path), *_INPUTS, *([terms] if terms.exists() else [])):
+    extra = [p for p in (source_terms_path(model_path), clusters_path(model_path)) if p.exists()]
+    for path in (Path(model_path), *_INPUTS, *extra):
         sha.update(path.read_bytes())
     return sha.hexdigest()[:32]
 

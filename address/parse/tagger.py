@@ -17,7 +17,6 @@ parsing itself runs the same model compiled (address.parse.compiled).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -37,17 +36,8 @@ PAD_LEFT, PAD_RIGHT = "^^", "$$"
 # Per window offset (-2 … +2), the cluster granularities (columns of the clusters file) whose
 # cluster of the character there is a feature: "k" + offset index + column + cluster.
 CLUSTER_TEMPLATES = ((0, 1), (0, 1, 2), (0, 1, 2), (0, 1, 2), (0, 1))
-CLUSTER_PAIR_COLUMN = 1  # the pair templates K (c-1, c0) and L (c0, c+1) read this column
 MODEL = DATA_DIR / "tagger.crfsuite"
-
-
-@dataclass(frozen=True)
-class Clusters:
-    """What the cluster templates read: per window offset, char → its feature strings; char →
-    its cluster in ``CLUSTER_PAIR_COLUMN`` (for the pair templates)."""
-
-    window: tuple[dict[str, tuple[str, ...]], ...]
-    pair: dict[str, str]
+Clusters = tuple[dict[str, tuple[str, ...]], ...]
 
 
 def clusters_path(model_path: str | Path) -> Path:
@@ -68,30 +58,27 @@ def cluster_table(path: str) -> dict[str, tuple[str, ...]]:
 def cluster_features(path: str) -> Clusters:
     """Per window offset, char → its cluster feature strings (see ``CLUSTER_TEMPLATES``)."""
     table = cluster_table(path)
-    return Clusters(tuple({ch: tuple(f"k{offset}{col}{ids[col]}" for col in columns)
-                           for ch, ids in table.items()}
-                          for offset, columns in enumerate(CLUSTER_TEMPLATES)),
-                    {ch: ids[CLUSTER_PAIR_COLUMN] for ch, ids in table.items()})
+    return tuple({ch: tuple(f"k{offset}{col}{ids[col]}" for col in columns)
+                  for ch, ids in table.items()}
+                 for offset, columns in enumerate(CLUSTER_TEMPLATES))
 
 
-def char_features(text: str, *, naacl: bool = False, clusters: Clusters | None = None,
-                  pairs: bool = True) -> list[list[str]]:
+def char_features(text: str, *, naacl: bool = False,
+                  clusters: Clusters | None = None) -> list[list[str]]:
     """Feature strings for every character of ``text`` (original text; folding happens here).
 
     ``naacl`` (training, and the NAACL view in bench/parse_eval.py) files the domain copies
-    under the NAACL letters. ``clusters`` defaults to those of the current model; ``pairs``
-    (training only) leaves the cluster-pair templates out when false. One
+    under the NAACL letters. ``clusters`` defaults to those of the current model. One
     comprehension over five shifted views of the padded text is the fastest form measured;
     caching feature lists per 5-character window was slower.
     """
     u, b_, c_, t_ = ("V", "E", "F", "W") if naacl else ("U", "B", "C", "T")
-    clusters = clusters or cluster_features(str(clusters_path(MODEL)))
-    ka, kb, kc, kd, ke = clusters.window
+    ka, kb, kc, kd, ke = clusters or cluster_features(str(clusters_path(MODEL)))
     folded = feature_fold(text)
     gaz = scanner().tags(folded)
     padded = PAD_LEFT + folded + PAD_RIGHT
     none: tuple[str, ...] = ()
-    rows = [
+    return [
         ["u" + c, "p" + b, "n" + d, "q" + a, "m" + e,
          "b" + b + c, "c" + c + d, "s" + b + d, "t" + b + c + d,
          "g" + g, "h" + g + c,
@@ -102,15 +89,6 @@ def char_features(text: str, *, naacl: bool = False, clusters: Clusters | None =
             padded, padded[1:], padded[2:], padded[3:], padded[4:], gaz, strict=False
         )  # the shifted views run past the text; gaz has exactly one tag per character
     ]
-    if pairs and clusters.pair:
-        ids = [clusters.pair.get(ch) for ch in padded]
-        for i, row in enumerate(rows):
-            before, at, after = ids[i + 1], ids[i + 2], ids[i + 3]
-            if before and at:
-                row.append(f"K{before},{at}")
-            if at and after:
-                row.append(f"L{at},{after}")
-    return rows
 
 
 MAX_CHARS = 256  # longer inputs are tagged in windows of this size (see tag())

@@ -35,7 +35,7 @@ from address.text.normalize import feature_fold
 
 SHARED = Path("/work/shared/data")
 PARSING = SHARED / "eval" / "address_parsing"
-OUT = DATA_DIR / "char_clusters.tsv"
+OUT = DATA_DIR / "tagger.clusters.tsv"  # where address.training.train looks by default
 GRANULARITIES = (32, 128, 512)
 OFFSETS = (-2, -1, 1, 2)
 

@@ -23,7 +23,6 @@ from address.parse.compiled.run import write_source_terms
 from address.parse.corpus import Sentence, read_ccks, read_naacl
 from address.parse.tagger import char_features, cluster_features, cluster_table, clusters_path
 from address.resources import DATA_DIR
-from address.training.pseudo import pseudo_labelled, unlabelled
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 MODEL = DATA_DIR / "tagger.crfsuite"
@@ -43,7 +42,7 @@ def training_sentences(data: Path, holdout: int, *, naacl_too: bool = True,
 
 
 def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterations: int,
-          naacl_from: int | None = None, pairs: bool = True) -> None:
+          naacl_from: int | None = None) -> None:
     """Fit the CRF and write it to ``out``; sentences from index ``naacl_from`` on are NAACL's.
 
     The model reads the character clusters next to ``out`` (see ``use_clusters``)."""
@@ -51,7 +50,7 @@ def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterati
     trainer = pycrfsuite.Trainer(verbose=False)
     for i, (text, tags) in enumerate(sentences):
         naacl = naacl_from is not None and i >= naacl_from
-        trainer.append(char_features(text, naacl=naacl, clusters=clusters, pairs=pairs), tags)
+        trainer.append(char_features(text, naacl=naacl, clusters=clusters), tags)
     trainer.set_params({
         "c1": c1, "c2": c2, "max_iterations": iterations,
         "feature.possible_transitions": True, "feature.minfreq": 1,
@@ -82,29 +81,17 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=150)
     parser.add_argument("--clusters", default=str(CLUSTERS),
                         help="character clusters file the model reads ('none': no clusters)")
-    parser.add_argument("--no-cluster-pairs", action="store_true",
-                        help="leave the cluster-pair templates (K, L) out")
-    parser.add_argument("--pseudo", type=Path, default=None, metavar="TEACHER",
-                        help="self-training: add the unlabelled addresses this model is sure of")
-    parser.add_argument("--pseudo-min-prob", type=float, default=0.9)
-    parser.add_argument("--pseudo-max", type=int, default=10_000, help="at most so many")
     parser.add_argument("--ccks-only", action="store_true", help="leave NAACL train out")
     parser.add_argument("--terms-only", action="store_true",
                         help="keep the model, only refit the parser's Viterbi source terms")
     args = parser.parse_args()
     sentences, naacl_from, _ = training_sentences(args.data, args.holdout,
                                                   naacl_too=not args.ccks_only)
-    if args.pseudo:
-        extra = pseudo_labelled(args.pseudo, unlabelled(), args.pseudo_min_prob,
-                                {text for text, _ in sentences})[:args.pseudo_max]
-        print(f"{len(extra)} pseudo-labelled addresses from {args.pseudo}")
-        sentences = sentences[:naacl_from] + extra + sentences[naacl_from:]
-        naacl_from += len(extra)
     start = time.perf_counter()
     if not args.terms_only:
         use_clusters(None if args.clusters == "none" else Path(args.clusters), args.out)
         train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
-              naacl_from=naacl_from, pairs=not args.no_cluster_pairs)
+              naacl_from=naacl_from)
         size = args.out.stat().st_size / 1e6
         seconds = time.perf_counter() - start
         print(f"{len(sentences)} addresses, {seconds:.0f} s, {size:.1f} MB → {args.out}")

@@ -4,10 +4,10 @@ Per position the five one-character templates read five dense rows (``Features.d
 characters at offsets -2 … +2, offset 0 under its pre-pass code, which folds in the g and h
 templates), summed as vectors; the templates over two or three characters are one hash look-up
 each (``hashing.find``) whose value points at a sparse (label, weight) row, added label by
-label (``add_row``), as are the two cluster-pair templates (K, L: a row per pair of clusters
-in ``Features.cluster_pairs``). One look-up of a pair of characters serves both b/B at this
-position and c/C at the one before. The look-ups are issued before the dense sum, so their
-memory reads overlap with it, and the next position's slots are prefetched meanwhile.
+label (``add_row``). One look-up of a pair of characters serves both b/B at this position and
+c/C at the one before. The look-ups are issued before the dense sum, so their memory reads
+overlap with it, and the next position's slots are prefetched meanwhile. (The cluster
+templates read one character each, so they are folded into the dense rows.)
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def emissions(features: Features, ids: np.ndarray, codes: np.ndarray, out: np.nd
               start: int) -> None:
     """State scores of one window into out[start:n]; ids are its character ids, two pads each
     side."""
-    dense, pairs, skip, tri, weights, cluster, cluster_pairs = features
+    dense, pairs, skip, tri, weights = features
     n = len(ids) - 4
     after = find(pairs, (ids[start + 1] << BITS) | ids[start + 2])  # (c-1, c0) at start
     for t in range(start, n):
@@ -59,6 +59,3 @@ def emissions(features: Features, ids: np.ndarray, codes: np.ndarray, out: np.nd
         add_row(weights, after >> 32, s)  # c/C: the pair (c0, c+1), next position's (c-1, c0)
         add_row(weights, skipped, s)
         add_row(weights, trigram, s)
-        at = cluster[ids[c]]
-        add_row(weights, cluster_pairs[0, cluster[ids[c - 1]], at], s)
-        add_row(weights, cluster_pairs[1, at, cluster[ids[c + 1]]], s)

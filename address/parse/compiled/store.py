@@ -31,7 +31,7 @@ from address.resources import DATA_DIR, HOME_PREFIXES
 _HERE = Path(__file__).resolve().parent
 _PARSE = _HERE.parent  # gazetteer.py and tagger.py decide names and labels
 _INPUTS = (DATA_DIR / "admin.csv.gz", _PARSE / "gazetteer.py", _PARSE / "tagger.py")
-FORMAT = 2  # bump when the layout of the stored directory changes
+FORMAT = 1  # bump when the layout of the stored directory changes
 
 
 def cache_root() -> Path:

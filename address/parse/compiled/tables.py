@@ -31,7 +31,6 @@ from address.parse.compiled.hashing import hash_table, text_hash
 from address.parse.compiled.terms import Transitions, load_source_terms, split_transitions
 from address.parse.gazetteer import LEVELS, all_names, load, scanner
 from address.parse.tagger import (
-    CLUSTER_PAIR_COLUMN,
     LABELS,
     PAD_LEFT,
     PAD_RIGHT,
@@ -55,8 +54,6 @@ class Features(NamedTuple):
     skip: np.ndarray  # hash table: (c-1, c+1) → s row
     tri: np.ndarray  # hash table: (c-1, c0, c+1) → t/T row
     weights: np.ndarray  # the sparse rows' (label, weight) pairs
-    cluster: np.ndarray  # int64 per character id: 1 + its cluster for the pair templates, 0 none
-    cluster_pairs: np.ndarray  # (2, clusters + 1, clusters + 1): K (c-1, c0), L (c0, c+1) rows
 
 
 class Names(NamedTuple):
@@ -169,8 +166,6 @@ def _regroup(state_features: dict[tuple[str, str], float], index: dict[str, int]
             key = ("h", (codes[rest[:-1]], char_id(rest[-1])))
         elif letter == "k":  # offset index, clusters column, cluster
             key = ("k", (int(rest[0]), int(rest[1]), int(rest[2:])))
-        elif letter in "KL":  # the clusters of (c-1, c0) or (c0, c+1)
-            key = (letter, tuple(int(x) for x in rest.split(",")))
         else:
             continue  # the NAACL copies (V/E/F/W): never generated when parsing
         group = groups.setdefault(key, {})
@@ -180,11 +175,11 @@ def _regroup(state_features: dict[tuple[str, str], float], index: dict[str, int]
 
 def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
                     n_chars: int, n_labels: int, members: dict[tuple[int, int], list[int]],
-                    cluster: np.ndarray) -> Features:
+                    ) -> Features:
     """The kernel's feature arrays: the dense tables, and the hash tables of the templates over
     two or three characters, whose values refer to sparse (label, weight) rows as
     1 + start · 64 + length (0: none), so a look-up is one read."""
-    sparse = {key: group for key, group in groups.items() if key[0] in "bcstKL"}
+    sparse = {key: group for key, group in groups.items() if key[0] in "bcst"}
     rows = list(sparse.values())
     starts = np.cumsum([0] + [len(r) for r in rows]).tolist()
     ref = {key: 1 + start * 64 + len(r)  # a group has at most 37 labels
@@ -196,14 +191,8 @@ def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
             pairs[_pack(ids)] = pairs.get(_pack(ids), 0) | r << (32 * (group == "c"))
     skip = {_pack(ids): r for (group, ids), r in ref.items() if group == "s"}
     tri = {_pack(ids): r for (group, ids), r in ref.items() if group == "t"}
-    width = int(cluster.max()) + 1
-    cluster_pairs = np.zeros((2, width, width), dtype=np.int64)
-    for (group, ids), r in ref.items():
-        if group in "KL" and max(ids) + 1 < width:
-            cluster_pairs[int(group == "L"), ids[0] + 1, ids[1] + 1] = r
     return Features(_dense_table(groups, n_chars, n_labels, members), hash_table(pairs),
-                    hash_table(skip), hash_table(tri), weights.reshape(-1, 2), cluster,
-                    cluster_pairs)
+                    hash_table(skip), hash_table(tri), weights.reshape(-1, 2))
 
 
 def _dense_table(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n_chars: int,
@@ -216,20 +205,17 @@ def _dense_table(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n_
     weights go to the rows of the cluster's ``members`` ((column, cluster) → character ids)."""
     dense = np.zeros((n_chars, 4 + len(_scanner_codes()), n_labels))
     for (group, ids), weights in groups.items():
+        if group in "uk":  # u: (offset, char); k: (offset, column, cluster)
+            at = np.array([ids[1]] if group == "u" else members.get((ids[1], ids[2]), []),
+                          dtype=np.intp)
+            rows: Any = slice(4, None) if ids[0] == 2 else ids[0] - (ids[0] > 2)
         for label, w in weights.items():
-            if group == "u" and ids[0] != 2:
-                dense[ids[1], ids[0] - (ids[0] > 2), label] += w
-            elif group == "u":
-                dense[ids[1], 4:, label] += w
+            if group in "uk":
+                dense[at, rows, label] += w
             elif group == "g":
                 dense[:, 4 + ids[0], label] += w
             elif group == "h":
                 dense[ids[1], 4 + ids[0], label] += w
-            elif group == "k" and ids[0] != 2:
-                dense[members.get(ids[1:], []), ids[0] - (ids[0] > 2), label] += w
-            elif group == "k":
-                dense[np.array(members.get(ids[1:], []), dtype=np.int64)[:, None],
-                      np.arange(4, dense.shape[1]), label] += w
     return dense
 
 
@@ -333,9 +319,6 @@ def build(path: str) -> Tables:
     for ch, clusters in table.items():
         for column, cluster in enumerate(clusters):
             members.setdefault((column, int(cluster)), []).append(char_id(ch))
-    pair_cluster = np.zeros(len(chars) + 1, dtype=np.int64)
-    for ch, clusters in table.items():
-        pair_cluster[chars[ch]] = 1 + int(clusters[CLUSTER_PAIR_COLUMN])
     if len(chars) >= 1 << BITS:
         raise ValueError("too many distinct characters for the packed keys")
     if len(tags) > 64:
@@ -347,7 +330,7 @@ def build(path: str) -> Tables:
         trans[index[src], index[dst]] = weight
     names, name_list = _name_tables()
     units, unit_codes = _unit_tables(name_list)
-    arrays = Arrays(_feature_tables(groups, len(chars) + 1, len(tags), members, pair_cluster),
+    arrays = Arrays(_feature_tables(groups, len(chars) + 1, len(tags), members),
                     split_transitions(trans, load_source_terms(path, tags)),
                     names, units, _label_tables(tags), char_ids)
     return Tables(arrays, unit_codes, tags)

@@ -3,9 +3,11 @@
 Trains a linear-chain CRF (python-crfsuite, L-BFGS with elastic net) on the CCKS 2021 train split
 plus the NAACL 2019 train split mapped onto the CCKS labels, holding out the last ``--holdout``
 CCKS train addresses for tuning. The dev splits are never read here: they are what the benchmarks
-report. The model is written to ``address/data/tagger.crfsuite`` (derived from CC BY-NC 4.0 data,
-see ``address/data/README.md``), and next to it ``tagger.viterbi.json``: the source terms that
-let the compiled parser's Viterbi skip most sources (``fit_source_terms`` in
+report. ``--clusters`` names the character clusters the model's cluster features read (built by
+``address.training.clusters`` from unlabelled addresses); it is copied next to the model as
+``<model>.clusters.tsv``. The model is written to ``address/data/tagger.crfsuite`` (derived from
+CC BY-NC 4.0 data, see ``address/data/README.md``), and next to it ``tagger.viterbi.json``: the
+source terms that let the compiled parser's Viterbi skip most sources (``fit_source_terms`` in
 ``address.parse.compiled``; a speed setting fitted on the same training text, never a change
 of result).
 """

@@ -3,11 +3,9 @@
 Features are the parser's hot path, so each one is a short string: a one-character prefix naming
 the template plus the folded characters (digits → 0, so CCKS's masked digits and real house
 numbers look the same). A ±2 character window, three bigrams, one trigram, the gazetteer tag of
-the dictionary pre-pass, the clusters of the window's characters (``CLUSTER_TEMPLATES``, learned
-from unlabelled addresses by ``address.training.clusters``; read from ``<model>.clusters.tsv``,
-none when the model has no such file), and CCKS-specific copies of four templates: the two
-training corpora label some things differently (Daumé's feature augmentation: parsing uses the
-CCKS copies U/B/C/T, NAACL sentences are trained with their own copies V/E/F/W).
+the dictionary pre-pass, and CCKS-specific copies of four templates: the two training corpora
+label some things differently (Daumé's feature augmentation: parsing uses the CCKS copies U/B/C/T,
+NAACL sentences are trained with their own copies V/E/F/W).
 
 One ``pycrfsuite.Tagger`` per process is opened lazily and reused (``set()`` + ``tag()``), with an
 LRU cache in front. This is the reference path (training, ``parse_reference``, bench/parse_eval);
@@ -33,64 +31,31 @@ LABELS = (
 
 
 PAD_LEFT, PAD_RIGHT = "^^", "$$"
-# Per window offset (-2 … +2), the cluster granularities (columns of the clusters file) whose
-# cluster of the character there is a feature: "k" + offset index + column + cluster.
-CLUSTER_TEMPLATES = ((0, 1), (0, 1, 2), (0, 1, 2), (0, 1, 2), (0, 1))
-MODEL = DATA_DIR / "tagger.crfsuite"
-Clusters = tuple[dict[str, tuple[str, ...]], ...]
 
 
-def clusters_path(model_path: str | Path) -> Path:
-    return Path(model_path).with_suffix(".clusters.tsv")
-
-
-@cache
-def cluster_table(path: str) -> dict[str, tuple[str, ...]]:
-    """char → its cluster per granularity, from a clusters file (empty when there is none)."""
-    file = Path(path)
-    if not file.exists():
-        return {}
-    rows = (line.split("\t") for line in file.read_text(encoding="utf-8").split("\n") if line)
-    return {row[0]: tuple(row[1:]) for row in rows}
-
-
-@cache
-def cluster_features(path: str) -> Clusters:
-    """Per window offset, char → its cluster feature strings (see ``CLUSTER_TEMPLATES``)."""
-    table = cluster_table(path)
-    return tuple({ch: tuple(f"k{offset}{col}{ids[col]}" for col in columns)
-                  for ch, ids in table.items()}
-                 for offset, columns in enumerate(CLUSTER_TEMPLATES))
-
-
-def char_features(text: str, *, naacl: bool = False,
-                  clusters: Clusters | None = None) -> list[list[str]]:
+def char_features(text: str, *, naacl: bool = False) -> list[list[str]]:
     """Feature strings for every character of ``text`` (original text; folding happens here).
 
     ``naacl`` (training, and the NAACL view in bench/parse_eval.py) files the domain copies
-    under the NAACL letters. ``clusters`` defaults to those of the current model. One
-    comprehension over five shifted views of the padded text is the fastest form measured;
-    caching feature lists per 5-character window was slower.
+    under the NAACL letters. One comprehension over five shifted views of the padded text is the
+    fastest form measured; caching feature lists per 5-character window was slower.
     """
     u, b_, c_, t_ = ("V", "E", "F", "W") if naacl else ("U", "B", "C", "T")
-    ka, kb, kc, kd, ke = clusters or cluster_features(str(clusters_path(MODEL)))
     folded = feature_fold(text)
     gaz = scanner().tags(folded)
     padded = PAD_LEFT + folded + PAD_RIGHT
-    none: tuple[str, ...] = ()
     return [
         ["u" + c, "p" + b, "n" + d, "q" + a, "m" + e,
          "b" + b + c, "c" + c + d, "s" + b + d, "t" + b + c + d,
          "g" + g, "h" + g + c,
-         u + c, b_ + b + c, c_ + c + d, t_ + b + c + d,
-         *ka.get(a, none), *kb.get(b, none), *kc.get(c, none), *kd.get(d, none),
-         *ke.get(e, none)]
+         u + c, b_ + b + c, c_ + c + d, t_ + b + c + d]
         for a, b, c, d, e, g in zip(
             padded, padded[1:], padded[2:], padded[3:], padded[4:], gaz, strict=False
         )  # the shifted views run past the text; gaz has exactly one tag per character
     ]
 
 
+MODEL = DATA_DIR / "tagger.crfsuite"
 MAX_CHARS = 256  # longer inputs are tagged in windows of this size (see tag())
 
 

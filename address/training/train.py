@@ -3,11 +3,9 @@
 Trains a linear-chain CRF (python-crfsuite, L-BFGS with elastic net) on the CCKS 2021 train split
 plus the NAACL 2019 train split mapped onto the CCKS labels, holding out the last ``--holdout``
 CCKS train addresses for tuning. The dev splits are never read here: they are what the benchmarks
-report. ``--clusters`` names the character clusters the model's cluster features read (built by
-``address.training.clusters`` from unlabelled addresses); it is copied next to the model as
-``<model>.clusters.tsv``. The model is written to ``address/data/tagger.crfsuite`` (derived from
-CC BY-NC 4.0 data, see ``address/data/README.md``), and next to it ``tagger.viterbi.json``: the
-source terms that let the compiled parser's Viterbi skip most sources (``fit_source_terms`` in
+report. The model is written to ``address/data/tagger.crfsuite`` (derived from CC BY-NC 4.0 data,
+see ``address/data/README.md``), and next to it ``tagger.viterbi.json``: the source terms that
+let the compiled parser's Viterbi skip most sources (``fit_source_terms`` in
 ``address.parse.compiled``; a speed setting fitted on the same training text, never a change
 of result).
 """
@@ -15,7 +13,6 @@ of result).
 from __future__ import annotations
 
 import argparse
-import shutil
 import time
 from pathlib import Path
 
@@ -23,12 +20,11 @@ import pycrfsuite
 
 from address.parse.compiled.run import write_source_terms
 from address.parse.corpus import Sentence, read_ccks, read_naacl
-from address.parse.tagger import char_features, cluster_features, cluster_table, clusters_path
+from address.parse.tagger import char_features
 from address.resources import DATA_DIR
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 MODEL = DATA_DIR / "tagger.crfsuite"
-CLUSTERS = clusters_path(MODEL)  # address.training.clusters writes it
 
 
 def training_sentences(data: Path, holdout: int, *, naacl_too: bool = True,
@@ -45,14 +41,11 @@ def training_sentences(data: Path, holdout: int, *, naacl_too: bool = True,
 
 def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterations: int,
           naacl_from: int | None = None) -> None:
-    """Fit the CRF and write it to ``out``; sentences from index ``naacl_from`` on are NAACL's.
-
-    The model reads the character clusters next to ``out`` (see ``use_clusters``)."""
-    clusters = cluster_features(str(clusters_path(out)))
+    """Fit the CRF and write it to ``out``; sentences from index ``naacl_from`` on are NAACL's."""
     trainer = pycrfsuite.Trainer(verbose=False)
     for i, (text, tags) in enumerate(sentences):
         naacl = naacl_from is not None and i >= naacl_from
-        trainer.append(char_features(text, naacl=naacl, clusters=clusters), tags)
+        trainer.append(char_features(text, naacl=naacl), tags)
     trainer.set_params({
         "c1": c1, "c2": c2, "max_iterations": iterations,
         "feature.possible_transitions": True, "feature.minfreq": 1,
@@ -60,17 +53,6 @@ def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterati
     out.parent.mkdir(parents=True, exist_ok=True)
     trainer.train(str(out))
 
-
-def use_clusters(source: Path | None, out: Path) -> None:
-    """Put the clusters file ``source`` next to the model ``out`` (None: the model has none)."""
-    target = clusters_path(out)
-    if source is None:
-        target.unlink(missing_ok=True)
-    elif source.resolve() != target.resolve():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
-    cluster_table.cache_clear()
-    cluster_features.cache_clear()
 
 
 def main() -> None:
@@ -81,8 +63,6 @@ def main() -> None:
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--iterations", type=int, default=150)
-    parser.add_argument("--clusters", default=str(CLUSTERS),
-                        help="character clusters file the model reads ('none': no clusters)")
     parser.add_argument("--ccks-only", action="store_true", help="leave NAACL train out")
     parser.add_argument("--terms-only", action="store_true",
                         help="keep the model, only refit the parser's Viterbi source terms")
@@ -91,7 +71,6 @@ def main() -> None:
                                                   naacl_too=not args.ccks_only)
     start = time.perf_counter()
     if not args.terms_only:
-        use_clusters(None if args.clusters == "none" else Path(args.clusters), args.out)
         train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
               naacl_from=naacl_from)
         size = args.out.stat().st_size / 1e6

@@ -273,25 +273,3 @@ def test_two_spellings_share_an_address_key() -> None:
     for a, b in families:
         assert address_key(a) == address_key(b), (a, b)
     assert address_key("青浦区华志路559号") != address_key("青浦区华志路558号")
-
-
-def test_cluster_features_reach_characters_the_labelled_data_lacks() -> None:
-    """The shipped model reads character clusters learned from unlabelled addresses; a
-    character only the clusters know is scored through them, alike in both paths."""
-    import numpy as np
-
-    from address import parse_many
-    from address.parse import tagger
-    from address.parse.compiled.run import tables
-    from address.parse.parser import parse_reference
-
-    table = tagger.cluster_table(str(tagger.clusters_path(tagger.MODEL)))
-    model = tagger._tagger(str(tagger.MODEL)).info().state_features
-    assert any(attr[0] == "k" for attr, _ in model)
-    seen = {attr[1:] for attr, _ in model if attr[0] == "u"}
-    rare = sorted(ch for ch in table if ch not in seen and "\u4e00" <= ch <= "\u9fff")[:20]
-    assert rare
-    arrays = tables(str(tagger.MODEL)).arrays
-    assert all(np.abs(arrays.features.dense[arrays.char_ids[ord(ch)]]).sum() > 0 for ch in rare)
-    texts = [f"上海市青浦区{ch}{ch}路8号" for ch in rare] + [f"{ch}园小区3幢" for ch in rare]
-    assert [p.to_dict() for p in parse_many(texts)] == [parse_reference(t).to_dict() for t in texts]

@@ -6,8 +6,7 @@ templates), summed as vectors; the templates over two or three characters are on
 each (``hashing.find``) whose value points at a sparse (label, weight) row, added label by
 label (``add_row``). One look-up of a pair of characters serves both b/B at this position and
 c/C at the one before. The look-ups are issued before the dense sum, so their memory reads
-overlap with it, and the next position's slots are prefetched meanwhile. (The cluster
-templates read one character each, so they are folded into the dense rows.)
+overlap with it, and the next position's slots are prefetched meanwhile.
 """
 
 from __future__ import annotations

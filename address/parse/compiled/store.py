@@ -25,7 +25,6 @@ import numpy as np
 
 from address.parse.compiled.cache import package_stamp
 from address.parse.compiled.terms import source_terms_path
-from address.parse.tagger import clusters_path
 from address.resources import DATA_DIR, HOME_PREFIXES
 
 _HERE = Path(__file__).resolve().parent
@@ -43,8 +42,8 @@ def cache_root() -> Path:
 def key(model_path: str) -> str:
     """The hash of what the tables of ``model_path`` are built from."""
     sha = hashlib.sha256(f"{FORMAT}|{HOME_PREFIXES}|{package_stamp()}".encode())
-    extra = [p for p in (source_terms_path(model_path), clusters_path(model_path)) if p.exists()]
-    for path in (Path(model_path), *_INPUTS, *extra):
+    terms = source_terms_path(model_path)
+    for path in (Path(model_path), *_INPUTS, *([terms] if terms.exists() else [])):
         sha.update(path.read_bytes())
     return sha.hexdigest()[:32]
 

@@ -30,13 +30,7 @@ from address.parse.compiled import store
 from address.parse.compiled.hashing import hash_table, text_hash
 from address.parse.compiled.terms import Transitions, load_source_terms, split_transitions
 from address.parse.gazetteer import LEVELS, all_names, load, scanner
-from address.parse.tagger import (
-    LABELS,
-    PAD_LEFT,
-    PAD_RIGHT,
-    cluster_table,
-    clusters_path,
-)
+from address.parse.tagger import LABELS, PAD_LEFT, PAD_RIGHT
 from address.resources import HOME_PREFIXES
 from address.text.normalize import is_symbol
 
@@ -164,8 +158,6 @@ def _regroup(state_features: dict[tuple[str, str], float], index: dict[str, int]
             key = ("g", (codes[rest],))
         elif letter == "h" and rest and rest[:-1] in codes:
             key = ("h", (codes[rest[:-1]], char_id(rest[-1])))
-        elif letter == "k":  # offset index, clusters column, cluster
-            key = ("k", (int(rest[0]), int(rest[1]), int(rest[2:])))
         else:
             continue  # the NAACL copies (V/E/F/W): never generated when parsing
         group = groups.setdefault(key, {})
@@ -174,8 +166,7 @@ def _regroup(state_features: dict[tuple[str, str], float], index: dict[str, int]
 
 
 def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
-                    n_chars: int, n_labels: int, members: dict[tuple[int, int], list[int]],
-                    ) -> Features:
+                    n_chars: int, n_labels: int) -> Features:
     """The kernel's feature arrays: the dense tables, and the hash tables of the templates over
     two or three characters, whose values refer to sparse (label, weight) rows as
     1 + start · 64 + length (0: none), so a look-up is one read."""
@@ -191,27 +182,24 @@ def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
             pairs[_pack(ids)] = pairs.get(_pack(ids), 0) | r << (32 * (group == "c"))
     skip = {_pack(ids): r for (group, ids), r in ref.items() if group == "s"}
     tri = {_pack(ids): r for (group, ids), r in ref.items() if group == "t"}
-    return Features(_dense_table(groups, n_chars, n_labels, members), hash_table(pairs),
-                    hash_table(skip), hash_table(tri), weights.reshape(-1, 2))
+    return Features(_dense_table(groups, n_chars, n_labels), hash_table(pairs), hash_table(skip),
+                    hash_table(tri), weights.reshape(-1, 2))
 
 
 def _dense_table(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]], n_chars: int,
-                 n_labels: int, members: dict[tuple[int, int], list[int]]) -> np.ndarray:
+                 n_labels: int) -> np.ndarray:
     """The one-character templates are dense (about 17 of 37 labels per row), so they are
     vectors, (chars, 4 + scanner codes, L): per character the rows for offsets -2, -1, +1, +2,
     then per pre-pass code the offset-0 templates + g + h (everything that reads only c0 and its
     code). A character's rows sit together, and the same character is read at the next
-    positions under the next offsets. A cluster template (k) reads one character too: its
-    weights go to the rows of the cluster's ``members`` ((column, cluster) → character ids)."""
+    positions under the next offsets."""
     dense = np.zeros((n_chars, 4 + len(_scanner_codes()), n_labels))
     for (group, ids), weights in groups.items():
-        if group in "uk":  # u: (offset, char); k: (offset, column, cluster)
-            at = np.array([ids[1]] if group == "u" else members.get((ids[1], ids[2]), []),
-                          dtype=np.intp)
-            rows: Any = slice(4, None) if ids[0] == 2 else ids[0] - (ids[0] > 2)
         for label, w in weights.items():
-            if group in "uk":
-                dense[at, rows, label] += w
+            if group == "u" and ids[0] != 2:
+                dense[ids[1], ids[0] - (ids[0] > 2), label] += w
+            elif group == "u":
+                dense[ids[1], 4:, label] += w
             elif group == "g":
                 dense[:, 4 + ids[0], label] += w
             elif group == "h":
@@ -314,11 +302,6 @@ def build(path: str) -> Tables:
     groups = _regroup(model.state_features, index, char_id)
     for ch in PAD_LEFT + PAD_RIGHT:
         char_id(ch)
-    members: dict[tuple[int, int], list[int]] = {}  # (column, cluster) → its characters' ids
-    table = cluster_table(str(clusters_path(path)))
-    for ch, clusters in table.items():
-        for column, cluster in enumerate(clusters):
-            members.setdefault((column, int(cluster)), []).append(char_id(ch))
     if len(chars) >= 1 << BITS:
         raise ValueError("too many distinct characters for the packed keys")
     if len(tags) > 64:
@@ -330,7 +313,7 @@ def build(path: str) -> Tables:
         trans[index[src], index[dst]] = weight
     names, name_list = _name_tables()
     units, unit_codes = _unit_tables(name_list)
-    arrays = Arrays(_feature_tables(groups, len(chars) + 1, len(tags), members),
+    arrays = Arrays(_feature_tables(groups, len(chars) + 1, len(tags)),
                     split_transitions(trans, load_source_terms(path, tags)),
                     names, units, _label_tables(tags), char_ids)
     return Tables(arrays, unit_codes, tags)

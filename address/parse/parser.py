@@ -285,6 +285,11 @@ class ParsedBatch(Sequence[ParsedAddress]):
                  for label, start, end in self.rows(i)]
         return ParsedAddress(text, spans, dict(self.codes(i)))
 
+    @property
+    def spans(self) -> Batch:
+        """The kernel's arrays (address.parse.jsonl writes from them)."""
+        return self._spans
+
     def rows(self, i: int) -> list[tuple[int, int, int]]:
         """(label index into tagger.LABELS, start, end) of text i's spans."""
         if self._rows is None:

@@ -200,10 +200,16 @@ def parse(
 ) -> None:
     """Parse one address per stdin line into JSON lines (or CCKS CoNLL)."""
     from api.cli.common import stdin_batch_size, stdin_lines
-    from api.cli.parse_io import parse_lines
+    from api.cli.parse_io import json_lines_utf8, parse_lines
 
-    for record in parse_lines(stdin_lines(), conll=conll, chunk=stdin_batch_size()):
-        sys.stdout.write(record if conll else record + "\n")
+    chunk = stdin_batch_size()
+    if conll or chunk == 1:  # CoNLL, or a terminal: a record as each line comes
+        for record in parse_lines(stdin_lines(), conll=conll, chunk=chunk):
+            sys.stdout.write(record if conll else record + "\n")
+    else:  # JSON is UTF-8 (RFC 8259), whatever the locale
+        sys.stdout.flush()
+        for data in json_lines_utf8(stdin_lines(), chunk=chunk):
+            sys.stdout.buffer.write(data)
     _QUICK_EXIT.append(True)
 
 

@@ -5,7 +5,8 @@ JSON mode yields ``ParsedAddress.to_dict()`` per line. CoNLL mode yields the CCK
 scored with the same tools as the shared task. An empty input line still yields a record (empty
 fields in JSON, a lone blank line in CoNLL) so outputs stay aligned with inputs. A JSON record
 has no newline (the caller ends the line); a CoNLL record is the whole block, blank line
-included, ready to write as is — as ``dizhi parse`` does.
+included, ready to write as is — as ``dizhi parse`` does. From a pipe or a file ``dizhi parse``
+writes JSON lines with :func:`json_lines_utf8` instead: the same bytes, many records at a time.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from address.parse.corpus import to_bioes
+from address.parse.jsonl import json_lines
 from address.parse.parser import ParsedAddress, parse, parse_batch
 from api.cli.common import batches
 
@@ -46,6 +48,13 @@ def parse_lines(lines: Iterable[str], *, conll: bool = False, chunk: int = 1) ->
     record = conll_record if conll else json_record
     for batch in batches(lines, chunk):
         yield from _records(batch, record)
+
+
+def json_lines_utf8(lines: Iterable[str], *, chunk: int) -> Iterator[bytes]:
+    """What ``parse_lines(lines)`` yields, each record with its line end, in UTF-8, ``chunk``
+    lines a time as one piece (address.parse.jsonl: no Python object per address)."""
+    for batch in batches(lines, chunk):
+        yield json_lines(parse_batch(batch))
 
 
 def _records(texts: list[str], record: Callable[[str, ParsedAddress | None], str],

@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from address.resources import DATA_DIR
 
@@ -77,7 +78,26 @@ _REPEATED_JOINED = re.compile(_REPEATED_PATTERN.replace(".", "[^\0]"))
 
 def fold(text: str) -> str:
     """Same-length fold: full-width → half-width, variant/traditional → standard characters."""
-    return text.translate(_FOLD_TABLE)
+    if len(text) < _GATHER_FROM:
+        return text.translate(_FOLD_TABLE)
+    import numpy as np  # a batch's texts joined: one gather is a tenth of translate's time
+
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _fold_gather()[cps].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_GATHER_FROM = 20_000  # characters
+
+
+@lru_cache(maxsize=1)
+def _fold_gather() -> Any:
+    """The fold as an array: code point → folded code point (the fold is one to one)."""
+    import numpy as np
+
+    table = np.arange(0x110000, dtype=np.uint32)
+    for cp, folded in _FOLD.items():
+        table[cp] = ord(folded)
+    return table
 
 
 def number_spans(text: str) -> list[tuple[int, int]]:

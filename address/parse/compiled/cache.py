@@ -10,7 +10,8 @@ compiled; where the cache lives is numba's choice as before (``__pycache__`` or
 ``NUMBA_CACHE_DIR``).
 
 It also loads numba's array-math registry without its scipy probe (``_arraymath_without_scipy``),
-a third of a one-line parse's start-up.
+a third of a one-line parse's start-up, and its cffi support without cffi
+(``_typing_without_cffi``).
 """
 
 from __future__ import annotations
@@ -95,3 +96,19 @@ def _arraymath_without_scipy() -> None:
 
 
 _arraymath_without_scipy()
+
+
+def _typing_without_cffi() -> None:
+    """Import numba's cffi support with cffi hidden: its ``cffi.FFI()`` parses C declarations
+    (pycparser) when numba first types a call, a tenth of loading the compiled parse; the parse
+    passes no cffi functions. A process that already loaded cffi keeps the support."""
+    if "numba.core.typing.cffi_utils" in sys.modules or "cffi" in sys.modules:
+        return
+    sys.modules["cffi"] = None  # type: ignore[assignment]  # import fails
+    try:
+        import numba.core.typing.cffi_utils  # noqa: F401
+    finally:
+        del sys.modules["cffi"]
+
+
+_typing_without_cffi()

@@ -5,7 +5,8 @@ the tagger put it one level off, e.g. 上海 as city). Each proposal is scored b
 ancestor chain explains, then by how few it contradicts (a chain with another district than the
 one written loses to a shallower chain that keeps it); ties go to the deeper unit, then to
 Shanghai, then to 青浦 — the service registers Shanghai addresses, so an unqualified 浦东 or 朝阳
-reads the local way first.
+reads the local way first. A text that names no town but a road of the district's road
+gazetteer running in one town gets that town (``_by_road``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from address.parse.gazetteer import LEVELS, Gazetteer, Unit, load
+from address.parse.roads import town_of
 from address.resources import HOME_PREFIXES
 
 ADMIN_LABELS = frozenset(LEVELS)
-RESOLVABLE = ADMIN_LABELS | {"devzone"}  # the labels resolve_codes() reads
+RESOLVABLE = ADMIN_LABELS | {"devzone", "road"}  # the labels resolve_codes() reads
 _HOME = HOME_PREFIXES  # preferred prefixes on ties: 青浦区, then 上海市
 
 
@@ -76,7 +78,18 @@ def resolve_codes(mentions: list[tuple[str, str]]) -> dict[str, str]:
     if not any(label in ("district", "city") for label, _ in admin):
         zones = [_devzone_place(text) for label, text in mentions if label == "devzone"]
         admin += tuple(z for z in zones if z)
-    return dict(_resolve(admin)) if admin else {}
+    codes = dict(_resolve(admin)) if admin else {}
+    return codes if "town" in codes else _by_road(codes, mentions)
+
+
+def _by_road(codes: dict[str, str], mentions: list[tuple[str, str]]) -> dict[str, str]:
+    """A road of the district's gazetteer (address.parse.roads) that runs in one town inside
+    what the admin spans say gives that town: 华志路559号 → 华新镇, 青浦区, 上海市."""
+    within = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
+    for label, text in mentions:
+        if label == "road" and (town := town_of(text, within)) is not None:
+            return {u.level: u.code for u in load().chain(town)}
+    return codes
 
 
 def unit_name(code: str) -> str:

@@ -1,0 +1,147 @@
+"""Admin chains written short: 上海青浦华新华志路559号 is 上海 | 青浦 | 华新 | 华志路 | 559号.
+
+People write the chain of divisions with short names and no suffixes (上海青浦华新, 青浦华新镇).
+The tagger has seen few such chains and reads 青浦华 as a poi and 新华志路 as the road. So
+after the tagger, from where the text's leading admin spans end, names are read off the
+gazetteer while each names a division inside the one before (青浦 in 上海, 华新 in 青浦: codes
+nest by prefix) and is not the start of a road named after it (华新路); the tagger's spans
+there give way, the one running past the chain keeps what is after it. With no admin span
+before, two names must chain (青浦华新…), as one alone is often a shop or a road.
+
+One rule for every path: ``parse_reference`` and ``parse`` call :func:`read_chain` on a text's
+rows, ``parse_batch`` calls :func:`apply` on the kernel's arrays, which tries only the texts
+whose next two characters start some admin name (one vectorised test) and gives the rewritten
+ones to the Python resolver (unit -2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+from address.parse.gazetteer import _ROAD_AFTER, LEVELS, load
+from address.parse.resolve import resolve_codes
+from address.parse.roads import is_road
+from address.parse.tagger import LABELS
+
+Row = tuple[int, int, int]  # (label index into LABELS, start, end)
+
+_CHAIN = ("prov", "city", "district", "town")  # communities: too many short names to chain
+_CHAIN_LABELS = frozenset(LABELS.index(level) for level in _CHAIN)
+_LONGEST = 8
+_SUFFIXES = ("省", "市", "区", "县", "旗", "镇", "乡", "街道")
+
+
+@cache
+def _names() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Name → (level, code) of the divisions down to towns it names, official or short."""
+    gaz = load()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for level in _CHAIN:
+        for name, codes in gaz.by_name[level].items():
+            out.setdefault(name, []).extend((level, code) for code in codes)
+    return {name: tuple(found) for name, found in out.items()}
+
+
+def _short(name: str) -> bool:
+    """Written without its suffix (青浦, 华新; not 青浦区, 华新镇)."""
+    return not name.endswith(_SUFFIXES)
+
+
+def _next(folded: str, at: int, inside: str | None, short: bool,
+          ) -> tuple[int, str, int] | None:
+    """(label, code, end) of the longest name at ``at`` of a division inside ``inside`` (a
+    code; None: any), when one fits (or one chain of them) and no road word follows it. A short
+    town name only after a short name (``short``): after 宿城区, 双庄 is a market's name."""
+    names = _names()
+    for end in range(min(len(folded), at + _LONGEST), at + 1, -1):
+        found = names.get(folded[at:end])
+        if not found or _ROAD_AFTER.match(folded, end):
+            continue
+        if not short and _short(folded[at:end]):
+            found = tuple((level, code) for level, code in found if level != "town")
+        fits = sorted({(code, level) for level, code in found
+                       if inside is None or _child(code, inside)})
+        # one division, or one chain (上海: the province and its city level): the deepest
+        if fits and all(fits[-1][0].startswith(code) for code, _ in fits):
+            code, level = fits[-1]
+            return LABELS.index(level), code, end
+    return None
+
+
+_DEPTH = {2: 4, 4: 6, 6: 9}  # code length → its children's (province, city, district)
+
+
+def _child(code: str, inside: str) -> bool:
+    """``code`` is a division right under ``inside`` (宁波洪塘 skips 江北区: a shop's name)."""
+    return len(code) == _DEPTH.get(len(inside)) and code.startswith(inside)
+
+
+def _deepest(folded: str, rows: Sequence[Row]) -> str | None:
+    codes = resolve_codes([(LABELS[label], "".join(folded[start:end].split()))
+                           for label, start, end in rows])
+    return next((codes[level] for level in reversed(LEVELS) if level in codes), None)
+
+
+def read_chain(folded: str, rows: Sequence[Row]) -> list[Row] | None:
+    """``rows`` with the admin chain after the leading admin spans read (see the module), or
+    None when there is none to read. ``folded`` is the text as the parser reads it."""
+    k = 0
+    while k < len(rows) and rows[k][0] in _CHAIN_LABELS:
+        k += 1
+    if k == len(rows):
+        return None
+    at = rows[k - 1][2] if k else 0
+    inside = _deepest(folded, rows[:k]) if k else None
+    if k and inside is None:
+        return None
+    begin, read = at, []
+    short = not k or _short(folded[rows[k - 1][1]:rows[k - 1][2]])
+    while (hit := _next(folded, at, inside, short)) is not None:
+        label, inside, end = hit
+        read.append((label, at, end))
+        short, at = _short(folded[read[-1][1]:end]), end
+    if len(read) < (1 if k else 2) or not _gives_way(folded, rows[k:], begin, at, read):
+        return None
+    rest = [(label, max(start, at), end) for label, start, end in rows[k:] if end > at]
+    return [*rows[:k], *read, *rest]
+
+
+def _gives_way(folded: str, rows: Sequence[Row], begin: int, end: int,
+               read: Sequence[Row]) -> bool:
+    """The tagger's reading yields to the chain [begin, end): unless it read one of the names
+    as a poi exactly (CCKS writes 常山县东案乡后宅村 so), or one of its spans starts with the chain
+    and runs past it (杏林湾路, 四季青服装大市场: names that start with a place's), where only a
+    known road after the chain splits it (徐泾|崧泽大道)."""
+    names = {(start, stop) for _, start, stop in read}
+    if any(LABELS[label] == "poi" and (start, stop) in names for label, start, stop in rows):
+        return False
+    for label, start, stop in rows:
+        if start <= begin < end < stop:
+            return LABELS[label] == "road" and is_road(folded[end:stop])
+    return True
+
+
+@cache
+def _starts() -> np.ndarray:
+    """The first two characters of every name _next can read, as sorted keys (see _key)."""
+    keys = {ord(name[0]) << 21 | ord(name[1]) for name in _names() if len(name) >= 2}
+    return np.array(sorted(keys), dtype=np.int64)
+
+
+def candidates(cps: np.ndarray, at_text: np.ndarray, first: np.ndarray, last: np.ndarray,
+               labels: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Texts where read_chain may read something: a span follows the leading admin spans and
+    the two characters after them start an admin name. ``cps``: the folded texts' code points
+    end to end, ``at_text`` where each starts; the rest the kernel's Batch."""
+    other = np.flatnonzero(~np.isin(labels, np.array(sorted(_CHAIN_LABELS))))
+    j = np.searchsorted(other, first)  # each text's first row that is no admin span
+    row = other[np.minimum(j, len(other) - 1)] if len(other) else first
+    has = (j < len(other)) & (row < last) if len(other) else np.zeros(len(first), dtype=bool)
+    at = np.where(row > first, ends[np.maximum(row - 1, 0)], 0) + at_text[:-1]
+    fits = has & (at + 2 <= at_text[1:])
+    key = np.zeros(len(first), dtype=np.int64)
+    key[fits] = (cps[at[fits]].astype(np.int64) << 21) | cps[at[fits] + 1]
+    return np.flatnonzero(fits & np.isin(key, _starts()))

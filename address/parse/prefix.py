@@ -32,6 +32,8 @@ _CHAIN = ("prov", "city", "district", "town")  # communities: too many short nam
 _CHAIN_LABELS = frozenset(LABELS.index(level) for level in _CHAIN)
 _LONGEST = 8
 _SUFFIXES = ("省", "市", "区", "县", "旗", "镇", "乡", "街道")
+_ROAD_WORDS = ("路", "街", "道", "巷")
+_KEPT = frozenset({"poi", "devzone"})
 
 
 @cache
@@ -41,7 +43,9 @@ def _names() -> dict[str, tuple[tuple[str, str], ...]]:
     out: dict[str, list[tuple[str, str]]] = {}
     for level in _CHAIN:
         for name, codes in gaz.by_name[level].items():
-            out.setdefault(name, []).extend((level, code) for code in codes)
+            official = any(gaz.units[code].name == name for code in codes)
+            if official or not name.endswith(_ROAD_WORDS):  # 海拉尔东路 (街道): a road first
+                out.setdefault(name, []).extend((level, code) for code in codes)
     return {name: tuple(found) for name, found in out.items()}
 
 
@@ -50,18 +54,19 @@ def _short(name: str) -> bool:
     return not name.endswith(_SUFFIXES)
 
 
-def _next(folded: str, at: int, inside: str | None, short: bool,
+def _next(folded: str, at: int, inside: str | None, short: bool, written: frozenset[str],
           ) -> tuple[int, str, int] | None:
     """(label, code, end) of the longest name at ``at`` of a division inside ``inside`` (a
-    code; None: any), when one fits (or one chain of them) and no road word follows it. A short
+    code; None: any), when one fits (or one chain of them) and no road word follows it. Not of
+    a level the text labels elsewhere (``written``: 溪口 before 门村镇 is no town), and a short
     town name only after a short name (``short``): after 宿城区, 双庄 is a market's name."""
     names = _names()
     for end in range(min(len(folded), at + _LONGEST), at + 1, -1):
         found = names.get(folded[at:end])
         if not found or _ROAD_AFTER.match(folded, end):
             continue
-        if not short and _short(folded[at:end]):
-            found = tuple((level, code) for level, code in found if level != "town")
+        found = tuple((level, code) for level, code in found if level not in written
+                      and (short or level != "town" or not _short(folded[at:end])))
         fits = sorted({(code, level) for level, code in found
                        if inside is None or _child(code, inside)})
         # one division, or one chain (上海: the province and its city level): the deepest
@@ -99,7 +104,8 @@ def read_chain(folded: str, rows: Sequence[Row]) -> list[Row] | None:
         return None
     begin, read = at, []
     short = not k or _short(folded[rows[k - 1][1]:rows[k - 1][2]])
-    while (hit := _next(folded, at, inside, short)) is not None:
+    written = frozenset(LABELS[label] for label, _, _ in rows)
+    while (hit := _next(folded, at, inside, short, written)) is not None:
         label, inside, end = hit
         read.append((label, at, end))
         short, at = _short(folded[read[-1][1]:end]), end
@@ -111,12 +117,13 @@ def read_chain(folded: str, rows: Sequence[Row]) -> list[Row] | None:
 
 def _gives_way(folded: str, rows: Sequence[Row], begin: int, end: int,
                read: Sequence[Row]) -> bool:
-    """The tagger's reading yields to the chain [begin, end): unless it read one of the names
-    as a poi exactly (CCKS writes 常山县东案乡后宅村 so), or one of its spans starts with the chain
-    and runs past it (杏林湾路, 四季青服装大市场: names that start with a place's), where only a
-    known road after the chain splits it (徐泾|崧泽大道)."""
-    names = {(start, stop) for _, start, stop in read}
-    if any(LABELS[label] == "poi" and (start, stop) in names for label, start, stop in rows):
+    """The tagger's reading yields to the chain [begin, end): unless it read one of the names,
+    or the chain, exactly as a poi or a development zone (CCKS writes 常山县东案乡后宅村,
+    江阴市临港经济开发区 so), or one of its spans starts with the chain and runs past it
+    (杏林湾路, 四季青服装大市场: names that start with a place's), where only a known road
+    after the chain splits it (徐泾|崧泽大道)."""
+    names = {(start, stop) for _, start, stop in read} | {(begin, end)}
+    if any(LABELS[label] in _KEPT and (start, stop) in names for label, start, stop in rows):
         return False
     for label, start, stop in rows:
         if start <= begin < end < stop:

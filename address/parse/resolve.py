@@ -86,6 +86,8 @@ def _by_road(codes: dict[str, str], mentions: list[tuple[str, str]]) -> dict[str
     """A road of the district's gazetteer (address.parse.roads) that runs in one town inside
     what the admin spans say gives that town: 华志路559号 → 华新镇, 青浦区, 上海市."""
     within = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
+    if not within and any(label != "road" for label, _ in mentions):
+        return codes  # 南市区永华南路: a place this gazetteer does not know, not this district
     for label, text in mentions:
         if label == "road" and (town := town_of(text, within)) is not None:
             return {u.level: u.code for u in load().chain(town)}

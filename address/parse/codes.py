@@ -29,10 +29,11 @@ def _name(text: str) -> str:
     return _SPACE.sub("", fold(text))
 
 
-def admin_mentions(folded: str, spans: Iterable[tuple[str, int, int]]) -> list[tuple[str, str]]:
-    """(label, name) of the spans the resolver reads, the names as the parser read them."""
-    return [(label, _name(folded[start:end])) for label, start, end in spans
-            if label in RESOLVABLE]
+def admin_mentions(folded: str, spans: Iterable[tuple[str, int, int]],
+                   labels: frozenset[str] = RESOLVABLE) -> list[tuple[str, str]]:
+    """(label, name) of the spans the resolver reads (or of ``labels``), the names as the
+    parser read them."""
+    return [(label, _name(folded[start:end])) for label, start, end in spans if label in labels]
 
 
 def unit_codes(unit: int, text: str, rows: Iterable[Row], tb: Tables) -> dict[str, str]:
@@ -41,6 +42,6 @@ def unit_codes(unit: int, text: str, rows: Iterable[Row], tb: Tables) -> dict[st
         return tb.chain_codes(unit)
     if unit == -1:
         return {}
-    # -2: more admin mentions than the kernel holds, or a rule after it changed the rows
+    # -2: more admin mentions than the kernel holds; the Python resolver
     return resolve_codes(admin_mentions(parse_fold(text), [(LABELS[label], start, end)
                                                            for label, start, end in rows]))

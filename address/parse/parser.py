@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from address.parse import rules, tagger
 from address.parse.codes import admin_mentions, parse_fold, unit_codes
 from address.parse.corpus import spans as bio_spans
-from address.parse.gazetteer import all_names, scanner
-from address.parse.prefix import read_chain
+from address.parse.gazetteer import all_names, load, scanner
 from address.parse.resolve import resolve_codes
 from address.parse.tagger import LABELS, tag
 from address.text.normalize import is_symbol, normalize
@@ -162,11 +161,17 @@ def parse_reference(text: str) -> ParsedAddress:
     text = text[:MAX_INPUT]
     folded = parse_fold(text)
     spans = _spans_from_tags(text, folded, list(tag(folded)))
-    chain = read_chain(folded, [(LABELS.index(s.label), s.start, s.end) for s in spans])
-    if chain is not None:
-        spans = [Span(LABELS[label], start, end, text[start:end]) for label, start, end in chain]
     codes = resolve_codes(admin_mentions(folded, [(s.label, s.start, s.end) for s in spans]))
+    done = rules.apply(folded, [(LABELS.index(s.label), s.start, s.end) for s in spans], codes,
+                       _chain_of)
+    if done is not None:
+        spans = [Span(LABELS[label], start, end, text[start:end]) for label, start, end in done[0]]
+        codes = _chain_of(done[1])
     return ParsedAddress(text, spans, codes)
+
+
+def _chain_of(code: str) -> dict[str, str]:
+    return {unit.level: unit.code for unit in load().chain(code)}
 
 
 def parse(text: str) -> ParsedAddress:

@@ -16,13 +16,19 @@ ones to the Python resolver (unit -2).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
+from address.parse import gazetteer as gazetteer_module
 from address.parse.gazetteer import _ROAD_AFTER, LEVELS, load
-from address.parse.resolve import resolve_codes
+from address.parse.gazetteer import DATA as GAZETTEER_DATA
 from address.parse.roads import is_road
 from address.parse.tagger import LABELS
 
@@ -36,9 +42,39 @@ _ROAD_WORDS = ("路", "街", "道", "巷")
 _KEPT = frozenset({"poi", "devzone"})
 
 
-@cache
 def _names() -> dict[str, tuple[tuple[str, str], ...]]:
-    """Name → (level, code) of the divisions down to towns it names, official or short."""
+    """Name → (level, code) of the divisions down to towns it names, official or short; kept
+    next to the compiled tables (the full gazetteer takes a third of a second to read)."""
+    global _NAMES
+    if _NAMES is None:
+        from address.parse.compiled.store import cache_root
+
+        path = cache_root() / f"chain-names-{_stamp()}.pickle"
+        try:
+            _NAMES = pickle.loads(path.read_bytes())  # our own cache, trusted as .pyc are
+        except (OSError, pickle.UnpicklingError, EOFError):
+            _NAMES = _build_names()
+            with contextlib.suppress(OSError):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(pickle.dumps(_NAMES, protocol=pickle.HIGHEST_PROTOCOL))
+                tmp.replace(path)
+    return _NAMES
+
+
+_NAMES: dict[str, tuple[tuple[str, str], ...]] | None = None
+
+
+def _stamp() -> str:
+    """What the names are made from: the gazetteer's data (by size and time) and code."""
+    data = GAZETTEER_DATA.stat()
+    sha = hashlib.sha256(f"{data.st_size}:{data.st_mtime_ns}".encode())
+    for path in (Path(__file__), Path(gazetteer_module.__file__)):
+        sha.update(path.read_bytes())
+    return sha.hexdigest()[:16]
+
+
+def _build_names() -> dict[str, tuple[tuple[str, str], ...]]:
     gaz = load()
     out: dict[str, list[tuple[str, str]]] = {}
     for level in _CHAIN:
@@ -84,22 +120,27 @@ def _child(code: str, inside: str) -> bool:
     return len(code) == _DEPTH.get(len(inside)) and code.startswith(inside)
 
 
-def _deepest(folded: str, rows: Sequence[Row]) -> str | None:
-    codes = resolve_codes([(LABELS[label], "".join(folded[start:end].split()))
-                           for label, start, end in rows])
-    return next((codes[level] for level in reversed(LEVELS) if level in codes), None)
+def _inside(codes: dict[str, str], rows: Sequence[Row]) -> str | None:
+    """The division the leading admin spans ``rows`` name: the text's resolved ``codes`` down
+    to the deepest level those spans are labelled with."""
+    deepest = max(_CHAIN.index(LABELS[label]) for label, _, _ in rows)
+    return next((codes[level] for level in reversed(_CHAIN[:deepest + 1]) if level in codes),
+                None)
 
 
-def read_chain(folded: str, rows: Sequence[Row]) -> list[Row] | None:
-    """``rows`` with the admin chain after the leading admin spans read (see the module), or
-    None when there is none to read. ``folded`` is the text as the parser reads it."""
+def read_chain(folded: str, rows: Sequence[Row], codes: dict[str, str],
+               ) -> tuple[list[Row], str] | None:
+    """``rows`` with the admin chain after the leading admin spans read (see the module), and
+    the code the text then names: the chain's last division, or the one ``codes`` (the text's
+    resolved codes) gave when that lies inside it (张马村 after 青浦朱家角). None when there is
+    no chain to read. ``folded`` is the text as the parser reads it."""
     k = 0
     while k < len(rows) and rows[k][0] in _CHAIN_LABELS:
         k += 1
     if k == len(rows):
         return None
     at = rows[k - 1][2] if k else 0
-    inside = _deepest(folded, rows[:k]) if k else None
+    inside = _inside(codes, rows[:k]) if k else None
     if k and inside is None:
         return None
     begin, read = at, []
@@ -109,20 +150,22 @@ def read_chain(folded: str, rows: Sequence[Row]) -> list[Row] | None:
         label, inside, end = hit
         read.append((label, at, end))
         short, at = _short(folded[read[-1][1]:end]), end
-    if len(read) < (1 if k else 2) or not _gives_way(folded, rows[k:], begin, at, read):
+    if inside is None or len(read) < (1 if k else 2) or not _gives_way(folded, rows[k:], begin,
+                                                                        at, read):
         return None
     rest = [(label, max(start, at), end) for label, start, end in rows[k:] if end > at]
-    return [*rows[:k], *read, *rest]
+    deepest = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
+    return [*rows[:k], *read, *rest], deepest if deepest.startswith(inside) else inside
 
 
 def _gives_way(folded: str, rows: Sequence[Row], begin: int, end: int,
                read: Sequence[Row]) -> bool:
-    """The tagger's reading yields to the chain [begin, end): unless it read one of the names,
-    or the chain, exactly as a poi or a development zone (CCKS writes 常山县东案乡后宅村,
-    江阴市临港经济开发区 so), or one of its spans starts with the chain and runs past it
+    """The tagger's reading yields to the chain [begin, end): unless it read one of the names
+    exactly as a poi or a development zone (CCKS writes 常山县东案乡后宅村, 江阴市临港经济开发区
+    so), or one of its spans starts with the chain and runs past it
     (杏林湾路, 四季青服装大市场: names that start with a place's), where only a known road
     after the chain splits it (徐泾|崧泽大道)."""
-    names = {(start, stop) for _, start, stop in read} | {(begin, end)}
+    names = {(start, stop) for _, start, stop in read}
     if any(LABELS[label] in _KEPT and (start, stop) in names for label, start, stop in rows):
         return False
     for label, start, stop in rows:

@@ -6,7 +6,7 @@ ancestor chain explains, then by how few it contradicts (a chain with another di
 one written loses to a shallower chain that keeps it); ties go to the deeper unit, then to
 Shanghai, then to 青浦 — the service registers Shanghai addresses, so an unqualified 浦东 or 朝阳
 reads the local way first. A text that names no town but a road of the district's road
-gazetteer running in one town gets that town (``_by_road``).
+gazetteer running in one town gets that town (``town_by_road``, which the parser's rules call).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from address.parse.roads import town_of
 from address.resources import HOME_PREFIXES
 
 ADMIN_LABELS = frozenset(LEVELS)
-RESOLVABLE = ADMIN_LABELS | {"devzone", "road"}  # the labels resolve_codes() reads
+RESOLVABLE = ADMIN_LABELS | {"devzone"}  # the labels resolve_codes() reads
 _HOME = HOME_PREFIXES  # preferred prefixes on ties: 青浦区, then 上海市
 
 
@@ -78,20 +78,20 @@ def resolve_codes(mentions: list[tuple[str, str]]) -> dict[str, str]:
     if not any(label in ("district", "city") for label, _ in admin):
         zones = [_devzone_place(text) for label, text in mentions if label == "devzone"]
         admin += tuple(z for z in zones if z)
-    codes = dict(_resolve(admin)) if admin else {}
-    return codes if "town" in codes else _by_road(codes, mentions)
+    return dict(_resolve(admin)) if admin else {}
 
 
-def _by_road(codes: dict[str, str], mentions: list[tuple[str, str]]) -> dict[str, str]:
-    """A road of the district's gazetteer (address.parse.roads) that runs in one town inside
-    what the admin spans say gives that town: 华志路559号 → 华新镇, 青浦区, 上海市."""
+def town_by_road(codes: dict[str, str], mentions: list[tuple[str, str]]) -> str | None:
+    """The town a road of the district's gazetteer (address.parse.roads) gives a text whose
+    ``codes`` (resolved) name no town: the road's one town inside them (华志路559号 → 华新镇).
+    ``mentions``: (label, name) of the text's spans the resolver reads, and its roads."""
+    if "town" in codes:
+        return None
     within = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
     if not within and any(label != "road" for label, _ in mentions):
-        return codes  # 南市区永华南路: a place this gazetteer does not know, not this district
-    for label, text in mentions:
-        if label == "road" and (town := town_of(text, within)) is not None:
-            return {u.level: u.code for u in load().chain(town)}
-    return codes
+        return None  # 南市区永华南路: a place this gazetteer does not know, not this district
+    return next((town for label, text in mentions
+                 if label == "road" and (town := town_of(text, within)) is not None), None)
 
 
 def unit_name(code: str) -> str:

@@ -1,23 +1,26 @@
-"""The rules after the tagger that the compiled kernel does not run, for one text and for a
-kernel batch alike: admin chains written short (address.parse.prefix) and the town a road of
-the district's gazetteer gives (address.parse.roads, read by the Python resolver). A text a
-rule changes gets unit -2: its codes come from the Python resolver over its rows.
+"""The rules after the tagger that the compiled kernel does not run, the same for
+``parse_reference`` and for the kernel's answers (one text or a batch): admin chains written
+short (address.parse.prefix) and the town a road of the district's gazetteer gives
+(address.parse.roads via resolve.town_by_road). They read the text's resolved codes and give
+the code the text then names; the kernel's side turns it into a unit of its tables, so neither
+side reads the full gazetteer for them.
 
 Batches stay fast: only texts a vectorised test picks are looked at in Python (those whose
-next characters after the leading admin spans start an admin name; those with a road span
-and no town, resolved nowhere or above the gazetteer's towns).
+next characters after the leading admin spans start an admin name; those with a road span and
+no town, resolved nowhere or above the gazetteer's towns).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from address.parse import roads
-from address.parse.codes import Row, parse_fold, unit_codes
+from address.parse.codes import Row, admin_mentions, parse_fold, unit_codes
 from address.parse.prefix import candidates, read_chain
+from address.parse.resolve import RESOLVABLE, town_by_road
 from address.parse.tagger import LABELS
 from address.text.normalize import fold
 
@@ -25,74 +28,85 @@ if TYPE_CHECKING:
     from address.parse.compiled.run import Batch, Tables
 
 _ROAD = LABELS.index("road")
-_MAY_TELL: dict[int, tuple[Tables, Any]] = {}  # by the tables' id (they are not hashable)
+_READ = RESOLVABLE | {"road"}
+_UNITS: dict[int, tuple[Tables, dict[str, int], Any]] = {}  # by id: tables are not hashable
 
 
-def _road_may_tell(tb: Tables) -> Any:
-    """Per unit (and, last, for none: -1) whether a road of the district's gazetteer could add a
-    town to its codes: the unit lies above the gazetteer's towns."""
-    found = _MAY_TELL.get(id(tb))
-    if found is None or found[0] is not tb:
-        areas = roads.areas()
-        found = _MAY_TELL[id(tb)] = (tb, np.array([code in areas and len(code) < 9
-                                                    for code in tb.unit_codes] + [True]))
-    return found[1]
+def apply(folded: str, rows: Sequence[Row], codes: dict[str, str],
+          chain_of: Callable[[str], dict[str, str]]) -> tuple[list[Row], str] | None:
+    """The rows and the code the text names after the rules, or None when no rule changes
+    anything. ``codes``: the text's resolved codes; ``chain_of``: a code's codes."""
+    out, code = list(rows), None
+    if (chain := read_chain(folded, rows, codes)) is not None:
+        out, code = chain
+        codes = chain_of(code)
+    town = town_by_road(codes, admin_mentions(folded, [(LABELS[label], start, end)
+                                                       for label, start, end in out], _READ))
+    code = town or code
+    return None if code is None else (out, code)
 
 
-def _road_tells(unit: int, text: str, rows: Sequence[Row], tb: Tables) -> bool:
-    """The Python resolver, which reads roads (address.parse.resolve._by_road), finds more
-    than the kernel's unit says."""
-    return any(label == _ROAD for label, _, _ in rows) and (
-        unit_codes(-2, text, rows, tb) != unit_codes(unit, text, rows, tb))
+class _Units:
+    """A code's unit in the kernel's tables, and its codes (per Tables, made on first use)."""
+
+    def __init__(self, tb: Tables) -> None:
+        found = _UNITS.get(id(tb))
+        if found is None or found[0] is not tb:
+            areas = roads.areas()
+            may = np.array([code in areas and len(code) < 9 for code in tb.unit_codes] + [True])
+            found = _UNITS[id(tb)] = (tb, {c: i for i, c in enumerate(tb.unit_codes)}, may)
+        self.tb, self.index = found[0], found[1]
+        self.road_may_tell: Any = found[2]
+
+    def chain_of(self, code: str) -> dict[str, str]:
+        return self.tb.chain_codes(self.index[code])
 
 
-def one(text: str, rows: tuple[Row, ...], unit: int, tb: Tables) -> tuple[tuple[Row, ...], int]:
+def one(text: str, rows: Sequence[Row], unit: int, tb: Tables) -> tuple[tuple[Row, ...], int]:
     """The rules on one text's kernel rows and unit."""
-    if (chain := read_chain(parse_fold(text), rows)) is not None:
-        return tuple(chain), -2
-    if _road_may_tell(tb)[unit] and _road_tells(unit, text, rows, tb):
-        return rows, -2
-    return rows, unit
+    units = _Units(tb)
+    done = apply(parse_fold(text), rows, unit_codes(unit, text, rows, tb), units.chain_of)
+    return (tuple(rows), unit) if done is None else (tuple(done[0]), units.index[done[1]])
 
 
-def _rows(batch: Batch, i: int) -> list[Row]:
-    lo, hi = batch.first[i], batch.last[i]
-    return list(zip(batch.labels[lo:hi].tolist(), batch.starts[lo:hi].tolist(),
-                    batch.ends[lo:hi].tolist(), strict=True))
+def _rows(spans: Batch, i: int) -> list[Row]:
+    lo, hi = spans.first[i], spans.last[i]
+    return list(zip(spans.labels[lo:hi].tolist(), spans.starts[lo:hi].tolist(),
+                    spans.ends[lo:hi].tolist(), strict=True))
 
 
-def batch(texts: list[str], spans: Batch, tb: Tables) -> Batch:
-    """The rules on a kernel batch: rows a chain rewrote appended, their texts' unit -2."""
-    spans = _with_chains(texts, spans)
-    may = _road_may_tell(tb)[spans.units] & (spans.units != -2)
-    if not may.any():
-        return spans
-    has_road = np.concatenate([[0], np.cumsum(spans.labels == _ROAD)])
-    may &= has_road[spans.last] > has_road[spans.first]
-    units = spans.units.copy()
-    for i in np.flatnonzero(may).tolist():
-        if _road_tells(int(units[i]), texts[i], _rows(spans, i), tb):
-            units[i] = -2
-    return spans._replace(units=units)
-
-
-def _with_chains(texts: list[str], spans: Batch) -> Batch:
+def _picked(texts: list[str], spans: Batch, units: _Units) -> np.ndarray:
+    """The texts a rule may change (see the module)."""
     cps = np.frombuffer(fold("".join(texts)).encode("utf-32-le", "surrogatepass"),
                         dtype=np.uint32)
     at_text = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=at_text[1:])
-    first, last, units = spans.first.copy(), spans.last.copy(), spans.units.copy()
-    count, read = len(spans.labels), []
-    for i in candidates(cps, at_text, spans.first, spans.last, spans.labels, spans.ends).tolist():
-        chain = read_chain(parse_fold(texts[i]), _rows(spans, i))
-        if chain is not None:
-            first[i], last[i], units[i] = count, count + len(chain), -2
-            count += len(chain)
-            read += chain
-    if not read:
-        return spans
-    added = np.array(read, dtype=np.int64).reshape(-1, 3)
-    labels, starts, ends = (np.concatenate([old, added[:, k].astype(old.dtype)])
+    chains = candidates(cps, at_text, spans.first, spans.last, spans.labels, spans.ends)
+    has_road = np.concatenate([[0], np.cumsum(spans.labels == _ROAD)])
+    may = units.road_may_tell[spans.units] & (has_road[spans.last] > has_road[spans.first])
+    return np.union1d(chains, np.flatnonzero(may))
+
+
+def batch(texts: list[str], spans: Batch, tb: Tables) -> Batch:
+    """The rules on a kernel batch: rewritten rows appended, the texts' units changed."""
+    units = _Units(tb)
+    first, last, unit = spans.first.copy(), spans.last.copy(), spans.units.copy()
+    count, added = len(spans.labels), []
+    for i in _picked(texts, spans, units).tolist():
+        rows = _rows(spans, i)
+        done = apply(parse_fold(texts[i]), rows, unit_codes(int(unit[i]), texts[i], rows, tb),
+                     units.chain_of)
+        if done is None:
+            continue
+        unit[i] = units.index[done[1]]
+        if done[0] != rows:
+            first[i], last[i] = count, count + len(done[0])
+            count += len(done[0])
+            added += done[0]
+    if not added:
+        return spans._replace(units=unit)
+    new = np.array(added, dtype=np.int64).reshape(-1, 3)
+    labels, starts, ends = (np.concatenate([old, new[:, k].astype(old.dtype)])
                             for k, old in enumerate((spans.labels, spans.starts, spans.ends)))
     return spans._replace(first=first, last=last, labels=labels, starts=starts, ends=ends,
-                          units=units)
+                          units=unit)

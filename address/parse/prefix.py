@@ -23,6 +23,7 @@ import pickle
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -176,22 +177,60 @@ def _gives_way(folded: str, rows: Sequence[Row], begin: int, end: int,
 
 @cache
 def _starts() -> np.ndarray:
-    """The first two characters of every name _next can read, as sorted keys (see _key)."""
-    keys = {ord(name[0]) << 21 | ord(name[1]) for name in _names() if len(name) >= 2}
+    """The first two characters of every name _next can read, as sorted keys (see _pair)."""
+    return np.unique(np.array([_pair(name) for name in _names() if len(name) >= 2],
+                              dtype=np.int64))
+
+
+def _pair(name: str) -> int:
+    return ord(name[0]) << 21 | ord(name[1])
+
+
+_PARENT = {"city": 2, "district": 4, "town": 6}  # a level → its parent's code length
+
+
+def child_starts(index: dict[str, int]) -> np.ndarray:
+    """Sorted keys parent unit << 42 | first two characters, of the names _next can read
+    inside a division (``index``: code → unit of the kernel's tables)."""
+    keys = {index[code[:_PARENT[level]]] << 42 | _pair(name)
+            for name, found in _names().items() if len(name) >= 2
+            for level, code in found if level != "prov" and code[:_PARENT[level]] in index}
     return np.array(sorted(keys), dtype=np.int64)
 
 
-def candidates(cps: np.ndarray, at_text: np.ndarray, first: np.ndarray, last: np.ndarray,
-               labels: np.ndarray, ends: np.ndarray) -> np.ndarray:
+class Pick(NamedTuple):
+    """What candidates() needs of the kernel's tables: each unit's parent and level, the
+    level of each label (-1: no admin level), child_starts()."""
+
+    parent: np.ndarray
+    level: np.ndarray
+    label_level: np.ndarray
+    children: np.ndarray
+
+
+def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick) -> np.ndarray:
     """Texts where read_chain may read something: a span follows the leading admin spans and
-    the two characters after them start an admin name. ``cps``: the folded texts' code points
-    end to end, ``at_text`` where each starts; the rest the kernel's Batch."""
+    the two characters after them start the name of a division inside the one those spans
+    name (any admin name when there are none). ``cps``: the folded texts' code points end to
+    end, ``at_text`` where each starts; ``spans`` the kernel's Batch."""
+    first, last, labels, ends, units = spans.first, spans.last, spans.labels, spans.ends, \
+        spans.units
     other = np.flatnonzero(~np.isin(labels, np.array(sorted(_CHAIN_LABELS))))
+    if not len(other):
+        return np.flatnonzero(units == -2)
     j = np.searchsorted(other, first)  # each text's first row that is no admin span
-    row = other[np.minimum(j, len(other) - 1)] if len(other) else first
-    has = (j < len(other)) & (row < last) if len(other) else np.zeros(len(first), dtype=bool)
-    at = np.where(row > first, ends[np.maximum(row - 1, 0)], 0) + at_text[:-1]
-    fits = has & (at + 2 <= at_text[1:])
-    key = np.zeros(len(first), dtype=np.int64)
-    key[fits] = (cps[at[fits]].astype(np.int64) << 21) | cps[at[fits] + 1]
-    return np.flatnonzero(fits & np.isin(key, _starts()))
+    row = other[np.minimum(j, len(other) - 1)]
+    lead = row > first
+    at = np.where(lead, ends[np.maximum(row - 1, 0)], 0) + at_text[:-1]
+    fits = (j < len(other)) & (row < last) & (at + 2 <= at_text[1:])
+    pair = np.zeros(len(first), dtype=np.int64)
+    pair[fits] = (cps[at[fits]].astype(np.int64) << 21) | cps[at[fits] + 1]
+    # the division the leading spans name: the text's unit up to their deepest level
+    inside = units.astype(np.int64)
+    deepest = pick.label_level[labels[np.maximum(row - 1, 0)]]
+    for _ in range(len(LEVELS)):
+        up = (inside >= 0) & (pick.level[np.maximum(inside, 0)] > deepest)
+        inside = np.where(up, pick.parent[np.maximum(inside, 0)], inside)
+    child = fits & lead & (inside >= 0) & np.isin(inside << 42 | pair, pick.children)
+    alone = fits & ~lead & np.isin(pair, _starts())
+    return np.flatnonzero(child | alone | (units == -2))

@@ -81,17 +81,16 @@ def resolve_codes(mentions: list[tuple[str, str]]) -> dict[str, str]:
     return dict(_resolve(admin)) if admin else {}
 
 
-def town_by_road(codes: dict[str, str], mentions: list[tuple[str, str]]) -> str | None:
+def town_by_road(codes: dict[str, str], roads: list[str], elsewhere: bool) -> str | None:
     """The town a road of the district's gazetteer (address.parse.roads) gives a text whose
     ``codes`` (resolved) name no town: the road's one town inside them (华志路559号 → 华新镇).
-    ``mentions``: (label, name) of the text's spans the resolver reads, and its roads."""
+    ``roads``: the text's road names; ``elsewhere``: the text labels admin places or zones."""
     if "town" in codes:
         return None
     within = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
-    if not within and any(label != "road" for label, _ in mentions):
+    if not within and elsewhere:
         return None  # 南市区永华南路: a place this gazetteer does not know, not this district
-    return next((town for label, text in mentions
-                 if label == "road" and (town := town_of(text, within)) is not None), None)
+    return next((town for road in roads if (town := town_of(road, within)) is not None), None)
 
 
 def unit_name(code: str) -> str:

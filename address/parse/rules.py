@@ -19,7 +19,8 @@ import numpy as np
 
 from address.parse import roads
 from address.parse.codes import Row, admin_mentions, parse_fold, unit_codes
-from address.parse.prefix import candidates, read_chain
+from address.parse.gazetteer import LEVELS
+from address.parse.prefix import Pick, candidates, child_starts, read_chain
 from address.parse.resolve import RESOLVABLE, town_by_road
 from address.parse.tagger import LABELS
 from address.text.normalize import fold
@@ -28,8 +29,9 @@ if TYPE_CHECKING:
     from address.parse.compiled.run import Batch, Tables
 
 _ROAD = LABELS.index("road")
-_READ = RESOLVABLE | {"road"}
-_UNITS: dict[int, tuple[Tables, dict[str, int], Any]] = {}  # by id: tables are not hashable
+_ROADS = frozenset({"road"})
+# by the tables' id (they are not hashable): tables, code → unit, road_may_tell, pick
+_UNITS: dict[int, tuple[Tables, dict[str, int], Any, Pick | None]] = {}
 
 
 def apply(folded: str, rows: Sequence[Row], codes: dict[str, str],
@@ -40,9 +42,12 @@ def apply(folded: str, rows: Sequence[Row], codes: dict[str, str],
     if (chain := read_chain(folded, rows, codes)) is not None:
         out, code = chain
         codes = chain_of(code)
-    town = town_by_road(codes, admin_mentions(folded, [(LABELS[label], start, end)
-                                                       for label, start, end in out], _READ))
-    code = town or code
+    if "town" not in codes and any(label == _ROAD for label, _, _ in out):
+        roads = [name for _, name in admin_mentions(folded, [("road", start, end)
+                                                             for label, start, end in out
+                                                             if label == _ROAD], _ROADS)]
+        elsewhere = any(LABELS[label] in RESOLVABLE for label, _, _ in out)
+        code = town_by_road(codes, roads, elsewhere) or code
     return None if code is None else (out, code)
 
 
@@ -54,9 +59,20 @@ class _Units:
         if found is None or found[0] is not tb:
             areas = roads.areas()
             may = np.array([code in areas and len(code) < 9 for code in tb.unit_codes] + [True])
-            found = _UNITS[id(tb)] = (tb, {c: i for i, c in enumerate(tb.unit_codes)}, may)
+            found = _UNITS[id(tb)] = (tb, {c: i for i, c in enumerate(tb.unit_codes)}, may,
+                                      None)
         self.tb, self.index = found[0], found[1]
         self.road_may_tell: Any = found[2]
+
+    def pick(self) -> Pick:
+        """prefix.candidates' view of the tables (made on first use)."""
+        tb, index, may, pick = _UNITS[id(self.tb)]
+        if pick is None:
+            u = tb.arrays.units
+            label_level = np.array([LEVELS.index(lb) if lb in LEVELS else -1 for lb in LABELS])
+            pick = Pick(u.parent, u.level, label_level, child_starts(index))
+            _UNITS[id(tb)] = (tb, index, may, pick)
+        return pick
 
     def chain_of(self, code: str) -> dict[str, str]:
         return self.tb.chain_codes(self.index[code])
@@ -81,7 +97,7 @@ def _picked(texts: list[str], spans: Batch, units: _Units) -> np.ndarray:
                         dtype=np.uint32)
     at_text = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=at_text[1:])
-    chains = candidates(cps, at_text, spans.first, spans.last, spans.labels, spans.ends)
+    chains = candidates(cps, at_text, spans, units.pick())
     has_road = np.concatenate([[0], np.cumsum(spans.labels == _ROAD)])
     may = units.road_may_tell[spans.units] & (has_road[spans.last] > has_road[spans.first])
     return np.union1d(chains, np.flatnonzero(may))

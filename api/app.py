@@ -1,12 +1,17 @@
 """The FastAPI application: a connection pool owned by the lifespan, routers, problem+json."""
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from address.geocode.details import GeocodeRequest
+from address.geocode.query import read_query
 from address.parse.parser import parse
+from address.text.coding import pinyin_forms
 from api import access_log
 from api.cors import PathCORS
 from api.db import database_url, open_pool
@@ -38,6 +43,26 @@ from api.secret import app_keyring
 from api.settings import Settings, get_settings
 from api.state import install_state
 from api.text_guard import TextGuard
+from layers.hotline.handover import named_chain
+from layers.hotline.mask import mask
+
+log = logging.getLogger("dizhi.app")
+_WARM_TEXT = "来电反映上海市青浦区华新镇华志路559号门口垃圾"
+
+
+def warm_up(districts: tuple[str, ...]) -> None:
+    """Load what a first geocode or ticket needs: the parser's tables and compiled kernel, the
+    gazetteer and its scanner, the pinyin table, the masker, the hand-over's road table (about
+    two seconds). Runs on a thread while the server already answers; a request that needs one
+    of them meanwhile waits for it (``address.loading.load_once``) rather than loading it
+    again."""
+    try:
+        parse(_WARM_TEXT)
+        read_query(GeocodeRequest(districts=districts, text=_WARM_TEXT))
+        pinyin_forms("华志路")
+        named_chain(mask(_WARM_TEXT).text)
+    except Exception:  # a request will meet the same error and answer it; the server stays up
+        log.exception("warming up failed")
 
 
 def create_app(settings: Settings | None = None, url: str | None = None) -> FastAPI:
@@ -48,9 +73,10 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        parse("上海市青浦区华志路1号")  # load the tagger and gazetteer now, not on a first request
         install_state(app.state, settings)
         app.state.pool = open_pool(url or database_url(settings), settings)
+        threading.Thread(target=warm_up, args=(settings.district_codes,), name="warm-up",
+                         daemon=True).start()
         try:
             yield
         finally:
@@ -64,12 +90,15 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         responses=PROBLEM_RESPONSES,
     )
     install_error_handlers(app)
-    routers = [
+    routers = [  # matched in this order: the busiest first (health, geocoding, tickets)
         health.router,
+        geocode.router,
+        open311.router,
+        exports.router,  # before hotline: /hotline/tickets.csv is not a ticket id
+        hotline.router,
         admin_areas.router,
         address_api.router,
         addresses.router,
-        geocode.router,
         registry.router,
         keys.router,
         layers.router,
@@ -79,9 +108,6 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         quality.router,
         buildings_3d.router,  # before buildings: /buildings/{id} would take its paths
         buildings.router,
-        exports.router,
-        hotline.router,
-        open311.router,
         energy.router,
         energy_map.router,
         energy_series.router,

@@ -2,22 +2,30 @@
 
 A key is ``dz_<prefix>_<secret>``; only the SHA-256 of the whole key is stored (a random 256-bit
 secret needs no slow hash), looked up by its public prefix and compared in constant time.
+
+A key this process has accepted is trusted again for ``KEY_CACHE_S`` seconds without a look-up
+(one statement less on every request of a client that sends many). :func:`revoke_key` forgets
+them all, so a revocation holds at once in the process that made it and within
+``KEY_CACHE_S`` in the others; an unknown or revoked key is never remembered.
 """
 
 import hashlib
 import hmac
 import json
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any
 
+from cachetools import TTLCache
 from psycopg import Connection
 
 from address.errors import BadRequest, Unauthorized
 from layers.catalog.access import require_read
-from migrations.schema import ROLES
+from migrations.tables.values import ROLES
 
 KEY_PREFIX = "dz"
+KEY_CACHE_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,35 @@ def create_key(conn: Connection, *, role: str, name: str = "") -> NewKey:
     return NewKey(id=row[0], key=key, role=role, name=name)
 
 
+class _RecentKeys:
+    """Principals of keys accepted in the last ``KEY_CACHE_S`` seconds, by database and the
+    digest of the whole key (a process may serve more than one database: the tests do)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.cache: TTLCache[tuple[str, ...], Principal] = TTLCache(4096, KEY_CACHE_S)
+
+    @staticmethod
+    def _where(conn: Connection, digest: str) -> tuple[str, ...]:
+        info = conn.info
+        return (info.host, str(info.port), info.dbname, digest)
+
+    def get(self, conn: Connection, digest: str) -> Principal | None:
+        with self.lock:
+            return self.cache.get(self._where(conn, digest))
+
+    def put(self, conn: Connection, digest: str, principal: Principal) -> None:
+        with self.lock:
+            self.cache[self._where(conn, digest)] = principal
+
+    def forget(self) -> None:
+        with self.lock:
+            self.cache.clear()
+
+
+_recent = _RecentKeys()
+
+
 def authenticate(conn: Connection, key: str | None) -> Principal:
     """The principal of a key; no key is the anonymous public role; a bad key is 401."""
     if not key:
@@ -66,19 +103,25 @@ def authenticate(conn: Connection, key: str | None) -> Principal:
     parts = key.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise Unauthorized("malformed API key")
+    digest = _digest(key)
+    if (known := _recent.get(conn, digest)) is not None:
+        return known
     row = conn.execute(
         "SELECT id, key_hash, role, name FROM api_key WHERE prefix = %s AND revoked_at IS NULL",
         [parts[1]],
     ).fetchone()
-    if row is None or not hmac.compare_digest(row[1], _digest(key)):
+    if row is None or not hmac.compare_digest(row[1], digest):
         raise Unauthorized("unknown or revoked API key")
-    return Principal(role=row[2], key_id=row[0], name=row[3])
+    principal = Principal(role=row[2], key_id=row[0], name=row[3])
+    _recent.put(conn, digest, principal)
+    return principal
 
 
 def revoke_key(conn: Connection, *, key_id: int) -> bool:
     cur = conn.execute(
         "UPDATE api_key SET revoked_at = now() WHERE id = %s AND revoked_at IS NULL", [key_id]
     )
+    _recent.forget()  # before the commit too: at worst the next request looks the key up again
     return cur.rowcount == 1
 
 

@@ -45,12 +45,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from startup import serve_times
 
 from address import parse, parse_many
 from address.parse.corpus import read_ccks, spans
@@ -192,24 +193,10 @@ def _wall(command: list[str], stdin: Path | None, root: Path) -> tuple[float, fl
         return time.perf_counter() - start, _children_cpu() - cpu
 
 
-def api_ready(root: Path, port: int = 8391, timeout: float = 60) -> float:
+def api_ready(root: Path, port: int = 8391) -> float:
     """Wall seconds from starting the API process (uvicorn, one worker) to its first answer
-    of /healthz (the lifespan has parsed an address and opened the pool by then)."""
-    command = [sys.executable, "-m", "uvicorn", "api.asgi:app", "--port", str(port),
-               "--log-level", "warning"]
-    start = time.perf_counter()
-    server = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        while time.perf_counter() - start < timeout:
-            url = f"http://127.0.0.1:{port}/healthz"
-            with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=1):
-                return time.perf_counter() - start
-            time.sleep(0.02)
-        raise TimeoutError("the API did not answer")
-    finally:
-        server.terminate()
-        server.wait()
+    of /healthz (``bench/startup.py``, which also times the first /geocode)."""
+    return serve_times(root, port)["healthz_s"]
 
 
 def whole_process(texts: list[str], rounds: int, root: Path = ROOT) -> dict[str, Any]:

@@ -9,10 +9,12 @@ Functions take scalars or NumPy arrays.
 """
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Literal, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
+from pyproj import Transformer
 
 from address.errors import BadRequest
 
@@ -166,3 +168,10 @@ def parse_lnglat(value: str) -> tuple[float, float]:
     if not (-180 <= lng <= 180 and -90 <= lat <= 90) or not np.isfinite([lng, lat]).all():
         raise BadRequest(f"'lng,lat' out of range: {value!r}")
     return lng, lat
+
+
+@lru_cache(maxsize=16)
+def transformer(source: int | str, target: int | str) -> Transformer:
+    """A pyproj transformer (lng/lat order), made once a process on first use: making one reads
+    the PROJ database (a tenth of a second), too slow for every call and for import time."""
+    return Transformer.from_crs(source, target, always_xy=True)

@@ -24,7 +24,6 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 from rasterio.errors import RasterioIOError
 from rasterio.warp import transform_bounds
-from rio_tiler.io import Reader
 
 from address.errors import BadRequest, Conflict, NotFound
 from spatial.vector import gdal_message
@@ -92,6 +91,8 @@ def _bands(src: rasterio.DatasetReader) -> dict[str, Any]:
 
 def _zooms(path: Path) -> dict[str, int | None]:
     """The web-mercator zoom range (rio-tiler's; ~0.1 s a file, so only for stored copies)."""
+    from rio_tiler.io import Reader  # most of a second to import: not with the API's start
+
     with Reader(str(path)) as reader:
         return {"minzoom": reader.minzoom, "maxzoom": reader.maxzoom}
 

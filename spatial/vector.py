@@ -7,7 +7,12 @@ when the coordinates look like degrees; a declared ``coordsys`` (gcj02/bd09, as 
 deliver) is undone exactly with :mod:`spatial.coords`. Each row keeps its line (the CSV's physical
 line, header = 1; otherwise the feature's position + 1) for the import report; CSV coordinates that
 cannot be used leave the row without a point and say why in ``bad_points``.
+
+geopandas, pandas and pyogrio are imported where a file is read, not with the module: the API
+imports this module for its limits, and they are a second of its start-up.
 """
+
+from __future__ import annotations
 
 import csv
 import io
@@ -16,12 +21,9 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
-import pyogrio
 import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -30,6 +32,10 @@ from address.errors import BadRequest, TooLarge
 from address.register.sources import pick_column
 from address.text.encoding import decode_text
 from spatial.coords import CoordSys, parse_coordsys, to_wgs84
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    import pandas as pd
 
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile",
            ".zip": "Shapefile (zipped)", ".csv": "CSV", ".txt": "CSV", ".osm": "OpenStreetMap",
@@ -103,10 +109,14 @@ def _read_ogr(path: Path, suffix: str, layer: str | None,
               encoding: str | None, limits: VectorLimits) -> gpd.GeoDataFrame:
     if suffix == ".zip":
         return _read_zipped_shapefile(path, layer, encoding, limits)
+    import pyogrio  # imports geopandas
+
     try:
         frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=False, encoding=encoding)
     except Exception as exc:  # pyogrio raises several DataSourceError flavours
         raise BadRequest(f"cannot read the file: {gdal_message(exc)}") from None
+    import geopandas as gpd
+
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name is None:
         raise BadRequest("the file has no geometry column")
     return frame
@@ -176,6 +186,9 @@ def _check_finite(frame: gpd.GeoDataFrame, declared: str | None) -> None:
 def _read_csv(text: str, fields: tuple[str | None, str | None],
               points: str, infer_types: bool
               ) -> tuple[gpd.GeoDataFrame, list[int], dict[int, str]]:
+    import geopandas as gpd
+    import pandas as pd
+
     try:
         table = (pd.read_csv(io.StringIO(text)) if infer_types else
                  pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False))
@@ -208,6 +221,8 @@ def _record_lines(text: str) -> list[int]:
 
 def _points(lng: pd.Series, lat: pd.Series) -> tuple[np.ndarray, dict[int, str]]:
     """Points from two columns; a row with an unusable value has none, and a reason."""
+    import pandas as pd
+
     x = pd.to_numeric(lng, errors="coerce").to_numpy(dtype=float)
     y = pd.to_numeric(lat, errors="coerce").to_numpy(dtype=float)
     blank_x, blank_y = _blank(lng), _blank(lat)
@@ -255,6 +270,8 @@ def _check_degrees(frame: gpd.GeoDataFrame, bad_points: dict[int, str] | None,
     if bad_points is None or outside.sum() == present.sum():
         raise BadRequest("the file declares no usable CRS and its coordinates are not degrees:"
                          " send crs= (for example EPSG:4549)")
+    import geopandas as gpd
+
     kept = np.asarray(geoms, dtype=object).copy()
     for i in np.flatnonzero(outside):
         bad_points[int(i)] = f"coordinates out of range: {bounds[i, 0]:g},{bounds[i, 1]:g}"

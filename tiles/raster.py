@@ -1,13 +1,11 @@
 """Raster tiles: PNG tiles and point values of a catalogued raster (``spatial.rasters``) through
-rio-tiler.
+rio-tiler (imported with the first tile, not with the module: it is most of a second of the API's
+start-up).
 """
 
 import re
 
 import numpy as np
-from rio_tiler.colormap import cmap
-from rio_tiler.errors import TileOutsideBounds
-from rio_tiler.io import Reader
 
 from address.errors import BadRequest, NotFound
 from spatial.rasters import Raster
@@ -16,7 +14,6 @@ from tiles.mvt import TileRequest
 _NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _RESCALE = re.compile(rf"\s*({_NUMBER})\s*,\s*({_NUMBER})\s*")
 
-COLORMAPS = frozenset(cmap.list())
 OVERZOOM = 6  # zoom levels past a raster's own resolution still served (upsampled)
 
 
@@ -40,7 +37,11 @@ def render_tile(raster: Raster, *, z: int, x: int, y: int, rescale: tuple[float,
     if raster.maxzoom is not None and z > raster.maxzoom + OVERZOOM:
         raise NotFound(f"raster {raster.name!r} has tiles up to zoom "
                        f"{raster.maxzoom + OVERZOOM} (its resolution: {raster.maxzoom})")
-    if colormap is not None and colormap not in COLORMAPS:
+    from rio_tiler.colormap import cmap
+    from rio_tiler.errors import TileOutsideBounds
+    from rio_tiler.io import Reader
+
+    if colormap is not None and colormap not in cmap.list():
         raise BadRequest(f"unknown colormap {colormap!r}")
     try:
         with Reader(raster.path) as reader:
@@ -56,6 +57,8 @@ def point_values(raster: Raster, *, lng: float, lat: float) -> list[float | None
     west, south, east, north = raster.bounds
     if not (west <= lng <= east and south <= lat <= north):
         raise NotFound(f"the point {lng},{lat} is outside raster {raster.name!r}")
+    from rio_tiler.io import Reader
+
     with Reader(raster.path) as reader:
         point = reader.point(lng, lat)
     mask = np.ma.getmaskarray(point.array)

@@ -16,15 +16,14 @@ from typing import Any
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
 
 from spatial.buildings.lod1 import Block
+from spatial.coords import transformer
 from tiles.glb import Feature, glb
 
 MAX_PER_TILE = 1500
 MAX_DEPTH = 10
 _A, _E2 = 6378137.0, 6.69438002290e-3  # GRS80 / WGS84 (CGCS2000 taken as equal)
-_TO_LNGLAT = Transformer.from_crs(4549, 4326, always_xy=True)
 
 
 @dataclass
@@ -83,7 +82,7 @@ class _Vertices:
         keep = np.ones(len(coords), dtype=bool)
         keep[ends - 1] = False  # the closing vertex repeats the first
         coords = coords[keep]
-        lng, lat = _TO_LNGLAT.transform(coords[:, 0], coords[:, 1])
+        lng, lat = transformer(4549, 4326).transform(coords[:, 0], coords[:, 1])
         self.ecef = _ecef(np.asarray(lng), np.asarray(lat), np.zeros(len(coords)))
         self.ring_end = np.cumsum(lengths - 1)
         self.ring_part, self.part_block = ring_part, part_block
@@ -160,7 +159,7 @@ def build_tileset(blocks: Sequence[Block], *, version: str = "") -> Tileset:
         return Tileset({"asset": {"version": "1.1"}, "geometricError": 0.0, "root": {
             "boundingVolume": {"region": [0, 0, 0, 0, 0, 0]}, "geometricError": 0.0}})
     xy = shapely.get_coordinates(shapely.centroid([b.parts[0] for b in blocks]))
-    centres = np.column_stack(_TO_LNGLAT.transform(xy[:, 0], xy[:, 1]))
+    centres = np.column_stack(transformer(4549, 4326).transform(xy[:, 0], xy[:, 1]))
     # contents are named by the version: a URI always means the same bytes (cacheable forever)
     tag = hashlib.blake2b(version.encode(), digest_size=6).hexdigest()
     builder = _Builder(blocks, centres, tag)

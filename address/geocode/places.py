@@ -6,7 +6,7 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.geocode.sql import place_rows
+from address.geocode.sql import place_by_name, place_rows
 from address.text.coding import name_grams, pinyin_forms
 from address.text.standard import Segment, StandardForm, same_address
 
@@ -38,6 +38,9 @@ def resolve_place(conn: Connection, form: StandardForm, district: str,
     if form.place is None:
         return None
     kind, name = form.place
+    exact = place_by_name(conn, district=district, kind=kind, name=name)
+    if exact is not None:  # the name as written is always acceptable, and ranks first below
+        return _place_match(exact, kind, name)
     pinyin, _ = pinyin_forms(name)
     rows = place_rows(conn, district=district, kind=kind, name=name, pinyin=pinyin,
                       grams=name_grams(name))
@@ -56,10 +59,12 @@ def resolve_place(conn: Connection, form: StandardForm, district: str,
                                               and same_address(form, typo))
 
     best = next((row for row in rows if acceptable(row)), None)
-    if best is None:
-        return None
-    return PlaceMatch(best["code"], kind, best["name"], best["name"] == name, best["lng"],
-                      best["lat"], best["town_code"], best["address_count"])
+    return None if best is None else _place_match(best, kind, name)
+
+
+def _place_match(row: dict[str, Any], kind: str, written: str) -> PlaceMatch:
+    return PlaceMatch(row["code"], kind, row["name"], row["name"] == written, row["lng"],
+                      row["lat"], row["town_code"], row["address_count"])
 
 
 def _may_stand_for(form: StandardForm, row: dict[str, Any]) -> bool:

@@ -55,13 +55,26 @@ def address_rows_by_code(conn: Connection, *, codes: list[str]) -> list[dict[str
           AND status <> 'retired' AND point IS NOT NULL""", [codes])
 
 
+_PLACE_ROW = "code, name, pinyin, town_code, address_count, ST_X(point) AS lng, ST_Y(point) AS lat"
+
+
+def place_by_name(conn: Connection, *, district: str, kind: str,
+                  name: str) -> dict[str, Any] | None:
+    """The place of the kind with exactly this name (names are unique in a district and kind);
+    one index probe, where :func:`place_rows` also ranks every near name."""
+    rows = _rows(conn, f"""SELECT {_PLACE_ROW} FROM place
+        WHERE district_code = %(d)s AND kind = %(k)s AND name = %(n)s""",
+        {"d": district, "k": kind, "n": name})
+    return rows[0] if rows else None
+
+
 def place_rows(
     conn: Connection, *, district: str, kind: str, name: str, pinyin: str, grams: list[str]
 ) -> list[dict[str, Any]]:
     """Places of the kind by exact name, then same pinyin, then sharing the most characters,
     then a name the written one ends with (来电反映明珠路: the tagger took the chatter in)."""
-    return _rows(conn, """
-        SELECT code, name, pinyin, town_code, address_count, ST_X(point) AS lng, ST_Y(point) AS lat
+    return _rows(conn, f"""
+        SELECT {_PLACE_ROW}
         FROM (
             SELECT *, 0 AS rank FROM place WHERE district_code = %(d)s AND kind = %(k)s
                 AND name = %(n)s

@@ -12,9 +12,9 @@ import csv
 import gzip
 import re
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
+from address.loading import load_once
 from address.resources import DATA_DIR
 
 DATA = DATA_DIR / "admin.csv.gz"
@@ -109,7 +109,7 @@ def _read_units(path: Path) -> dict[str, Unit]:
                 for r in csv.DictReader(fh)}
 
 
-@cache
+@load_once
 def load() -> Gazetteer:
     """The packaged gazetteer, read once per process."""
     units = _read_units(DATA)
@@ -138,7 +138,7 @@ def load() -> Gazetteer:
     )
 
 
-@cache
+@load_once
 def all_names() -> frozenset[str]:
     """Every official and short name of the packaged gazetteer, at any level."""
     return frozenset(name for names in load().by_name.values() for name in names)
@@ -180,7 +180,7 @@ class Scanner:
         return out
 
 
-@cache
+@load_once
 def scanner() -> Scanner:
     """The packaged scanner; higher levels win when a name exists at several levels."""
     gaz = load()

@@ -10,7 +10,6 @@ level the address has, so a code's prefixes are the codes of the places that con
 """
 
 from psycopg import Connection
-from pypinyin import Style, lazy_pinyin
 
 from address.text.standard import PLACE_KINDS, Segment, StandardForm
 
@@ -26,6 +25,8 @@ def name_grams(name: str) -> list[str]:
 
 def pinyin_forms(name: str) -> tuple[str, str]:
     """Full pinyin without tones or spaces, and the initials (华志路 → huazhilu, hzl)."""
+    from pypinyin import Style, lazy_pinyin  # its phrase table takes a second to load: not at start
+
     syllables = lazy_pinyin(name, errors="default")
     initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
     return "".join(syllables).lower(), "".join(initials).lower()

@@ -1,18 +1,25 @@
-"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations."""
+"""Where the database is: the embedded cluster or ``DIZHI_DATABASE_URL``; pools and migrations.
 
+Alembic is imported by the functions that migrate, not with the module (the API imports this
+module for its pool, and Alembic is half a second of its start-up)."""
+
+from __future__ import annotations
+
+import select
 from pathlib import Path
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
-from alembic import command
-from alembic.config import Config
 from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 import migrations
 from api.db.cluster import Cluster
 from api.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 
 def embedded_cluster(settings: Settings | None = None) -> Cluster:
@@ -33,6 +40,8 @@ def sqlalchemy_url(url: str) -> str:
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
     config.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
@@ -47,10 +56,14 @@ def _with_keyring(config: Config) -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
+    from alembic import command
+
     command.upgrade(_with_keyring(alembic_config(url)), revision)
 
 
 def migrate_down(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(_with_keyring(alembic_config(url)), revision)
 
 
@@ -111,11 +124,23 @@ class ResilientPool(ConnectionPool):
         super()._add_connection(attempt, growing=growing)
 
 
+def check_idle(conn: psycopg.Connection[Any]) -> None:
+    """The pool's check before it hands a connection out, without a round trip while nothing
+    says the connection is lost: an idle connection in the pool has nothing to read unless the
+    server has spoken (the FATAL it sends every client when it shuts down, EOF when it is
+    gone), so only then is it checked the library's way (``SELECT ''``, which raises)."""
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        ConnectionPool.check_connection(conn)
+
+
 def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
     """The app's pool: a request waits at most ``pool_timeout_s`` for a connection (then 503;
     ``pool_down_timeout_s`` while the server is unreachable), a connection is checked before it
-    is handed out (one broken by a server restart is replaced,
-    not given to a request), and a lost server is retried every second."""
+    is handed out (one broken by a server restart is replaced, not given to a request:
+    :func:`check_idle`), and a lost server is retried every second."""
     settings = settings or get_settings()
     database = settings.database
     pool = ResilientPool(
@@ -124,7 +149,7 @@ def open_pool(url: str, settings: Settings | None = None) -> ConnectionPool:
         max_size=database.pool_max_size,
         kwargs={"autocommit": True, "connect_timeout": database.connect_timeout_s},
         timeout=database.pool_timeout_s,
-        check=ConnectionPool.check_connection,
+        check=check_idle,
         delay_max=database.reconnect_delay_max_s,
         down_timeout=database.pool_down_timeout_s,
         open=False,

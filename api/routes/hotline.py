@@ -41,7 +41,7 @@ from layers.hotline.tickets import (
     reroute,
     route_pending,
 )
-from layers.hotline.workflow import check_stage, record_filing, set_stage, status_of
+from layers.hotline.workflow import check_stage, set_stage, status_of
 from spatial.coords import CoordSys, from_wgs84, parse_coordsys, to_wgs84
 
 router = APIRouter(prefix="/hotline", tags=["hotline"])
@@ -84,10 +84,10 @@ class RuleIn(BaseModel):
     note: str = ""
 
 
-def ticket_request(body: TicketCreate,
-                   contact: dict[str, str | None] | None = None) -> TicketRequest:
+def ticket_request(body: TicketCreate, contact: dict[str, str | None] | None = None,
+                   extras: dict[str, Any] | None = None) -> TicketRequest:
     """The domain request, with the caller's point in WGS84 (``contact``: Open311's requester
-    fields, sealed with the text)."""
+    fields, sealed with the text; ``extras``: its ``media_url`` and ``attributes``)."""
     lng, lat = body.lng, body.lat
     if lng is not None and lat is not None:
         x, y = to_wgs84(lng, lat, parse_coordsys(body.coordsys))
@@ -95,7 +95,8 @@ def ticket_request(body: TicketCreate,
     return TicketRequest(service_code=body.service_code, description=body.description, lng=lng,
                          lat=lat, address_string=body.address_string, address_id=body.address_id,
                          requested_at=body.requested_at,
-                         contact={k: str(v) for k, v in (contact or {}).items() if v} or None)
+                         contact={k: str(v) for k, v in (contact or {}).items() if v} or None,
+                         **(extras or {}))
 
 
 def wants_async(prefer: str | None) -> bool:
@@ -105,12 +106,13 @@ def wants_async(prefer: str | None) -> bool:
 
 def file_from(conn: Connection, principal: Principal, body: TicketCreate,
               request: Request | None = None, tasks: BackgroundTasks | None = None,
-              defer: bool = False, contact: dict[str, str | None] | None = None) -> int:
+              defer: bool = False, contact: dict[str, str | None] | None = None,
+              extras: dict[str, Any] | None = None) -> int:
     """File the ticket; a deferred one is routed by the router thread, woken once the ticket is
     committed (``tasks`` run after the answer, so after the request's transaction)."""
-    ticket_id = file_ticket(conn, req=ticket_request(body, contact), key_id=principal.key_id,
-                            districts=get_settings().district_codes, defer=defer)
-    record_filing(conn, ticket_id=ticket_id, key_id=principal.key_id)
+    ticket_id = file_ticket(conn, req=ticket_request(body, contact, extras),
+                            key_id=principal.key_id, districts=get_settings().district_codes,
+                            defer=defer)
     audit(conn, principal, action="create", resource=f"ticket/{ticket_id}",
           detail={"service_code": body.service_code, "deferred": defer})
     if defer and request is not None and tasks is not None:

@@ -9,7 +9,7 @@ from address.errors import NotFound
 from api.auth import Principal, audit, create_key, list_keys, revoke_key
 from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
 from api.schemas.keys import AuditEntry, KeyCreated, KeyPublic, Me
-from migrations.schema import ROLES
+from migrations.tables.values import ROLES
 
 router = APIRouter(tags=["keys"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]

@@ -33,7 +33,6 @@ from api.schemas.open311 import (
 from api.settings import get_settings
 from layers.hotline.definitions import check_attributes, open311_services, service_definition
 from layers.hotline.tickets import TicketFilter, list_tickets
-from layers.hotline.workflow import store_extras
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
@@ -124,8 +123,8 @@ def post_request(
     def file() -> Answer:
         defer = wants_async(prefer)
         ticket_id = file_from(conn, principal, body, request, tasks, defer=defer,
-                              contact=contact)
-        store_extras(conn, ticket_id=ticket_id, media_url=media_url, attributes=attributes)
+                              contact=contact,
+                              extras={"media_url": media_url, "attributes": attributes})
         receipt = {"service_request_id": str(ticket_id),
                    "service_notice": "routing pending" if defer else None,
                    "account_id": account_id}

@@ -3,16 +3,20 @@ GCJ-02/BD-09) and repairing them: invalid geometries are repaired with ``make_va
 be repaired is reported by line in the import report and left out.
 """
 
-from pathlib import Path
-from typing import Any
+from __future__ import annotations
 
-import geopandas as gpd
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import shapely
 
 from address.errors import BadRequest
 from address.report import MAX_REPORTED, ImportReport
 from spatial.vector import VectorLimits, read_vector
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def read_features(

@@ -6,15 +6,15 @@ the feature is at least one 256-px pixel; below it tiles leave it out). All writ
 run in one transaction: a failed upload leaves nothing behind.
 """
 
+from __future__ import annotations
+
 import io
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from psycopg import Connection, sql
 
@@ -33,6 +33,10 @@ from layers.catalog.layers import (
     version_table,
 )
 from spatial.vector import VectorLimits
+
+if TYPE_CHECKING:  # imported where a layer is written (a second of the API's start-up)
+    import geopandas as gpd
+    import pandas as pd
 
 RESERVED = ("fid", "geom", "_geom3857", "_minzoom")
 WORLD_M = 40075016.68557849
@@ -98,6 +102,9 @@ def _create_table(conn: Connection, table: str, fields: list[dict[str, str]]) ->
 
 def _copy_rows(conn: Connection, table: str, frame: gpd.GeoDataFrame, names: list[str]) -> None:
     """COPY the attributes and both geometries (hex WKB) in one pass."""
+    import geopandas as gpd
+    import pandas as pd
+
     geoms = frame.geometry.array
     web = gpd.GeoSeries(geoms, crs=4326).to_crs(3857).array
     data = pd.DataFrame(

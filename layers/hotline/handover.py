@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from address.geocode.query import query_form
+from address.loading import load_once
 from address.parse import gazetteer
 
 ROADS = Path(__file__).resolve().parent / "data" / "shanghai_roads.csv"
@@ -23,7 +24,7 @@ SHANGHAI = "31"
 _MUNICIPALITY_CITY = "市辖区"  # the NBS city level of 北京 天津 上海 重庆: the province is the city
 
 
-@cache
+@load_once
 def road_districts() -> dict[str, str]:
     """Road name → the Shanghai district most addresses put it in (ties left out)."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)

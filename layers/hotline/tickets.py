@@ -32,6 +32,7 @@ from layers.hotline.rules import (
     load_rules,
 )
 from layers.hotline.sealed import DESCRIPTION, masked_contact, open_contact, seal_contact
+from layers.hotline.workflow import filing_stages
 
 PRIVILEGED_ROLES = ("hotline", "admin")
 MAX_TEXT = 4000
@@ -48,14 +49,18 @@ class TicketRequest:
     requested_at: datetime | None = None
     # the caller's first_name, last_name, email, phone: stored sealed, shown masked
     contact: dict[str, str] | None = None
+    media_url: str | None = None  # Open311's, with its attributes (answers to the definition)
+    attributes: dict[str, Any] | None = None
 
 
+# The ticket and its first stages (受理, and 派单 when routed) in one statement.
 _INSERT = """
-INSERT INTO ticket (service_code, description_enc, description_masked, contact_enc,
+WITH t AS (INSERT INTO ticket (service_code, description_enc, description_masked, contact_enc,
     contact_masked, pii, address_string,
     address_id, address_text, address_code, formatted_address, level, match_type, confidence,
     candidates, location_source, point, gps_point, gps_distance_m, gps_disagrees, district_code,
-    town_code, community_code, grid_code, responsible_unit, rule_id, rule, key_id, requested_at)
+    town_code, community_code, grid_code, responsible_unit, rule_id, rule, key_id, requested_at,
+    stage, media_url, attributes)
 VALUES (%(service_code)s, %(description_enc)s, %(masked)s, %(contact_enc)s,
     %(contact_masked)s, %(pii)s, %(address_string)s,
     %(address_id)s, %(address_text)s, %(address_code)s, %(formatted_address)s, %(level)s,
@@ -65,8 +70,14 @@ VALUES (%(service_code)s, %(description_enc)s, %(masked)s, %(contact_enc)s,
     CASE WHEN %(gps_lng)s::float8 IS NULL THEN NULL
          ELSE ST_SetSRID(ST_MakePoint(%(gps_lng)s, %(gps_lat)s), 4326) END,
     %(gps_distance_m)s, %(gps_disagrees)s, %(district)s, %(town)s, %(community)s, %(grid)s,
-    %(unit)s, %(rule_id)s, %(rule)s, %(key_id)s, coalesce(%(requested_at)s, now()))
-RETURNING id
+    %(unit)s, %(rule_id)s, %(rule)s, %(key_id)s, coalesce(%(requested_at)s, now()),
+    %(stage)s, %(media_url)s, %(attributes)s)
+RETURNING id)
+INSERT INTO ticket_status (ticket_id, stage, note, key_id)
+SELECT t.id, s.stage, s.note, %(key_id)s
+FROM t, unnest(%(stages)s::text[], %(notes)s::text[]) WITH ORDINALITY AS s(stage, note, n)
+ORDER BY s.n
+RETURNING ticket_id
 """
 
 
@@ -103,15 +114,19 @@ def _sealed(req: TicketRequest, keyring: Keyring) -> dict[str, Any]:
 def file_ticket(conn: Connection, *, req: TicketRequest, key_id: int | None = None,
                 districts: tuple[str, ...], defer: bool = False,
                 keyring: Keyring | None = None) -> int:
-    """Mask, seal, route and store one ticket; returns its id. With ``defer`` the ticket is
-    stored masked and unrouted, for :func:`route_pending` to finish."""
+    """Mask, seal, route and store one ticket with its first stages (:func:`filing_stages`);
+    returns its id. With ``defer`` the ticket is stored masked and unrouted, for
+    :func:`route_pending` to finish."""
     _validate(req)
     masked = mask(req.description)
     routing = None if defer else _route_request(conn, req, districts)
     gps = (req.lng, req.lat) if req.lng is not None and req.lat is not None else None
     params = _params(req, routing, masked.text, masked.spans, key_id, gps)
-    row = conn.execute(_INSERT, {**params, **_sealed(req, keyring or current_keyring())}
-                       ).fetchone()
+    stages = filing_stages(params["unit"])
+    row = conn.execute(_INSERT, {
+        **params, **_sealed(req, keyring or current_keyring()), "stage": stages[-1][0],
+        "stages": [s for s, _ in stages], "notes": [n for _, n in stages],
+        "media_url": req.media_url, "attributes": Jsonb(req.attributes or {})}).fetchone()
     assert row is not None
     return int(row[0])
 

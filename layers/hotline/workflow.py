@@ -14,7 +14,6 @@ from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import dict_row
-from psycopg.types.json import Jsonb
 
 from address.errors import BadRequest, NotFound
 
@@ -52,21 +51,11 @@ def set_stage(conn: Connection, *, ticket_id: int, stage: str, note: str = "",
                  " VALUES (%s, %s, %s, %s)", [ticket_id, stage, note, key_id])
 
 
-def record_filing(conn: Connection, *, ticket_id: int, key_id: int | None) -> None:
-    """The first stages of a new ticket: 受理, and 派单 to its unit when it was routed."""
-    row = conn.execute("SELECT responsible_unit FROM ticket WHERE id = %s", [ticket_id]
-                       ).fetchone()
-    unit = row[0] if row else None
-    set_stage(conn, ticket_id=ticket_id, stage="受理", key_id=key_id)
-    if unit:
-        set_stage(conn, ticket_id=ticket_id, stage="派单", note=f"派单至{unit}", key_id=key_id)
-
-
-def store_extras(conn: Connection, *, ticket_id: int, media_url: str | None,
-                 attributes: dict[str, Any]) -> None:
-    """The Open311 fields besides the text and contact: media_url and attributes."""
-    conn.execute("UPDATE ticket SET media_url = %s, attributes = %s WHERE id = %s",
-                 [media_url, Jsonb(attributes), ticket_id])
+def filing_stages(unit: str | None) -> list[tuple[str, str]]:
+    """The stages a new ticket goes through at once, with their notes: 受理, and 派单 to its
+    unit when it was routed to one (:func:`layers.hotline.tickets.file_ticket` stores them with
+    the ticket, in one statement)."""
+    return [("受理", ""), *([("派单", f"派单至{unit}")] if unit else [])]
 
 
 def extras(conn: Connection, *, ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -3,6 +3,8 @@
 
 from sqlalchemy import Column, DateTime, MetaData, func
 
+from migrations.tables.values import ACCESS_LEVELS, ROLES
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -13,8 +15,7 @@ metadata = MetaData(
     }
 )
 
-ROLES = ("public", "hotline", "planner", "steward", "admin", "energy", "enterprise")
-ACCESS_LEVELS = ("public", "internal", "restricted")
+__all__ = ["ACCESS_LEVELS", "ROLES", "created_at", "include_object", "metadata"]
 
 
 def include_object(

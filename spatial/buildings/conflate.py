@@ -19,7 +19,6 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from psycopg import Connection
-from pyproj import Transformer
 
 from address.errors import BadRequest
 from address.transactions import require_transaction
@@ -34,9 +33,9 @@ from spatial.buildings.match import (
     match_pairs,
     merge_attributes,
 )
+from spatial.coords import transformer
 
 METRIC_CRS = 4549
-_TO_METRIC = Transformer.from_crs(4326, METRIC_CRS, always_xy=True)
 
 
 @dataclass
@@ -76,7 +75,7 @@ def load_footprints(conn: Connection, *, sources: Sequence[str]) -> Footprints:
     rank = {s: i for i, s in enumerate(sources)}
     wgs84 = shapely.from_wkb([bytes(r[5]) for r in rows]) if rows else np.array([], dtype=object)
     metric = shapely.transform(wgs84, lambda xy: np.column_stack(
-        _TO_METRIC.transform(xy[:, 0], xy[:, 1])))
+        transformer(4326, METRIC_CRS).transform(xy[:, 0], xy[:, 1])))
     attributes = [dict(r[4], _source=r[1]) for r in rows]
     return Footprints(
         ids=np.array([r[0] for r in rows], dtype=np.int64),

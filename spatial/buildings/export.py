@@ -1,5 +1,5 @@
 """What the 3D exports read: every fused building as an LoD1.2 block with its attributes and
-addresses, a version that changes whenever buildings or their address links change, and the
+addresses, a version that changes whenever buildings or their addresses change, and the
 CityJSON / CityJSONSeq documents (``lod1``) of a bbox or a 街镇.
 
 A building without a measured height is exported all the same, at the fallback height (floors ×
@@ -42,13 +42,16 @@ ORDER BY b.id LIMIT %(limit)s
 _VERSION = """
 SELECT (SELECT count(*) || '.' || coalesce(max(updated_at)::text, '') || '.'
                || coalesce(max(id), 0) FROM building)
-       || '.' || (SELECT count(*) || '.' || coalesce(sum(hashtext(address_code || ':'
-               || building_id)), 0) FROM building_address)
+       || '.' || (SELECT count(*) || '.' || coalesce(sum(hashtext(l.address_code || ':'
+               || l.building_id || ':' || ad.valid_from)), 0)
+                  FROM building_address l
+                  JOIN address ad ON ad.code = l.address_code AND ad.valid_to IS NULL)
 """
 
 
 def buildings_version(conn: Connection) -> str:
-    """Changes whenever a building is added, changed or removed, or an address link moves."""
+    """Changes whenever a building is added, changed or removed, or a linked address moves or
+    changes (a new version of an address, or its retirement)."""
     row = conn.execute(_VERSION).fetchone()
     assert row is not None
     return str(row[0])

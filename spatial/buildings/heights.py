@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -20,9 +19,10 @@ import rasterio
 import shapely
 from numpy.typing import NDArray
 from psycopg import Connection
-from pyproj import Transformer
 from rasterio.features import rasterize
 from rasterio.windows import Window, from_bounds
+
+from spatial.coords import transformer
 
 STOREY_M = 3.0
 MIN_ROOF_PIXELS = 3
@@ -37,13 +37,8 @@ class Footprint:
     metric: shapely.Geometry  # EPSG:4549
 
 
-@lru_cache(maxsize=16)
-def _transformer(crs: str) -> Transformer:
-    return Transformer.from_crs(4549, crs, always_xy=True)
-
-
 def _to_crs(geoms: NDArray[np.object_], crs: str) -> NDArray[np.object_]:
-    t = _transformer(crs)
+    t = transformer(4549, crs)
     return np.asarray(shapely.transform(
         geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))), dtype=object)
 

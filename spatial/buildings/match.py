@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 
 @dataclass(frozen=True)
@@ -142,6 +140,9 @@ def classify(counts: dict[int, int], primary_source: int) -> str:
 
 def components(pairs: Pairs, source: NDArray[np.int64], keys: Sequence[str]) -> list[Component]:
     """Connected components of the match graph; ``source`` holds priority ranks (0 = first)."""
+    from scipy.sparse import coo_matrix  # scipy is imported with the first conflation, not
+    from scipy.sparse.csgraph import connected_components  # with the API's start
+
     n = len(source)
     graph = coo_matrix((np.ones(len(pairs.left)), (pairs.left, pairs.right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)

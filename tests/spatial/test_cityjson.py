@@ -2,6 +2,7 @@
 
 import json
 
+from address.register.registry import new_version
 from spatial.buildings.cityjson_schema import schema_errors, seq_errors
 from spatial.buildings.export import buildings_version, export_lod1, export_lod1_seq
 
@@ -68,4 +69,12 @@ def test_the_version_moves_when_a_building_changes(conn):
     with conn.transaction():
         conn.execute("UPDATE building SET height_m = 33, updated_at = now()"
                      " WHERE id = (SELECT min(id) FROM building)")
+    assert buildings_version(conn) != before
+
+
+def test_the_version_moves_when_a_linked_address_changes(conn):
+    before = buildings_version(conn)
+    code = conn.execute("SELECT min(address_code) FROM building_address").fetchone()[0]
+    with conn.transaction():
+        new_version(conn, code=code, changes={"canonical": "上海市青浦区华志路1号（改）"})
     assert buildings_version(conn) != before

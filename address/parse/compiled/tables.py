@@ -20,12 +20,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
 import pycrfsuite
 
+from address.loading import load_once
 from address.parse.compiled import store
 from address.parse.compiled.hashing import hash_table, text_hash
 from address.parse.compiled.terms import Transitions, load_source_terms, split_transitions
@@ -270,7 +271,7 @@ def _label_tables(tags: tuple[str, ...]) -> Labels:
         symbol=np.array([is_symbol(chr(cp)) for cp in range(0x110000)], dtype=np.bool_))
 
 
-@cache
+@load_once
 def tables(path: str) -> Tables:
     """The crfsuite model at ``path`` and the gazetteer as the kernel reads them: mapped from
     the stored copy (``store``), built and stored the first time (a few seconds)."""

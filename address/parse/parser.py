@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
-from address.parse import tagger
+from address.parse import rules, tagger
+from address.parse.codes import admin_mentions, parse_fold, unit_codes
 from address.parse.corpus import spans as bio_spans
-from address.parse.gazetteer import all_names, scanner
-from address.parse.resolve import RESOLVABLE, resolve_codes
+from address.parse.gazetteer import all_names, load, scanner
+from address.parse.resolve import resolve_codes
 from address.parse.tagger import LABELS, tag
-from address.text.normalize import fold, is_symbol, normalize, number_fold
+from address.text.normalize import is_symbol, normalize
 
 if TYPE_CHECKING:
     from address.parse.compiled.run import Batch, Tables  # numba loads only when parsing starts
@@ -108,7 +109,6 @@ def _trimmed(folded: str, start: int, end: int) -> tuple[int, int]:
 
 
 _SNAP_LABELS = ("prov", "city", "district", "town")
-_SPACE = re.compile(r"\s+")
 
 
 def _known(text: str) -> bool:
@@ -147,27 +147,10 @@ def _spans_from_tags(text: str, folded: str, tags: list[str]) -> list[Span]:
     return _with_units(text, folded, _snap_admin(text, folded, out)) if out else out
 
 
-def parse_fold(text: str) -> str:
-    """What the parser reads instead of ``text``: same length, folded (normalize.fold) and with
-    door, unit, floor and room numbers in Chinese numerals as digits (normalize.number_fold)."""
-    return number_fold(fold(text))
-
-
 def tag_spans(text: str) -> list[Span]:
     """CRF spans of ``text`` with offsets into ``text``; blank spans are dropped."""
     folded = parse_fold(text)
     return _spans_from_tags(text, folded, list(tag(folded)))
-
-
-def _name(text: str) -> str:
-    """Admin names only need folding (no numbers or aliases in them): cheaper than normalize."""
-    return _SPACE.sub("", fold(text))
-
-
-def _admin_mentions(folded: str, spans: Iterable[tuple[str, int, int]]) -> list[tuple[str, str]]:
-    """(label, name) of the admin spans, the names as the parser read them (parse_fold)."""
-    return [(label, _name(folded[start:end])) for label, start, end in spans
-            if label in RESOLVABLE]
 
 
 def parse_reference(text: str) -> ParsedAddress:
@@ -178,8 +161,17 @@ def parse_reference(text: str) -> ParsedAddress:
     text = text[:MAX_INPUT]
     folded = parse_fold(text)
     spans = _spans_from_tags(text, folded, list(tag(folded)))
-    codes = resolve_codes(_admin_mentions(folded, [(s.label, s.start, s.end) for s in spans]))
+    codes = resolve_codes(admin_mentions(folded, [(s.label, s.start, s.end) for s in spans]))
+    done = rules.apply(folded, [(LABELS.index(s.label), s.start, s.end) for s in spans], codes,
+                       _chain_of)
+    if done is not None:
+        spans = [Span(LABELS[label], start, end, text[start:end]) for label, start, end in done[0]]
+        codes = _chain_of(done[1])
     return ParsedAddress(text, spans, codes)
+
+
+def _chain_of(code: str) -> dict[str, str]:
+    return {unit.level: unit.code for unit in load().chain(code)}
 
 
 def parse(text: str) -> ParsedAddress:
@@ -214,20 +206,10 @@ def _parse_one(text: str) -> tuple[tuple[tuple[int, int, int], ...], tuple[tuple
     batch = run([text], model)
     rows = tuple(zip(batch.labels.tolist(), batch.starts.tolist(), batch.ends.tolist(),
                      strict=True))
-    codes = _unit_codes(int(batch.units[0]), text, rows, tables(model))
+    tb = tables(model)
+    rows, unit = rules.one(text, rows, int(batch.units[0]), tb)
+    codes = unit_codes(unit, text, rows, tb)
     return rows, tuple(codes.items())
-
-
-def _unit_codes(unit: int, text: str, rows: Iterable[tuple[int, int, int]],
-                tb: Tables) -> dict[str, str]:
-    """level → code for the kernel's resolved unit (shared dicts: do not change them)."""
-    if unit >= 0:
-        return tb.chain_codes(unit)
-    if unit == -1:
-        return {}
-    # -2: more admin mentions than the kernel holds; the Python resolver
-    return resolve_codes(_admin_mentions(parse_fold(text), [(LABELS[label], start, end)
-                                                            for label, start, end in rows]))
 
 
 def prepare(texts: Iterable[str]) -> None:
@@ -285,6 +267,11 @@ class ParsedBatch(Sequence[ParsedAddress]):
                  for label, start, end in self.rows(i)]
         return ParsedAddress(text, spans, dict(self.codes(i)))
 
+    @property
+    def spans(self) -> Batch:
+        """The kernel's arrays (address.parse.jsonl writes from them)."""
+        return self._spans
+
     def rows(self, i: int) -> list[tuple[int, int, int]]:
         """(label index into tagger.LABELS, start, end) of text i's spans."""
         if self._rows is None:
@@ -297,7 +284,7 @@ class ParsedBatch(Sequence[ParsedAddress]):
         """level → admin code of text i (shared between texts: do not change it)."""
         unit = self._units[i]
         rows = self.rows(i) if unit == -2 else []
-        return _unit_codes(unit, self.texts[i], rows, self._tables)
+        return unit_codes(unit, self.texts[i], rows, self._tables)
 
 
 def parse_batch(texts: Iterable[str]) -> ParsedBatch:
@@ -315,7 +302,8 @@ def parse_batch(texts: Iterable[str]) -> ParsedBatch:
         if all(isinstance(t, str) for t in items):
             raise  # not the caller's texts
         raise TypeError("parse_batch() takes strings") from None
-    return ParsedBatch(items, spans, tables(model))
+    tb = tables(model)
+    return ParsedBatch(items, rules.batch(items, spans, tb), tb)
 
 
 def parse_many(texts: Iterable[str]) -> list[ParsedAddress]:

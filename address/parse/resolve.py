@@ -5,7 +5,8 @@ the tagger put it one level off, e.g. 上海 as city). Each proposal is scored b
 ancestor chain explains, then by how few it contradicts (a chain with another district than the
 one written loses to a shallower chain that keeps it); ties go to the deeper unit, then to
 Shanghai, then to 青浦 — the service registers Shanghai addresses, so an unqualified 浦东 or 朝阳
-reads the local way first.
+reads the local way first. A text that names no town but a road of the district's road
+gazetteer running in one town gets that town (``town_by_road``, which the parser's rules call).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from address.parse.gazetteer import LEVELS, Gazetteer, Unit, load
+from address.parse.roads import town_of
 from address.resources import HOME_PREFIXES
 
 ADMIN_LABELS = frozenset(LEVELS)
@@ -77,6 +79,18 @@ def resolve_codes(mentions: list[tuple[str, str]]) -> dict[str, str]:
         zones = [_devzone_place(text) for label, text in mentions if label == "devzone"]
         admin += tuple(z for z in zones if z)
     return dict(_resolve(admin)) if admin else {}
+
+
+def town_by_road(codes: dict[str, str], roads: list[str], elsewhere: bool) -> str | None:
+    """The town a road of the district's gazetteer (address.parse.roads) gives a text whose
+    ``codes`` (resolved) name no town: the road's one town inside them (华志路559号 → 华新镇).
+    ``roads``: the text's road names; ``elsewhere``: the text labels admin places or zones."""
+    if "town" in codes:
+        return None
+    within = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
+    if not within and elsewhere:
+        return None  # 南市区永华南路: a place this gazetteer does not know, not this district
+    return next((town for road in roads if (town := town_of(road, within)) is not None), None)
 
 
 def unit_name(code: str) -> str:

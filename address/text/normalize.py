@@ -11,6 +11,7 @@ import json
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from address.resources import DATA_DIR
 
@@ -68,12 +69,35 @@ _ROOM = re.compile(r"(?<=\d)房(?!间)")
 _NOISE = re.compile(r"[\"'“”‘’【】《》「」『』<>!！?？。，,、;；:：*~^`|]+")
 _DASHES = re.compile(r"-{2,}")
 # 上海市上海市青浦区: a pasted or concatenated prefix repeats; keep one copy.
-_REPEATED = re.compile(r"(.{2,9}?(?:省|市|自治区|区|县|镇|乡|街道))\1+")
+_REPEATED_PATTERN = r"(.{2,9}?(?:省|市|自治区|区|县|镇|乡|街道))\1+"
+_REPEATED = re.compile(_REPEATED_PATTERN)
+# normalize_many runs the steps over its texts joined by NUL; no step's match crosses a NUL
+# (none matches one, lookarounds see it as they see an end), once this one's `.` skips it.
+_REPEATED_JOINED = re.compile(_REPEATED_PATTERN.replace(".", "[^\0]"))
 
 
 def fold(text: str) -> str:
     """Same-length fold: full-width → half-width, variant/traditional → standard characters."""
-    return text.translate(_FOLD_TABLE)
+    if len(text) < _GATHER_FROM:
+        return text.translate(_FOLD_TABLE)
+    import numpy as np  # a batch's texts joined: one gather is a tenth of translate's time
+
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return _fold_gather()[cps].tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_GATHER_FROM = 20_000  # characters
+
+
+@lru_cache(maxsize=1)
+def _fold_gather() -> Any:
+    """The fold as an array: code point → folded code point (the fold is one to one)."""
+    import numpy as np
+
+    table = np.arange(0x110000, dtype=np.uint32)
+    for cp, folded in _FOLD.items():
+        table[cp] = ord(folded)
+    return table
 
 
 def number_spans(text: str) -> list[tuple[int, int]]:
@@ -126,6 +150,11 @@ def _replace_number(m: re.Match[str]) -> str:
     return m.group(0) if value is None else str(value)
 
 
+# normalize's rewrites after fold, in order (the repeated prefix and upper case come last)
+_STEPS = ((_SPACES, ""), (_NOISE, ""), (_DASHES, "-"), (_CN_NUMBER, _replace_number),
+          (_HASH, "号"), (_BUILDING, "号楼"), (_ROOM, "室"))
+
+
 @lru_cache(maxsize=65536)  # components repeat (上海市, 青浦区, 号楼 …): a batch's JSON spent
 def normalize(text: str) -> str:  # two thirds of its time here before
     """Canonical spelling of an address string (not length-preserving).
@@ -135,12 +164,18 @@ def normalize(text: str) -> str:  # two thirds of its time here before
     prefix (上海市上海市) once, letters upper-cased (B座, not b座).
     """
     out = fold(text)
-    out = _SPACES.sub("", out)
-    out = _NOISE.sub("", out)
-    out = _DASHES.sub("-", out)
-    out = _CN_NUMBER.sub(_replace_number, out)
-    out = _HASH.sub("号", out)
-    out = _BUILDING.sub("号楼", out)
-    out = _ROOM.sub("室", out)
-    out = _REPEATED.sub(r"\1", out)
-    return out.upper()
+    for pattern, replace in _STEPS:
+        out = pattern.sub(replace, out)
+    return _REPEATED.sub(r"\1", out).upper()
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """``[normalize(t) for t in texts]``, each step run once over all of them joined (a tenth
+    of the time for many short texts: ``dizhi parse``'s components)."""
+    out = "\0".join(texts)
+    if out.count("\0") != len(texts) - 1:  # a NUL of their own
+        return [normalize(t) for t in texts]
+    out = fold(out)
+    for pattern, replace in _STEPS:
+        out = pattern.sub(replace, out)
+    return _REPEATED_JOINED.sub(r"\1", out).upper().split("\0") if texts else []

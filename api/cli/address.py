@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from api.cli.common import batches, stdin_batch_size, stdin_lines
+from api.cli.lines import batches, stdin_batch_size, stdin_lines
 
 
 def _write(records: Iterable[dict[str, Any]]) -> None:

@@ -5,17 +5,37 @@ JSON mode yields ``ParsedAddress.to_dict()`` per line. CoNLL mode yields the CCK
 scored with the same tools as the shared task. An empty input line still yields a record (empty
 fields in JSON, a lone blank line in CoNLL) so outputs stay aligned with inputs. A JSON record
 has no newline (the caller ends the line); a CoNLL record is the whole block, blank line
-included, ready to write as is — as ``dizhi parse`` does.
+included, ready to write as is — as ``dizhi parse`` does. From a pipe or a file ``dizhi parse``
+writes JSON lines with :func:`json_lines_utf8` instead: the same bytes, many records at a time.
 """
 
 from __future__ import annotations
 
 import json
+import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from address.parse.corpus import to_bioes
+from address.parse.jsonl import json_lines
 from address.parse.parser import ParsedAddress, parse, parse_batch
-from api.cli.common import batches
+from api.cli.lines import batches, stdin_batch_size, stdin_lines
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+
+def parse_stdin(*, conll: bool = False) -> None:
+    """``dizhi parse``: standard input's lines parsed to standard output."""
+    chunk = stdin_batch_size()
+    if conll or chunk == 1:  # CoNLL, or a terminal: a record as each line comes
+        for record in parse_lines(stdin_lines(), conll=conll, chunk=chunk):
+            sys.stdout.write(record if conll else record + "\n")
+        return
+    sys.stdout.flush()  # JSON is UTF-8 (RFC 8259), whatever the locale
+    for data in json_lines_utf8(stdin_lines(), chunk=chunk):
+        sys.stdout.buffer.write(data)
 
 
 def conll_record(text: str, parsed: ParsedAddress | None = None) -> str:
@@ -46,6 +66,29 @@ def parse_lines(lines: Iterable[str], *, conll: bool = False, chunk: int = 1) ->
     record = conll_record if conll else json_record
     for batch in batches(lines, chunk):
         yield from _records(batch, record)
+
+
+def json_lines_utf8(lines: Iterable[str], *, chunk: int, threads: int = 2) -> Iterator[bytes]:
+    """What ``parse_lines(lines)`` yields, each record with its line end, in UTF-8, ``chunk``
+    lines a time as one piece (address.parse.jsonl: no Python object per address).
+
+    Chunks are parsed on ``threads`` threads, a few ahead of the one being written: the kernel
+    and the writer run without the GIL, so a second core shortens the run as a user sees it.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    ahead: deque[Future[bytes]] = deque()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for batch in batches(lines, chunk):
+            ahead.append(pool.submit(_json_chunk, batch))
+            if len(ahead) > 2 * threads:
+                yield ahead.popleft().result()
+        while ahead:
+            yield ahead.popleft().result()
+
+
+def _json_chunk(texts: list[str]) -> bytes:
+    return json_lines(parse_batch(texts))
 
 
 def _records(texts: list[str], record: Callable[[str, ParsedAddress | None], str],

@@ -33,3 +33,16 @@ def test_batched_lines_give_the_same_records() -> None:
         one_by_one = list(parse_lines(LINES, conll=conll))
         assert list(parse_lines(LINES, conll=conll, chunk=3)) == one_by_one
         assert list(parse_lines(LINES, conll=conll, chunk=4096)) == one_by_one
+
+
+def test_dizhi_parse_from_a_pipe_writes_what_parse_lines_gives() -> None:
+    """From a pipe dizhi parse writes many records at a time (address.parse.jsonl)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lines = [*LINES[:-1], '"引号"\\反斜杠\t\n', "上海市青浦区华志路559号\n", LINES[-1]]
+    out = subprocess.run([sys.executable, "-c", "from api.cli.main import main; main()", "parse"],
+                         input="".join(lines).encode(), capture_output=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.decode() == "".join(r + "\n" for r in parse_lines(lines))

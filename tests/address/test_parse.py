@@ -124,6 +124,24 @@ _FAMILY_CASES = [
 ]
 _FAMILIES = [text for text, _ in _FAMILY_CASES]
 
+# Admin chains written short (address.parse.prefix) and what must stay as it is.
+_CHAIN_CASES = [
+    ("上海青浦华新华志路559号",
+     {"city": "上海", "district": "青浦", "town": "华新", "road": "华志路", "roadno": "559号"}),
+    ("青浦华新华志路559号", {"district": "青浦", "town": "华新", "road": "华志路"}),
+    ("青浦华新镇华志路559号", {"district": "青浦", "town": "华新镇", "road": "华志路"}),
+    ("上海青浦重固福泉山路18号", {"district": "青浦", "town": "重固", "road": "福泉山路"}),
+    ("上海青浦徐泾崧泽大道3号", {"town": "徐泾", "road": "崧泽大道"}),  # a known road splits
+    ("青浦朱家角张马村8组", {"town": "朱家角", "community": "张马村"}),
+    ("青浦华新路1号", {"district": "青浦", "road": "华新路"}),  # a road named after the town
+]
+_CHAIN_KEPT = [  # a name that only starts with a place's, or a level skipped: the tagger's
+    ("福建省厦门市集美区杏林湾路0000号", "road", "杏林湾路"),
+    ("江苏省宿迁市宿城区双庄汽配城", "poi", "双庄汽配城"),
+    ("浙江省常山县东案乡后宅村000号", "poi", "东案乡"),
+]
+_FAMILIES += [text for text, _ in _CHAIN_CASES] + [text for text, _, _ in _CHAIN_KEPT]
+
 
 def test_compiled_parse_equals_reference() -> None:
     """The compiled kernel computes what parse_reference states, on real text and edge cases."""
@@ -273,3 +291,20 @@ def test_two_spellings_share_an_address_key() -> None:
     for a, b in families:
         assert address_key(a) == address_key(b), (a, b)
     assert address_key("青浦区华志路559号") != address_key("青浦区华志路558号")
+
+
+def test_admin_chains_written_short() -> None:
+    for text, want in _CHAIN_CASES:
+        got = _labels(text)
+        assert {label: got.get(label) for label in want} == want, (text, got)
+    for text, label, name in _CHAIN_KEPT:
+        assert _labels(text).get(label) == name, (text, parse(text).spans)
+    assert parse("上海青浦华新华志路559号").codes["town"] == "310118107"
+
+
+def test_a_road_of_the_district_gives_its_town() -> None:
+    assert parse("华志路559号").codes == {"prov": "31", "city": "3101", "district": "310118",
+                                         "town": "310118107"}
+    assert parse("青浦区福泉山路18号").codes["town"] == "310118109"
+    assert "town" not in parse("黄浦区华志路1号").codes  # not that district's road
+    assert "town" not in parse("崧泽大道3号").codes  # runs through two towns: no guess

@@ -17,7 +17,7 @@ def test_get_standardize_gives_parts_key_codes_and_offsets(client):
     body = r.json()
     assert body["input"] == "上海市青浦区华志路559号"
     assert body["components"]["road"] == "华志路" and body["components"]["roadno"] == "559号"
-    assert body["standard"] == "上海市青浦区华志路559号"
+    assert body["standard"] == "上海市青浦区华新镇华志路559号"  # 华志路 runs in 华新镇 only
     assert body["address_key"] == "310118|华志路559号"
     assert body["codes"]["district"] == "310118" and body["level"] == "门牌号"
     for span in body["spans"]:
@@ -51,6 +51,20 @@ def test_post_standardize_keeps_input_order_and_agrees_with_get(client):
     one = client.get("/address/standardize", params={"address": texts[3]}).json()
     assert results[3] == one
     assert results[0]["address_key"] == results[1]["address_key"]
+
+
+def test_a_road_alone_gets_its_town_and_short_chains_share_the_key(client):
+    """Issue 14: a road of the district's gazetteer gives its town; 上海青浦华新 is the chain
+    上海 | 青浦 | 华新 written short, the same address as the full spelling."""
+    alone = client.get("/address/standardize", params={"address": "华志路559号"}).json()
+    assert alone["codes"] == {"prov": "31", "city": "3101", "district": "310118",
+                              "town": "310118107"}
+    texts = ["上海青浦华新华志路559号", "上海市青浦区华新镇华志路五百五十九号"]
+    short, full = client.post("/address/standardize", json={"addresses": texts}).json()["results"]
+    assert short["components"]["road"] == "华志路" and short["components"]["town"] == "华新"
+    assert short["standard"] == full["standard"] == "上海市青浦区华新镇华志路559号"
+    assert short["address_key"] == full["address_key"] == "310118|华志路559号"
+    assert short["codes"] == full["codes"] == alone["codes"]
 
 
 def test_bad_requests_are_problems(client):

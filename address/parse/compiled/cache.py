@@ -9,13 +9,14 @@ parse was one file. Imported by ``hashing`` (which every stage imports) before a
 compiled; where the cache lives is numba's choice as before (``__pycache__`` or
 ``NUMBA_CACHE_DIR``).
 
-It also loads numba's array-math registry without its scipy probe (``_arraymath_without_scipy``),
-a third of a one-line parse's start-up.
+It also loads numba's array-math registry without its scipy probe, a third of a one-line
+parse's start-up, and its cffi support without cffi (``_import_hiding``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -76,22 +77,26 @@ if _PackageLocator not in _LOCATORS:
     _LOCATORS.insert(0, _PackageLocator)
 
 
-def _arraymath_without_scipy() -> None:
-    """Import numba.np.arraymath with scipy's BLAS module hidden.
-
-    When numba first compiles or loads a function, its array-math registry checks for a BLAS by
-    importing scipy.linalg (0.3–0.7 s here, more than loading the whole compiled parse). The
-    parse uses no BLAS; without one, numba's only change is that ``np.dot`` of two vectors runs
-    as a loop (``_HAVE_BLAS`` in numba/np/arraymath.py), while ``np.linalg`` still imports
-    scipy when a function uses it. A process that already loaded scipy.linalg keeps the probe.
-    """
-    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+def _import_hiding(module: str, hidden: str, unless: str) -> None:
+    """Import ``module`` while ``hidden`` cannot be imported, unless ``unless`` (or ``module``)
+    is loaded already."""
+    if module in sys.modules or unless in sys.modules:
         return
-    sys.modules["scipy.linalg.cython_blas"] = None  # type: ignore[assignment]  # import fails
+    sys.modules[hidden] = None  # type: ignore[assignment]  # import fails
     try:
-        import numba.np.arraymath  # noqa: F401
+        importlib.import_module(module)
     finally:
-        del sys.modules["scipy.linalg.cython_blas"]
+        del sys.modules[hidden]
 
 
-_arraymath_without_scipy()
+# numba.np.arraymath with scipy's BLAS module hidden. When numba first compiles or loads a
+# function, its array-math registry checks for a BLAS by importing scipy.linalg (0.3–0.7 s here,
+# more than loading the whole compiled parse). The parse uses no BLAS; without one, numba's only
+# change is that ``np.dot`` of two vectors runs as a loop (``_HAVE_BLAS`` in
+# numba/np/arraymath.py), while ``np.linalg`` still imports scipy when a function uses it. A
+# process that already loaded scipy.linalg keeps the probe.
+_import_hiding("numba.np.arraymath", "scipy.linalg.cython_blas", "scipy.linalg")
+# numba's cffi support with cffi hidden: its ``cffi.FFI()`` parses C declarations (pycparser)
+# when numba first types a call, a tenth of loading the compiled parse; the parse passes no cffi
+# functions. A process that already loaded cffi keeps the support.
+_import_hiding("numba.core.typing.cffi_utils", "cffi", "cffi")

@@ -17,11 +17,12 @@ from typing import Any
 
 from psycopg import Connection
 
+from address.register.admin import admin_codes_of_points
 from address.register.imports.codes import CodeBook, lock_places
 from address.register.imports.conflicts import record_conflicts
 from address.register.imports.known import KnownPlaces, load_known
-from address.register.imports.matching import Key, match_keys, point_admin
-from address.register.imports.rows import RowForm, parse_rows
+from address.register.imports.matching import Key, match_keys
+from address.register.imports.rows import RowForm, parse_rows, row_error
 from address.register.imports.writes import (
     Outcome,
     write_addresses,
@@ -176,7 +177,9 @@ def import_chunk(conn: Connection, *, import_id: int, options: ImportOptions,
                  rows: list[SourceRow]) -> Counter[str]:
     """Import staged rows (one chunk) inside the caller's transaction; the counts of outcomes
     and, under ``conflict:<kind>``, of conflicts recorded."""
-    admin = point_admin(conn, import_id, [r.line for r in rows if r.x is not None])
+    admin = admin_codes_of_points(conn, {r.line: (r.x, r.y) for r in rows
+                                         if r.x is not None and r.y is not None
+                                         and row_error(r) is None})
     items = parse_rows(rows, admin, options.districts, options.default_district)
     outcomes = decide_rows(conn, options, items)
     kept = [o for o in outcomes if o.kind != "rejected"]

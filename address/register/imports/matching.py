@@ -1,18 +1,10 @@
-"""Set-based look-ups of a chunk in the register: the admin areas of the rows' points, and the
+"""Set-based look-up of a chunk in the register: the
 addresses the rows' keys name (address key, local key, or the local key under the known place a
 new name sounds like, 华芝路 for 华志路, when the same door exists there near the point)."""
 
 from psycopg import Connection
 
 from address.register.imports.writes import copy_rows
-
-_ADMIN = """
-SELECT r.line, a.level, max(a.code) FROM import_row r
-JOIN admin_area a ON ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(r.lng, r.lat), 4326))
-WHERE r.import_id = %s AND r.line = ANY(%s) AND r.lng BETWEEN -180 AND 180
-  AND r.lat BETWEEN -90 AND 90
-GROUP BY r.line, a.level
-"""
 
 _MATCH = """
 SELECT DISTINCT ON (line) line, code, score FROM (
@@ -33,14 +25,6 @@ SELECT DISTINCT ON (line) line, code, score FROM (
 """
 
 Key = tuple[int, str, str, str, str | None, float | None, float | None]
-
-
-def point_admin(conn: Connection, import_id: int, lines: list[int]) -> dict[int, dict[str, str]]:
-    """line → {level: code} of the staged rows' points (the highest code on a shared edge)."""
-    found: dict[int, dict[str, str]] = {}
-    for line, level, code in conn.execute(_ADMIN, [import_id, lines]).fetchall():
-        found.setdefault(int(line), {})[str(level)] = str(code)
-    return found
 
 
 def match_keys(conn: Connection, keys: list[Key], *, far_m: float,

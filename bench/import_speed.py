@@ -1,0 +1,105 @@
+"""Import speed at steward scale (issue 15): `dizhi import addresses` of generated rows on the
+sample register, timed as a whole command, and where the garbage ended. Prints JSON.
+
+For each size a scratch database is made (migrated, sample loaded, not timed), a synthetic source
+of that many rows is written (bench/make_import_source.py, seeded, 15 % garbage) and imported by
+the CLI in one subprocess; the figure is rows / wall seconds of that process. Then every garbage
+row (random strings, other districts, typo roads) is looked up: none may have made or matched an
+active address except a typo row that matched the real address by sound (华芝路559号 → 华志路559号).
+
+    nice .venv/bin/python bench/import_speed.py --rows 100000 1000000
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+DIZHI = [sys.executable, "-c", "from api.cli.main import main; main()"]
+SCRATCH = "dizhi_bench_import"
+
+
+def _admin_url() -> str:
+    from api import db
+
+    return db.database_url().rsplit("/", 1)[0] + "/postgres"
+
+
+def _fresh_database(admin_url: str) -> str:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
+    return admin_url.rsplit("/", 1)[0] + f"/{SCRATCH}"
+
+
+def _run(args: list[str], url: str) -> float:
+    env = {**os.environ, "DIZHI_DATABASE_URL": url}
+    start = time.perf_counter()
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode not in (0, 1):  # 1: some rows were rejected, as they should be
+        raise SystemExit(f"{args} failed: {done.stderr[-2000:]}")
+    return elapsed
+
+
+def _garbage(url: str, csv_path: Path) -> dict[str, int]:
+    """Where the garbage rows ended, by kind and outcome."""
+    import csv
+
+    with csv_path.open(encoding="utf-8") as f:
+        kinds = {line: row["kind"] for line, row in enumerate(csv.DictReader(f), start=2)}
+    with psycopg.connect(url) as conn:
+        records = dict(conn.execute(
+            "SELECT line_no, address_code FROM address_source_record WHERE source = 'bench'"))
+        created = {r[0] for r in conn.execute(
+            """SELECT code FROM address WHERE valid_to IS NULL AND status = 'active'
+               AND code NOT IN (SELECT address_code FROM address_source_record
+                                WHERE source = 'amap_covid2022' AND address_code IS NOT NULL)""")}
+    counts: dict[str, int] = {}
+    for line, kind in kinds.items():
+        if kind in ("existing", "new"):
+            continue
+        code = records.get(line)
+        outcome = "rejected" if line not in records else "pending" if code is None else (
+            "created_active" if code in created else "matched_existing")
+        counts[f"{kind}:{outcome}"] = counts.get(f"{kind}:{outcome}", 0) + 1
+    return counts
+
+
+def measure(rows: int) -> dict[str, object]:
+    url = _fresh_database(_admin_url())
+    _run([*DIZHI, "migrate"], url)
+    _run([*DIZHI, "load", "sample", "--no-park"], url)
+    with tempfile.TemporaryDirectory() as tmp:
+        source, report = Path(tmp) / "source.csv", Path(tmp) / "report.json"
+        subprocess.run([sys.executable, str(ROOT / "bench/make_import_source.py"), str(source),
+                        "--rows", str(rows), "--database-url", url], check=True)
+        seconds = _run([*DIZHI, "import", "addresses", str(source), "--source", "bench",
+                        "--report", str(report)], url)
+        result = json.loads(report.read_text(encoding="utf-8"))
+        garbage = _garbage(url, source)
+    bad = sum(n for k, n in garbage.items() if k.endswith("created_active"))
+    return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
+            "report": {k: result[k] for k in ("rows", "created", "matched", "pending",
+                                               "rejected", "conflicts")},
+            "errors_listed": len(result["errors"]), "garbage": garbage,
+            "garbage_active": bad, "load_average": os.getloadavg()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    args = parser.parse_args()
+    print(json.dumps({"synthetic": True, "runs": [measure(n) for n in args.rows]},
+                     ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -13,6 +13,7 @@ active address except a typo row that matched the real address by sound (华芝�
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -39,14 +40,19 @@ def _fresh_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{SCRATCH}"
 
 
-def _run(args: list[str], url: str) -> float:
+def _run(args: list[str], url: str, expect: Path | None = None) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one command."""
     env = {**os.environ, "DIZHI_DATABASE_URL": url}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
-    if done.returncode not in (0, 1):  # 1: some rows were rejected, as they should be
-        raise SystemExit(f"{args} failed: {done.stderr[-2000:]}")
-    return elapsed
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # 1: some rows were rejected, as they should be (then the report exists)
+    if done.returncode not in (0, 1) or (expect is not None and not expect.exists()):
+        raise SystemExit(f"{args} failed: {done.stderr[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def _garbage(url: str, csv_path: Path) -> dict[str, int]:
@@ -81,12 +87,13 @@ def measure(rows: int) -> dict[str, object]:
         source, report = Path(tmp) / "source.csv", Path(tmp) / "report.json"
         subprocess.run([sys.executable, str(ROOT / "bench/make_import_source.py"), str(source),
                         "--rows", str(rows), "--database-url", url], check=True)
-        seconds = _run([*DIZHI, "import", "addresses", str(source), "--source", "bench",
-                        "--report", str(report)], url)
+        seconds, cpu = _run([*DIZHI, "import", "addresses", str(source), "--source", "bench",
+                             "--report", str(report)], url, expect=report)
         result = json.loads(report.read_text(encoding="utf-8"))
         garbage = _garbage(url, source)
     bad = sum(n for k, n in garbage.items() if k.endswith("created_active"))
     return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
+            "client_cpu_s": round(cpu, 1),
             "report": {k: result[k] for k in ("rows", "created", "matched", "pending",
                                                "rejected", "conflicts")},
             "errors_listed": len(result["errors"]), "garbage": garbage,

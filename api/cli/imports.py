@@ -40,27 +40,10 @@ def read_address_rows(path: Path, *, columns: dict[str, str] | None = None,
 def _csv_rows(path: Path, *, columns: dict[str, str], coordsys: str) -> list[SourceRow]:
     """A CSV source without the vector reader (and pandas): rows as read, points to WGS84."""
     from address.register.sources import csv_rows
-    from spatial.coords import parse_coordsys
+    from spatial.coords import parse_coordsys, rows_to_wgs84
 
-    return to_wgs84_rows(csv_rows(read_text_file(path), columns=columns),
+    return rows_to_wgs84(csv_rows(read_text_file(path), columns=columns),
                          parse_coordsys(coordsys))
-
-
-def to_wgs84_rows(rows: list[SourceRow], coordsys: str) -> list[SourceRow]:
-    """The rows' points converted to WGS84 in one vectorised pass (in place)."""
-    import numpy as np
-
-    from spatial.coords import CoordSys, to_wgs84
-
-    located = [r for r in rows if r.x is not None and r.y is not None]
-    if coordsys == "wgs84" or not located:
-        return rows
-    system: CoordSys = coordsys  # type: ignore[assignment]
-    xs, ys = to_wgs84(np.array([r.x for r in located]), np.array([r.y for r in located]),
-                      system)
-    for row, x, y in zip(located, xs.tolist(), ys.tolist(), strict=True):
-        row.x, row.y = x, y
-    return rows
 
 
 @import_app.command("addresses")

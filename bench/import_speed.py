@@ -17,6 +17,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -38,6 +39,34 @@ def _fresh_database(admin_url: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{SCRATCH}"')
     return admin_url.rsplit("/", 1)[0] + f"/{SCRATCH}"
+
+
+class ServerCpu(threading.Thread):
+    """CPU seconds of the PostgreSQL backends serving the scratch database, read from /proc
+    while they live (a backend's last reading before it exits is kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.seen: dict[int, float] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        tick = os.sysconf("SC_CLK_TCK")
+        while not self.stop.wait(0.2):
+            for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+                try:
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    if SCRATCH.encode() not in cmdline or b"postgres" not in cmdline:
+                        continue
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                self.seen[int(pid)] = (int(fields[11]) + int(fields[12])) / tick
+
+    def seconds(self) -> float:
+        self.stop.set()
+        self.join()
+        return sum(self.seen.values())
 
 
 def _run(args: list[str], url: str, expect: Path | None = None) -> tuple[float, float]:
@@ -87,13 +116,17 @@ def measure(rows: int) -> dict[str, object]:
         source, report = Path(tmp) / "source.csv", Path(tmp) / "report.json"
         subprocess.run([sys.executable, str(ROOT / "bench/make_import_source.py"), str(source),
                         "--rows", str(rows), "--database-url", url], check=True)
+        server = ServerCpu()
+        server.start()
         seconds, cpu = _run([*DIZHI, "import", "addresses", str(source), "--source", "bench",
                              "--report", str(report)], url, expect=report)
+        server_cpu = server.seconds()
         result = json.loads(report.read_text(encoding="utf-8"))
         garbage = _garbage(url, source)
     bad = sum(n for k, n in garbage.items() if k.endswith("created_active"))
     return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
-            "client_cpu_s": round(cpu, 1),
+            "client_cpu_s": round(cpu, 1), "server_cpu_s": round(server_cpu, 1),
+            "rows_per_cpu_s": round(rows / (cpu + server_cpu)),
             "report": {k: result[k] for k in ("rows", "created", "matched", "pending",
                                                "rejected", "conflicts")},
             "errors_listed": len(result["errors"]), "garbage": garbage,

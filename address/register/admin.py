@@ -40,20 +40,20 @@ def admin_codes_at(conn: Connection, *, lng: float, lat: float) -> dict[str, str
     return {unit.level: unit.code for unit in admin_chain_at(conn, lng=lng, lat=lat)}
 
 
-# The areas cut into pieces of at most 64 vertices: a point-in-polygon test per row then costs
-# a small polygon's, not a district boundary's thousand vertices (for imports: many points).
-_PIECES = """
-CREATE TEMP TABLE IF NOT EXISTS admin_piece ON COMMIT DROP AS
-    SELECT code, level, ST_Subdivide(geom, 64) AS geom FROM admin_area;
-CREATE INDEX IF NOT EXISTS admin_piece_geom ON admin_piece USING gist (geom);
-ANALYZE admin_piece
+# Many points at once: the points go into an indexed temporary table and each area is tested
+# against the points in its box, so PostGIS prepares each area's polygon once (against a
+# thousand-vertex district boundary a per-point test costs far more than the join).
+_POINTS = """
+CREATE TEMP TABLE IF NOT EXISTS admin_point (key int, geom geometry(Point, 4326))
+    ON COMMIT DROP;
+CREATE INDEX IF NOT EXISTS admin_point_geom ON admin_point USING gist (geom);
+TRUNCATE admin_point
 """
 
 _POINTS_CHAIN = """
-SELECT t.i, p.level, max(p.code)
-FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(i, x, y)
-JOIN admin_piece p ON ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326))
-GROUP BY t.i, p.level
+SELECT p.key, a.level, max(a.code) FROM admin_area a
+JOIN admin_point p ON ST_Intersects(a.geom, p.geom)
+GROUP BY p.key, a.level
 """
 
 
@@ -61,11 +61,13 @@ def admin_codes_of_points(conn: Connection, points: dict[int, tuple[float, float
                           ) -> dict[int, dict[str, str]]:
     """:func:`admin_codes_at` for many points at once (key → WGS84 lng, lat), inside the
     caller's transaction; a key outside every area is left out."""
-    conn.execute(_PIECES)
+    conn.execute(_POINTS)
     keys = list(points)
-    rows = conn.execute(_POINTS_CHAIN, [keys, [points[k][0] for k in keys],
-                                        [points[k][1] for k in keys]]).fetchall()
+    conn.execute("""INSERT INTO admin_point SELECT k, ST_SetSRID(ST_MakePoint(x, y), 4326)
+                    FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS t(k, x, y)""",
+                 [keys, [points[k][0] for k in keys], [points[k][1] for k in keys]])
+    conn.execute("ANALYZE admin_point")
     found: dict[int, dict[str, str]] = {}
-    for key, level, code in rows:
+    for key, level, code in conn.execute(_POINTS_CHAIN).fetchall():
         found.setdefault(int(key), {})[str(level)] = str(code)
     return found

@@ -23,7 +23,10 @@ _FAR = f"""
 SELECT t.line, t.code, ST_Distance(ST_Transform(a.point, 4549),
            ST_Transform(ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), 4549)) AS d
 FROM {_POINTS} JOIN address a ON a.code = t.code AND a.valid_to IS NULL AND a.point IS NOT NULL
-WHERE ST_Distance(ST_Transform(a.point, 4549),
+-- closer in plain degrees than limit / 111 km is closer in metres too (a degree of longitude is
+-- shorter than one of latitude): only the rest is measured in metres
+WHERE NOT ST_DWithin(a.point, ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), %(limit)s / 111320.0)
+  AND ST_Distance(ST_Transform(a.point, 4549),
           ST_Transform(ST_SetSRID(ST_MakePoint(t.x, t.y), 4326), 4549)) > %(limit)s
 """
 

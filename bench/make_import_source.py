@@ -1,7 +1,7 @@
 """Write a synthetic address source for bench/import_speed.py: N rows drawn from the register.
 
 SYNTHETIC (seeded): every row is made up from the sample register's own addresses and places;
-the ``kind`` column says what each row is, so the benchmark can check where it ended:
+the ``kind`` column says what each row is (``place``: a typo row's made-up road), so the benchmark can check where it ended:
 
 - ``existing`` (35 %): an address of the register, spelt with or without 上海市, point ±10 m;
 - ``new`` (50 %): a door (and sometimes a building and room) on a known road, village or
@@ -53,25 +53,28 @@ def _new(rng: random.Random, places: list[tuple]) -> tuple[str, float, float]:
     return (f"上海市青浦区{name}{door}", *_jitter(rng, x, y, 300))
 
 
-def _typo(rng: random.Random, roads: list[str], known: set[str]) -> str:
+def _typo(rng: random.Random, roads: list[str], known: set[str]) -> tuple[str, str]:
+    """A door on a known road with one character changed; the text and the bogus road."""
     while True:
         name = rng.choice(roads)
         i = rng.randrange(len(name) - 1)  # not the 路/街 at the end
         typo = name[:i] + rng.choice(TYPO_CHARS) + name[i + 1:]
         if typo not in known:
-            return f"青浦区{typo}{rng.randint(1, 2999)}号"
+            return f"青浦区{typo}{rng.randint(1, 2999)}号", f"road:{typo}"
 
 
 def rows(n: int, addresses: list[tuple], places: list[tuple]) -> list[tuple]:
     rng = random.Random(SEED)
     kinds = [k for k, share in SHARES for _ in range(share)]
-    roads = [p[1] for p in places if p[0] == "road"]
+    # plain road names (2–5 characters): a longer one (京华中育才路) may hide a known road
+    roads = [p[1] for p in places if p[0] == "road" and 3 <= len(p[1]) <= 5]
     known = {p[1] for p in places}
     out = []
     for _ in range(n):
         kind = rng.choice(kinds)
         x: float | None = None
         y: float | None = None
+        bogus = ""  # the made-up road of a typo row
         if kind == "existing":
             text, x0, y0 = rng.choice(addresses)
             text = text.removeprefix("上海市") if rng.random() < 0.5 else text
@@ -88,8 +91,8 @@ def rows(n: int, addresses: list[tuple], places: list[tuple]) -> list[tuple]:
                 text = f"{rng.choice(roads)}{rng.randint(1, 999)}号"
                 x, y = _jitter(rng, *MINHANG, 2000)
         else:
-            text = _typo(rng, roads, known)
-        out.append((text, x, y, kind))
+            text, bogus = _typo(rng, roads, known)
+        out.append((text, x, y, kind, bogus))
     return out
 
 
@@ -103,7 +106,7 @@ def main() -> None:
         addresses, places = _register(conn)
     with args.out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["address", "lng", "lat", "kind"])
+        writer.writerow(["address", "lng", "lat", "kind", "place"])
         writer.writerows(rows(args.rows, addresses, places))
 
 

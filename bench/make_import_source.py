@@ -1,7 +1,8 @@
 """Write a synthetic address source for bench/import_speed.py: N rows drawn from the register.
 
 SYNTHETIC (seeded): every row is made up from the sample register's own addresses and places;
-the ``kind`` column says what each row is (``place``: a typo row's made-up road), so the benchmark can check where it ended:
+the ``kind`` column says what each row is (``place``: a typo row's made-up road), so the
+benchmark can check where it ended:
 
 - ``existing`` (35 %): an address of the register, spelt with or without 上海市, point ±10 m;
 - ``new`` (50 %): a door (and sometimes a building and room) on a known road, village or

@@ -102,14 +102,16 @@ def _csv_point(record: dict[str, str], lng: str | None,
         return None, None, f"not a finite number: {record.get(lng)!r}, {record.get(lat)!r}"
     if (x is None) != (y is None):
         return None, None, "only one of lng/lat is given"
+    if x is not None and y is not None and not (-180 <= x <= 180 and -90 <= y <= 90):
+        return None, None, f"coordinates out of range: {x},{y}"
     return x, y, None
 
 
 def csv_rows(text: str, *, columns: dict[str, str] | None = None) -> list[SourceRow]:
     """The rows of a CSV address source, read with the standard library (a million rows in
     seconds, without pandas): text, point as written (lng/lat columns if any), every value;
-    each row's line is the physical line its record starts on (header = 1); blank lines are
-    skipped."""
+    each row's line is the physical line its record ends on (header = 1), as the vector
+    reader's; blank lines are skipped."""
     columns = columns or {}
     reader = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(reader, [])]
@@ -119,13 +121,12 @@ def csv_rows(text: str, *, columns: dict[str, str] | None = None) -> list[Source
     with_points = bool(columns.get("lng")) or any(h.lower() in LNG_NAMES for h in header)
     lng = pick_column(header, columns.get("lng"), LNG_NAMES, "longitude") if with_points else None
     lat = pick_column(header, columns.get("lat"), LAT_NAMES, "latitude") if with_points else None
-    rows, line = [], reader.line_num + 1
+    rows = []
     for values in reader:
-        start, line = line, reader.line_num + 1
         if not any(v.strip() for v in values):
             continue
         record = dict(zip(header, values, strict=False))
         x, y, error = _csv_point(record, lng, lat)
         text_value = values[text_col] if text_col < len(values) else ""
-        rows.append(SourceRow(start, text_value, x, y, dict(record), error))
+        rows.append(SourceRow(reader.line_num, text_value, x, y, dict(record), error))
     return rows

@@ -12,7 +12,9 @@ one): it reads the staged rows after a line, decides each one's outcome and writ
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from psycopg import Connection
@@ -173,14 +175,20 @@ def staged_rows(conn: Connection, import_id: int, after_line: int,
     return [SourceRow(line, text, x, y, raw, error) for line, text, x, y, raw, error in rows]
 
 
-def import_chunk(conn: Connection, *, import_id: int, options: ImportOptions,
-                 rows: list[SourceRow]) -> Counter[str]:
-    """Import staged rows (one chunk) inside the caller's transaction; the counts of outcomes
-    and, under ``conflict:<kind>``, of conflicts recorded."""
+def parse_chunk(conn: Connection, options: ImportOptions,
+                rows: list[SourceRow]) -> Callable[[], list[RowForm]]:
+    """Look up the rows' admin areas (on ``conn``, now) and return the parse to run: pure code,
+    so a caller may run it on another thread while ``conn`` does other work."""
     admin = admin_codes_of_points(conn, {r.line: (r.x, r.y) for r in rows
                                          if r.x is not None and r.y is not None
                                          and row_error(r) is None})
-    items = parse_rows(rows, admin, options.districts, options.default_district)
+    return partial(parse_rows, rows, admin, options.districts, options.default_district)
+
+
+def write_chunk(conn: Connection, *, import_id: int, options: ImportOptions,
+                items: list[RowForm]) -> Counter[str]:
+    """Decide and write parsed rows inside the caller's transaction; the counts of outcomes
+    and, under ``conflict:<kind>``, of conflicts recorded."""
     outcomes = decide_rows(conn, options, items)
     kept = [o for o in outcomes if o.kind != "rejected"]
     records = write_records(conn, options.source, options.coordsys, kept)
@@ -192,3 +200,9 @@ def import_chunk(conn: Connection, *, import_id: int, options: ImportOptions,
     counts.update({f"conflict:{kind}": n for kind, n in conflicts.items()})
     return counts
 
+
+def import_chunk(conn: Connection, *, import_id: int, options: ImportOptions,
+                 rows: list[SourceRow]) -> Counter[str]:
+    """Import staged rows (one chunk) inside the caller's transaction (see :func:`write_chunk`)."""
+    items = parse_chunk(conn, options, rows)()
+    return write_chunk(conn, import_id=import_id, options=options, items=items)

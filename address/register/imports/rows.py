@@ -93,7 +93,7 @@ def parse_rows(rows: list[SourceRow], admin: dict[int, dict[str, str]],
         item.reason = outside_reason(parsed.codes, point, districts)
         if item.reason:
             continue
-        known = {k: item.admin[k] for k in ("district", "town") if k in item.admin}
+        known: dict[str, str] = {k: item.admin[k] for k in ("district", "town") if k in item.admin}
         item.form = standardize(with_codes(parsed, known))
         item.district = item.form.district_code or default_district
         item.reason = place_reason(item.form)

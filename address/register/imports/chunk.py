@@ -22,7 +22,7 @@ from psycopg import Connection
 from address.register.admin import admin_codes_of_points
 from address.register.imports.codes import CodeBook, lock_places
 from address.register.imports.conflicts import record_conflicts
-from address.register.imports.known import KnownPlaces, load_known
+from address.register.imports.known import KnownPlaces, load_known, pinyin_of
 from address.register.imports.matching import Key, match_keys
 from address.register.imports.rows import RowForm, parse_rows, row_error
 from address.register.imports.writes import (
@@ -128,8 +128,37 @@ def _code(book: CodeBook, outcomes: list[Outcome]) -> list[Outcome]:
     return outcomes
 
 
+def _match_within(created: list[Outcome], known: KnownPlaces) -> list[Outcome]:
+    """As if row by row: a row naming the address an earlier row of the chunk makes (same local
+    key, or the same door under a new place that sounds the same: 漕泾村 / 曹泾村) matches it.
+    The rows that make an address."""
+    by_key: dict[tuple[str, str], Outcome] = {}
+    sounds: dict[tuple[str, str, str], str] = {}
+    fresh = []
+    for o in created:
+        form, district = o.item.form, o.item.district
+        assert form is not None and form.place is not None
+        kind, name = form.place
+        new_place = known.resolve(district, kind, name) is None
+        twin, score = by_key.get((district, form.local_key)), 1.0
+        other = sounds.get((district, kind, pinyin_of(name))) if new_place else None
+        if twin is None and other and other != name:
+            twin = by_key.get((district, form.local_key.replace(name.upper(), other.upper(), 1)))
+            score = TYPO_SCORE
+        if twin is not None:
+            o.kind, o.twin, o.score = "matched", twin, score
+            continue
+        by_key[district, form.local_key] = o
+        if new_place:
+            sounds.setdefault((district, kind, pinyin_of(name)), name)
+        fresh.append(o)
+    return fresh
+
+
 def _create(conn: Connection, known: KnownPlaces, outcomes: list[Outcome]) -> None:
     """Write the new addresses (and places, segments); codes already current are matches."""
+    twins = outcomes
+    outcomes = _match_within(outcomes, known)
     if not outcomes:
         return
     lock_places(conn, sorted({o.item.district for o in outcomes}))
@@ -147,6 +176,9 @@ def _create(conn: Connection, known: KnownPlaces, outcomes: list[Outcome]) -> No
             fresh.append(o)
     book.write()
     write_addresses(conn, fresh)
+    for o in twins:
+        if o.twin is not None:
+            o.code = o.twin.code
 
 
 def decide_rows(conn: Connection, options: ImportOptions, items: list[RowForm]) -> list[Outcome]:

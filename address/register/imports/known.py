@@ -28,7 +28,8 @@ class KnownPlace:
 
 
 @lru_cache(maxsize=65536)
-def _pinyin(name: str) -> str:
+def pinyin_of(name: str) -> str:
+    """A name's pinyin (cached: a chunk asks for the same names many times)."""
     return pinyin_forms(name)[0]
 
 
@@ -43,7 +44,7 @@ class KnownPlaces:
         for p in places:
             if p.status == "active":
                 self._names[p.district, p.kind].append(p.name)
-                self._pinyin.setdefault((p.district, p.kind, _pinyin(p.name)), p.name)
+                self._pinyin.setdefault((p.district, p.kind, pinyin_of(p.name)), p.name)
 
     def codes(self) -> dict[tuple[str, str, str], str]:
         return {key: p.code for key, p in self.by_name.items()}
@@ -68,7 +69,7 @@ class KnownPlaces:
 
     def homophone(self, district: str, kind: str, name: str) -> str | None:
         """A known active name that sounds the same (华芝路 / 华志路)."""
-        same_sound = self._pinyin.get((district, kind, _pinyin(name)))
+        same_sound = self._pinyin.get((district, kind, pinyin_of(name)))
         return same_sound if same_sound != name else None
 
     def similar(self, district: str, kind: str, name: str) -> str | None:

@@ -33,6 +33,11 @@ def create_import(conn: Connection, options: ImportOptions) -> int:
     return int(row[0])
 
 
+def _no_nul(text: str) -> str:
+    """PostgreSQL text (and jsonb) holds no NUL: an upload's stray one goes."""
+    return text.replace("\x00", "")
+
+
 def stage_rows(conn: Connection, *, import_id: int, rows: Iterable[SourceRow]) -> int:
     """COPY the rows (points in WGS84) into staging; the number staged."""
     n = 0
@@ -41,8 +46,9 @@ def stage_rows(conn: Connection, *, import_id: int, rows: Iterable[SourceRow]) -
         nonlocal n
         for r in rows:
             n += 1
-            yield (import_id, r.line, r.text.replace("\x00", ""), r.x, r.y, as_json(r.raw),
-                   r.error)
+            yield (import_id, r.line, _no_nul(r.text), r.x, r.y,
+                   as_json({k: _no_nul(v) if isinstance(v, str) else v
+                            for k, v in r.raw.items()}), r.error)
 
     copy_rows(conn, "COPY import_row (import_id, line, text, lng, lat, raw, error) FROM STDIN",
               counted())

@@ -30,6 +30,7 @@ class Outcome:
     score: float | None = None
     reason: str | None = None
     similar_to: str | None = None
+    twin: "Outcome | None" = None  # the earlier row of the chunk that made this one's address
 
 
 def copy_rows(conn: Connection, statement: str, rows: Iterable[Sequence[Any]]) -> None:

@@ -48,7 +48,7 @@ class ServerCpu(threading.Thread):
 
     def __init__(self, database: str) -> None:
         super().__init__(daemon=True)
-        self.database = database.encode()
+        self.database = f" {database} ".encode()  # "…_100000 " is not "…_1000000 "
         self.seen: dict[int, float] = {}
         self.stop = threading.Event()
 
@@ -57,7 +57,7 @@ class ServerCpu(threading.Thread):
         while not self.stop.wait(0.2):
             for pid in (p for p in os.listdir("/proc") if p.isdigit()):
                 try:
-                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
                     if self.database not in cmdline or b"postgres" not in cmdline:
                         continue
                     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

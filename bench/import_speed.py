@@ -94,9 +94,12 @@ def _garbage(url: str, csv_path: Path) -> dict[str, int]:
         kinds = {line: (row["kind"], row["place"])
                  for line, row in enumerate(csv.DictReader(f), start=2)}
     with psycopg.connect(url) as conn:
+        # the place of the address a record went to (a typo row may match a real door by sound)
         records = {line: (code, place) for line, code, place in conn.execute(
-            "SELECT line_no, address_code, place FROM address_source_record"
-            " WHERE source = 'bench'")}
+            """SELECT r.line_no, r.address_code, p.kind || ':' || p.name
+               FROM address_source_record r
+               LEFT JOIN place p ON p.code = left(r.address_code, 12)
+               WHERE r.source = 'bench'""")}
         active_places = {f"{k}:{n}" for k, n in conn.execute(
             "SELECT kind, name FROM place WHERE status = 'active'")}
     counts: dict[str, int] = {}

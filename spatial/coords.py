@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from pyproj import Transformer
 
 from address.errors import BadRequest
+from address.register.sources import SourceRow
 
 CoordSys = Literal["wgs84", "gcj02", "bd09"]
 COORDSYS: tuple[CoordSys, ...] = ("wgs84", "gcj02", "bd09")
@@ -107,6 +108,19 @@ def to_wgs84(lng: Num, lat: Num, coordsys: CoordSys) -> tuple[Num, Num]:
     if coordsys == "bd09":
         return gcj02_to_wgs84(*bd09_to_gcj02(lng, lat))
     return lng, lat
+
+
+def rows_to_wgs84(rows: list[SourceRow], coordsys: CoordSys) -> list[SourceRow]:
+    """Source rows with their points converted to WGS84 in one vectorised pass (in place)."""
+    located = [r for r in rows if r.x is not None and r.y is not None]
+    if coordsys == "wgs84" or not located:
+        return rows
+    xs, ys = to_wgs84(np.array([r.x for r in located]), np.array([r.y for r in located]),
+                      coordsys)
+    for row, x, y in zip(located, np.asarray(xs).tolist(), np.asarray(ys).tolist(),
+                         strict=True):
+        row.x, row.y = x, y
+    return rows
 
 
 BBox = tuple[float, float, float, float]

@@ -29,7 +29,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from address.errors import BadRequest, TooLarge
-from address.register.sources import pick_column
+from address.register.sources import LAT_NAMES, LNG_NAMES, pick_column
 from address.text.encoding import decode_text
 from spatial.coords import CoordSys, parse_coordsys, to_wgs84
 
@@ -40,8 +40,6 @@ if TYPE_CHECKING:
 FORMATS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GeoPackage", ".shp": "Shapefile",
            ".zip": "Shapefile (zipped)", ".csv": "CSV", ".txt": "CSV", ".osm": "OpenStreetMap",
            ".pbf": "OpenStreetMap"}
-LNG_NAMES = ("lng", "lon", "long", "longitude", "x", "经度")
-LAT_NAMES = ("lat", "latitude", "y", "纬度")
 
 
 @dataclass(frozen=True)

@@ -77,18 +77,22 @@ def place_rows(
         SELECT {_PLACE_ROW}
         FROM (
             SELECT *, 0 AS rank FROM place WHERE district_code = %(d)s AND kind = %(k)s
+                AND status = 'active'
                 AND name = %(n)s
             UNION ALL
             SELECT *, 1 FROM place WHERE district_code = %(d)s AND kind = %(k)s
+                AND status = 'active'
                 AND pinyin = %(p)s AND name <> %(n)s
             UNION ALL
             (SELECT *, 2 FROM place WHERE district_code = %(d)s AND kind = %(k)s
+                AND status = 'active'
                 AND bigrams && %(g)s AND name <> %(n)s AND pinyin <> %(p)s
              ORDER BY cardinality(ARRAY(SELECT unnest(bigrams) INTERSECT SELECT unnest(%(g)s)))
                  DESC, address_count DESC
              LIMIT 5)
             UNION ALL
             (SELECT *, 3 FROM place WHERE district_code = %(d)s AND kind = %(k)s
+                AND status = 'active'
                 AND char_length(name) >= 2 AND char_length(name) < char_length(%(n)s)
                 AND right(%(n)s, char_length(name)) = name
              ORDER BY char_length(name) DESC LIMIT 1)

@@ -62,7 +62,7 @@ def _places(conn: Connection, where: str, params: dict[str, Any], matched_by: st
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             f"""SELECT code, name, kind, ST_X(point) AS lng, ST_Y(point) AS lat FROM place
-                WHERE district_code = ANY(%(districts)s) AND {where}
+                WHERE district_code = ANY(%(districts)s) AND status = 'active' AND {where}
                 ORDER BY {order} LIMIT %(limit)s""", params).fetchall()
     return [Suggestion(r["name"], r["kind"], r["code"], _LEVEL[r["kind"]], r["lng"], r["lat"],
                        matched_by) for r in rows]

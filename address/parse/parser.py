@@ -17,6 +17,7 @@ import gc
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
@@ -57,9 +58,10 @@ class ParsedAddress:
     spans: list[Span] = field(default_factory=list)
     codes: dict[str, str] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def components(self) -> dict[str, str]:
-        """label → normalized text; a label that occurs twice has its pieces joined in order."""
+        """label → normalized text; a label that occurs twice has its pieces joined in order.
+        Computed once (standardizing reads it several times); do not change the dict."""
         out: dict[str, str] = {}
         for span in self.spans:
             out[span.label] = out.get(span.label, "") + normalize(span.text)

@@ -11,7 +11,7 @@ level the address has, so a code's prefixes are the codes of the places that con
 
 from psycopg import Connection
 
-from address.text.standard import PLACE_KINDS, Segment, StandardForm
+from address.text.standard import PLACE_KINDS, Segment
 
 PLACE_CODE_LENGTH = 12  # district (6) + place kind (1) + place number (5)
 _WIDTH = {"door": 4, "building": 4, "unit": 2, "room": 5}
@@ -32,34 +32,7 @@ def pinyin_forms(name: str) -> tuple[str, str]:
     return "".join(syllables).lower(), "".join(initials).lower()
 
 
-def place_code(
-    conn: Connection, *, district_code: str, kind: str, name: str, town_code: str | None,
-) -> str:
-    row = conn.execute(
-        "SELECT code FROM place WHERE district_code = %s AND kind = %s AND name = %s",
-        [district_code, kind, name],
-    ).fetchone()
-    if row:
-        return str(row[0])
-    conn.execute("SELECT pg_advisory_xact_lock(hashtext('place:' || %s))", [district_code])
-    digit = PLACE_KINDS[kind]
-    seq = conn.execute(
-        "SELECT count(*) + 1 FROM place WHERE district_code = %s AND kind = %s",
-        [district_code, kind],
-    ).fetchone()
-    assert seq is not None
-    pinyin, initials = pinyin_forms(name)
-    code = f"{district_code}{digit}{int(seq[0]):05d}"
-    conn.execute(
-        """INSERT INTO place (code, kind, name, district_code, town_code, pinyin, initials, bigrams)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-           ON CONFLICT (district_code, kind, name) DO NOTHING""",
-        [code, kind, name, district_code, town_code or "", pinyin, initials, name_grams(name)],
-    )
-    return code
-
-
-def _plain_part(segment: Segment) -> str | None:
+def plain_part(segment: Segment) -> str | None:
     """A segment that is a plain number in range codes as itself (door: kind digit + number)."""
     width, number = _WIDTH[segment.kind], segment.number
     if segment.kind == "door":
@@ -71,70 +44,44 @@ def _plain_part(segment: Segment) -> str | None:
     return f"{number:0{width}d}"
 
 
-def _sequence_part(kind: str, seq: int) -> str:
+def sequence_part(kind: str, seq: int) -> str:
     width = _WIDTH[kind]
     if kind == "door":
         return "9" + f"{seq:0{width}d}"
     return f"{9 * 10 ** (width - 1) + seq:0{width}d}"
 
 
-def _blank_part(kind: str) -> str:
+def blank_part(kind: str) -> str:
     return "0" * (_WIDTH[kind] + (1 if kind == "door" else 0))
-
-
-def segment_code(conn: Connection, *, parent_code: str, segment: Segment) -> str:
-    """The code part of a segment, registering a sequence for one that is not a plain number."""
-    plain = _plain_part(segment)
-    if plain is not None:
-        return plain
-    row = conn.execute(
-        """INSERT INTO code_segment (parent_code, text, seq)
-           VALUES (%(parent)s::text, %(key)s::text, (SELECT count(*) + 1 FROM code_segment
-                                                    WHERE parent_code = %(parent)s::text))
-           ON CONFLICT (parent_code, text) DO UPDATE SET seq = code_segment.seq
-           RETURNING seq""",
-        {"parent": parent_code, "key": f"{segment.kind}:{segment.text}"},
-    ).fetchone()
-    assert row is not None
-    return _sequence_part(segment.kind, int(row[0]))
 
 
 def _segment_lookup(conn: Connection, *, parent_code: str, segment: Segment) -> str | None:
     """The code part of a segment without registering anything (None if never seen)."""
-    plain = _plain_part(segment)
+    plain = plain_part(segment)
     if plain is not None:
         return plain
     row = conn.execute("SELECT seq FROM code_segment WHERE parent_code = %s AND text = %s",
                        [parent_code, f"{segment.kind}:{segment.text}"]).fetchone()
-    return None if row is None else _sequence_part(segment.kind, int(row[0]))
+    return None if row is None else sequence_part(segment.kind, int(row[0]))
 
 
-def _code_parts(segments: list[Segment]) -> list[tuple[str, Segment | None]]:
+def code_parts(segments: list[Segment]) -> list[tuple[str, Segment | None]]:
     """(kind, segment or None for a gap) from the door down to the deepest segment given."""
     by_kind = {s.kind: s for s in segments}
     deepest = max((list(_WIDTH).index(s.kind) for s in segments), default=-1)
     return [(kind, by_kind.get(kind)) for kind in list(_WIDTH)[: deepest + 1]]
 
 
-def address_code(
-    conn: Connection, form: StandardForm, *, district_code: str, town_code: str | None
-) -> str | None:
-    """The code of a standard form, registering new places and segments; None without a place."""
-    if form.place is None:
-        return None
-    kind, name = form.place
-    code = place_code(conn, district_code=district_code, kind=kind, name=name, town_code=town_code)
-    for part_kind, segment in _code_parts(form.segments):
-        code += _blank_part(part_kind) if segment is None else segment_code(
-            conn, parent_code=code[:PLACE_CODE_LENGTH], segment=segment)
-    return code
+def place_number_code(district_code: str, kind: str, seq: int) -> str:
+    """The code of the district's ``seq``-th place of a kind (numbered as first seen)."""
+    return f"{district_code}{PLACE_KINDS[kind]}{seq:05d}"
 
 
 def code_prefixes(conn: Connection, place_code: str, segments: list[Segment]) -> list[str]:
     """Codes from the deepest segment up to the place itself, deepest first, read-only."""
     codes, code = [place_code], place_code
-    for kind, segment in _code_parts(segments):
-        part = _blank_part(kind) if segment is None else _segment_lookup(
+    for kind, segment in code_parts(segments):
+        part = blank_part(kind) if segment is None else _segment_lookup(
             conn, parent_code=place_code, segment=segment)
         if part is None:
             break

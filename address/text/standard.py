@@ -183,3 +183,37 @@ def standardize(parsed: ParsedAddress) -> StandardForm:
         place=place,
         segments=_segments(components),
     )
+
+
+def renamed_components(components: dict[str, str], old: str, new: str) -> dict[str, str]:
+    """Components with the place ``old`` (a road, compound, village …) named ``new``."""
+    fixed = dict(components)
+    if fixed.get("poi", "") + fixed.get("subpoi", "") == old and "subpoi" in fixed:
+        fixed.pop("subpoi")
+        fixed["poi"] = new
+        return fixed
+    for label in ("road", "poi", "community", "devzone", "detail"):
+        if fixed.get(label) == old:
+            fixed[label] = new
+            return fixed
+    return fixed
+
+
+def renamed_texts(texts: dict[str, str], old: str, new: str) -> dict[str, str]:
+    """``canonical``, ``address_key`` and ``local_key`` with the place's old name replaced (keys
+    hold names upper-cased)."""
+    return {"canonical": texts["canonical"].replace(old, new, 1),
+            "address_key": texts["address_key"].replace(old.upper(), new.upper(), 1),
+            "local_key": texts["local_key"].replace(old.upper(), new.upper(), 1)}
+
+
+def with_place_name(form: StandardForm, name: str) -> StandardForm:
+    """The form with its place under another name (an old name the register keeps as alias)."""
+    if form.place is None or form.place[1] == name:
+        return form
+    old = form.place[1]
+    texts = renamed_texts({"canonical": form.canonical, "address_key": form.address_key,
+                           "local_key": form.local_key}, old, name)
+    return StandardForm(components=renamed_components(form.components, old, name),
+                        codes=form.codes, place=(form.place[0], name), level=form.level,
+                        segments=form.segments, **texts)

@@ -19,6 +19,7 @@ from api.cli.geocode import geocode_command, reverse_command, suggest_command
 from api.cli.hotline import hotline_app
 from api.cli.imports import import_app
 from api.cli.layers import layers_app, quality_app
+from api.cli.places import pending_app, places_app, roads_app
 from api.cli.privacy import rotate_secret_command, watermark_app
 
 app = typer.Typer(help="dizhi: standard addresses and spatial layers for a district.",
@@ -31,6 +32,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(load_app, name="load")
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
+app.add_typer(roads_app, name="roads")
+app.add_typer(places_app, name="places")
+app.add_typer(pending_app, name="pending")
 app.add_typer(buildings_app, name="buildings")
 app.add_typer(layers_app, name="layers")
 app.add_typer(quality_app, name="quality")

@@ -130,8 +130,11 @@ address_source_record = Table(
     Column("components", JSONB, nullable=False, server_default=text("'{}'")),
     Column("address_code", String(40), index=True),
     Column("match_score", Float),
+    # "kind:name" of the record's road or place: whether another source has seen a new one
+    Column("place", Text),
     created_at(),
     UniqueConstraint("source", "line_no", name="uq_address_source_record_line"),
+    Index("ix_address_source_record_place", "place", "source"),
 )
 
 address_conflict = Table(

@@ -4,6 +4,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Float,
     Column,
     DateTime,
     ForeignKey,
@@ -20,6 +21,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from migrations.tables.base import created_at, metadata
+
+PLACE_STATUSES = ("active", "merged", "retired")
 
 # Named places an address hangs off (road, compound, village, POI, devzone): the "road/compound"
 # segment of the address code, and the terms behind as-you-type suggestions. ``bigrams`` holds the
@@ -38,6 +41,13 @@ place = Table(
     Column("bigrams", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     Column("address_count", Integer, nullable=False, server_default=text("0")),
     Column("point", Geometry("POINT", srid=4326, spatial_index=False)),
+    # managed by stewards (address.register.places): a renamed or merged place keeps its old
+    # names here; a merged place points at the one it went into; every change is in place_history
+    Column("status", String(16), nullable=False, server_default=text("'active'")),
+    Column("aliases", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("merged_into", String(20)),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    CheckConstraint(f"status IN {PLACE_STATUSES}", name="status"),
     UniqueConstraint("district_code", "kind", "name", name="uq_place_name"),
     Index("ix_place_name_prefix", "name", postgresql_ops={"name": "text_pattern_ops"}),
     Index("ix_place_pinyin_prefix", "pinyin", postgresql_ops={"pinyin": "text_pattern_ops"}),
@@ -46,6 +56,22 @@ place = Table(
     Index("ix_place_bigrams", "bigrams", postgresql_using="gin"),
     Index("ix_place_pinyin_trgm", "pinyin", postgresql_using="gin",
           postgresql_ops={"pinyin": "gin_trgm_ops"}),
+)
+
+# Every version of a managed place: what it was after each change, who made it and why.
+place_history = Table(
+    "place_history", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("place_code", String(20), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("aliases", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("status", String(16), nullable=False),
+    Column("detail", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("key_id", Integer),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("place_code", "version", name="uq_place_history_version"),
 )
 
 # Sequences for code segments that are not plain numbers (东1号楼, A座 …), per parent code.
@@ -69,6 +95,60 @@ address_import = Table(
     Column("errors", JSONB, nullable=False, server_default=text("'[]'")),
     created_at(),
     Column("finished_at", DateTime(timezone=True)),
+    # what the chunked import (address.register.imports) needs to resume: its options and the
+    # last staged line done
+    Column("options", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("next_line", Integer, nullable=False, server_default=text("0")),
+)
+
+# The rows of an import as read, before they are parsed and matched (COPY'd in; deleted when
+# the import is done). UNLOGGED: staging is rebuilt from the file, not from a crash.
+import_row = Table(
+    "import_row", metadata,
+    Column("import_id", BigInteger, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("lng", Float),
+    Column("lat", Float),
+    Column("raw", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("error", Text),
+    prefixes=["UNLOGGED"],
+)
+
+# A failed (rejected) row of an import: its line, why, and its text.
+import_error = Table(
+    "import_error", metadata,
+    Column("import_id", BigInteger, primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("text", Text, nullable=False, server_default=text("''")),
+)
+
+# An imported row that would make a new road or place (or one a typo away from a known one):
+# held for a steward, not part of the register (nor of geocoding) until approved.
+address_pending = Table(
+    "address_pending", metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("import_id", BigInteger, index=True),
+    Column("source", Text, nullable=False),
+    Column("line_no", Integer),
+    Column("raw_text", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("place_kind", String(16), nullable=False),
+    Column("place_name", Text, nullable=False),
+    Column("similar_to", Text),
+    Column("district_code", String(20), nullable=False),
+    Column("lng", Float),
+    Column("lat", Float),
+    Column("status", String(16), nullable=False, server_default=text("'open'")),
+    Column("address_code", String(40)),
+    Column("reviewer", Text),
+    Column("note", Text),
+    created_at(),
+    Column("resolved_at", DateTime(timezone=True)),
+    CheckConstraint("status IN ('open', 'approved', 'rejected')", name="status"),
+    Index("ix_address_pending_open", "source", "line_no", unique=True,
+          postgresql_where=text("status = 'open'")),
 )
 
 # Long work over the API (batch geocoding …): progress, then the result.

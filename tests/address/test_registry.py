@@ -8,7 +8,8 @@ import pytest
 from address.errors import BadRequest, Conflict
 from address.parse.parser import parse
 from address.register.conflicts import resolve_conflict
-from address.register.importer import ImportOptions, import_rows
+from address.register.imports.chunk import ImportOptions
+from address.register.imports.report import import_rows
 from address.register.objections import file_objection, transition
 from address.register.registry import get_address, new_version
 from address.register.sources import SourceRow
@@ -25,7 +26,7 @@ def _code_of(conn, text: str) -> str:
 
 
 def _import(conn, source: str, rows: list[SourceRow], **options):
-    options.setdefault("default_district", "310118")
+    options.setdefault("districts", ("310118",))
     with conn.transaction():
         return import_rows(conn, ImportOptions(source=source, **options), rows)
 
@@ -69,7 +70,7 @@ def test_conflicts_are_recorded(conn):
     rows = [
         SourceRow(2, "青浦区华志路559号", x + 0.01, y),          # ~950 m away
         SourceRow(3, "青浦区华志路559号", x, y),                  # listed twice
-        SourceRow(4, "青浦区朱家角镇新风路1号", x, y),            # names a town it is not in
+        SourceRow(4, "青浦区朱家角镇华志路561号", x, y),          # names a town it is not in
         SourceRow(5, "青浦区华志路999号", x, y),                  # a new text on the same point
     ]
     report = _import(conn, "survey", rows, far_m=100)

@@ -1,7 +1,7 @@
 """PostgreSQL's binary COPY format for numpy columns, both ways, with no Python per row.
 
 ``pack(a, b, …)`` is a COPY … FROM STDIN (FORMAT binary) body of rows (a[i], b[i], …) for
-int16/int32/int64/float64 columns (never NULL); ``unpack_float8`` reads what
+int16/int32/int64/float64 and fixed-width bytes columns (never NULL); ``unpack_float8`` reads what
 ``string_agg(float8send(x), '')`` gives back: big-endian doubles.
 """
 
@@ -16,15 +16,26 @@ BIG_ENDIAN = {np.dtype(np.int16): ">i2", np.dtype(np.int32): ">i4", np.dtype(np.
 
 def pack(*columns: npt.NDArray[np.generic]) -> bytes:
     """The binary COPY body of the rows the columns (equal lengths) make."""
+    return pack_body([columns])
+
+
+def pack_body(parts: list[tuple[npt.NDArray[np.generic], ...]]) -> bytes:
+    """One binary COPY body of several runs of rows, each run's columns of equal lengths;
+    a bytes column (``S<n>``) is a text field of exactly n bytes."""
+    return HEADER + b"".join(_rows(columns) for columns in parts) + TRAILER
+
+
+def _rows(columns: tuple[npt.NDArray[np.generic], ...]) -> bytes:
     fields: list[tuple[str, str]] = [("count", ">i2")]
     for i, column in enumerate(columns):
-        fields += [(f"len{i}", ">i4"), (f"col{i}", BIG_ENDIAN[column.dtype])]
+        kind = column.dtype.str if column.dtype.kind == "S" else BIG_ENDIAN[column.dtype]
+        fields += [(f"len{i}", ">i4"), (f"col{i}", kind)]
     rows = np.empty(len(columns[0]) if columns else 0, np.dtype(fields))
     rows["count"] = len(columns)
     for i, column in enumerate(columns):
         rows[f"len{i}"] = column.dtype.itemsize
         rows[f"col{i}"] = column
-    return HEADER + rows.tobytes() + TRAILER
+    return rows.tobytes()
 
 
 def unpack_float8(data: bytes | memoryview | None) -> npt.NDArray[np.float64]:

@@ -109,7 +109,7 @@ def ingest_csv(conn: Connection, *, data: bytes | Iterable[bytes], header: bool 
     is false) and merge it."""
     require_transaction(conn, "ingest_csv")
     if isinstance(data, bytes) and (batch := from_csv(data, header=header)) is not None:
-        return _ingest_batch(conn, batch=batch, source=source, skip_unknown=skip_unknown)
+        return ingest_batch(conn, batch=batch, source=source, skip_unknown=skip_unknown)
     _stage(conn)
     options = "FORMAT csv, HEADER MATCH" if header else "FORMAT csv"
     chunks = [data] if isinstance(data, bytes) else data
@@ -130,7 +130,7 @@ def ingest_rows(conn: Connection, *, rows: Iterable[tuple[str, datetime | str, f
     require_transaction(conn, "ingest_rows")
     rows = list(rows)
     if (batch := from_rows(rows)) is not None:
-        return _ingest_batch(conn, batch=batch, source=source, skip_unknown=skip_unknown)
+        return ingest_batch(conn, batch=batch, source=source, skip_unknown=skip_unknown)
     _stage(conn)
     with conn.cursor().copy("COPY energy_stage (meter_id, ts, value) FROM STDIN") as copy:
         for meter_id, ts, value in rows:
@@ -237,11 +237,13 @@ ON CONFLICT DO NOTHING
 """
 
 
-def _ingest_batch(conn: Connection, *, batch: Batch, source: str, skip_unknown: bool
-                  ) -> IngestReport:
-    """A typed batch in: per month, the meters with no reading in their span yet are copied
-    straight into the partition; the rest (and all of a month whose copy met a concurrent
-    writer's row) go through the merge, which keeps corrections' history."""
+def ingest_batch(conn: Connection, *, batch: Batch, source: str = "api",
+                 skip_unknown: bool = False) -> IngestReport:
+    """A typed batch (``layers.energy.batch``) in: per month, the meters with no reading in
+    their span yet are copied straight into the partition; the rest (and all of a month whose
+    copy met a concurrent writer's row) go through the merge, which keeps corrections'
+    history."""
+    require_transaction(conn, "ingest_batch")
     unknown = _unknown(conn, batch.meters, skip_unknown)
     skipped = 0
     if unknown:

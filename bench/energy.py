@@ -84,7 +84,7 @@ def bench_recompute(conn: psycopg.Connection, ids: list[str], history: int) -> d
     """``history`` days cleaned and rolled up first; then one new day for every meter:
     clean + roll up (the issue's ≤ 2 s), and the anomaly scan of the same spans."""
     rng = np.random.default_rng(18)
-    start = START + timedelta(days=90)
+    start = START + timedelta(days=90, hours=-8)  # a local (Asia/Shanghai) day, 00:00 +08:00
     with conn.transaction():
         for d in range(history):
             ingest_csv(conn, data=_day_csv(ids, start + timedelta(days=d), rng), source="bench")

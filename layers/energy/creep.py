@@ -49,7 +49,9 @@ def _daily(day: npt.NDArray[np.int64], hour: npt.NDArray[np.int64], values: Floa
     d, v = day[pick] - first, values[pick]
     order = np.lexsort((v, d))
     d, v = d[order], v[order]
-    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]]) if len(d) else np.empty(0, int)
+    if not len(d):
+        return out
+    starts = np.flatnonzero(np.r_[True, d[1:] != d[:-1]])
     for a, b in zip(starts, np.r_[starts[1:], len(d)], strict=True):
         out[d[a]] = float(np.median(v[a:b]))
     return out

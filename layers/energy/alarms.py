@@ -13,11 +13,10 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 
 from address.errors import BadRequest, NotFound
-from layers.energy import baselines, creep
+from layers.energy import baselines
 from layers.energy.anomaly import Event, detect
 
 HISTORY = timedelta(days=28)
-LOOKBACK = timedelta(days=creep.LOOKBACK)  # the series creep is judged on, before a span
 TRANSITIONS = {"acknowledged": ("open",), "closed": ("open", "acknowledged")}
 SERIES = ("SELECT extract(epoch FROM ts)::bigint, value, flag FROM energy_interval"
           " WHERE meter_id = %s AND ts >= %s AND ts < %s ORDER BY ts")
@@ -31,17 +30,15 @@ ON CONFLICT (meter_id, kind, start) DO UPDATE SET "end" = EXCLUDED."end",
 
 
 def scan(conn: Connection, *, meter_id: str, start: datetime, end: datetime) -> list[Event]:
-    """Detect in [start, end) against the 28 days before (creep on the ``LOOKBACK`` before);
-    the alarms upserted."""
-    rows = conn.execute(SERIES, [meter_id, start - max(HISTORY, LOOKBACK), end]).fetchall()
+    """Detect in [start, end) against the 28 days before; the alarms upserted."""
+    rows = conn.execute(SERIES, [meter_id, start - HISTORY, end]).fetchall()
     if not rows:
         return []
     ts = np.array([r[0] for r in rows], np.int64)
     values = np.array([r[1] for r in rows], float)
     now = ts >= start.timestamp()
-    before = ~now & (ts >= (start - HISTORY).timestamp())
     flags = [r[2] for r, keep in zip(rows, now, strict=True) if keep]
-    events = detect(ts[now], values[now], flags, (ts[before], values[before]), (ts, values))
+    events = detect(ts[now], values[now], flags, (ts[~now], values[~now]))
     _upsert(conn, [(meter_id, e) for e in events])
     return events
 
@@ -56,14 +53,12 @@ def scan_spans(conn: Connection) -> int:
     """``scan`` every span of the recompute's ``energy_span`` at once, against each meter's
     kept baseline (``energy_baseline``) when it was made from history ending at most
     ``baselines.STALE`` before the span, else one made now from the 28 days before and kept;
-    creep on the meter's hourly roll-ups from ``LOOKBACK`` before the span; how many events
-    were found."""
+    how many events were found."""
     kept = baselines.prepare(conn)
-    nights = baselines.nights(conn, lookback=LOOKBACK)
     found: list[tuple[str, Event]] = []
     for m, ts, values, flags in baselines.series(conn):
         meter_id, base = kept[m]
-        found += [(meter_id, e) for e in detect(ts, values, flags, base, nights.get(m))]
+        found += [(meter_id, e) for e in detect(ts, values, flags, base)]
     _upsert(conn, found)
     return len(found)
 

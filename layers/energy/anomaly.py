@@ -9,8 +9,8 @@ period looked at. Against it:
 - ``level_shift``: a day or more whose day-long (96-slot, centred) mean is off the baseline's
   the same way, both by |z| > 3 (on the mean spread) and by a factor (above ×1.5, below ×0.5):
   a plant's irregular shifts move single days, a shift lasts;
-- ``base_load_creep``: the night base load rising over weeks while the working hours' load does
-  not, judged on a longer series than the period (``layers.energy.creep``);
+- ``base_load_creep``: the night (00:00–05:00) median of the period well above the history's,
+  and risen more than the day's (a night that follows a busier day is not creep);
 - ``flat_line``: four hours or more of one repeated non-zero measured value where the baseline
   expects use (zero is no use, a shift's concern; spread or estimated slots repeat by design);
 - ``impossible``: slots cleaning found negative or a jump; ``missing``: slots it found missing.
@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from layers.energy import creep
 from layers.energy.clean import SLOT
 
 LOCAL = 8 * 3600
@@ -32,6 +31,7 @@ SPIKE_Z, SHIFT_Z = 6.0, 3.0
 SPIKE_MAX, WINDOW, SHIFT_MIN, FLAT_MIN = 3, 96, 96, 16  # slots
 SPIKE_CEILING = 1.5  # × the history's ceiling
 SHIFT_UP, SHIFT_DOWN = 1.5, 0.5  # the day-long mean's factor to the baseline's
+CREEP_RATIO, CREEP_OVER_DAY = 1.3, 1.2
 Floats = npt.NDArray[np.float64]
 
 
@@ -120,21 +120,12 @@ def _events(kind: str, ts: npt.NDArray[np.int64], runs: list[tuple[int, int]],
 
 
 def detect(ts: npt.NDArray[np.int64], values: Floats, flags: list[str | None],
-           history: tuple[npt.NDArray[np.int64], Floats] | Baseline,
-           nights: tuple[npt.NDArray[np.int64], Floats] | None = None) -> list[Event]:
-    """The events in the series (``ts`` sorted slot starts) against the history's baseline;
-    creep on ``nights`` (a longer series ending with the period: hourly values per slot, or
-    slots), by default the history's slots and the period's."""
+           history: tuple[npt.NDArray[np.int64], Floats] | Baseline) -> list[Event]:
+    """The events in the series (``ts`` sorted slot starts) against the history's baseline."""
     known = Baseline.of(*history) if isinstance(history, tuple) else history
-    if nights is None and isinstance(history, tuple):
-        nights = (np.r_[history[0], ts], np.r_[history[1], values])
     flagged = np.array([f or "" for f in flags])
     events = _events("impossible", ts, _runs(np.isin(flagged, ["negative", "jump"])), "critical")
     events += _events("missing", ts, _runs(flagged == "gap"))
-    if nights is not None and len(ts):
-        events += [Event("base_load_creep", r.start, r.end, "info",
-                         {"night_level": r.night, "usual_night_level": r.usual})
-                   for r in creep.runs(*nights, since=int(ts[0]))]
     if known.slots < 7 * 96 or not len(ts):
         return events  # a week of history before judging levels
     base = (known.median, known.spread)
@@ -152,6 +143,7 @@ def detect(ts: npt.NDArray[np.int64], values: Floats, flags: list[str | None],
     high = (z > SPIKE_Z) & (values > SPIKE_CEILING * ceiling) & ~shifted & ~stuck
     events += _events("spike", ts, [r for r in _runs(high) if r[1] - r[0] <= SPIKE_MAX])
     events += flat
+    events += _creep(ts, values, known)
     return events
 
 
@@ -188,3 +180,24 @@ def _flat(ts: npt.NDArray[np.int64], values: Floats, base: tuple[Floats, Floats]
 
 def _night(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     return ((ts + LOCAL) % 86400) < 5 * 3600
+
+
+def _day_ratio(ts: npt.NDArray[np.int64], values: Floats, known: Baseline) -> float:
+    """How much the period's daytime (08–18 h) median rose over the history's."""
+    hour = ((ts + LOCAL) % 86400) // 3600
+    day = (hour >= 8) & (hour < 18)
+    usual = float(np.nanmedian(known.median[slot_key(ts[day])])) if day.any() else 0.0
+    return float(np.median(values[day])) / usual if usual > 0 else 1.0
+
+
+def _creep(ts: npt.NDArray[np.int64], values: Floats, known: Baseline) -> list[Event]:
+    now = values[_night(ts)]
+    usual = known.night_median
+    if len(now) < 7 * 20 or usual is None:  # a week of nights
+        return []
+    level = float(np.median(now))
+    if usual > 0 and level > CREEP_RATIO * usual and (
+            level / usual > CREEP_OVER_DAY * _day_ratio(ts, values, known)):
+        return [Event("base_load_creep", int(ts[0]), int(ts[-1]) + SLOT, "info",
+                      {"night_median": level, "usual_night_median": usual})]
+    return []

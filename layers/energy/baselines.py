@@ -88,23 +88,3 @@ def series(conn: Connection) -> Iterator[tuple[int, npt.NDArray[np.int64],
     """Each span's clean slots: (m, slot starts, values, flags)."""
     for packed in conn.execute(NOW_SERIES, binary=True):
         yield _unpack(packed)
-
-
-# a span's meter's hours (value per slot) from ``lookback`` before the span to its end
-NIGHTS = """
-SELECT s.m, string_agg(float8send(extract(epoch FROM r.ts)::float8), '' ORDER BY r.ts),
-       string_agg(float8send(r.value / r.intervals), '' ORDER BY r.ts)
-FROM energy_scan s JOIN meter mt ON mt.id = s.meter_id
-JOIN energy_rollup r ON r.scope = 'meter' AND r.scope_id = s.meter_id AND r.kind = mt.kind
-  AND r.grain = 'hour' AND r.ts >= s.start - %(lookback)s::interval AND r.ts < s."end"
-  AND r.intervals > 0
-GROUP BY s.m
-"""
-
-
-def nights(conn: Connection, *, lookback: timedelta
-           ) -> dict[int, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]:
-    """Per span of ``energy_scan``, its meter's hourly roll-ups over the ``lookback`` before the
-    span and the span (hour starts, value per slot): the series creep is judged on."""
-    return {m: (unpack_float8(ts).astype(np.int64), unpack_float8(values))
-            for m, ts, values in conn.execute(NIGHTS, {"lookback": lookback}, binary=True)}

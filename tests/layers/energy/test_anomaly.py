@@ -101,37 +101,3 @@ def test_the_recompute_scans_what_it_cleaned_against_a_kept_baseline(conn):
     assert recompute_all(conn).alarms == 1
     assert conn.execute("SELECT through FROM energy_baseline WHERE meter_id = %s",
                         [m]).fetchone()[0] == through
-
-
-def _nights_series(days: int, seed: int, night_added, day_factor=None):
-    """``days`` of slots: 40 in working hours, 10 otherwise; ``night_added(day)`` on 00–05 h,
-    ``day_factor(day)`` on every slot."""
-    ts = T0 + np.arange(days * 96, dtype=np.int64) * SLOT
-    hour = ((ts + 8 * 3600) % 86400) // 3600
-    day = (ts - T0) // 86400
-    v = np.where((hour >= 8) & (hour < 18), 40.0, 10.0)
-    v = v * np.random.default_rng(seed).normal(1, 0.05, len(ts))
-    v += np.where(hour < 5, night_added(day), 0.0)
-    return ts, v * (day_factor(day) if day_factor else 1.0)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_creep_is_found_across_chunks_with_one_start(seed):
-    from layers.energy import creep
-    ts, v = _nights_series(100, seed, lambda d: 7.0 * np.clip((d - 50) / 21, 0, 1))
-    whole = creep.runs(ts, v, since=int(ts[0]))
-    assert len(whole) == 1 and 55 <= (whole[0].start - T0) / 86400 <= 70
-    # a later chunk (its series from 42 days before it) sees the same creep, same start
-    cut = 80 * 96
-    late = creep.runs(ts[cut - creep.LOOKBACK * 96:], v[cut - creep.LOOKBACK * 96:],
-                      since=int(ts[cut]))
-    assert [r.start for r in late] == [whole[0].start]
-
-
-def test_a_few_odd_nights_or_a_level_shift_are_not_creep():
-    from layers.energy import creep
-    ts, v = _nights_series(100, 1, lambda d: np.where((d >= 60) & (d < 65), 12.0, 0.0))
-    assert creep.runs(ts, v, since=int(ts[0])) == []  # five nights: shorter than a run
-    ts, v = _nights_series(100, 2, lambda d: 0.0 * d,
-                           day_factor=lambda d: np.where(d >= 60, 1.6, 1.0))
-    assert creep.runs(ts, v, since=int(ts[0])) == []  # days rose as much as the nights

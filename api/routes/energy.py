@@ -19,8 +19,9 @@ from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
 from api.schemas.energy import IngestOut, MeterIn, MeterOut, MeterPage, ReadingsIn
 from layers.energy import emoncms
 from layers.energy.access import enterprise_of_key, lift_restriction, restrict_to_enterprise
+from layers.energy.batch import from_json
 from layers.energy.model import MeterSpec, create_meter, get_meter, list_meters
-from layers.energy.readings import ingest_csv, ingest_rows
+from layers.energy.readings import ingest_batch, ingest_csv, ingest_rows
 
 router = APIRouter(prefix="/energy", tags=["energy"])
 EnergyWriter = Annotated[Principal, Depends(require_roles("energy"))]
@@ -98,6 +99,8 @@ def post_readings(conn: WriteConn, request: Request, body: Annotated[bytes, Depe
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type in CSV_TYPES:
         report = ingest_csv(conn, data=body, source="csv")
+    elif content_type in ("application/json", "") and (batch := from_json(body)) is not None:
+        report = ingest_batch(conn, batch=batch)
     elif content_type in ("application/json", ""):
         try:
             readings = ReadingsIn.model_validate_json(body).readings

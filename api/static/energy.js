@@ -1,7 +1,8 @@
 // The park energy map: a park's occupied buildings coloured by consumption or kWh/m² for a month
 // chosen on a time slider, and an enterprise panel (daily chart, totals, alarms) on click.
 // Energy data is internal: the requests carry the key of the upload box (planner.js). Needs
-// map.js and planner.js first; draws its charts as SVG itself (nothing fetched from outside).
+// map.js, planner.js and energy_scale.js first; draws its charts as SVG itself (nothing
+// fetched from outside).
 (function () {
   "use strict";
 
@@ -12,71 +13,32 @@
   const label = document.getElementById("energy-month-label");
   const metric = document.getElementById("energy-metric");
   const panel = document.getElementById("energy-panel");
-  const COLORS = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"];
+  const { monthsOf, paintFeatures, buildingsUrl, legend } = window.dizhiEnergyScale;
   const state = { park: null, months: [], scale: {}, ready: false };
 
   function escapeHtml(text) {
     return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   }
 
-  async function getJson(url) {
-    const response = await fetch(url, { headers: window.dizhiAuth ? window.dizhiAuth() : {} });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.detail || response.statusText);
-    return body;
+  function getJson(url) {
+    return window.dizhiEnergyScale.getJson(url, window.dizhiAuth ? window.dizhiAuth() : {});
   }
 
-  // Local (+08:00) month starts: the roll-ups' months are Asia/Shanghai months.
-  function monthStart(year, month) {
-    const y = year + Math.floor(month / 12), m = ((month % 12) + 12) % 12;
-    return `${y}-${String(m + 1).padStart(2, "0")}-01T00:00:00+08:00`;
-  }
-
-  function monthsOf(park) {
-    const first = new Date(Date.parse(park.first_month) + 8 * 3600e3);
-    const last = new Date(Date.parse(park.last_month) + 8 * 3600e3);
-    const out = [];
-    for (let y = first.getUTCFullYear(), m = first.getUTCMonth(); y * 12 + m <= last.getUTCFullYear() * 12 + last.getUTCMonth(); m++) {
-      out.push({ label: `${y + Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, "0")}`, start: monthStart(y, m), end: monthStart(y, m + 1) });
-    }
-    return out;
-  }
-
-  function value(props) {
-    return metric.value === "intensity" ? props.kwh_per_m2 : props.kwh;
-  }
-
-  function colour(v, top) {
-    const t = Math.min(Math.max(v / top, 0), 1) * (COLORS.length - 1);
-    const i = Math.min(Math.floor(t), COLORS.length - 2), f = t - i;
-    const rgb = (c) => [1, 3, 5].map((k) => parseInt(c.slice(k, k + 2), 16));
-    const [a, b] = [rgb(COLORS[i]), rgb(COLORS[i + 1])];
-    return "#" + a.map((x, k) => Math.round(x + (b[k] - x) * f).toString(16).padStart(2, "0")).join("");
-  }
-
-  // One colour scale per metric for the whole slider (set from the first month seen), so that
-  // moving through the months shows more or less use, not a re-stretched ranking. Each feature
-  // carries the colour it is drawn with.
+  // Each feature carries the colour it is drawn with (energy_scale.js: one scale per metric for
+  // the whole slider).
   function paint(data) {
-    for (const f of data.features) f.properties.value = value(f.properties) ?? 0;
-    if (!state.scale[metric.value]) {
-      state.scale[metric.value] = Math.max(1e-9, ...data.features.map((f) => f.properties.value)) * 1.2;
-    }
-    const top = state.scale[metric.value];
-    for (const f of data.features) f.properties.colour = colour(f.properties.value, top);
+    const top = paintFeatures(data.features, metric.value, state.scale);
     const source = map.getSource("energy-buildings");
     if (source) source.setData(data);
     else addLayers(data);
-    document.getElementById("energy-legend").innerHTML = COLORS.map((c, i) =>
-      `<span style="background:${c}"></span>${Math.round((top * i) / (COLORS.length - 1)).toLocaleString()}`).join(" ")
-      + (metric.value === "intensity" ? " kWh/m²" : " kWh");
+    document.getElementById("energy-legend").innerHTML = legend(top, metric.value);
   }
 
   async function showMonth() {
     const month = state.months[Number(slider.value)];
     label.textContent = month.label;
     box.dataset.ready = "false";
-    const data = await getJson(`/energy/parks/${encodeURIComponent(state.park.code)}/buildings.geojson?start=${encodeURIComponent(month.start)}&end=${encodeURIComponent(month.end)}`);
+    const data = await getJson(buildingsUrl(state.park, month));
     state.data = data;
     paint(data);
     box.dataset.ready = "true";

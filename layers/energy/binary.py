@@ -1,9 +1,11 @@
 """PostgreSQL's binary COPY format for numpy columns, both ways, with no Python per row.
 
 ``pack(a, b, …)`` is a COPY … FROM STDIN (FORMAT binary) body of rows (a[i], b[i], …) for
-int16/int32/int64/float64 columns (never NULL); ``unpack_float8`` reads what
+int16/int32/int64/float64 and fixed-width bytes columns (None: NULLs); ``unpack_float8`` reads what
 ``string_agg(float8send(x), '')`` gives back: big-endian doubles.
 """
+
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -16,15 +18,30 @@ BIG_ENDIAN = {np.dtype(np.int16): ">i2", np.dtype(np.int32): ">i4", np.dtype(np.
 
 def pack(*columns: npt.NDArray[np.generic]) -> bytes:
     """The binary COPY body of the rows the columns (equal lengths) make."""
+    return pack_body([columns])
+
+
+def pack_body(parts: Sequence[tuple[npt.NDArray[np.generic] | None, ...]]) -> bytes:
+    """One binary COPY body of several runs of rows, each run's columns of equal lengths;
+    a bytes column (``S<n>``) is a text field of exactly n bytes, None a column of NULLs."""
+    return HEADER + b"".join(_rows(columns) for columns in parts) + TRAILER
+
+
+def _rows(columns: tuple[npt.NDArray[np.generic] | None, ...]) -> bytes:
+    n = next(len(c) for c in columns if c is not None)
     fields: list[tuple[str, str]] = [("count", ">i2")]
     for i, column in enumerate(columns):
-        fields += [(f"len{i}", ">i4"), (f"col{i}", BIG_ENDIAN[column.dtype])]
-    rows = np.empty(len(columns[0]) if columns else 0, np.dtype(fields))
+        fields.append((f"len{i}", ">i4"))
+        if column is not None:
+            kind = column.dtype.str if column.dtype.kind == "S" else BIG_ENDIAN[column.dtype]
+            fields.append((f"col{i}", kind))
+    rows = np.empty(n, np.dtype(fields))
     rows["count"] = len(columns)
     for i, column in enumerate(columns):
-        rows[f"len{i}"] = column.dtype.itemsize
-        rows[f"col{i}"] = column
-    return HEADER + rows.tobytes() + TRAILER
+        rows[f"len{i}"] = -1 if column is None else column.dtype.itemsize
+        if column is not None:
+            rows[f"col{i}"] = column
+    return rows.tobytes()
 
 
 def unpack_float8(data: bytes | memoryview | None) -> npt.NDArray[np.float64]:

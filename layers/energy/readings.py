@@ -10,16 +10,20 @@ The merge is idempotent: the same (meter, ts, value) again changes nothing; anot
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import psycopg
 from psycopg import Connection, sql
 
 from address.errors import BadRequest
 from address.transactions import require_transaction
+from layers.energy.batch import Batch, from_csv, from_rows
+from layers.energy.binary import pack_body
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS energy_stage"
     " (n bigint GENERATED ALWAYS AS IDENTITY, meter_id text, ts text, value float8)")
@@ -43,16 +47,18 @@ PER_METER = """
 SELECT meter_id, count(*), count(*) FILTER (WHERE bad), min(ts), max(ts)
 FROM energy_typed GROUP BY meter_id
 """
-# The CTEs read the snapshot from before the insert, so ``old`` counts the corrections. A
+# Only the new and the changed readings reach the insert (an unchanged repeat is a join). The
+# CTEs read the snapshot from before the insert, so ``old`` counts the corrections. A
 # changed reading dirties its local day, and the day before when it is at midnight (the end of
 # that day's last interval): per (meter, day of ts − 1 µs), the latest ts says which.
 # It writes to one month's partition (named by ``energy_ensure_partitions``) directly: routing
 # each row through the parent cost as much as the insert.
 MERGE = """
-WITH s AS (SELECT * FROM energy_typed WHERE ts >= %(lo)s AND ts < %(hi)s),
-old AS (
-  SELECT count(*) AS n FROM s JOIN {partition} r USING (meter_id, ts)
-  WHERE r.value IS DISTINCT FROM s.value),
+WITH s AS (
+  SELECT t.meter_id, t.ts, t.value, r.value AS old FROM energy_typed t
+  LEFT JOIN {partition} r USING (meter_id, ts)
+  WHERE t.ts >= %(lo)s AND t.ts < %(hi)s AND r.value IS DISTINCT FROM t.value),
+old AS (SELECT count(*) AS n FROM s WHERE old IS NOT NULL),
 up AS (
   INSERT INTO {partition} AS r (meter_id, ts, value, source)
   SELECT meter_id, ts, value, %(source)s FROM s
@@ -102,6 +108,8 @@ def ingest_csv(conn: Connection, *, data: bytes | Iterable[bytes], header: bool 
     """Copy CSV ``meter_id,ts,value`` (a header row of exactly those names unless ``header``
     is false) and merge it."""
     require_transaction(conn, "ingest_csv")
+    if isinstance(data, bytes) and (batch := from_csv(data, header=header)) is not None:
+        return ingest_batch(conn, batch=batch, source=source, skip_unknown=skip_unknown)
     _stage(conn)
     options = "FORMAT csv, HEADER MATCH" if header else "FORMAT csv"
     chunks = [data] if isinstance(data, bytes) else data
@@ -120,6 +128,9 @@ def ingest_rows(conn: Connection, *, rows: Iterable[tuple[str, datetime | str, f
                 source: str = "api", skip_unknown: bool = False) -> IngestReport:
     """Merge (meter_id, ts, value) rows; ``ts`` an aware datetime or ISO 8601 text."""
     require_transaction(conn, "ingest_rows")
+    rows = list(rows)
+    if (batch := from_rows(rows)) is not None:
+        return ingest_batch(conn, batch=batch, source=source, skip_unknown=skip_unknown)
     _stage(conn)
     with conn.cursor().copy("COPY energy_stage (meter_id, ts, value) FROM STDIN") as copy:
         for meter_id, ts, value in rows:
@@ -164,7 +175,8 @@ def _checked(conn: Connection, meters: list[tuple[str, int, int, datetime, datet
                      " finite value and an ISO 8601 time with its UTC offset")
 
 
-def _unknown(conn: Connection, meters: list[str], skip: bool) -> tuple[int, tuple[str, ...]]:
+def _unknown(conn: Connection, meters: list[str], skip: bool) -> tuple[str, ...]:
+    """The meters of ``meters`` not registered; refused unless ``skip``."""
     rows = conn.execute(
         "SELECT s.id FROM unnest(%s::text[]) s(id)"
         " WHERE NOT EXISTS (SELECT 1 FROM meter m WHERE m.id = s.id)", [meters]).fetchall()
@@ -173,33 +185,135 @@ def _unknown(conn: Connection, meters: list[str], skip: bool) -> tuple[int, tupl
         raise BadRequest(f"unknown meters: {', '.join(unknown[:10])}"
                          + (" …" if len(unknown) > 10 else "") + " (register them first)",
                          unknown_meters=list(unknown[:100]))
-    skipped = 0
-    if unknown:
-        skipped = conn.execute("DELETE FROM energy_typed WHERE meter_id = ANY(%s)",
-                               [list(unknown)]).rowcount
-    return skipped, unknown
+    return unknown
 
 
 def _merge(conn: Connection, *, source: str, skip_unknown: bool) -> IngestReport:
     meters = _typed(conn)
     _checked(conn, meters)
-    skipped, unknown = _unknown(conn, [m[0] for m in meters], skip_unknown)
+    unknown = _unknown(conn, [m[0] for m in meters], skip_unknown)
+    skipped = 0
+    if unknown:
+        skipped = conn.execute("DELETE FROM energy_typed WHERE meter_id = ANY(%s)",
+                               [list(unknown)]).rowcount
     known = [m for m in meters if m[0] not in set(unknown)] if unknown else meters
-    unknown = unknown[:20]
     if not known:
-        return IngestReport(0, 0, 0, 0, skipped, unknown)
-    ensure_partitions(conn, table="reading", first=min(m[3] for m in known),
-                      last=max(m[4] for m in known))
+        return IngestReport(0, 0, 0, 0, skipped, unknown[:20])
+    first, last = min(m[3] for m in known), max(m[4] for m in known)
+    ensure_partitions(conn, table="reading", first=first, last=last)
+    changed, corrected = _merge_typed(conn, source=source, first=first, last=last)
+    received = sum(m[1] for m in known)
+    inserted = changed - corrected
+    return IngestReport(received, inserted, corrected, received - inserted - corrected,
+                        skipped, unknown[:20])
+
+
+def _merge_typed(conn: Connection, *, source: str, first: datetime, last: datetime
+                 ) -> tuple[int, int]:
+    """``energy_typed`` merged into the partitions of [first, last]: (rows written, of them
+    corrections)."""
     changed = corrected = 0
-    for name, lo, hi in months(first=min(m[3] for m in known), last=max(m[4] for m in known)):
+    for name, lo, hi in months(first=first, last=last):
         row = conn.execute(sql.SQL(MERGE).format(partition=sql.Identifier(f"reading_{name}")),
                            {"source": source, "lo": lo, "hi": hi}).fetchone()
         assert row is not None
         changed, corrected = changed + int(row[0]), corrected + int(row[1])
-    received = sum(m[1] for m in known)
-    inserted = changed - corrected
+    return changed, corrected
+
+
+# per meter of a month's batch: whether the partition has a reading in its span already
+OVERLAPS = """
+SELECT u.i FROM unnest(%(ids)s::text[], %(i)s::int[], %(lo)s::bigint[], %(hi)s::bigint[])
+  u(m, i, lo, hi)
+CROSS JOIN LATERAL (
+  SELECT 1 FROM {partition} r
+  WHERE r.meter_id = u.m AND r.ts >= timestamptz 'epoch' + u.lo * interval '1 microsecond'
+    AND r.ts <= timestamptz 'epoch' + u.hi * interval '1 microsecond' LIMIT 1) x
+"""
+DIRTY = """
+INSERT INTO energy_dirty_day (meter_id, day)
+SELECT m, date '1970-01-01' + d FROM unnest(%s::text[], %s::int[]) u(m, d)
+ON CONFLICT DO NOTHING
+"""
+
+
+def ingest_batch(conn: Connection, *, batch: Batch, source: str = "api",
+                 skip_unknown: bool = False) -> IngestReport:
+    """A typed batch (``layers.energy.batch``) in: per month, the meters with no reading in
+    their span yet are copied straight into the partition; the rest (and all of a month whose
+    copy met a concurrent writer's row) go through the merge, which keeps corrections'
+    history."""
+    require_transaction(conn, "ingest_batch")
+    unknown = _unknown(conn, batch.meters, skip_unknown)
+    skipped = 0
+    if unknown:
+        drop = np.isin(batch.meter, [batch.meters.index(u) for u in unknown])
+        skipped, batch = int(drop.sum()), batch.take(~drop)
+    if not len(batch):
+        return IngestReport(0, 0, 0, 0, skipped, unknown[:20])
+    first, last = (EPOCH + timedelta(microseconds=int(t))
+                   for t in (batch.ts.min(), batch.ts.max()))
+    ensure_partitions(conn, table="reading", first=first, last=last)
+    inserted, merged = 0, []
+    for name, lo, hi in months(first=first, last=last):
+        part = batch.take((batch.ts >= _us(lo)) & (batch.ts < _us(hi)))
+        if len(part):
+            overlap = _overlapping(conn, partition=f"reading_{name}", part=part)
+            fresh = part.take(~overlap)
+            if len(fresh) and _copy_fresh(conn, partition=f"reading_{name}", part=fresh,
+                                          source=source):
+                inserted += len(fresh)
+            else:
+                overlap[:] = True
+            merged.append(part.take(overlap))
+    changed = corrected = 0
+    if sum(map(len, merged)):
+        _stage_typed(conn, merged)
+        changed, corrected = _merge_typed(conn, source=source, first=first, last=last)
+    received = len(batch)
+    inserted += changed - corrected
     return IngestReport(received, inserted, corrected, received - inserted - corrected,
-                        skipped, unknown)
+                        skipped, unknown[:20])
+
+
+def _us(ts: datetime) -> int:
+    return (ts - EPOCH) // timedelta(microseconds=1)
+
+
+def _overlapping(conn: Connection, *, partition: str, part: Batch) -> np.ndarray:
+    """Rows of ``part`` whose meter has a reading in the partition within its span."""
+    meter, lo, hi, _ = part.spans()
+    found = [r[0] for r in conn.execute(
+        sql.SQL(OVERLAPS).format(partition=sql.Identifier(partition)),
+        {"ids": [part.meters[i] for i in meter], "i": meter.tolist(), "lo": lo.tolist(),
+         "hi": hi.tolist()})]
+    return np.isin(part.meter, found)
+
+
+def _copy_fresh(conn: Connection, *, partition: str, part: Batch, source: str) -> bool:
+    """``part`` copied into the partition and its days marked dirty; False (nothing written)
+    when a row met one another transaction wrote since the check."""
+    try:
+        with conn.transaction(), conn.cursor().copy(sql.SQL(
+                "COPY {} (meter_id, ts, value, source) FROM STDIN (FORMAT binary)").format(
+                    sql.Identifier(partition))) as copy:
+            copy.write(part.copy_body(source))
+    except psycopg.errors.UniqueViolation:
+        return False
+    meter, day = part.dirty_days()
+    conn.execute(DIRTY, [[part.meters[i] for i in meter], day.tolist()])
+    return True
+
+
+def _stage_typed(conn: Connection, parts: list[Batch]) -> None:
+    """``energy_typed`` holding the batches' rows, for the merge."""
+    conn.execute("DROP TABLE IF EXISTS energy_typed")
+    conn.execute("CREATE TEMP TABLE energy_typed"
+                 " (meter_id text, ts timestamptz, value float8, bad bool DEFAULT false)")
+    with conn.cursor().copy("COPY energy_typed (meter_id, ts, value) FROM STDIN"
+                            " (FORMAT binary)") as copy:
+        copy.write(pack_body([run for part in parts if len(part) for run in part.runs(None)]))
+    conn.execute("ANALYZE energy_typed")
 
 
 def months(*, first: datetime, last: datetime) -> Iterator[tuple[str, datetime, datetime]]:

@@ -10,17 +10,19 @@ transaction; taking a day off the queue locks it, so concurrent runs share the w
 
 It is set-based: one query finds every taken meter's span and kind, one reads all their
 readings (as packed doubles), cleaning is numpy per meter, and the intervals go back in one
-binary COPY and one INSERT … SELECT; roll-ups and anomaly baselines are SQL over the chunk.
+binary COPY per month's partition; roll-ups and anomaly baselines are SQL over the chunk.
 """
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
-from psycopg import Connection
+import numpy.typing as npt
+from psycopg import Connection, sql
 
 from layers.energy import alarms, rollup
-from layers.energy.binary import pack, unpack_float8
+from layers.energy.batch import PG_EPOCH_US
+from layers.energy.binary import pack_body, unpack_float8
 from layers.energy.clean import (
     FLAG_NAMES,
     QUALITY_NAMES,
@@ -32,12 +34,6 @@ from layers.energy.clean import (
 )
 from layers.energy.readings import ensure_partitions, fresh_statistics, months
 from layers.energy.rollup import day_start
-
-
-def _array(names: tuple[str | None, ...]) -> str:
-    """A SQL text array literal of ``names`` (None as NULL)."""
-    return "ARRAY[" + ", ".join("NULL" if n is None else f"'{n}'" for n in names) + "]::text[]"
-
 
 # readings back to at least this long before the span's end: they set a meter's usual level
 # (the rate a jump is judged by, an interval meter's spike level) when the span is short
@@ -55,7 +51,11 @@ WHERE d.meter_id = p.meter_id AND d.day = p.day
 RETURNING d.meter_id, d.day
 """
 # one row per taken meter: m (its index), the days' bounds [lo, hi), the readings just outside
-# them, what re-cleaning rewrites [start, end) and the readings it reads [read_lo, read_hi]
+# them, what re-cleaning rewrites [start, end) and the readings it reads [read_lo, read_hi].
+# ``before`` may be the reading at ``lo`` itself: a queued day's readings are those after its
+# midnight (the one at midnight closes the day before), so the slots from ``lo`` on are all
+# that can change when one is there; without it the step from the reading before spreads
+# back over the gap.
 SPANS = """
 CREATE TEMP TABLE energy_span AS
 SELECT m, meter_id, lo, hi, before, after, reading_type, multiplier, register_max,
@@ -69,7 +69,7 @@ FROM (
        WITH ORDINALITY q(meter_id, lo, hi, m)
   JOIN meter mt ON mt.id = q.meter_id
   LEFT JOIN LATERAL (SELECT max(ts) AS before FROM reading r
-                     WHERE r.meter_id = q.meter_id AND r.ts < q.lo) b ON true
+                     WHERE r.meter_id = q.meter_id AND r.ts <= q.lo) b ON true
   LEFT JOIN LATERAL (SELECT min(ts) AS after FROM reading r
                      WHERE r.meter_id = q.meter_id AND r.ts >= q.hi) a ON true) spans
 """
@@ -78,32 +78,24 @@ SELECT m, meter_id, reading_type, multiplier, register_max, extract(epoch FROM s
        extract(epoch FROM "end")
 FROM energy_span ORDER BY m
 """
+# per span its own index scan (a join over all the spans planned a whole partition's scan)
 READINGS = """
-SELECT s.m, string_agg(float8send(extract(epoch FROM r.ts)::float8), '' ORDER BY r.ts),
-       string_agg(float8send(r.value), '' ORDER BY r.ts)
-FROM energy_span s JOIN reading r ON r.meter_id = s.meter_id
-  AND r.ts >= s.read_lo AND r.ts <= s.read_hi
-GROUP BY s.m
+SELECT s.m, r.ts, r.v FROM energy_span s CROSS JOIN LATERAL (
+  SELECT string_agg(float8send(extract(epoch FROM r.ts)::float8), '' ORDER BY r.ts) AS ts,
+         string_agg(float8send(r.value), '' ORDER BY r.ts) AS v
+  FROM reading r WHERE r.meter_id = s.meter_id AND r.ts >= s.read_lo AND r.ts <= s.read_hi
+  ) r
+WHERE r.ts IS NOT NULL
 """
 REPLACEMENTS = """
 SELECT s.m, extract(epoch FROM r.replaced_at)::float8, r.old_final, r.new_initial
 FROM energy_span s JOIN meter_replacement r ON r.meter_id = s.meter_id
 ORDER BY s.m, r.replaced_at
 """
-WRITE_STAGE = ("CREATE TEMP TABLE IF NOT EXISTS energy_clean_stage"
-               " (m int, t bigint, value float8, flag int2, quality int2)")
 DELETE_SPANS = """
 DELETE FROM energy_interval i USING energy_span s
 WHERE i.meter_id = s.meter_id AND i.ts >= s.start AND i.ts < s."end"
 """
-INSERT_INTERVALS = f"""
-INSERT INTO energy_interval (meter_id, ts, value, quality, flag)
-SELECT s.meter_id, to_timestamp(c.t), c.value,
-       ({_array(QUALITY_NAMES)})[c.quality + 1], ({_array(FLAG_NAMES)})[c.flag + 1]
-FROM energy_clean_stage c JOIN energy_span s USING (m)
-"""
-
-
 @dataclass
 class RecomputeReport:
     meters: int = 0
@@ -173,27 +165,48 @@ def _clean_all(conn: Connection, spans: list[_Span]) -> dict[int, Slots]:
 
 
 def _write(conn: Connection, spans: list[_Span], cleaned: dict[int, Slots]) -> int:
-    """Replace the spans' intervals with the clean slots: one COPY, one DELETE, one INSERT."""
-    conn.execute(WRITE_STAGE)
-    conn.execute("TRUNCATE energy_clean_stage")
-    parts = [s for s in cleaned.values() if len(s)]
-    if parts:
-        m = np.concatenate([np.full(len(s), k, np.int32) for k, s in cleaned.items() if len(s)])
-        body = pack(m, np.concatenate([s.start for s in parts]).astype(np.int64),
-                    np.concatenate([s.value for s in parts]).astype(np.float64),
-                    np.concatenate([s.flag_code for s in parts]).astype(np.int16),
-                    np.concatenate([s.quality_code for s in parts]).astype(np.int16))
-        with conn.cursor().copy("COPY energy_clean_stage FROM STDIN (FORMAT binary)") as copy:
-            copy.write(body)
+    """Replace the spans' intervals with the clean slots: one DELETE, then one binary COPY
+    per month straight into its partition (nothing there conflicts once the spans are gone)."""
     first = datetime.fromtimestamp(min(s.start for s in spans), UTC)
     last = datetime.fromtimestamp(max(s.end for s in spans), UTC)
     ensure_partitions(conn, table="energy_interval", first=first, last=last)
     conn.execute(DELETE_SPANS)
-    written = conn.execute(INSERT_INTERVALS).rowcount
+    parts = {k: s for k, s in cleaned.items() if len(s)}
+    if not parts:
+        return 0
+    ids = {s.m: s.meter_id.encode() for s in spans}
+    m = np.concatenate([np.full(len(s), k, np.int32) for k, s in parts.items()])
+    slots = Slots(*(np.concatenate([getattr(s, f) for s in parts.values()])
+                    for f in ("start", "value", "flag_code", "quality_code")))
+    for name, lo, hi in months(first=first, last=last):
+        inside = (slots.start >= lo.timestamp()) & (slots.start < hi.timestamp())
+        if inside.any():
+            body = pack_body(_interval_runs(ids, m[inside], slots.take(inside)))
+            with conn.cursor().copy(sql.SQL(
+                    "COPY {} (meter_id, ts, value, quality, flag) FROM STDIN (FORMAT binary)"
+                    ).format(sql.Identifier(f"energy_interval_{name}"))) as copy:
+                copy.write(body)
     fresh_statistics(conn, tables=[f"energy_interval_{name}" for name, _, _ in
-                                   months(first=first, last=last)], rows=written)
-    return written
+                                   months(first=first, last=last)], rows=len(m))
+    return len(m)
 
+
+def _interval_runs(ids: dict[int, bytes], m: npt.NDArray[np.int32], slots: Slots
+                   ) -> list[tuple[npt.NDArray[np.generic] | None, ...]]:
+    """Binary COPY runs of (meter_id, ts, value, quality, flag): one per length of meter id,
+    quality and flag, so each of those is a fixed-width (or NULL) column."""
+    width = np.array([len(ids[k]) for k in m.tolist()], np.int32)
+    key = (width.astype(np.int64) * 256 + slots.quality_code) * 256 + slots.flag_code
+    runs: list[tuple[npt.NDArray[np.generic] | None, ...]] = []
+    for k in np.unique(key).tolist():
+        rows = np.flatnonzero(key == k)
+        n, quality, flag = len(rows), QUALITY_NAMES[k // 256 % 256], FLAG_NAMES[k % 256]
+        runs.append((np.array([ids[i] for i in m[rows].tolist()], f"S{k // 65536}"),
+                     (slots.start[rows] * 1_000_000 - PG_EPOCH_US).astype(np.int64),
+                     slots.value[rows].astype(np.float64),
+                     np.full(n, quality.encode(), f"S{len(quality)}"),
+                     None if flag is None else np.full(n, flag.encode(), f"S{len(flag)}")))
+    return runs
 
 
 def recompute(conn: Connection, *, max_meters: int = 2000, max_days: int = 62,

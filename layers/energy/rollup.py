@@ -61,51 +61,66 @@ TOUCHED = ("CREATE TEMP TABLE IF NOT EXISTS energy_touched (meter_id text, day d
 CREATE_COUNTED = (
     "CREATE TEMP TABLE IF NOT EXISTS energy_counted (scope text, scope_id text, meter_id text,"
     " kind text, factor float8, weight float8)")
-# the touched days, as bounds the planner can prune partitions and use indexes with, and as
-# the list a row's local day must be in
-IN_DAYS = (f"{{col}} >= %(lo)s AND {{col}} < %(hi)s"
-           f" AND ({{col}} AT TIME ZONE '{SHANGHAI}')::date = ANY(%(days)s::date[])")
+# The touched days as [a, b) ranges (exact Asia/Shanghai midnights, made in Python): rows are
+# picked and grouped into days by comparing timestamps, never by a time-zone conversion per row
+# (date_trunc(…, 'Asia/Shanghai') costs a few µs a row: seconds over a day of 2,000 meters).
+# ``lo``/``hi`` bound them all, for partition pruning and the indexes.
+DAYS = "unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) d(a, b)"
+# hours by plain timestamp arithmetic: Asia/Shanghai's offset is whole hours (since 1901)
+HOUR = "date_bin('1 hour', {col}, timestamptz '2000-01-01 00:00+08')"
+QUALITY_SUMS = """sum({v}) AS v, coalesce(sum({v}) FILTER (WHERE {q} = 'estimated'), 0) AS e,
+         coalesce(sum({v}) FILTER (WHERE {q} = 'suspect'), 0) AS s"""
 
 # affected (scope, scope_id) × touched days: their hour and day rows again, from the slots
-DELETE_DAYS = """
-DELETE FROM energy_rollup r USING affected a
+DELETE_DAYS = f"""
+DELETE FROM energy_rollup r USING affected a, {DAYS}
 WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain IN ('hour', 'day')
-  AND """ + IN_DAYS.format(col="r.ts")
-# a meter's slots are its intervals; other scopes sum theirs per slot first (for the peak)
-INSERT_HOURS = f"""
+  AND r.ts >= %(lo)s AND r.ts < %(hi)s AND r.ts >= d.a AND r.ts < d.b"""
+# a meter's hours straight from its intervals (the meters touched only: a meter's own total
+# counts no other meter)
+INSERT_METER_HOURS = f"""
+INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
+                           peak_15min, intervals)
+SELECT 'meter', i.meter_id, c.kind, 'hour', {HOUR.format(col="i.ts")},
+       {QUALITY_SUMS.format(v="i.value * c.factor", q="i.quality")},
+       max(i.value * c.factor), count(*)
+FROM energy_interval i JOIN {DAYS} ON i.ts >= d.a AND i.ts < d.b
+JOIN energy_counted c ON c.meter_id = i.meter_id AND c.scope = 'meter'
+WHERE i.ts >= %(lo)s AND i.ts < %(hi)s
+  AND i.meter_id IN (SELECT DISTINCT meter_id FROM energy_touched)
+GROUP BY 2, 3, 5
+"""
+# other scopes sum their meters per slot first (the peak is the highest slot of the sum), then
+# per hour; the hours of a touched day from its hour rows
+INSERT_SCOPE_HOURS = f"""
 WITH iv AS MATERIALIZED (
   SELECT i.meter_id, i.ts, i.value, i.quality FROM energy_interval i
-  WHERE {IN_DAYS.format(col="i.ts")}
+  JOIN {DAYS} ON i.ts >= d.a AND i.ts < d.b
+  WHERE i.ts >= %(lo)s AND i.ts < %(hi)s
     AND i.meter_id IN (SELECT c.meter_id FROM energy_counted c
-                       JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id)),
+                       JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id
+                       WHERE c.scope <> 'meter')),
 slots AS (
-  SELECT c.scope, c.scope_id, c.kind, iv.ts, sum(iv.value * c.factor * c.weight) AS v,
-         coalesce(sum(iv.value * c.factor * c.weight) FILTER (WHERE iv.quality = 'estimated'),
-                  0) AS e,
-         coalesce(sum(iv.value * c.factor * c.weight) FILTER (WHERE iv.quality = 'suspect'),
-                  0) AS s,
+  SELECT c.scope, c.scope_id, c.kind, iv.ts,
+         {QUALITY_SUMS.format(v="iv.value * c.factor * c.weight", q="iv.quality")},
          count(*) AS n
   FROM iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope <> 'meter'
   JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id
-  GROUP BY 1, 2, 3, 4
-  UNION ALL
-  SELECT 'meter', iv.meter_id, c.kind, iv.ts, iv.value * c.factor,
-         CASE WHEN iv.quality = 'estimated' THEN iv.value * c.factor ELSE 0 END,
-         CASE WHEN iv.quality = 'suspect' THEN iv.value * c.factor ELSE 0 END, 1
-  FROM iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope = 'meter')
+  GROUP BY 1, 2, 3, 4)
 INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
                            peak_15min, intervals)
-SELECT scope, scope_id, kind, 'hour', date_trunc('hour', ts, '{SHANGHAI}'), sum(v), sum(e),
-       sum(s), max(v), sum(n)
+SELECT scope, scope_id, kind, 'hour', {HOUR.format(col="ts")}, sum(v), sum(e), sum(s), max(v),
+       sum(n)
 FROM slots GROUP BY 1, 2, 3, 5
 """
 INSERT_DAYS = f"""
 INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
                            peak_15min, intervals)
-SELECT r.scope, r.scope_id, r.kind, 'day', date_trunc('day', r.ts, '{SHANGHAI}'), sum(value),
-       sum(estimated), sum(suspect), max(peak_15min), sum(intervals)
+SELECT r.scope, r.scope_id, r.kind, 'day', d.a, sum(value), sum(estimated), sum(suspect),
+       max(peak_15min), sum(intervals)
 FROM energy_rollup r JOIN affected a ON a.scope = r.scope AND a.scope_id = r.scope_id
-WHERE r.grain = 'hour' AND {IN_DAYS.format(col="r.ts")}
+JOIN {DAYS} ON r.ts >= d.a AND r.ts < d.b
+WHERE r.grain = 'hour' AND r.ts >= %(lo)s AND r.ts < %(hi)s
 GROUP BY 1, 2, 3, 5
 """
 MONTH_BOUNDS = f"""
@@ -119,11 +134,11 @@ DELETE FROM energy_rollup r USING affected a, bounds b
 WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain = 'month'
   AND r.ts >= b.lo AND r.ts < b.hi
 """
-INSERT_MONTHS = MONTH_BOUNDS + f"""
+INSERT_MONTHS = MONTH_BOUNDS + """
 INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
                            peak_15min, intervals)
-SELECT r.scope, r.scope_id, r.kind, 'month', date_trunc('month', r.ts, '{SHANGHAI}'),
-       sum(value), sum(estimated), sum(suspect), max(peak_15min), sum(intervals)
+SELECT r.scope, r.scope_id, r.kind, 'month', b.lo, sum(value), sum(estimated), sum(suspect),
+       max(peak_15min), sum(intervals)
 FROM energy_rollup r JOIN affected a ON a.scope = r.scope AND a.scope_id = r.scope_id
 JOIN bounds b ON r.ts >= b.lo AND r.ts < b.hi
 WHERE r.grain = 'day'
@@ -169,8 +184,9 @@ def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) ->
     if not spans:
         return
     days = _touch(conn, spans)
-    bounds = {"lo": day_start(days[0]), "hi": day_start(days[-1] + timedelta(days=1)),
-              "days": days}
+    starts = [day_start(d) for d in days]
+    bounds = {"lo": starts[0], "hi": day_start(days[-1] + timedelta(days=1)), "starts": starts,
+              "ends": [day_start(d + timedelta(days=1)) for d in days]}
     counted(conn)
     conn.execute("DROP TABLE IF EXISTS affected")
     conn.execute("CREATE TEMP TABLE affected AS SELECT DISTINCT c.scope, c.scope_id"
@@ -182,7 +198,8 @@ def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) ->
                      * len(days) * 25)  # an hour row per hour and a day row
     conn.execute("SELECT set_config('work_mem', '256MB', true)")  # hash, not sort, the slots
     conn.execute(DELETE_DAYS, bounds)
-    conn.execute(INSERT_HOURS, bounds)
+    conn.execute(INSERT_METER_HOURS, bounds)
+    conn.execute(INSERT_SCOPE_HOURS, bounds)
     conn.execute(INSERT_DAYS, bounds)
     conn.execute(DELETE_MONTHS)
     conn.execute(INSERT_MONTHS)

@@ -6,29 +6,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from api.app import create_app
-from api.auth import create_key
 from api.settings import Settings
-from layers.energy import sample_park
 from tests.api.browser import BROWSER_MARKS, open_page, serve
+from tests.api.energy_park import load_slice
 
 pytestmark = BROWSER_MARKS
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 COLOURS = ("window.dizhiMap.queryRenderedFeatures({layers: ['energy-buildings-fill']})"
            ".map(f => [f.properties.building_id, f.properties.colour])")
 
 
 @pytest.fixture(scope="module")
 def key(module_database_url: str) -> str:
-    plan = sample_park.read_plan(SAMPLE)
-    assert plan is not None
-    with psycopg.connect(module_database_url, autocommit=True) as conn, conn.transaction():
-        sample_park.load_park(conn, plan=sample_park.sliced(plan, days=59, enterprises=3),
-                              sources_dirs=[SAMPLE], district="310118")
-        return create_key(conn, role="energy", name="energy map test").key
+    return load_slice(module_database_url)
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from address.errors import BadRequest
@@ -80,3 +81,40 @@ def test_a_deleted_meter_takes_its_readings(conn):
     ingest_csv(conn, data=_csv(f"{m},2024-05-01T00:00:00+08:00,1"))
     conn.execute("DELETE FROM meter WHERE id = %s", [m])
     assert conn.execute("SELECT count(*) FROM reading WHERE meter_id = %s", [m]).fetchone()[0] == 0
+
+
+def _state(conn, m):
+    rows = conn.execute("SELECT ts, value, source FROM reading WHERE meter_id = %s ORDER BY ts",
+                        [m]).fetchall()
+    days = conn.execute("SELECT day FROM energy_dirty_day WHERE meter_id = %s ORDER BY day",
+                        [m]).fetchall()
+    return rows, days
+
+
+def test_the_client_path_writes_what_the_server_path_writes(conn):
+    """The same readings through the typed batch (fresh meters: one COPY) and through the
+    server's staging (forced by a text time): equal rows, equal dirty days."""
+    fast, slow = builders.meter(conn), builders.meter(conn)
+    lines = ["2024-05-31T23:45:00+08:00,1", "2024-06-01T00:00:00+08:00,2",
+             "2024-06-01T00:00:00+08:00,3", "2024-06-02T07:15:00Z,4"]
+    with conn.transaction():
+        a = ingest_csv(conn, data=_csv(*(f"{fast},{x}" for x in lines)))
+        rows = [(slow, ts, float(v)) for ts, v in (x.split(",") for x in lines)]
+        b = ingest_rows(conn, rows=rows)  # text times: the server's path
+    assert a == b and (a.received, a.inserted) == (3, 3)
+    assert _state(conn, fast)[0] == [(ts, v, "csv") for ts, v, _ in _state(conn, slow)[0]]
+    assert _state(conn, fast)[1] == _state(conn, slow)[1]
+
+
+def test_a_row_written_since_the_check_sends_the_month_through_the_merge(conn, monkeypatch):
+    from layers.energy import readings
+    m = builders.meter(conn)
+    with conn.transaction():
+        ingest_csv(conn, data=_csv(f"{m},2024-05-01T00:15:00+08:00,1"))
+        # as if another transaction had written it between the check and the copy
+        monkeypatch.setattr(readings, "_overlapping",
+                            lambda conn, *, partition, part: np.zeros(len(part), bool))
+        report = ingest_csv(conn, data=_csv(f"{m},2024-05-01T00:15:00+08:00,5",
+                                            f"{m},2024-05-01T00:30:00+08:00,6"))
+    assert (report.inserted, report.corrected) == (1, 1)
+    assert [r[1] for r in _state(conn, m)[0]] == [5.0, 6.0]

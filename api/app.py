@@ -11,6 +11,7 @@ from api import access_log
 from api.cors import PathCORS
 from api.db import database_url, open_pool
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
+from api.jobs.queue import InProcessWorker, Queue
 from api.routes import (
     address_api,
     addresses,
@@ -24,6 +25,7 @@ from api.routes import (
     geocode,
     health,
     hotline,
+    jobs,
     keys,
     layers,
     ogc,
@@ -50,10 +52,16 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         parse("上海市青浦区华志路1号")  # load the tagger and gazetteer now, not on a first request
         install_state(app.state, settings)
-        app.state.pool = open_pool(url or database_url(settings), settings)
+        target = url or database_url(settings)
+        app.state.pool = open_pool(target, settings)
+        app.state.queue = Queue(target, settings)
+        worker = (InProcessWorker(Queue(target, settings, worker=True)).start()
+                  if settings.jobs.in_process_worker else None)
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             app.state.pool.close()
 
     app = FastAPI(
@@ -72,6 +80,7 @@ def create_app(settings: Settings | None = None, url: str | None = None) -> Fast
         geocode.router,
         registry.router,
         keys.router,
+        jobs.router,
         layers.router,
         ogc.router,
         tiles.router,

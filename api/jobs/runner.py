@@ -1,0 +1,134 @@
+"""One attempt at a job, on a worker: the chunk loop, cancellation, failures, the work directory.
+
+Nothing here knows the queue: ``api.jobs.queue`` calls :meth:`Runner.run` from its task, with
+whether this is the last attempt the retry strategy allows.
+"""
+
+import itertools
+import logging
+import shutil
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+
+from address.errors import DizhiError
+from api.auth import Principal
+from api.jobs.kinds import ChunkedKind, Job, SingleKind, safe_detail, work_root
+from api.jobs.registered import kind_of
+from api.jobs.store import (
+    begin_attempt,
+    commit_chunk,
+    fail_job,
+    finish_job,
+    lock_progress,
+    lock_status,
+    set_done,
+)
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class WorkerStopping(Exception):
+    """The worker is shutting down between chunks: the job is tried again (from its last
+    committed chunk) by the next worker."""
+
+
+class _Superseded(Exception):
+    """The job was cancelled (or finished elsewhere) while this attempt ran: roll it back."""
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+@dataclass
+class Runner:
+    pool: ConnectionPool
+    settings: Settings
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, job_id: int, *, last_attempt: bool) -> None:
+        with self.pool.connection() as conn:
+            row = begin_attempt(conn, job_id=job_id)
+        if row is None:
+            return  # cancelled, or done by an earlier attempt
+        job = self._job(row)
+        shutil.rmtree(job.work_dir, ignore_errors=True)  # what a killed attempt left
+        try:
+            kind = kind_of(job.kind)
+            if isinstance(kind, ChunkedKind):
+                self._chunks(kind, job)
+            else:
+                self._single(kind, job)
+        except WorkerStopping:
+            raise
+        except DizhiError as exc:  # the caller's input: trying again would fail again
+            self._fail(job_id, exc.detail, final=True)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job_id, job.kind)
+            self._fail(job_id, safe_detail(exc), final=last_attempt)
+            raise
+        finally:
+            shutil.rmtree(job.work_dir, ignore_errors=True)
+
+    def _job(self, row: dict[str, Any]) -> Job:
+        principal = Principal(role=row["role"] or "public", key_id=row["key_id"],
+                              name=row["name"] or "anonymous")
+        return Job(id=row["id"], kind=row["kind"], params=row["params"], total=row["total"],
+                   done=row["done"], input=None if row["input"] is None else bytes(row["input"]),
+                   principal=principal, settings=self.settings,
+                   work_dir=work_root(self.settings) / str(row["id"]))
+
+    def _fail(self, job_id: int, detail: str, *, final: bool) -> None:
+        with self.pool.connection() as conn:
+            fail_job(conn, job_id=job_id, detail=detail, final=final)
+
+    def _chunks(self, kind: ChunkedKind, job: Job) -> None:
+        start = job.done
+        rows = itertools.islice(kind.rows(job), start, None)
+        for chunk in batched(rows, self.settings.jobs.chunk_rows):
+            if self.stopping.is_set():
+                raise WorkerStopping
+            with self.pool.connection() as conn, conn.transaction():
+                if not self._still_mine(conn, job.id, start):
+                    return
+                out = kind.run_chunk(conn, job, chunk)
+                commit_chunk(conn, job_id=job.id, start=start, rows=len(chunk), out=out,
+                                   keep_errors=self.settings.jobs.keep_errors)
+            start += len(chunk)
+        with self.pool.connection() as conn, conn.transaction():
+            if self._still_mine(conn, job.id, start):
+                finish_job(conn, job_id=job.id, result=kind.finish(conn, job))
+
+    @staticmethod
+    def _still_mine(conn: Connection, job_id: int, start: int) -> bool:
+        """Still running with ``start`` rows done: not cancelled, and no other attempt (a
+        worker taken for dead that was not) went further."""
+        status, done = lock_progress(conn, job_id=job_id)
+        return status == "running" and done == start
+
+    def _single(self, kind: SingleKind, job: Job) -> None:
+        def progress(done: int) -> None:
+            with self.pool.connection() as side:
+                set_done(side, job_id=job.id, done=done)
+
+        job.work_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with self.pool.connection() as conn, conn.transaction():
+                # one attempt at a time; the next sees this one's outcome
+                conn.execute("SELECT pg_advisory_xact_lock(7231, %s::int)", [job.id])
+                if lock_status(conn, job_id=job.id) != "running":
+                    return
+                result = kind.run(conn, job, progress)
+                if not finish_job(conn, job_id=job.id, result=result):
+                    raise _Superseded
+        except _Superseded:
+            return

@@ -87,6 +87,7 @@ class JobSettings(BaseModel):
     max_attempts: int = 5  # tries of one job (a killed worker's resumption counts as one)
     retry_wait_s: int = 2  # backoff after a failed try: 2, 4, 8 … seconds
     keep_errors: int = 1000  # failed rows kept with their line and reason (all are counted)
+    work_dir: Path | None = None  # a job's temporary files; default var_dir/jobs
 
 
 LEGACY_NAMES = {
@@ -154,6 +155,8 @@ class Settings(BaseSettings):
             self.tile_cache.dir = self.var_dir / "tiles"
         if self.raster.dir is None:
             self.raster.dir = self.var_dir / "rasters"
+        if self.jobs.work_dir is None:
+            self.jobs.work_dir = self.var_dir / "jobs"
         return self
 
     @property

@@ -34,7 +34,7 @@ def submit(conn: Connection, queue: Queue, *, kind: str, total: int, params: dic
 def job_state(job: dict[str, Any]) -> dict[str, Any]:
     """What ``GET /jobs/{id}`` answers: status, progress, failed rows, where the result is."""
     keys = ("id", "kind", "status", "total", "done", "error", "errors", "error_count",
-            "attempts", "created_at", "started_at", "finished_at")
+            "attempts", "worker", "created_at", "started_at", "finished_at")
     state = {k: job.get(k) for k in keys}
     state["href"] = f"/jobs/{job['id']}"
     done = job["status"] == "done"

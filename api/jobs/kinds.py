@@ -109,7 +109,8 @@ def register(kind: Kind) -> Kind:
 
 def work_root(settings: Settings) -> Path:
     """Where jobs keep their temporary files, a directory per job id."""
-    return settings.var_dir / "jobs"
+    assert settings.jobs.work_dir is not None  # set by the settings' validator
+    return settings.jobs.work_dir
 
 
 def safe_detail(exc: Exception) -> str:

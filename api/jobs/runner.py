@@ -6,7 +6,9 @@ whether this is the last attempt the retry strategy allows.
 
 import itertools
 import logging
+import os
 import shutil
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from api.jobs.store import (
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # shown in the job's state
 T = TypeVar("T")
 
 
@@ -57,7 +60,7 @@ class Runner:
 
     def run(self, job_id: int, *, last_attempt: bool) -> None:
         with self.pool.connection() as conn:
-            row = begin_attempt(conn, job_id=job_id)
+            row = begin_attempt(conn, job_id=job_id, worker=WORKER)
         if row is None:
             return  # cancelled, or done by an earlier attempt
         job = self._job(row)

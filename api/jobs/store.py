@@ -12,7 +12,7 @@ from api.auth import Principal
 from api.jobs.kinds import ChunkOutput
 
 STATE_COLUMNS = ("id", "kind", "status", "total", "done", "params", "key_id", "error", "errors",
-                 "error_count", "attempts", "created_at", "started_at", "finished_at")
+                 "error_count", "attempts", "worker", "created_at", "started_at", "finished_at")
 FINAL = ("done", "failed", "cancelled")
 
 
@@ -85,17 +85,18 @@ def cancel_job(conn: Connection, *, job_id: int, principal: Principal) -> dict[s
 
 # What the runner writes.
 
-def begin_attempt(conn: Connection, *, job_id: int) -> dict[str, Any] | None:
-    """Mark the job running for one more attempt; None if it is no longer to be run."""
+def begin_attempt(conn: Connection, *, job_id: int, worker: str) -> dict[str, Any] | None:
+    """Mark the job running for one more attempt on ``worker``; None if it is no longer to be
+    run."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            """UPDATE job j SET status = 'running', attempts = attempts + 1,
+            """UPDATE job j SET status = 'running', attempts = attempts + 1, worker = %s,
                    started_at = coalesce(started_at, now()), updated_at = now()
                FROM (SELECT j2.id, k.role, k.name FROM job j2
                      LEFT JOIN api_key k ON k.id = j2.key_id WHERE j2.id = %s) owner
                WHERE j.id = owner.id AND j.status IN ('queued', 'running')
                RETURNING j.id, j.kind, j.params, j.total, j.done, j.input, j.key_id,
-                         owner.role, owner.name""", [job_id]).fetchone()
+                         owner.role, owner.name""", [worker, job_id]).fetchone()
 
 
 def lock_progress(conn: Connection, *, job_id: int) -> tuple[str, int]:

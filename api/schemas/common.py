@@ -116,6 +116,7 @@ class JobState(BaseModel):
         " 1,000); the job goes on without them")
     error_count: int = Field(0, description="how many rows failed in all")
     attempts: int = Field(0, description="attempts so far (a killed worker's resumption is one)")
+    worker: str | None = Field(None, description="host:pid of the worker of the last attempt")
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None

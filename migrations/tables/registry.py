@@ -92,6 +92,7 @@ job = Table(
     Column("error_count", Integer, nullable=False, server_default=text("0")),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("queue_id", BigInteger),  # procrastinate_jobs.id
+    Column("worker", Text),  # host:pid of the worker running (or that ran) the last attempt
     Column("started_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')",

@@ -83,7 +83,7 @@ class JobSettings(BaseModel):
     concurrency: int = 1  # jobs one worker process runs at once
     chunk_rows: int = 2000  # rows a chunked job commits at a time
     heartbeat_s: float = 2.0  # how often a worker says it is alive
-    stalled_after_s: float = 6.0  # a worker silent this long is dead: its jobs run elsewhere
+    stalled_after_s: float = 10.0  # a worker silent this long is dead: its jobs run elsewhere
     max_attempts: int = 5  # tries of one job (a killed worker's resumption counts as one)
     retry_wait_s: int = 2  # backoff after a failed try: 2, 4, 8 … seconds
     keep_errors: int = 1000  # failed rows kept with their line and reason (all are counted)

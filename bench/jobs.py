@@ -3,7 +3,8 @@ JSON.
 
 Rows are drawn (seeded) from the register's active addresses of the sample district. The batch
 is queued on a database cloned from the test template (``DIZHI_TEST_DATABASE``, built by a test
-run; else a fresh one is migrated and loaded), two ``dizhi worker`` processes run under ``nice``;
+run; else a fresh one is migrated and loaded), two ``dizhi worker`` processes (under the bench's
+own ``nice``);
 when half the rows are committed the worker holding the job is killed with SIGKILL and the other
 takes it back. Reported: rows, the rate before and after, the time from the kill to the next
 committed chunk (``takeover_s``), the seconds lost (``takeover_s`` less the time one chunk takes
@@ -74,8 +75,8 @@ def batch_csv(conn: psycopg.Connection, rows: int, seed: int) -> bytes:
 def start_worker(url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DIZHI_DATABASE_URL": url}
     return subprocess.Popen(
-        ["nice", "-n", "10", sys.executable, "-c", "from api.cli.main import main; main()",
-         "worker"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-c", "from api.cli.main import main; main()", "worker"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def state(conn: psycopg.Connection, job_id: int) -> tuple[str, int, str | None]:
@@ -143,7 +144,7 @@ def measure(conn: psycopg.Connection, job_id: int, rows: int, params: dict[str, 
         if status != "running" and status != "queued":
             break
         if killed_at is None and done >= rows // 2 and holder:
-            pid = int(holder.rsplit(":", 1)[1])  # nice execs the worker: the pid is its own
+            pid = int(holder.rsplit(":", 1)[1])
             assert pid in {proc.pid for proc in workers}
             os.kill(pid, signal.SIGKILL)
             killed_at, at_kill = now, done

@@ -15,8 +15,11 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Any
 
 import procrastinate
+import procrastinate.tasks
+import psycopg
 from procrastinate import exceptions as queue_errors
 from procrastinate.job_context import JobContext
 from psycopg import Connection
@@ -24,7 +27,7 @@ from psycopg_pool import ConnectionPool
 
 from api.jobs.kinds import work_root
 from api.jobs.runner import Runner
-from api.jobs.store import finished_job_ids, set_queue_id
+from api.jobs.store import finished_job_ids, orphaned_jobs, set_queue_id
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,20 +39,26 @@ class Queue:
 
     def __init__(self, url: str, settings: Settings, *, worker: bool = False) -> None:
         self.url, self.settings = url, settings
-        jobs = settings.jobs
         connector = (procrastinate.PsycopgConnector(conninfo=url, min_size=1, max_size=4)
                      if worker else procrastinate.SyncPsycopgConnector(conninfo=url))
         self.app = procrastinate.App(connector=connector)
-        retry = procrastinate.RetryStrategy(max_attempts=max(jobs.max_attempts - 1, 0),
-                                            exponential_wait=jobs.retry_wait_s)
-        self.task = self.app.task(name="dizhi.run_job", queue=QUEUE, pass_context=True,
-                                  retry=retry)(self._run)
+        self.task = self._register(self.app)
+        # deferring on a caller's (sync) connection needs procrastinate's sync connector
+        self.deferrer = self._register(procrastinate.App(
+            connector=procrastinate.SyncPsycopgConnector(conninfo=url))) if worker else self.task
         self.runner: Runner | None = None
         self.stopping = threading.Event()
 
+    def _register(self, app: procrastinate.App) -> procrastinate.tasks.Task[Any, Any, Any]:
+        jobs = self.settings.jobs
+        retry = procrastinate.RetryStrategy(max_attempts=max(jobs.max_attempts - 1, 0),
+                                            exponential_wait=jobs.retry_wait_s)
+        return app.task(name="dizhi.run_job", queue=QUEUE, pass_context=True,
+                        retry=retry)(self._run)
+
     def defer(self, conn: Connection, *, job_id: int) -> int:
         """Queue job ``job_id`` on ``conn``: it commits with the caller's transaction."""
-        queue_id = self.task.configure(connection=conn).defer(job_id=job_id)
+        queue_id = self.deferrer.configure(connection=conn).defer(job_id=job_id)
         set_queue_id(conn, job_id=job_id, queue_id=queue_id)
         return queue_id
 
@@ -76,6 +85,8 @@ class Queue:
                 finally:
                     self.stopping.set()
                     sweeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sweeper
 
     async def _retry_stalled(self) -> None:
         jobs, manager = self.settings.jobs, self.app.job_manager
@@ -88,8 +99,18 @@ class Queue:
                     # another worker may have taken it back first
                     with contextlib.suppress(queue_errors.ConnectorException):
                         await manager.retry_job(stalled)
-            except queue_errors.ConnectorException:
+                await asyncio.to_thread(self._requeue_orphans)
+            except (queue_errors.ConnectorException, psycopg.Error):
                 log.exception("could not look for stalled jobs")
+
+    def _requeue_orphans(self) -> None:
+        """Queue again the jobs whose queue entry a worker taken for dead finished, once their
+        lease lapses (the worker that took them over died too)."""
+        assert self.runner is not None
+        with self.runner.pool.connection() as conn, conn.transaction():
+            for job_id in orphaned_jobs(conn, stalled_after_s=self.settings.jobs.stalled_after_s):
+                log.warning("job %s is held by no worker: queued again", job_id)
+                self.defer(conn, job_id=job_id)
 
     def _clean_work_dirs(self, pool: ConnectionPool) -> None:
         """Remove what killed attempts left for jobs that have ended since."""

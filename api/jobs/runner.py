@@ -4,6 +4,7 @@ Nothing here knows the queue: ``api.jobs.queue`` calls :meth:`Runner.run` from i
 whether this is the last attempt the retry strategy allows.
 """
 
+import contextlib
 import itertools
 import logging
 import os
@@ -28,6 +29,7 @@ from api.jobs.store import (
     finish_job,
     lock_progress,
     lock_status,
+    renew_lease,
     set_done,
 )
 from api.settings import Settings
@@ -60,11 +62,39 @@ class Runner:
 
     def run(self, job_id: int, *, last_attempt: bool) -> None:
         with self.pool.connection() as conn:
-            row = begin_attempt(conn, job_id=job_id, worker=WORKER)
+            row = begin_attempt(conn, job_id=job_id, worker=WORKER,
+                                stalled_after_s=self.settings.jobs.stalled_after_s)
         if row is None:
-            return  # cancelled, or done by an earlier attempt
+            return  # cancelled, done, or still run by a worker that is only slow
         job = self._job(row)
         shutil.rmtree(job.work_dir, ignore_errors=True)  # what a killed attempt left
+        with self._lease(job.id):
+            self._attempt(job, last_attempt=last_attempt)
+
+    @contextlib.contextmanager
+    def _lease(self, job_id: int) -> Iterator[None]:
+        """Renew this worker's lease on the job every ``heartbeat_s`` while it runs."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.settings.jobs.heartbeat_s):
+                try:
+                    with self.pool.connection() as conn:
+                        if not renew_lease(conn, job_id=job_id, worker=WORKER):
+                            return  # ended, or taken over: the next chunk sees it
+                except Exception:
+                    log.exception("could not renew the lease on job %s", job_id)
+
+        thread = threading.Thread(target=renew, name=f"lease-{job_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def _attempt(self, job: Job, *, last_attempt: bool) -> None:
+        job_id = job.id
         try:
             kind = kind_of(job.kind)
             if isinstance(kind, ChunkedKind):
@@ -92,7 +122,7 @@ class Runner:
 
     def _fail(self, job_id: int, detail: str, *, final: bool) -> None:
         with self.pool.connection() as conn:
-            fail_job(conn, job_id=job_id, detail=detail, final=final)
+            fail_job(conn, job_id=job_id, detail=detail, final=final, worker=WORKER)
 
     def _chunks(self, kind: ChunkedKind, job: Job) -> None:
         start = job.done
@@ -109,14 +139,14 @@ class Runner:
             start += len(chunk)
         with self.pool.connection() as conn, conn.transaction():
             if self._still_mine(conn, job.id, start):
-                finish_job(conn, job_id=job.id, result=kind.finish(conn, job))
+                finish_job(conn, job_id=job.id, result=kind.finish(conn, job), worker=WORKER)
 
     @staticmethod
     def _still_mine(conn: Connection, job_id: int, start: int) -> bool:
-        """Still running with ``start`` rows done: not cancelled, and no other attempt (a
-        worker taken for dead that was not) went further."""
-        status, done = lock_progress(conn, job_id=job_id)
-        return status == "running" and done == start
+        """Still running with ``start`` rows done and this worker's lease: not cancelled, not
+        taken over by another worker (this one was taken for dead)."""
+        status, done, holder = lock_progress(conn, job_id=job_id)
+        return status == "running" and done == start and holder == WORKER
 
     def _single(self, kind: SingleKind, job: Job) -> None:
         def progress(done: int) -> None:
@@ -131,7 +161,7 @@ class Runner:
                 if lock_status(conn, job_id=job.id) != "running":
                     return
                 result = kind.run(conn, job, progress)
-                if not finish_job(conn, job_id=job.id, result=result):
+                if not finish_job(conn, job_id=job.id, result=result, worker=WORKER):
                     raise _Superseded
         except _Superseded:
             return

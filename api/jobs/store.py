@@ -85,28 +85,54 @@ def cancel_job(conn: Connection, *, job_id: int, principal: Principal) -> dict[s
 
 # What the runner writes.
 
-def begin_attempt(conn: Connection, *, job_id: int, worker: str) -> dict[str, Any] | None:
-    """Mark the job running for one more attempt on ``worker``; None if it is no longer to be
-    run."""
+def begin_attempt(conn: Connection, *, job_id: int, worker: str,
+                  stalled_after_s: float) -> dict[str, Any] | None:
+    """Take the job's lease for one more attempt on ``worker``; None if it is no longer to be
+    run, or another worker holds a lease renewed within ``stalled_after_s`` (the queue took
+    that worker for dead, but it is only slow: it goes on)."""
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(
-            """UPDATE job j SET status = 'running', attempts = attempts + 1, worker = %s,
-                   started_at = coalesce(started_at, now()), updated_at = now()
+            """UPDATE job j SET status = 'running', attempts = attempts + 1, worker = %(worker)s,
+                   heartbeat_at = now(), started_at = coalesce(started_at, now()),
+                   updated_at = now()
                FROM (SELECT j2.id, k.role, k.name FROM job j2
-                     LEFT JOIN api_key k ON k.id = j2.key_id WHERE j2.id = %s) owner
+                     LEFT JOIN api_key k ON k.id = j2.key_id WHERE j2.id = %(id)s) owner
                WHERE j.id = owner.id AND j.status IN ('queued', 'running')
+                 AND (j.status = 'queued' OR j.worker IS NULL OR j.worker = %(worker)s
+                      OR j.heartbeat_at < now() - make_interval(secs => %(stale)s))
                RETURNING j.id, j.kind, j.params, j.total, j.done, j.input, j.key_id,
-                         owner.role, owner.name""", [worker, job_id]).fetchone()
+                         owner.role, owner.name""",
+            {"worker": worker, "id": job_id, "stale": stalled_after_s}).fetchone()
 
 
-def lock_progress(conn: Connection, *, job_id: int) -> tuple[str, int]:
-    """The job's status and rows done, its row locked until the transaction ends: two workers
-    never commit the same chunk (the second sees the first's progress)."""
-    row = conn.execute("SELECT status, done FROM job WHERE id = %s FOR UPDATE",
+def renew_lease(conn: Connection, *, job_id: int, worker: str) -> bool:
+    """Say ``worker`` still runs the job; False if the job ended or another worker took it."""
+    found = conn.execute(
+        "UPDATE job SET heartbeat_at = now() WHERE id = %s AND worker = %s AND status = 'running'"
+        " RETURNING id", [job_id, worker]).fetchone()
+    return found is not None
+
+
+def orphaned_jobs(conn: Connection, *, stalled_after_s: float) -> list[int]:
+    """Jobs to run that the queue no longer holds (their queue entry was finished by a worker
+    taken for dead) and whose lease has lapsed: to be queued again."""
+    rows = conn.execute(
+        """SELECT j.id FROM job j WHERE j.status IN ('queued', 'running')
+             AND coalesce(j.heartbeat_at, j.created_at) < now() - make_interval(secs => %s)
+             AND NOT EXISTS (SELECT 1 FROM procrastinate_jobs p WHERE p.id = j.queue_id
+                             AND p.status IN ('todo', 'doing'))
+           FOR UPDATE OF j SKIP LOCKED""", [stalled_after_s]).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def lock_progress(conn: Connection, *, job_id: int) -> tuple[str, int, str | None]:
+    """The job's status, rows done and lease holder, its row locked until the transaction ends:
+    two workers never commit the same chunk (the second sees the first's progress)."""
+    row = conn.execute("SELECT status, done, worker FROM job WHERE id = %s FOR UPDATE",
                        [job_id]).fetchone()
     if row is None:
-        return "cancelled", 0  # deleted
-    return str(row[0]), int(row[1])
+        return "cancelled", 0, None  # deleted
+    return str(row[0]), int(row[1]), row[2]
 
 
 def commit_chunk(conn: Connection, *, job_id: int, start: int, rows: int, out: ChunkOutput,
@@ -133,25 +159,26 @@ def lock_status(conn: Connection, *, job_id: int) -> str:
     return "cancelled" if row is None else str(row[0])
 
 
-def finish_job(conn: Connection, *, job_id: int, result: bytes | None) -> bool:
-    """Mark a running job done with its result; False if it is no longer running."""
+def finish_job(conn: Connection, *, job_id: int, result: bytes | None, worker: str) -> bool:
+    """Mark a job done with its result; False if it is no longer running on ``worker``."""
     found = conn.execute(
         """UPDATE job SET status = 'done', total = greatest(total, done),
                done = greatest(total, done), result = %s, input = NULL, finished_at = now(),
-               updated_at = now() WHERE id = %s AND status = 'running' RETURNING id""",
-        [result, job_id]).fetchone()
+               updated_at = now() WHERE id = %s AND status = 'running' AND worker = %s
+           RETURNING id""", [result, job_id, worker]).fetchone()
     return found is not None
 
 
-def fail_job(conn: Connection, *, job_id: int, detail: str, final: bool) -> None:
-    """Record why an attempt failed; ``final``: no attempt is left (the input is dropped)."""
+def fail_job(conn: Connection, *, job_id: int, detail: str, final: bool, worker: str) -> None:
+    """Record why ``worker``'s attempt failed; ``final``: no attempt is left (the input is
+    dropped)."""
     conn.execute(
         """UPDATE job SET error = %s, updated_at = now(),
                status = CASE WHEN %s THEN 'failed' ELSE 'queued' END,
                finished_at = CASE WHEN %s THEN now() END,
                input = CASE WHEN %s THEN NULL ELSE input END
-           WHERE id = %s AND status IN ('queued', 'running')""",
-        [detail, final, final, final, job_id])
+           WHERE id = %s AND status IN ('queued', 'running') AND worker = %s""",
+        [detail, final, final, final, job_id, worker])
 
 
 def finished_job_ids(conn: Connection, *, job_ids: list[int]) -> list[int]:

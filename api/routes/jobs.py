@@ -3,14 +3,16 @@ cancel. The kinds' own URLs (``/geocode/batch/{id}``, ``/layers/jobs/{id}``) ans
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from psycopg import Connection
 
-from address.errors import Unauthorized
-from api.auth import audit
+from address.errors import Conflict, NotFound, Unauthorized
+from api.auth import Principal, audit
 from api.deps import ConnDep, CurrentUser, WriteConn
-from api.jobs import Queue, cancel_job, get_job, job_state, list_jobs
+from api.jobs import Queue, cancel_job, get_job, job_state, list_jobs, submit
 from api.params import Paging, paging
-from api.schemas.common import JobState, Page
+from api.schemas.common import JobAccepted, JobState, Page
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
@@ -22,6 +24,17 @@ def get_queue(request: Request) -> Queue:
 
 
 QueueDep = Annotated[Queue, Depends(get_queue)]
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {"model": JobAccepted, "description": "with background=true: a job to poll"}}
+
+
+def queue_whole(conn: Connection, queue: Queue, *, kind: str, params: dict[str, Any],
+                principal: Principal, data: bytes | None = None) -> JSONResponse:
+    """Queue a long operation done whole (``api.jobs.calls``); 202 with where to poll."""
+    job_id = submit(conn, queue, kind=kind, total=1, params=params, principal=principal,
+                    data=data)
+    return JSONResponse({"id": job_id, "status": "queued", "total": 1,
+                         "href": f"/jobs/{job_id}"}, status_code=202)
 
 
 @router.get("", summary="The caller's jobs, newest first (an admin sees every job)",
@@ -43,6 +56,20 @@ def jobs(
             response_model=JobState)
 def job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, Any]:
     return job_state(get_job(conn, job_id=job_id, principal=principal))
+
+
+@router.get("/{job_id}/result", summary="A finished job's result (JSON), for the kinds that"
+            " keep one", response_class=Response,
+            responses={200: {"content": {"application/json": {}},
+                             "description": "what the operation answers when run in the request"}})
+def job_result(conn: ConnDep, principal: CurrentUser, job_id: int) -> Response:
+    job = get_job(conn, job_id=job_id, principal=principal, with_result="csv")
+    if job["status"] != "done":
+        raise Conflict(f"job {job_id} is {job['status']}; poll /jobs/{job_id}")
+    if job.get("result") is None:
+        links = job_state(job)["results"] or {}
+        raise NotFound(f"job {job_id} keeps no result here; see {', '.join(links.values())}")
+    return Response(bytes(job["result"]), media_type="application/json")
 
 
 @router.delete("/{job_id}", summary="Cancel a queued or running job (what is committed stays)",

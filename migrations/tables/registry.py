@@ -93,6 +93,7 @@ job = Table(
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("queue_id", BigInteger),  # procrastinate_jobs.id
     Column("worker", Text),  # host:pid of the worker running (or that ran) the last attempt
+    Column("heartbeat_at", DateTime(timezone=True)),  # that worker's lease, renewed as it runs
     Column("started_at", DateTime(timezone=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')",

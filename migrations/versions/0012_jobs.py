@@ -57,6 +57,7 @@ def upgrade() -> None:
                                    nullable=False))
     op.add_column("job", sa.Column("queue_id", sa.BigInteger(), nullable=True))
     op.add_column("job", sa.Column("worker", sa.Text(), nullable=True))
+    op.add_column("job", sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("job", sa.Column("started_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column("job", sa.Column("updated_at", sa.DateTime(timezone=True),
                                    server_default=sa.text("now()"), nullable=False))
@@ -82,7 +83,7 @@ def downgrade() -> None:
     op.execute("DELETE FROM job WHERE status = 'cancelled'")
     op.drop_constraint(op.f("ck_job_status"), "job", type_="check")
     op.create_check_constraint(op.f("ck_job_status"), "job", OLD_STATUSES)
-    for column in ("updated_at", "started_at", "worker", "queue_id", "attempts", "error_count", "errors",
+    for column in ("updated_at", "started_at", "heartbeat_at", "worker", "queue_id", "attempts", "error_count", "errors",
                    "input"):
         op.drop_column("job", column)
     op.get_bind().exec_driver_sql(DROP_PROCRASTINATE.replace("%", "%%"))

@@ -182,3 +182,26 @@ def test_running_job_stops_when_cancelled(jobs_env, database_url, conn):
         time.sleep(1.0)
         status, later, total = _job(conn, created["id"])
         assert status == "cancelled" and later == done < total
+
+
+def test_long_operations_run_as_jobs_with_background(jobs_env, database_url, conn):
+    """Reroute, conflation (and quality runs, raster uploads) answer 202 with a job when asked;
+    its result is what the request would have answered; bad input fails the job at once."""
+    admin = _bearer(create_key(conn, role="admin").key)
+    with TestClient(create_app(url=database_url)) as client:
+        queued = client.post("/hotline/reroute", params={"since": "2100-01-01T00:00:00+00:00",
+                                                         "background": "true"}, headers=admin)
+        assert queued.status_code == 202, queued.text
+        job_id = queued.json()["id"]
+        _wait(conn, job_id, lambda s: s[0] in ("done", "failed"), timeout=30)
+        state = client.get(queued.json()["href"], headers=admin).json()
+        assert state["status"] == "done" and state["kind"] == "hotline_reroute"
+        direct = client.post("/hotline/reroute", params={"since": "2100-01-01T00:00:00+00:00"},
+                             headers=admin).json()
+        assert client.get(state["results"]["json"], headers=admin).json() == direct
+        bad = client.post("/buildings/conflate", params={"background": "true"}, headers=admin,
+                          json={"sources": ["t_osm", "t_osm"]})
+        assert bad.status_code == 202
+        _wait(conn, bad.json()["id"], lambda s: s[0] in ("done", "failed"), timeout=30)
+        failed = client.get(bad.json()["href"], headers=admin).json()
+        assert failed["status"] == "failed" and failed["attempts"] == 1 and failed["error"]

@@ -131,41 +131,47 @@ def run(rows: int, seed: int) -> dict[str, Any]:
             admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
 
 
-def measure(conn: psycopg.Connection, job_id: int, rows: int, params: dict[str, Any],
-            workers: list[subprocess.Popen[bytes]], chunk: int) -> dict[str, Any]:
-    start = time.monotonic()
-    samples: list[tuple[float, int]] = []
-    killed_at = resumed_at = None
-    at_kill = 0
+def watch(conn: psycopg.Connection, job_id: int, rows: int,
+          workers: list[subprocess.Popen[bytes]]) -> dict[str, Any]:
+    """Poll the job until it ends; kill -9 its worker once half the rows are committed."""
+    seen: dict[str, Any] = {"samples": [], "killed_at": None, "at_kill": 0, "resumed_at": None}
     while True:
         status, done, holder = state(conn, job_id)
         now = time.monotonic()
-        samples.append((now, done))
-        if status != "running" and status != "queued":
-            break
-        if killed_at is None and done >= rows // 2 and holder:
+        seen["samples"].append((now, done))
+        if status not in ("running", "queued"):
+            return {**seen, "status": status, "end": now}
+        if seen["killed_at"] is None and done >= rows // 2 and holder:
             pid = int(holder.rsplit(":", 1)[1])
             assert pid in {proc.pid for proc in workers}
             os.kill(pid, signal.SIGKILL)
-            killed_at, at_kill = now, done
-        elif killed_at is not None and resumed_at is None and done > at_kill:
-            resumed_at = now
+            seen.update(killed_at=now, at_kill=done)
+        elif seen["killed_at"] and seen["resumed_at"] is None and done > seen["at_kill"]:
+            seen["resumed_at"] = now
         time.sleep(0.2)
-    end = time.monotonic()
+
+
+def measure(conn: psycopg.Connection, job_id: int, rows: int, params: dict[str, Any],
+            workers: list[subprocess.Popen[bytes]], chunk: int) -> dict[str, Any]:
+    start = time.monotonic()
+    seen = watch(conn, job_id, rows, workers)
+    samples, end, killed_at, resumed_at = (seen["samples"], seen["end"], seen["killed_at"],
+                                           seen["resumed_at"])
     first = next(t for t, d in samples if d > 0)
     before = rate(samples, first, killed_at or end)
-    takeover = (resumed_at - killed_at) if killed_at and resumed_at else None
+    takeover = resumed_at - killed_at if killed_at and resumed_at else None
+    lost = None if takeover is None or not before else max(takeover - chunk / before, 0.0)
     attempts = conn.execute("SELECT attempts FROM job WHERE id = %s", [job_id]).fetchone()
     chunks = conn.execute("SELECT count(*), sum(rows) FROM job_chunk WHERE job_id = %s",
                           [job_id]).fetchone()
+    assert attempts is not None and chunks is not None
     return {
-        "rows": rows, "status": status, "chunk_rows": chunk, "attempts": attempts[0],
+        "rows": rows, "status": seen["status"], "chunk_rows": chunk, "attempts": attempts[0],
         "seconds_total": round(end - start, 1), "seconds_to_first_chunk": round(first - start, 1),
-        "rows_at_kill": at_kill, "rows_per_s_before_kill": round(before),
+        "rows_at_kill": seen["at_kill"], "rows_per_s_before_kill": round(before),
         "rows_per_s_after_kill": round(rate(samples, resumed_at or end, end)),
         "takeover_s": None if takeover is None else round(takeover, 1),
-        "seconds_lost": None if takeover is None or not before else round(
-            max(takeover - chunk / before, 0.0), 1),
+        "seconds_lost": None if lost is None else round(lost, 1),
         "chunks": chunks[0], "rows_committed": int(chunks[1] or 0),
         "every_row_once_in_order": check_rows(conn, job_id, params, rows),
     }

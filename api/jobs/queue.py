@@ -68,7 +68,16 @@ class Queue:
         self.runner.run(job_id, last_attempt=last)
 
     async def work(self, *, name: str = "dizhi") -> None:
-        """Run jobs until cancelled (then stop between chunks, and end)."""
+        """Run jobs until cancelled; started again a second after it fails (the database went
+        away: the pools reconnect, the queue's jobs wait)."""
+        while not self.stopping.is_set():
+            try:
+                await self._work_once(name=name)
+            except Exception:
+                log.exception("the worker stopped; starting again in a second")
+                await asyncio.sleep(1.0)
+
+    async def _work_once(self, *, name: str) -> None:
         jobs = self.settings.jobs
         with ConnectionPool(self.url, min_size=1, max_size=jobs.concurrency + 2,
                             open=True) as pool:
@@ -83,7 +92,6 @@ class Queue:
                         update_heartbeat_interval=jobs.heartbeat_s,
                         stalled_worker_timeout=jobs.stalled_after_s, delete_jobs="successful")
                 finally:
-                    self.stopping.set()
                     sweeper.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await sweeper
@@ -139,7 +147,7 @@ def run_worker(queue: Queue, *, name: str = "dizhi") -> None:
 
 def _stopper(queue: Queue, task: "asyncio.Task[None]") -> Callable[[], None]:
     def stop() -> None:
-        queue.stopping.set()
+        queue.stopping.set()  # the running job stops at its next chunk
         task.cancel()
 
     return stop

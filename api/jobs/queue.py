@@ -79,10 +79,10 @@ class Queue:
 
     async def _work_once(self, *, name: str) -> None:
         jobs = self.settings.jobs
-        with ConnectionPool(self.url, min_size=1, max_size=jobs.concurrency + 2,
+        with ConnectionPool(self.url, min_size=1, max_size=jobs.concurrency + 2, timeout=5,
                             open=True) as pool:
             self.runner = Runner(pool=pool, settings=self.settings, stopping=self.stopping)
-            self._clean_work_dirs(pool)
+            await asyncio.to_thread(self._clean_work_dirs, pool)
             async with self.app.open_async():
                 sweeper = asyncio.create_task(self._retry_stalled(), name="retry stalled jobs")
                 try:

@@ -205,3 +205,21 @@ def test_long_operations_run_as_jobs_with_background(jobs_env, database_url, con
         _wait(conn, bad.json()["id"], lambda s: s[0] in ("done", "failed"), timeout=30)
         failed = client.get(bad.json()["href"], headers=admin).json()
         assert failed["status"] == "failed" and failed["attempts"] == 1 and failed["error"]
+
+
+def test_a_lease_keeps_a_slow_worker_s_job_and_a_lapsed_one_is_taken(conn):
+    """The queue may hand a slow worker's job to another: the other waits for the lease to
+    lapse; a job the queue no longer holds is found for queueing again."""
+    from api.auth import Principal
+    from api.jobs.store import begin_attempt, insert_job, lock_progress, orphaned_jobs
+
+    job_id = insert_job(conn, kind="geocode_batch", total=10, params={},
+                        principal=Principal(role="admin"))
+    assert begin_attempt(conn, job_id=job_id, worker="a:1", stalled_after_s=10) is not None
+    assert begin_attempt(conn, job_id=job_id, worker="b:2", stalled_after_s=10) is None
+    assert orphaned_jobs(conn, stalled_after_s=10) == []  # a:1's lease is fresh
+    conn.execute("UPDATE job SET heartbeat_at = now() - interval '1 minute' WHERE id = %s",
+                 [job_id])
+    assert orphaned_jobs(conn, stalled_after_s=10) == [job_id]  # no queue entry, lease lapsed
+    assert begin_attempt(conn, job_id=job_id, worker="b:2", stalled_after_s=10) is not None
+    assert lock_progress(conn, job_id=job_id) == ("running", 0, "b:2")  # a:1 stops there

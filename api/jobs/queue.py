@@ -83,18 +83,25 @@ class Queue:
                             open=True) as pool:
             self.runner = Runner(pool=pool, settings=self.settings, stopping=self.stopping)
             await asyncio.to_thread(self._clean_work_dirs, pool)
-            async with self.app.open_async():
-                sweeper = asyncio.create_task(self._retry_stalled(), name="retry stalled jobs")
-                try:
-                    await self.app.run_worker_async(
-                        queues=[QUEUE], name=name, concurrency=jobs.concurrency,
-                        install_signal_handlers=False, fetch_job_polling_interval=1.0,
-                        update_heartbeat_interval=jobs.heartbeat_s,
-                        stalled_worker_timeout=jobs.stalled_after_s, delete_jobs="successful")
-                finally:
-                    sweeper.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await sweeper
+            try:  # not `async with`: a stop while the pool opens must close it too
+                await self.app.open_async()
+                await self._run_worker(name)
+            finally:
+                await self.app.close_async()
+
+    async def _run_worker(self, name: str) -> None:
+        jobs = self.settings.jobs
+        sweeper = asyncio.create_task(self._retry_stalled(), name="retry stalled jobs")
+        try:
+            await self.app.run_worker_async(
+                queues=[QUEUE], name=name, concurrency=jobs.concurrency,
+                install_signal_handlers=False, fetch_job_polling_interval=1.0,
+                update_heartbeat_interval=jobs.heartbeat_s,
+                stalled_worker_timeout=jobs.stalled_after_s, delete_jobs="successful")
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
 
     async def _retry_stalled(self) -> None:
         jobs, manager = self.settings.jobs, self.app.job_manager

@@ -12,9 +12,13 @@ from api.auth import Principal, audit
 from api.deps import ConnDep, CurrentUser, WriteConn
 from api.jobs import Queue, cancel_job, get_job, job_state, list_jobs, submit
 from api.params import Paging, paging
+from api.schemas.buildings import ConflationCounts
 from api.schemas.common import JobAccepted, JobState, Page
+from api.schemas.hotline import RerouteCounts
+from api.schemas.layers import LayerUploaded, QualityRun, RasterPublic
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+WholeResult = ConflationCounts | QualityRun | RerouteCounts | RasterPublic | LayerUploaded
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
@@ -59,9 +63,8 @@ def job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, Any]:
 
 
 @router.get("/{job_id}/result", summary="A finished job's result (JSON), for the kinds that"
-            " keep one", response_class=Response,
-            responses={200: {"content": {"application/json": {}},
-                             "description": "what the operation answers when run in the request"}})
+            " keep one: what the operation answers when run in the request",
+            response_model=WholeResult)
 def job_result(conn: ConnDep, principal: CurrentUser, job_id: int) -> Response:
     job = get_job(conn, job_id=job_id, principal=principal, with_result="csv")
     if job["status"] != "done":

@@ -16,6 +16,7 @@ from api import access_log
 from api.cors import PathCORS
 from api.db import database_url, open_pool, open_replicas
 from api.errors import PROBLEM_RESPONSES, install_error_handlers
+from api.jobs.queue import InProcessWorker, Queue
 from api.routes import (
     address_api,
     addresses,
@@ -30,6 +31,7 @@ from api.routes import (
     health,
     hotline,
     imports,
+    jobs,
     keys,
     layers,
     ogc,
@@ -78,15 +80,21 @@ def create_app(settings: Settings | None = None, url: str | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         install_state(app.state, settings)
-        app.state.pool = open_pool(url or database_url(settings), settings)
+        target = url or database_url(settings)
+        app.state.pool = open_pool(target, settings)
         app.state.replicas = open_replicas(
             settings.database.replica_url_list if replica_urls is None else replica_urls,
             app.state.pool, settings)
+        app.state.queue = Queue(target, settings)
+        worker = (InProcessWorker(Queue(target, settings, worker=True)).start()
+                  if settings.jobs.in_process_worker else None)
         threading.Thread(target=warm_up, args=(settings.district_codes,), name="warm-up",
                          daemon=True).start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             if app.state.replicas is not None:
                 app.state.replicas.close()
             app.state.pool.close()
@@ -112,6 +120,7 @@ def create_app(settings: Settings | None = None, url: str | None = None,
         imports.router,
         registry.router,
         keys.router,
+        jobs.router,
         layers.router,
         ogc.router,
         tiles.router,

@@ -84,6 +84,20 @@ class LimitSettings(BaseModel):
     batch_rows_public: int = 10_000
 
 
+class JobSettings(BaseModel):
+    """The queue's workers (docs/jobs.md)."""
+
+    in_process_worker: bool = True  # the app runs one worker beside it (dizhi serve --no-worker)
+    concurrency: int = 1  # jobs one worker process runs at once
+    chunk_rows: int = 2000  # rows a chunked job commits at a time
+    heartbeat_s: float = 2.0  # how often a worker says it is alive
+    stalled_after_s: float = 10.0  # a worker silent this long is dead: its jobs run elsewhere
+    max_attempts: int = 5  # tries of one job (a killed worker's resumption counts as one)
+    retry_wait_s: int = 2  # backoff after a failed try: 2, 4, 8 … seconds
+    keep_errors: int = 1000  # failed rows kept with their line and reason (all are counted)
+    work_dir: Path | None = None  # a job's temporary files; default var_dir/jobs
+
+
 # flat environment names → (section, field): those that predate the sections, and
 # DIZHI_DATABASE_REPLICA_URLS beside DIZHI_DATABASE_URL
 LEGACY_NAMES = {
@@ -130,6 +144,7 @@ class Settings(BaseSettings):
     raster: RasterSettings = Field(default_factory=RasterSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    jobs: JobSettings = Field(default_factory=JobSettings)
     # seals tickets' original text and contacts; unset: a key file under var_dir (api/secret.py)
     secret_key: SecretStr | None = None
     # origins that may call the address, geocode and tile endpoints from a browser
@@ -153,6 +168,8 @@ class Settings(BaseSettings):
             self.tile_cache.dir = self.var_dir / "tiles"
         if self.raster.dir is None:
             self.raster.dir = self.var_dir / "rasters"
+        if self.jobs.work_dir is None:
+            self.jobs.work_dir = self.var_dir / "jobs"
         return self
 
     @property

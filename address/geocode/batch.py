@@ -129,19 +129,25 @@ def output_fields(best: Candidate | None, transform: Transform | None) -> dict[s
             "town_code": best.towncode or "", "community_code": best.community_code or ""}
 
 
+def csv_fields(columns: list[str]) -> list[str]:
+    """The output CSV's columns: the input's, then the geocode fields it lacks."""
+    return [*columns, *(c for c in OUTPUT_COLUMNS if c not in columns)]
+
+
 def write_csv(rows: Iterable[dict[str, str]], results: list[GeocodeResult],
-              columns: list[str], transform: Transform | None = None) -> str:
+              columns: list[str], transform: Transform | None = None, *,
+              header: bool = True) -> str:
     out = io.StringIO()
-    extra = [c for c in OUTPUT_COLUMNS if c not in columns]
-    writer = csv.DictWriter(out, fieldnames=[*columns, *extra], extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.DictWriter(out, fieldnames=csv_fields(columns), extrasaction="ignore")
+    if header:
+        writer.writeheader()
     for row, result in zip(rows, results, strict=True):
         writer.writerow({**row, **output_fields(result.best, transform)})
     return out.getvalue()
 
 
-def write_geojson(rows: Iterable[dict[str, str]], results: list[GeocodeResult],
-                  transform: Transform | None = None) -> str:
+def geojson_features(rows: Iterable[dict[str, str]], results: list[GeocodeResult],
+                     transform: Transform | None = None) -> list[dict[str, Any]]:
     features = []
     for row, result in zip(rows, results, strict=True):
         fields = output_fields(result.best, transform)
@@ -149,7 +155,14 @@ def write_geojson(rows: Iterable[dict[str, str]], results: list[GeocodeResult],
             "type": "Point", "coordinates": [float(fields["lng"]), float(fields["lat"])]}
         features.append({"type": "Feature", "geometry": geometry,
                          "properties": {**row, **fields, "reason": result.reason}})
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    return features
+
+
+def write_geojson(rows: Iterable[dict[str, str]], results: list[GeocodeResult],
+                  transform: Transform | None = None) -> str:
+    return json.dumps({"type": "FeatureCollection",
+                       "features": geojson_features(rows, results, transform)},
+                      ensure_ascii=False)
 
 
 def read_csv_texts(data: str) -> tuple[list[str], list[dict[str, str]]]:

@@ -5,6 +5,7 @@ geocoder, numba …), so ``dizhi --help`` starts at once; ``dizhi parse`` from a
 come here (api.cli.main).
 """
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from api.cli.energy import energy_app
 from api.cli.geocode import geocode_command, reverse_command, suggest_command
 from api.cli.hotline import hotline_app
 from api.cli.imports import import_app
+from api.cli.jobs import worker_command
 from api.cli.layers import layers_app, quality_app
 from api.cli.places import pending_app, places_app, roads_app
 from api.cli.privacy import rotate_secret_command, watermark_app
@@ -47,6 +49,7 @@ app.command("reverse")(reverse_command)
 app.command("suggest")(suggest_command)
 app.command("standardize")(standardize_command)
 app.command("match")(match_command)
+app.command("worker")(worker_command)
 
 
 @db_app.command("start")
@@ -175,10 +178,14 @@ def serve(
     host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+    worker: Annotated[bool, typer.Option(
+        help="run a job worker in each server process (DIZHI_JOBS__IN_PROCESS_WORKER)")] = True,
 ) -> None:
-    """Serve the API and the map page."""
+    """Serve the API and the map page; with --no-worker, run jobs with `dizhi worker`."""
     import uvicorn
 
+    if not worker:  # read by each server process's settings
+        os.environ["DIZHI_JOBS__IN_PROCESS_WORKER"] = "false"
     console.print(f"dizhi on http://{host}:{port}/  (map at /, API docs at /docs)")
     uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
 

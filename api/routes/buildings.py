@@ -3,12 +3,13 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, audit
 from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
 from api.params import BBoxDep, Paging, PagingDep, paging
+from api.routes.jobs import ACCEPTED, QueueDep, queue_whole
 from api.routes.pages import STATIC_DIR
 from api.routes.tiles import vector_tile
 from api.schemas.buildings import (
@@ -100,9 +101,13 @@ def review_resolve(conn: WriteConn, principal: Steward, review_id: int,
 
 
 @router.post("/buildings/conflate", summary="Re-run conflation of the sources (steward)",
-             response_model=ConflationCounts)
-def buildings_conflate(conn: WriteConn, principal: Steward, body: ConflateRequest
-                       ) -> dict[str, Any]:
+             response_model=ConflationCounts, responses=ACCEPTED)
+def buildings_conflate(conn: WriteConn, principal: Steward, body: ConflateRequest,
+                       queue: QueueDep, background: bool = False,
+                       ) -> dict[str, Any] | JSONResponse:
+    if background:
+        return queue_whole(conn, queue, kind="conflation", params={"sources": body.sources},
+                           principal=principal)
     counts = conflate(conn, sources=body.sources)
     audit(conn, principal, action="conflate", resource="building", detail=counts)
     return counts

@@ -1,14 +1,14 @@
 """Geocoding: forward, reverse, suggest and batch (field names as in AMap's web API)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, UploadFile, status
-from fastapi.responses import JSONResponse, Response
-from psycopg import Connection
+from fastapi import APIRouter, Depends, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from address.errors import BadRequest, Conflict, TooLarge, Unauthorized
-from address.geocode.batch import geocode_texts, read_csv_texts, write_csv, write_geojson
+from address.geocode.batch import read_csv_texts
 from address.geocode.details import STRUCTURED_ORDER, GeocodeRequest, town_filter
 from address.geocode.forward import geocode
 from address.geocode.results import Candidate
@@ -16,8 +16,10 @@ from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
 from address.text.encoding import decode_text
 from api.deps import ConnDep, CurrentUser, WriteConn
-from api.jobs import Progress, Work, create_job, get_job, run_in_background
+from api.jobs import get_job, job_state, submit
+from api.jobs.geocode_batch import result_parts
 from api.params import Coordsys
+from api.routes.jobs import QueueDep
 from api.schemas.common import JobAccepted
 from api.schemas.geocode import BatchJobState, GeocodePublic, ReversePublic, SuggestPublic
 from api.state import DistrictsDep, get_app_settings
@@ -25,7 +27,6 @@ from api.uploads import MB, LimitsDep, batch_quota
 from spatial.coords import (
     CoordSys,
     location_text,
-    output_transform,
     parse_coordsys,
     parse_lnglat,
     to_wgs84,
@@ -125,26 +126,12 @@ def get_suggest(
     return {"q": q, "suggestions": items}
 
 
-def _batch_work(texts: list[str], rows: list[dict[str, str]], columns: list[str],
-                system: CoordSys, districts: tuple[str, ...]) -> Work:
-    transform = output_transform(system)
-
-    def work(conn: Connection, progress: Progress) -> tuple[bytes, bytes]:
-        results = geocode_texts(conn, texts, districts=districts,
-                                progress=progress)
-        return (write_csv(rows, results, columns, transform).encode(),
-                write_geojson(rows, results, transform).encode())
-
-    return work
-
-
 @router.post("/geocode/batch", status_code=status.HTTP_202_ACCEPTED,
              summary="Upload a CSV with a `text` column; returns a job to poll",
              response_model=JobAccepted)
 async def post_batch(
     request: Request, conn: WriteConn, principal: CurrentUser, file: UploadFile,
-    tasks: BackgroundTasks, limits: LimitsDep,
-    coordsys: str = "wgs84",
+    limits: LimitsDep, queue: QueueDep, coordsys: str = "wgs84",
 ) -> dict[str, Any]:
     if principal.key_id is None:
         raise Unauthorized("batch geocoding needs an API key")
@@ -157,31 +144,18 @@ async def post_batch(
     decoded = decode_text(data, what=file.filename or "the file")
     columns, rows = read_csv_texts(decoded.text)
     quota.check_rows(len(rows))
-    texts = [row.get("text") or "" for row in rows]
-    job_id = create_job(conn, kind="geocode_batch", total=len(texts),
-                        params={"filename": file.filename, "coordsys": system,
-                                "encoding": decoded.encoding}, principal=principal)
-    # the job starts once its row is committed, after the answer
-    districts = get_app_settings(request).district_codes
-    tasks.add_task(run_in_background, request.app.state.pool, job_id,
-                   _batch_work(texts, rows, columns, system, districts))
-    return {"id": job_id, "status": "queued", "total": len(texts),
+    params = {"filename": file.filename, "coordsys": system, "encoding": decoded.encoding,
+              "columns": columns, "districts": list(get_app_settings(request).district_codes)}
+    job_id = submit(conn, queue, kind="geocode_batch", total=len(rows), params=params,
+                    principal=principal, data=decoded.text.encode())
+    return {"id": job_id, "status": "queued", "total": len(rows),
             "href": f"/geocode/batch/{job_id}"}
 
 
-def _job_state(job: dict[str, Any]) -> dict[str, Any]:
-    state = {k: job[k] for k in ("id", "kind", "status", "total", "done", "error", "created_at",
-                                 "finished_at")}
-    if job["status"] == "done":
-        state["results"] = {fmt: f"/geocode/batch/{job['id']}/result?format={fmt}"
-                            for fmt in ("csv", "geojson")}
-    return state
-
-
-@router.get("/geocode/batch/{job_id}", summary="A batch job's progress",
+@router.get("/geocode/batch/{job_id}", summary="A batch job's progress (as /jobs/{job_id})",
             response_model=BatchJobState)
 def get_batch(conn: ConnDep, job_id: int, principal: CurrentUser) -> dict[str, Any]:
-    return _job_state(get_job(conn, job_id=job_id, principal=principal))
+    return job_state(get_job(conn, job_id=job_id, principal=principal))
 
 
 @router.get("/geocode/batch/{job_id}/result", summary="The finished batch as CSV or GeoJSON",
@@ -191,13 +165,18 @@ def get_batch(conn: ConnDep, job_id: int, principal: CurrentUser) -> dict[str, A
                     "schema": {"$ref": "#/components/schemas/FeatureCollection"}}},
                 "description": "the geocoded rows, in input order"}})
 def get_batch_result(
-    conn: ConnDep, job_id: int, principal: CurrentUser,
+    request: Request, conn: ConnDep, job_id: int, principal: CurrentUser,
     format: Literal["csv", "geojson"] = "csv",
 ) -> Response:
-    job = get_job(conn, job_id=job_id, principal=principal, with_result=format)
+    job = get_job(conn, job_id=job_id, principal=principal)
     if job["status"] != "done":
-        raise Conflict(f"job {job_id} is {job['status']}; poll /geocode/batch/{job_id}")
+        raise Conflict(f"job {job_id} is {job['status']}; poll /jobs/{job_id}")
     media = "text/csv; charset=utf-8" if format == "csv" else "application/geo+json"
-    return Response(bytes(job["result"]), media_type=media, headers={
-        "Content-Disposition": f'attachment; filename="geocoded-{job_id}.{format}"'})
+    pool = request.app.state.pool
 
+    def parts() -> Iterator[bytes]:
+        with pool.connection() as own:  # the request's goes back to the pool when it returns
+            yield from result_parts(own, job_id=job_id, params=job["params"], fmt=format)
+
+    return StreamingResponse(parts(), media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="geocoded-{job_id}.{format}"'})

@@ -20,6 +20,7 @@ from api.deps import ConnDep, WriteConn, require_roles
 from api.idempotency import Answer, body_hash, once
 from api.params import Coordsys, PagingDep, Town
 from api.routes.hotline_access import TicketReader, reveal
+from api.routes.jobs import ACCEPTED, QueueDep, queue_whole
 from api.schemas.common import FeatureCollection, Page
 from api.schemas.hotline import (
     RepeatsPublic,
@@ -276,8 +277,12 @@ def put_rules(conn: WriteConn, rules: list[RuleIn], principal: AdminUser) -> lis
 
 
 @router.post("/reroute", summary="Route tickets since a date again (admin); history is kept",
-             response_model=RerouteCounts)
-def post_reroute(conn: WriteConn, since: datetime, principal: AdminUser) -> dict[str, int]:
+             response_model=RerouteCounts, responses=ACCEPTED)
+def post_reroute(conn: WriteConn, since: datetime, principal: AdminUser, queue: QueueDep,
+                 background: bool = False) -> dict[str, int] | JSONResponse:
+    if background:
+        return queue_whole(conn, queue, kind="hotline_reroute",
+                           params={"since": since.isoformat()}, principal=principal)
     counts = reroute(conn, since=since)
     audit(conn, principal, action="reroute", resource="hotline/tickets", detail=counts)
     return counts

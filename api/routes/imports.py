@@ -1,24 +1,24 @@
 """Address imports over HTTP (steward): upload a CSV, the import runs as a job, poll its report.
 
-The request stages the rows (COPY) and queues the job in its one transaction; the job imports
-them chunk by chunk (``address.register.imports.run``) and writes the report.
+The request stages the rows (COPY) and queues the job in its one transaction; a worker imports
+them (``api.jobs.address_import``) and writes the report.
 """
 
-import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, UploadFile, status
-from psycopg import Connection
+from fastapi import APIRouter, Depends, Form, UploadFile, status
 
 from address.errors import TooLarge
 from address.register.imports.chunk import ImportOptions
 from address.register.imports.report import import_report
-from address.register.imports.run import create_import, run_import, stage_rows
+from address.register.imports.run import create_import, stage_rows
 from address.register.sources import csv_rows, parse_columns
 from address.text.encoding import decode_text
 from api.auth import Principal, audit
 from api.deps import ConnDep, WriteConn, require_roles
-from api.jobs import Progress, Work, create_job, run_in_background
+from api.jobs import submit
+from api.jobs.address_import import MAX_ERRORS
+from api.routes.jobs import QueueDep
 from api.schemas.places import ImportAccepted, ImportReportPublic
 from api.settings import get_settings
 from api.state import DistrictsDep
@@ -27,30 +27,13 @@ from spatial.coords import parse_coordsys, rows_to_wgs84
 
 router = APIRouter(tags=["register"])
 Steward = Annotated[Principal, Depends(require_roles("steward"))]
-MAX_ERRORS = 1000  # rejected rows in GET /imports/{id} (the CLI's --report has them all)
-
-
-def _work(import_id: int) -> Work:
-    def work(conn: Connection, progress: Progress) -> tuple[bytes, None]:
-        done = 0
-
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            progress(done)
-
-        run_import(conn, import_id=import_id, progress=advance)
-        report = import_report(conn, import_id=import_id, max_errors=MAX_ERRORS)
-        return json.dumps(report, ensure_ascii=False, default=str).encode(), None
-
-    return work
 
 
 @router.post("/imports", status_code=status.HTTP_202_ACCEPTED, response_model=ImportAccepted,
              summary="Import an address source (CSV): a job; poll /imports/{id} (steward)")
 async def post_import(
-    request: Request, conn: WriteConn, principal: Steward, file: UploadFile,
-    tasks: BackgroundTasks, limits: LimitsDep, districts: DistrictsDep,
+    conn: WriteConn, principal: Steward, file: UploadFile, queue: QueueDep,
+    limits: LimitsDep, districts: DistrictsDep,
     source: Annotated[str, Form(min_length=1, max_length=100)],
     coordsys: Annotated[str, Form()] = "wgs84",
     columns: Annotated[str | None, Form(description="text=地址,lng=经度,lat=纬度")] = None,
@@ -66,12 +49,11 @@ async def post_import(
                             far_m=get_settings().registry.conflict_distance_m)
     import_id = create_import(conn, options)
     total = stage_rows(conn, import_id=import_id, rows=rows)
-    job_id = create_job(conn, kind="address_import", total=total,
-                        params={"import_id": import_id, "source": source,
-                                "encoding": decoded.encoding}, principal=principal)
+    job_id = submit(conn, queue, kind="address_import", total=total,
+                    params={"import_id": import_id, "source": source,
+                            "encoding": decoded.encoding}, principal=principal)
     audit(conn, principal, action="import", resource=f"import/{import_id}",
           detail={"source": source, "rows": total, "job": job_id})
-    tasks.add_task(run_in_background, request.app.state.pool, job_id, _work(import_id))
     return {"id": import_id, "job_id": job_id, "status": "queued", "total": total,
             "href": f"/imports/{import_id}"}
 

@@ -4,20 +4,22 @@ Also what every layer-ish router shares: ``readable_collection`` (access check a
 restricted reads); the app's tile cache is ``api.state.TileCacheDep``.
 """
 
+import io
 import json
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 from psycopg import Connection
 from pydantic import BaseModel
 
-from address.errors import Forbidden, TooLarge
+from address.errors import Forbidden
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser, WriteConn
-from api.jobs import Progress, Work, create_job, get_job, run_in_background
+from api.jobs import get_job, job_state, submit
+from api.routes.jobs import QueueDep
 from api.schemas.common import JobAccepted
 from api.schemas.layers import LayerList, LayerPublic, LayerUploaded, LayerVersions, UploadJobState
 from api.state import TileCacheDep
@@ -32,7 +34,6 @@ from layers.catalog.layers import (
     update_metadata,
 )
 from layers.catalog.store import STEPS, add_layer
-from tiles.cache import TileCache
 
 router = APIRouter(prefix="/layers", tags=["layers"])
 AccessLevel = Literal["public", "internal", "restricted"]
@@ -83,28 +84,11 @@ def versions(conn: ConnDep, principal: CurrentUser, name: str) -> dict[str, Any]
     return {"name": name, "versions": list_versions(conn, name=name)}
 
 
-def _upload_work(path: Path, options: dict[str, Any], cache: TileCache,
-                 principal: Principal) -> Work:
-    def work(conn: Connection, progress: Progress) -> tuple[bytes, bytes | None]:
-        try:
-            new, report = add_layer(conn, path=path, progress=progress, **options)
-        finally:
-            path.unlink(missing_ok=True)
-        cache.invalidate(new.name)
-        audit(conn, principal, action=options["mode"], resource=f"layer/{new.name}",
-              detail={"version": new.version, "features": new.feature_count})
-        body = {"layer": new.as_dict(), "report": report.as_dict()}
-        return json.dumps(body, ensure_ascii=False, default=str).encode(), None
-
-    return work
-
-
 @router.get("/jobs/{job_id}", summary="A background upload's progress and, when done, its result",
             response_model=UploadJobState)
 def upload_job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, Any]:
     job = get_job(conn, job_id=job_id, principal=principal, with_result="csv")
-    state = {k: job[k] for k in ("id", "kind", "status", "total", "done", "error", "created_at",
-                                 "finished_at")}
+    state = job_state(job)
     if job["status"] == "done" and job.get("result"):
         state["result"] = json.loads(bytes(job["result"]))
     return state
@@ -114,8 +98,8 @@ def upload_job(conn: ConnDep, principal: CurrentUser, job_id: int) -> dict[str, 
              summary="Upload GeoJSON, GeoPackage, zipped Shapefile or CSV",
              responses={202: {"model": JobAccepted, "description": "with background=true"}})
 def upload(
-    conn: WriteConn, principal: WriterDep, cache: TileCacheDep, request: Request,
-    tasks: BackgroundTasks, limits: LimitsDep,
+    conn: WriteConn, principal: WriterDep, cache: TileCacheDep, queue: QueueDep,
+    limits: LimitsDep,
     file: Annotated[UploadFile, File(description=".geojson, .gpkg, .zip (Shapefile) or .csv")],
     name: Annotated[str, Form(description="table-safe name, e.g. schools")],
     title: Annotated[str | None, Form()] = None,
@@ -132,22 +116,16 @@ def upload(
 ) -> dict[str, Any] | JSONResponse:
     suffix = Path(file.filename or "upload").suffix.lower()
     if background:
-        with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as kept:
-            try:
-                save_upload(file, kept, max_mb=limits.upload_mb)
-            except TooLarge:
-                Path(kept.name).unlink(missing_ok=True)
-                raise
+        held = io.BytesIO()  # the job's input is kept in the database, not in a temp file
+        save_upload(file, held, max_mb=limits.upload_mb)
         options = {"filename": file.filename, "name": name, "title": title,
                    "description": description, "access_level": access_level,
                    "owner": principal.name, "source": source or (file.filename or ""),
                    "mode": mode, "coordsys": coordsys, "crs": crs, "lng_field": lng_field,
-                   "lat_field": lat_field, "encoding": encoding,
-                   "limits": vector_limits(limits)}
-        job_id = create_job(conn, kind="layer_upload", total=STEPS, principal=principal,
-                            params={"name": name, "filename": file.filename, "mode": mode})
-        tasks.add_task(run_in_background, request.app.state.pool, job_id,  # once committed
-                       _upload_work(Path(kept.name), options, cache, principal))
+                   "lat_field": lat_field, "encoding": encoding}
+        job_id = submit(conn, queue, kind="layer_upload", total=STEPS, principal=principal,
+                        params={"name": name, "filename": file.filename, "mode": mode,
+                                "options": options}, data=held.getvalue())
         return JSONResponse({"id": job_id, "status": "queued", "total": STEPS,
                              "href": f"/layers/jobs/{job_id}"}, status_code=202)
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:

@@ -3,9 +3,11 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
 
 from api.auth import audit
 from api.deps import ConnDep, CurrentUser, WriteConn
+from api.routes.jobs import ACCEPTED, QueueDep, queue_whole
 from api.routes.layers import WriterDep, readable_collection
 from api.schemas.layers import QualityRules, QualityRun, QualityRuns, QualityScores
 from layers.catalog.access import readable_levels
@@ -43,9 +45,14 @@ def replace_rules(
 
 
 @router.post("/{resource}/runs", status_code=201, summary="Check the rules now; stores a run",
-             response_model=QualityRun)
-def run(conn: WriteConn, principal: WriterDep, resource: str) -> dict[str, Any]:
-    result = run_quality(conn, collection=readable_collection(conn, principal, resource))
+             response_model=QualityRun, responses=ACCEPTED)
+def run(conn: WriteConn, principal: WriterDep, resource: str, queue: QueueDep,
+        background: bool = False) -> dict[str, Any] | JSONResponse:
+    collection = readable_collection(conn, principal, resource)
+    if background:
+        return queue_whole(conn, queue, kind="quality_run", params={"resource": resource},
+                           principal=principal)
+    result = run_quality(conn, collection=collection)
     audit(conn, principal, action="run", resource=f"quality/{resource}")
     return result
 

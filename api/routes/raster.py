@@ -1,16 +1,18 @@
 """Raster layers: register a GeoTIFF (stored as a COG) in the one raster catalog, PNG tiles with
 rescale and a colormap, values at a point. Access levels as for vector layers."""
 
+import io
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, Query, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from api.auth import Principal, audit, authorize_read
 from api.deps import ConnDep, CurrentUser, WriteConn
 from api.params import Coordsys
+from api.routes.jobs import ACCEPTED, QueueDep, queue_whole
 from api.routes.layers import WriterDep
 from api.routes.tiles import cached_response
 from api.schemas.layers import PointValues, RasterList, RasterPublic
@@ -39,16 +41,25 @@ def rasters(conn: ConnDep, principal: CurrentUser) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, summary="Register a GeoTIFF (converted to a COG if needed)",
-             response_model=RasterPublic)
+             response_model=RasterPublic, responses=ACCEPTED)
 def upload_raster(
     conn: WriteConn, principal: WriterDep, store_dir: RasterDirDep, limits: LimitsDep,
+    queue: QueueDep,
     file: Annotated[UploadFile, File(description="GeoTIFF")],
     name: Annotated[str, Form()],
     title: Annotated[str | None, Form()] = None,
     access_level: Annotated[Literal["public", "internal", "restricted"], Form()] = "internal",
     kind: Annotated[Literal["dsm", "dem", "other"], Form(description="dsm/dem: used for building "
                                                                    "heights too")] = "other",
-) -> dict[str, Any]:
+    background: Annotated[bool, Form(description="202 with a job to poll (large files)")] = False,
+) -> dict[str, Any] | JSONResponse:
+    if background:
+        held = io.BytesIO()  # kept in the database as the job's input, not in a temp file
+        save_upload(file, held, max_mb=limits.upload_mb)
+        options = {"name": name, "title": title, "kind": kind, "access_level": access_level,
+                   "source": file.filename or ""}
+        return queue_whole(conn, queue, kind="raster_upload", params={"options": options},
+                           principal=principal, data=held.getvalue())
     with tempfile.NamedTemporaryFile(suffix=".tif") as tmp:
         save_upload(file, tmp, max_mb=limits.upload_mb)
         raster = register_raster(conn, path=Path(tmp.name), name=name, title=title, kind=kind,

@@ -103,16 +103,25 @@ class JobAccepted(BaseModel):
 
 
 class JobState(BaseModel):
-    """A background job's progress."""
+    """A background job's progress (``GET /jobs/{id}``)."""
 
     id: int
     kind: str
-    status: str = Field(description="queued, running, done or failed")
-    total: int | None
-    done: int | None
-    error: str | None
+    status: str = Field(description="queued, running, done, failed or cancelled")
+    total: int | None = Field(description="units of work (rows, steps)")
+    done: int | None = Field(description="units committed so far")
+    error: str | None = Field(description="why the job (or its last attempt) failed")
+    errors: list[FailedRowPublic] = Field(
+        default_factory=list, description="rows that failed, with line and reason (the first"
+        " 1,000); the job goes on without them")
+    error_count: int = Field(0, description="how many rows failed in all")
+    attempts: int = Field(0, description="attempts so far (a killed worker's resumption is one)")
+    worker: str | None = Field(None, description="host:pid of the worker of the last attempt")
     created_at: datetime
+    started_at: datetime | None = None
     finished_at: datetime | None
+    href: str | None = Field(None, description="this job under /jobs")
+    results: dict[str, str] | None = Field(None, description="format → download URL, when done")
 
 
 class Link(BaseModel):

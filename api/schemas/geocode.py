@@ -83,4 +83,4 @@ class SuggestPublic(Public):
 
 
 class BatchJobState(JobState):
-    results: dict[str, str] | None = Field(None, description="format → download URL, when done")
+    """A batch geocoding job (``/geocode/batch/{id}``, the same as ``/jobs/{id}``)."""

@@ -151,7 +151,8 @@ address_pending = Table(
           postgresql_where=text("status = 'open'")),
 )
 
-# Long work over the API (batch geocoding …): progress, then the result.
+# Long work (batch geocoding, layer uploads …), run by the queue's workers (api/jobs): progress,
+# the input kept until the job ends, the rows that failed, then the result.
 job = Table(
     "job", metadata,
     Column("id", BigInteger, primary_key=True),
@@ -160,13 +161,33 @@ job = Table(
     Column("total", Integer, nullable=False, server_default=text("0")),
     Column("done", Integer, nullable=False, server_default=text("0")),
     Column("params", JSONB, nullable=False, server_default=text("'{}'")),
-    Column("key_id", Integer, ForeignKey("api_key.id")),
+    Column("key_id", Integer, ForeignKey("api_key.id"), index=True),
     Column("error", Text),
     Column("result", LargeBinary),
     Column("result_geojson", LargeBinary),
     created_at(),
     Column("finished_at", DateTime(timezone=True)),
-    CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+    Column("input", LargeBinary),
+    Column("errors", JSONB, nullable=False, server_default=text("'[]'")),  # the first ones
+    Column("error_count", Integer, nullable=False, server_default=text("0")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("queue_id", BigInteger),  # procrastinate_jobs.id
+    Column("worker", Text),  # host:pid of the worker running (or that ran) the last attempt
+    Column("heartbeat_at", DateTime(timezone=True)),  # that worker's lease, renewed as it runs
+    Column("started_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('queued', 'running', 'done', 'failed', 'cancelled')",
+                    name="status"),
+)
+
+# A chunked job's output, one row per committed chunk (written with the job's progress).
+job_chunk = Table(
+    "job_chunk", metadata,
+    Column("job_id", BigInteger, ForeignKey("job.id", ondelete="CASCADE"), primary_key=True),
+    Column("start", Integer, primary_key=True),  # the chunk's first row (0-based)
+    Column("rows", Integer, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("extra", LargeBinary),
 )
 
 # What data set was loaded when: `dizhi load sample` skips an unchanged sample.

@@ -5,6 +5,7 @@ that raises at a chosen statement: the earlier statements of the same request ha
 be rolled back with it.
 """
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -169,8 +170,15 @@ def test_database_errors_are_problems_not_500(sql_client, conn, statement, statu
 
 def test_lost_connections_are_replaced_before_a_request_sees_them(client, conn):
     assert client.get("/healthz").status_code == 200
-    conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                 " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    killed = [pid for (pid,) in conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid()")]
+    conn.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) pid", [killed])
+    for _ in range(100):  # terminate only signals: wait until the backends have gone
+        if not conn.execute("SELECT 1 FROM pg_stat_activity WHERE pid = ANY(%s)",
+                            [killed]).fetchone():
+            break
+        time.sleep(0.05)
     # the pool checks a connection before handing it out: the server is up, so no 503
     assert client.get("/healthz").status_code == 200
 

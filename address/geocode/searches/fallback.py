@@ -84,7 +84,10 @@ class AreaSearch(AbstractSearch):
         self.penalty = self.PENALTY[level]
 
     def lookup(self, conn: Connection, details: GeocodeRequest) -> list[Candidate]:
-        code = self.reading.form.codes.get(self.level)
+        # a level the text writes: a road alone has its town's codes too (the road gazetteer),
+        # but the text does not name that town, so it is no fallback
+        named = self.level in self.reading.form.components
+        code = self.reading.form.codes.get(self.level) if named else None
         point = area_point(conn, code=code) if code else None
         if code is None or point is None:
             return []

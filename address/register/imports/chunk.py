@@ -11,6 +11,7 @@ one): it reads the staged rows after a line, decides each one's outcome and writ
 - **rejected**: not usable or not an address of the register's districts (the reason, by line).
 """
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,10 +129,21 @@ def _code(book: CodeBook, outcomes: list[Outcome]) -> list[Outcome]:
     return outcomes
 
 
-def _match_within(created: list[Outcome], known: KnownPlaces) -> list[Outcome]:
+def _metres(a: SourceRow, b: SourceRow) -> float:
+    """Great-circle distance of two rows' points (0 when either has none)."""
+    if a.x is None or a.y is None or b.x is None or b.y is None:
+        return 0.0
+    la, lb = math.radians(a.y), math.radians(b.y)
+    h = (math.sin((lb - la) / 2) ** 2
+         + math.cos(la) * math.cos(lb) * math.sin(math.radians(b.x - a.x) / 2) ** 2)
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def _match_within(created: list[Outcome], known: KnownPlaces, far_m: float) -> list[Outcome]:
     """As if row by row: a row naming the address an earlier row of the chunk makes (same local
-    key, or the same door under a new place that sounds the same: 漕泾村 / 曹泾村) matches it.
-    The rows that make an address."""
+    key, or the same door under a new place that sounds the same, near it: 漕泾村 / 曹泾村)
+    matches it. The rows that make an address. The sound-alike must lie within ``far_m``, as
+    for a match in the register (金巷村 in 夏阳 is not 金项村 13 km away in 白鹤)."""
     by_key: dict[tuple[str, str], Outcome] = {}
     sounds: dict[tuple[str, str, str], str] = {}
     fresh = []
@@ -144,6 +156,8 @@ def _match_within(created: list[Outcome], known: KnownPlaces) -> list[Outcome]:
         other = sounds.get((district, kind, pinyin_of(name))) if new_place else None
         if twin is None and other and other != name:
             twin = by_key.get((district, form.local_key.replace(name.upper(), other.upper(), 1)))
+            if twin is not None and _metres(twin.item.row, o.item.row) > far_m:
+                twin = None
             score = TYPO_SCORE
         if twin is not None:
             o.kind, o.twin, o.score = "matched", twin, score
@@ -155,10 +169,11 @@ def _match_within(created: list[Outcome], known: KnownPlaces) -> list[Outcome]:
     return fresh
 
 
-def _create(conn: Connection, known: KnownPlaces, outcomes: list[Outcome]) -> None:
+def _create(conn: Connection, known: KnownPlaces, outcomes: list[Outcome],
+            far_m: float) -> None:
     """Write the new addresses (and places, segments); codes already current are matches."""
     twins = outcomes
-    outcomes = _match_within(outcomes, known)
+    outcomes = _match_within(outcomes, known, far_m)
     if not outcomes:
         return
     lock_places(conn, sorted({o.item.district for o in outcomes}))
@@ -194,7 +209,7 @@ def decide_rows(conn: Connection, options: ImportOptions, items: list[RowForm]) 
     named = {f"{i.form.place[0]}:{i.form.place[1]}" for i in rest if i.form and i.form.place}
     seen = _seen_elsewhere(conn, options.source, named) if options.review_new_places else set()
     decided = [_decide(i, known, seen, options) for i in rest]
-    _create(conn, known, [o for o in decided if o.kind == "created"])
+    _create(conn, known, [o for o in decided if o.kind == "created"], options.far_m)
     return outcomes + decided
 
 

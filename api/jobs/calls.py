@@ -1,7 +1,8 @@
 """The long operations that are done whole (one transaction with the job's ``done`` row), as
-jobs: building conflation, a quality run, a hotline reroute, a raster upload. Each route runs them
-in the request by default and queues them with ``background=true``; the result is the same JSON
-the route would have answered, at ``GET /jobs/{id}/result``."""
+jobs: building conflation, a quality run, a hotline reroute, a raster upload, an address import.
+Each route but the import's runs them in the request by default and queues them with
+``background=true``; the result is the same JSON the route would have answered, at
+``GET /jobs/{id}/result``."""
 
 import json
 from datetime import datetime
@@ -9,6 +10,8 @@ from typing import Any
 
 from psycopg import Connection
 
+from address.register.imports.report import import_report
+from address.register.imports.run import run_import
 from api.auth import audit
 from api.jobs.kinds import Job, Progress, SingleKind, register
 from layers.catalog.collections import get_collection
@@ -79,5 +82,28 @@ class RasterUpload(_Whole):
         return as_json(raster.as_dict())
 
 
+MAX_ERRORS = 1000  # rejected rows in an import's result and GET /imports/{id} (--report has all)
+
+
+class AddressImport(_Whole):
+    """The rows the request staged (``import_row``), imported and reported in one transaction:
+    a worker killed mid-way leaves nothing imported, and the next attempt starts from the staged
+    rows again (they stay staged until the import ends)."""
+
+    name = "address_import"
+
+    def run(self, conn: Connection, job: Job, progress: Progress) -> bytes | None:
+        import_id = int(job.params["import_id"])
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            progress(done)
+
+        run_import(conn, import_id=import_id, progress=advance)
+        return as_json(import_report(conn, import_id=import_id, max_errors=MAX_ERRORS))
+
+
 CALLS = tuple(register(kind) for kind in (Conflation(), QualityRun(), Reroute(),
-                                          RasterUpload()))
+                                          RasterUpload(), AddressImport()))

@@ -1,7 +1,7 @@
 """Address imports over HTTP (steward): upload a CSV, the import runs as a job, poll its report.
 
 The request stages the rows (COPY) and queues the job in its one transaction; a worker imports
-them (``api.jobs.address_import``) and writes the report.
+them (``api.jobs.calls.AddressImport``) and writes the report.
 """
 
 from typing import Annotated, Any
@@ -17,7 +17,7 @@ from address.text.encoding import decode_text
 from api.auth import Principal, audit
 from api.deps import ConnDep, WriteConn, require_roles
 from api.jobs import submit
-from api.jobs.address_import import MAX_ERRORS
+from api.jobs.calls import MAX_ERRORS
 from api.routes.jobs import QueueDep
 from api.schemas.places import ImportAccepted, ImportReportPublic
 from api.settings import get_settings

@@ -213,3 +213,15 @@ def test_writes_leave_their_audit_row(client, conn):
                         " ORDER BY id", [[f"ticket/{ticket}", f"address/{code}"]]).fetchall()
     assert rows == [("create", f"ticket/{ticket}"), ("closed", f"ticket/{ticket}"),
                     ("object", f"address/{code}")]
+
+
+def test_a_road_rename_that_fails_at_its_audit_row_changes_nothing(client, conn):
+    steward = headers_for(conn, "steward")
+    road = client.get("/roads", params={"q": "华志路"}).json()["items"][0]
+    tables = ("place", "address", "address_alias", "place_history")
+    before = {t: _count(conn, f"SELECT count(*) FROM {t}") for t in tables}
+    fail_on(conn, "audit_log", when="NEW.action = 'rename'")
+    _problem(client.post(f"/roads/{road['code']}/rename", headers=steward,
+                         json={"name": "华智路"}), 400)
+    assert {t: _count(conn, f"SELECT count(*) FROM {t}") for t in tables} == before
+    assert client.get(f"/roads/{road['code']}").json()["name"] == "华志路"

@@ -10,17 +10,21 @@ in the last ``read_your_writes_s`` seconds (read your writes), and any request s
 layer, a ticket's original text) writes it on the primary (``api.db.replicas``).
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
+from anyio import CancelScope
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import contextmanager_in_threadpool, run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import Connection
+from psycopg.pq import TransactionStatus
 
 from address.errors import Forbidden, Unauthorized
 from api.auth import Principal, authenticate
+from api.db import ResilientPool
 from api.db.replicas import Replicas
 
 READ_PRIMARY_HEADER = "X-Dizhi-Read-Primary"
@@ -80,25 +84,45 @@ def asks_primary(request: Request) -> bool:
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer dz_…`")
 
 
-def get_conn(request: Request) -> Iterator[Connection]:
+async def get_conn(request: Request) -> AsyncIterator[Connection]:
     """The request's pooled connection: the primary's, or with read replicas configured a
-    replica's for a request that only reads (the module's docstring says which)."""
+    replica's for a request that only reads (the module's docstring says which).
+
+    Taken on the event loop when the pool has one ready and returned there when it is idle
+    (both without I/O), so that a request does not pay two worker-thread hand-offs for it;
+    a wait for one, or a reset, runs on a worker thread."""
     replicas: Replicas | None = getattr(request.app.state, "replicas", None)
     if replicas is None:
-        with request.app.state.pool.connection() as conn:
+        async with _pooled(request.app.state.pool) as conn:
             yield conn
         return
     caller = caller_of(request)
     if not is_write(request, get_write_conn):
-        with _reader(request, replicas, caller) as conn:
+        async with contextmanager_in_threadpool(_reader(request, replicas, caller)) as conn:
             yield conn
         return
     replicas.writers.wrote(caller)  # from its start: a read sent before the answer came
     try:
-        with request.app.state.pool.connection() as conn:
+        async with _pooled(request.app.state.pool) as conn:
             yield conn
     finally:
         replicas.writers.wrote(caller)  # and the window runs from its end
+
+
+@asynccontextmanager
+async def _pooled(pool: ResilientPool) -> AsyncIterator[Connection]:
+    """``pool.connection()`` for the event loop (``get_conn`` says why). The pool's
+    connections are autocommit: one that comes back idle has nothing to commit or roll back;
+    any other is reset (or dropped) by ``putconn`` on a worker thread."""
+    conn = pool.ready() or await run_in_threadpool(pool.getconn)
+    try:
+        yield conn
+    finally:
+        if conn.info.transaction_status == TransactionStatus.IDLE:
+            pool.putconn(conn)
+        else:
+            with CancelScope(shield=True):
+                await run_in_threadpool(pool.putconn, conn)
 
 
 def _reader(request: Request, replicas: Replicas,

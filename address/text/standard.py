@@ -139,12 +139,22 @@ def level_of(components: dict[str, str], codes: dict[str, str]) -> str:
     return ""
 
 
+_BELOW = {"district": ("devzone", "town", "community", "village_group"),
+          "town": ("community", "village_group")}  # admin labels naming a part of the level
+
+
 def with_codes(parsed: ParsedAddress, known: dict[str, str]) -> ParsedAddress:
-    """The parse with admin codes the text did not give filled in (e.g. from the point)."""
-    missing = {level: code for level, code in known.items() if code and level not in parsed.codes}
-    if not missing:
+    """The parse with the admin codes of the levels the text does not write taken from
+    ``known`` (e.g. the point's areas): they replace what the parser only inferred (the town a
+    road alone gets from the road table), so that a text naming only its road is spelled with
+    the town its point is in, as its town code says. A level the text implies by naming one
+    below it (a village names its town) keeps the parser's code."""
+    written = {span.label for span in parsed.spans}
+    given = {level: code for level, code in known.items()
+             if code and not written & {level, *_BELOW.get(level, ())}}
+    if all(parsed.codes.get(level) == code for level, code in given.items()):
         return parsed
-    return ParsedAddress(parsed.text, parsed.spans, {**missing, **parsed.codes})
+    return ParsedAddress(parsed.text, parsed.spans, {**parsed.codes, **given})
 
 
 def leftover(parsed: ParsedAddress) -> str:

@@ -84,6 +84,9 @@ class _CappedBackoff(AttemptWithBackoff):
         self.delay = min(self.delay, self.delay_max)
 
 
+READY_WAIT_S = 0.001  # the longest ResilientPool.ready waits (if the last one went meanwhile)
+
+
 class ResilientPool(ConnectionPool):
     """A pool that retries a lost server at least every ``delay_max`` seconds, and tells a
     server that is away from one that is busy: a request waits up to the pool's ``timeout`` for
@@ -128,6 +131,24 @@ class ResilientPool(ConnectionPool):
             except PoolTimeout:
                 if left <= self.down_timeout / 4:  # that slice was the last one allowed
                     raise
+
+    def ready(self) -> Any | None:
+        """A connection the pool holds ready, checked, taken without waiting for one (None when
+        it holds none or the one it held fails its check): what the event loop may take
+        without a worker thread (``api.deps.get_conn``); anything else is ``getconn``'s.
+        psycopg_pool has no call that never waits, hence its private parts."""
+        if not self._pool or self.down_since is not None:
+            return None
+        try:
+            conn = self._getconn_unchecked(READY_WAIT_S)
+        except PoolTimeout:  # another thread took the last one first
+            return None
+        try:
+            self._check_connection(conn)
+        except Exception:
+            self._putconn(conn, from_getconn=True)
+            return None
+        return conn
 
     def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
         # the library's private hook: the one place a new reconnection attempt is made

@@ -13,7 +13,10 @@ anyone else only the services.
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Form, Header, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from psycopg import Connection
+from pydantic import ValidationError
 
 from address.errors import BadRequest
 from api.auth import Principal
@@ -29,6 +32,7 @@ from api.schemas.open311 import (
     ServiceDefinition,
     ServiceRequest,
     ServiceRequestCreated,
+    ServiceRequestForm,
 )
 from api.settings import get_settings
 from layers.hotline.definitions import check_attributes, open311_services, service_definition
@@ -51,22 +55,40 @@ def get_reader(conn: ConnDep, request: Request,
     return principal_of(conn, request, api_key or request.headers.get("x-api-key"))
 
 
-def post_filer(conn: ConnDep, request: Request,
-               api_key: Annotated[str | None, Form(description="the spec's key field")] = None,
-               jurisdiction_id: Annotated[str | None, Form()] = None) -> Principal:
-    check_jurisdiction(jurisdiction_id)
-    principal = principal_of(conn, request, api_key or request.headers.get("x-api-key"))
-    return check_roles(principal, "hotline")
+class PostedForm:
+    """A service request's form as posted: its fields in order, checked against
+    :class:`ServiceRequestForm` only when asked (after the caller's key, so a refused caller
+    learns nothing of what else was wrong)."""
+
+    def __init__(self, items: list[tuple[str, str]]) -> None:
+        self.items = items
+        self.values = {k: v for k, v in items if v != ""}  # an empty field is an absent one
+
+    def fields(self) -> ServiceRequestForm:
+        try:
+            return ServiceRequestForm.model_validate(self.values)
+        except ValidationError as exc:
+            errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            raise RequestValidationError(errors) from None
 
 
-async def form_items(request: Request) -> list[tuple[str, str]]:
-    form = await request.form()  # decoded once, in the declared charset (Open311Route)
-    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+async def posted_form(request: Request) -> PostedForm:
+    """The form read once, in the declared charset (Open311Route), and checked as one model
+    rather than field by field as FastAPI's ``Form()`` parameters are."""
+    form = await request.form()
+    return PostedForm([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+
+
+def post_filer(conn: Connection, request: Request, values: dict[str, str]) -> Principal:
+    check_jurisdiction(values.get("jurisdiction_id"))
+    key = values.get("api_key") or request.headers.get("x-api-key")
+    return check_roles(principal_of(conn, request, key), "hotline")
 
 
 Reader = Annotated[Principal, Depends(get_reader)]
-Filer = Annotated[Principal, Depends(post_filer)]
-FormItems = Annotated[list[tuple[str, str]], Depends(form_items)]
+Posted = Annotated[PostedForm, Depends(posted_form)]
+_FORM_BODY = {"requestBody": {"required": True, "content": {
+    "application/x-www-form-urlencoded": {"schema": ServiceRequestForm.model_json_schema()}}}}
 
 
 @router.get("/services", summary="Service types (complaint categories)",
@@ -92,46 +114,37 @@ def _attributes(items: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 @router.post("/requests", status_code=201, summary="File a service request (hotline, admin)",
-             response_model=list[ServiceRequestCreated])
+             response_model=list[ServiceRequestCreated], openapi_extra=_FORM_BODY)
 @router.post("/requests.{fmt}", status_code=201, include_in_schema=False)
 def post_request(
-    conn: WriteConn, principal: Filer, request: Request, tasks: BackgroundTasks,
-    items: FormItems,
-    service_code: Annotated[str, Form()], description: Annotated[str, Form(max_length=4000)],
-    lat: Annotated[float | None, Form(ge=-90, le=90)] = None,
-    long: Annotated[float | None, Form(ge=-180, le=180)] = None,
-    address_string: Annotated[str | None, Form(max_length=500)] = None,
-    address_id: Annotated[str | None, Form(max_length=40)] = None,
-    media_url: Annotated[str | None, Form(max_length=2000)] = None,
-    first_name: Annotated[str | None, Form(max_length=100)] = None,
-    last_name: Annotated[str | None, Form(max_length=100)] = None,
-    email: Annotated[str | None, Form(max_length=254)] = None,
-    phone: Annotated[str | None, Form(max_length=40)] = None,
-    account_id: Annotated[str | None, Form(max_length=100)] = None,
-    coordsys: Annotated[str, Form()] = "wgs84",
+    conn: WriteConn, request: Request, tasks: BackgroundTasks, posted: Posted,
     prefer: Annotated[str | None, Header()] = None,
     idempotency_key: Annotated[str | None, Header()] = None,
     fmt: Format = "json",
 ) -> Response:
     """Routed before the answer; with ``Prefer: respond-async``, stored now (202) and routed
     moments later (agency_responsible is empty until then)."""
-    attributes = check_attributes(service_code, _attributes(items))
-    body = TicketCreate(service_code=service_code, description=description, lng=long, lat=lat,
-                        coordsys=coordsys, address_string=address_string, address_id=address_id)
-    contact = {"first_name": first_name, "last_name": last_name, "email": email, "phone": phone}
+    principal = post_filer(conn, request, posted.values)
+    form = posted.fields()
+    attributes = check_attributes(form.service_code, _attributes(posted.items))
+    body = TicketCreate(service_code=form.service_code, description=form.description,
+                        lng=form.long, lat=form.lat, coordsys=form.coordsys,
+                        address_string=form.address_string, address_id=form.address_id)
+    contact = {"first_name": form.first_name, "last_name": form.last_name,
+               "email": form.email, "phone": form.phone}
 
     def file() -> Answer:
         defer = wants_async(prefer)
         ticket_id = file_from(conn, principal, body, request, tasks, defer=defer,
                               contact=contact,
-                              extras={"media_url": media_url, "attributes": attributes})
+                              extras={"media_url": form.media_url, "attributes": attributes})
         receipt = {"service_request_id": str(ticket_id),
                    "service_notice": "routing pending" if defer else None,
-                   "account_id": account_id}
+                   "account_id": form.account_id}
         return Answer(202 if defer else 201, [receipt])
 
     answer = once(conn, principal, key=idempotency_key, run=file,
-                  digest=body_hash("open311/requests", items))
+                  digest=body_hash("open311/requests", posted.items))
     return render(answer.body, fmt, root="service_requests", status_code=answer.status)
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import deprecated
 
@@ -88,3 +88,26 @@ class ServiceRequest(BaseModel):
     grid_code: str | None = Field(description="extension")
     coordsys: str = Field(description="extension: of lat/long")
     town_code: str | None = deprecated("towncode")
+
+
+class ServiceRequestForm(BaseModel):
+    """The form fields of ``POST /requests``: the spec's, plus ``coordsys`` of lat/long;
+    ``attribute[code]`` fields are read apart (``api.routes.open311``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    api_key: str | None = Field(None, description="the spec's key field")
+    jurisdiction_id: str | None = None
+    service_code: str
+    description: str = Field(max_length=4000)
+    lat: float | None = Field(None, ge=-90, le=90)
+    long: float | None = Field(None, ge=-180, le=180)
+    address_string: str | None = Field(None, max_length=500)
+    address_id: str | None = Field(None, max_length=40)
+    media_url: str | None = Field(None, max_length=2000)
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=40)
+    account_id: str | None = Field(None, max_length=100)
+    coordsys: str = "wgs84"

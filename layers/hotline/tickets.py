@@ -20,7 +20,7 @@ from psycopg.types.json import Jsonb
 from address.errors import BadRequest, NotFound
 from address.transactions import require_transaction
 from layers.hotline.crypto import Keyring, current_keyring
-from layers.hotline.mask import mask
+from layers.hotline.mask import MaskResult, mask
 from layers.hotline.routing import Routing, reroute_chain, route, route_at_address
 from layers.hotline.rules import (
     SERVICES,
@@ -91,16 +91,19 @@ def _validate(req: TicketRequest) -> None:
         raise BadRequest("give both `lat` and `long`, or neither")
 
 
-def _route_request(conn: Connection, req: TicketRequest,
-                   districts: tuple[str, ...]) -> Routing:
+def _route_request(conn: Connection, req: TicketRequest, districts: tuple[str, ...],
+                   masked: MaskResult | None = None) -> Routing:
+    """``masked``: the description's masking, if the caller has it already."""
     if req.address_id:
         return route_at_address(conn, address_id=req.address_id, service_code=req.service_code,
                                 rules=cached_rules(conn))
     text = req.description
     if req.address_string:  # the caller's address field counts as much as the text
         text = f"{req.address_string}，{text}"
+    if masked is None or req.address_string:
+        masked = mask(text)
     gps = (req.lng, req.lat) if req.lng is not None and req.lat is not None else None
-    return route(conn, text=text, service_code=req.service_code, masked=mask(text).spans,
+    return route(conn, text=text, service_code=req.service_code, masked=masked.spans,
                  rules=cached_rules(conn), gps=gps, districts=districts)
 
 
@@ -119,7 +122,7 @@ def file_ticket(conn: Connection, *, req: TicketRequest, key_id: int | None = No
     :func:`route_pending` to finish."""
     _validate(req)
     masked = mask(req.description)
-    routing = None if defer else _route_request(conn, req, districts)
+    routing = None if defer else _route_request(conn, req, districts, masked)
     gps = (req.lng, req.lat) if req.lng is not None and req.lat is not None else None
     params = _params(req, routing, masked.text, masked.spans, key_id, gps)
     stages = filing_stages(params["unit"])

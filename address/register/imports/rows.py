@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from address.parse.gazetteer import load
-from address.parse.parser import parse_batch
+from address.parse.parser import ParsedAddress, parse_batch
 from address.register.sources import SourceRow
 from address.text.standard import StandardForm, standardize, with_codes
 
@@ -79,22 +79,40 @@ def place_reason(form: StandardForm) -> str | None:
     return None
 
 
+_Parsed = tuple[StandardForm | None, str, str | None, str | None]  # form, district, town, reason
+
+
+def _read(parsed: ParsedAddress, admin: dict[str, str], located: bool,
+          districts: Sequence[str], default_district: str) -> _Parsed:
+    """One text's form, district, named town and reason to reject, given its point's areas."""
+    named_town = parsed.codes.get("town")
+    reason = outside_reason(parsed.codes, admin if located else None, districts)
+    if reason:
+        return None, "", named_town, reason
+    known = {k: admin[k] for k in ("district", "town") if k in admin}
+    form = standardize(with_codes(parsed, known))
+    return form, form.district_code or default_district, named_town, place_reason(form)
+
+
 def parse_rows(rows: list[SourceRow], admin: dict[int, dict[str, str]],
                districts: Sequence[str], default_district: str) -> list[RowForm]:
-    """Every row parsed in one batch; ``admin`` is line → the point's admin codes."""
+    """Every row parsed in one batch; ``admin`` is line → the point's admin codes.
+
+    A text is parsed once however many rows give it, and read once per district and town of
+    the points (all a form depends on): the rows that share both share one form (immutable)."""
     results = [RowForm(row, reason=row_error(row)) for row in rows]
     todo = [r for r in results if r.reason is None]
-    batch = parse_batch([r.row.text for r in todo])
-    for i, item in enumerate(todo):
+    texts = list(dict.fromkeys(r.row.text for r in todo))
+    batch = parse_batch(texts)
+    index = {text: i for i, text in enumerate(texts)}
+    done: dict[tuple[str, bool, str | None, str | None], _Parsed] = {}
+    for item in todo:
         item.admin = admin.get(item.row.line, {})
-        parsed = batch[i]
-        item.named_town = parsed.codes.get("town")
-        point = item.admin if item.row.x is not None else None
-        item.reason = outside_reason(parsed.codes, point, districts)
-        if item.reason:
-            continue
-        known: dict[str, str] = {k: item.admin[k] for k in ("district", "town") if k in item.admin}
-        item.form = standardize(with_codes(parsed, known))
-        item.district = item.form.district_code or default_district
-        item.reason = place_reason(item.form)
+        located = item.row.x is not None
+        key = (item.row.text, located, item.admin.get("district"), item.admin.get("town"))
+        read = done.get(key)
+        if read is None:
+            read = done[key] = _read(batch[index[item.row.text]], item.admin, located,
+                                     districts, default_district)
+        item.form, item.district, item.named_town, item.reason = read
     return results

@@ -2,7 +2,7 @@
 
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -38,22 +38,31 @@ def _no_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def clean_row(row: SourceRow) -> SourceRow:
+    """The row as staging keeps it: text and text values without NUL."""
+    return SourceRow(row.line, _no_nul(row.text), row.x, row.y,
+                     {k: _no_nul(v) if isinstance(v, str) else v for k, v in row.raw.items()},
+                     row.error)
+
+
+def count_rows(conn: Connection, *, import_id: int, rows: int) -> None:
+    conn.execute("UPDATE address_import SET rows_total = rows_total + %s WHERE id = %s",
+                 [rows, import_id])
+
+
 def stage_rows(conn: Connection, *, import_id: int, rows: Iterable[SourceRow]) -> int:
     """COPY the rows (points in WGS84) into staging; the number staged."""
     n = 0
 
     def counted() -> Iterable[tuple[Any, ...]]:
         nonlocal n
-        for r in rows:
+        for r in map(clean_row, rows):
             n += 1
-            yield (import_id, r.line, _no_nul(r.text), r.x, r.y,
-                   as_json({k: _no_nul(v) if isinstance(v, str) else v
-                            for k, v in r.raw.items()}), r.error)
+            yield (import_id, r.line, r.text, r.x, r.y, as_json(r.raw), r.error)
 
     copy_rows(conn, "COPY import_row (import_id, line, text, lng, lat, raw, error) FROM STDIN",
               counted())
-    conn.execute("UPDATE address_import SET rows_total = rows_total + %s WHERE id = %s",
-                 [n, import_id])
+    count_rows(conn, import_id=import_id, rows=n)
     return n
 
 
@@ -116,24 +125,42 @@ def finish_import(conn: Connection, *, import_id: int) -> None:
                  [import_id])
 
 
+def _chunks(conn: Connection, import_id: int, after: int, size: int,
+            rows: list[SourceRow] | None) -> Iterator[list[SourceRow]]:
+    """The chunks after line ``after``: read from staging, or cut from ``rows`` as staging
+    would give them (cleaned, by line)."""
+    if rows is None:
+        while chunk := staged_rows(conn, import_id, after, size):
+            yield chunk
+            after = chunk[-1].line
+        return
+    todo = sorted((clean_row(r) for r in rows if r.line > after), key=lambda r: r.line)
+    for start in range(0, len(todo), size):
+        yield todo[start:start + size]
+
+
 def run_import(conn: Connection, *, import_id: int, size: int = CHUNK_ROWS,
-               progress: Callable[[int], None] | None = None) -> None:
+               progress: Callable[[int], None] | None = None,
+               rows: list[SourceRow] | None = None) -> None:
     """Every chunk and the finish in the caller's one transaction; ``progress`` gets rows done.
+    The rows are the staged ones, or ``rows`` (counted with :func:`count_rows`, not staged: a
+    caller in one transaction has them in memory and need not send them twice).
 
     Pipelined: the next chunk is parsed on a second thread while this one's statements run (the
     server works while Python parses; psycopg releases the GIL while it waits)."""
     options, after, summary = _begin(conn, import_id)
+    chunks = _chunks(conn, import_id, after, size, rows)
     with ThreadPoolExecutor(max_workers=1) as parser:
-        rows = staged_rows(conn, import_id, after, size)
-        parsed = parser.submit(parse_chunk(conn, options, rows)) if rows else None
-        while rows and parsed is not None:
-            following = staged_rows(conn, import_id, rows[-1].line, size)
+        chunk = next(chunks, None)
+        parsed = parser.submit(parse_chunk(conn, options, chunk)) if chunk else None
+        while chunk and parsed is not None:
+            following = next(chunks, None)
             upcoming = parser.submit(parse_chunk(conn, options, following)) if following \
                 else None
             counts = write_chunk(conn, import_id=import_id, options=options,
                                  items=parsed.result())
-            summary = _done(conn, import_id, rows[-1].line, summary, counts)
+            summary = _done(conn, import_id, chunk[-1].line, summary, counts)
             if progress:
-                progress(len(rows))
-            rows, parsed = following, upcoming
+                progress(len(chunk))
+            chunk, parsed = following, upcoming
     finish_import(conn, import_id=import_id)

@@ -6,6 +6,8 @@ hotline's routing and the admin-area API all call :func:`admin_chain_at`.
 
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
 from psycopg import Connection
 
 ADMIN_LEVELS = ("district", "town", "community", "grid")
@@ -71,3 +73,39 @@ def admin_codes_of_points(conn: Connection, points: dict[int, tuple[float, float
     for key, level, code in conn.execute(_POINTS_CHAIN).fetchall():
         found.setdefault(int(key), {})[str(level)] = str(code)
     return found
+
+
+class AdminAreas:
+    """The admin areas held in memory, for :func:`admin_codes_of_points` answers without a query:
+    a long import reads them once and looks up every chunk's points on the client. As in the
+    query, the chunk's points are indexed and each area (prepared once) tested against those in
+    its box, with the same predicate (GEOS ``intersects``: a point on an edge is inside)."""
+
+    def __init__(self, levels: list[str], codes: list[str], geoms: list[bytes]) -> None:
+        self._levels, self._codes = levels, codes
+        self._geoms = shapely.from_wkb(geoms)
+        shapely.prepare(self._geoms)
+
+    @classmethod
+    def load(cls, conn: Connection) -> "AdminAreas":
+        rows = conn.execute("SELECT level, code, ST_AsBinary(geom) FROM admin_area"
+                            " WHERE geom IS NOT NULL ORDER BY code").fetchall()
+        return cls([str(r[0]) for r in rows], [str(r[1]) for r in rows],
+                   [bytes(r[2]) for r in rows])
+
+    def codes_of_points(self, points: dict[int, tuple[float, float]]
+                        ) -> dict[int, dict[str, str]]:
+        """key → level → code (the highest code of a level on a shared boundary), as
+        :func:`admin_codes_of_points`."""
+        keys = list(points)
+        if not keys or not self._codes:
+            return {}
+        located = shapely.points(np.array([points[k] for k in keys], dtype=float))
+        areas, hits = shapely.STRtree(located).query(self._geoms, predicate="intersects")
+        found: dict[int, dict[str, str]] = {}
+        for area, hit in zip(areas.tolist(), hits.tolist(), strict=True):
+            codes = found.setdefault(keys[hit], {})
+            level, code = self._levels[area], self._codes[area]
+            if code > codes.get(level, ""):
+                codes[level] = code
+        return found

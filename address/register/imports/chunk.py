@@ -20,7 +20,7 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.register.admin import admin_codes_of_points
+from address.register.admin import AdminAreas, admin_codes_of_points
 from address.register.imports.codes import CodeBook, lock_places
 from address.register.imports.conflicts import record_conflicts
 from address.register.imports.known import KnownPlaces, load_known, pinyin_of
@@ -222,13 +222,14 @@ def staged_rows(conn: Connection, import_id: int, after_line: int,
     return [SourceRow(line, text, x, y, raw, error) for line, text, x, y, raw, error in rows]
 
 
-def parse_chunk(conn: Connection, options: ImportOptions,
-                rows: list[SourceRow]) -> Callable[[], list[RowForm]]:
-    """Look up the rows' admin areas (on ``conn``, now) and return the parse to run: pure code,
-    so a caller may run it on another thread while ``conn`` does other work."""
-    admin = admin_codes_of_points(conn, {r.line: (r.x, r.y) for r in rows
-                                         if r.x is not None and r.y is not None
-                                         and row_error(r) is None})
+def parse_chunk(conn: Connection, options: ImportOptions, rows: list[SourceRow],
+                areas: AdminAreas | None = None) -> Callable[[], list[RowForm]]:
+    """Look up the rows' admin areas (in ``areas``, else on ``conn``, now) and return the parse
+    to run: pure code, so a caller may run it on another thread while ``conn`` does other work.
+    """
+    points = {r.line: (r.x, r.y) for r in rows
+              if r.x is not None and r.y is not None and row_error(r) is None}
+    admin = areas.codes_of_points(points) if areas else admin_codes_of_points(conn, points)
     return partial(parse_rows, rows, admin, options.districts, options.default_district)
 
 

@@ -10,6 +10,7 @@ from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 from address.errors import NotFound
+from address.register.admin import AdminAreas
 from address.register.imports.chunk import (
     ImportOptions,
     import_chunk,
@@ -150,12 +151,13 @@ def run_import(conn: Connection, *, import_id: int, size: int = CHUNK_ROWS,
     server works while Python parses; psycopg releases the GIL while it waits)."""
     options, after, summary = _begin(conn, import_id)
     chunks = _chunks(conn, import_id, after, size, rows)
+    areas = AdminAreas.load(conn)  # read once, not queried per chunk
     with ThreadPoolExecutor(max_workers=1) as parser:
         chunk = next(chunks, None)
-        parsed = parser.submit(parse_chunk(conn, options, chunk)) if chunk else None
+        parsed = parser.submit(parse_chunk(conn, options, chunk, areas)) if chunk else None
         while chunk and parsed is not None:
             following = next(chunks, None)
-            upcoming = parser.submit(parse_chunk(conn, options, following)) if following \
+            upcoming = parser.submit(parse_chunk(conn, options, following, areas)) if following \
                 else None
             counts = write_chunk(conn, import_id=import_id, options=options,
                                  items=parsed.result())

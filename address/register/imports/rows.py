@@ -9,8 +9,9 @@ point in another district, no road, place or village, or a place name with no Ch
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from address.parse.gazetteer import load
 from address.parse.parser import ParsedAddress, parse_batch
@@ -48,6 +49,7 @@ def row_error(row: SourceRow) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _area_name(code: str) -> str:
     unit = load().units.get(code)
     return f"{unit.name} ({code})" if unit else code
@@ -80,39 +82,51 @@ def place_reason(form: StandardForm) -> str | None:
 
 
 _Parsed = tuple[StandardForm | None, str, str | None, str | None]  # form, district, town, reason
+TextKey = tuple[str, bool, str | None, str | None]  # text, has a point, point's district, town
+Reader = Callable[[list[TextKey], Sequence[str], str], list[_Parsed]]
 
 
-def _read(parsed: ParsedAddress, admin: dict[str, str], located: bool,
-          districts: Sequence[str], default_district: str) -> _Parsed:
+def _read(parsed: ParsedAddress, key: TextKey, districts: Sequence[str],
+          default_district: str) -> _Parsed:
     """One text's form, district, named town and reason to reject, given its point's areas."""
+    _, located, *areas = key
+    admin = {level: code for level, code in zip(("district", "town"), areas, strict=True)
+             if code is not None}
     named_town = parsed.codes.get("town")
     reason = outside_reason(parsed.codes, admin if located else None, districts)
     if reason:
         return None, "", named_town, reason
-    known = {k: admin[k] for k in ("district", "town") if k in admin}
-    form = standardize(with_codes(parsed, known))
+    form = standardize(with_codes(parsed, admin))
     return form, form.district_code or default_district, named_town, place_reason(form)
 
 
+def read_texts(keys: list[TextKey], districts: Sequence[str],
+               default_district: str) -> list[_Parsed]:
+    """Each (text, point's areas) read: every text parsed once, in one batch. Pure code, so it
+    may run in another process (see :mod:`address.register.imports.run`)."""
+    texts = list(dict.fromkeys(key[0] for key in keys))
+    batch = parse_batch(texts)
+    index = {text: i for i, text in enumerate(texts)}
+    return [_read(batch[index[key[0]]], key, districts, default_district) for key in keys]
+
+
 def parse_rows(rows: list[SourceRow], admin: dict[int, dict[str, str]],
-               districts: Sequence[str], default_district: str) -> list[RowForm]:
+               districts: Sequence[str], default_district: str,
+               reader: Reader = read_texts) -> list[RowForm]:
     """Every row parsed in one batch; ``admin`` is line → the point's admin codes.
 
     A text is parsed once however many rows give it, and read once per district and town of
     the points (all a form depends on): the rows that share both share one form (immutable)."""
     results = [RowForm(row, reason=row_error(row)) for row in rows]
     todo = [r for r in results if r.reason is None]
-    texts = list(dict.fromkeys(r.row.text for r in todo))
-    batch = parse_batch(texts)
-    index = {text: i for i, text in enumerate(texts)}
-    done: dict[tuple[str, bool, str | None, str | None], _Parsed] = {}
+    keys: dict[TextKey, int] = {}
+    rows_keys = []
     for item in todo:
         item.admin = admin.get(item.row.line, {})
-        located = item.row.x is not None
-        key = (item.row.text, located, item.admin.get("district"), item.admin.get("town"))
-        read = done.get(key)
-        if read is None:
-            read = done[key] = _read(batch[index[item.row.text]], item.admin, located,
-                                     districts, default_district)
-        item.form, item.district, item.named_town, item.reason = read
+        key = (item.row.text, item.row.x is not None, item.admin.get("district"),
+               item.admin.get("town"))
+        rows_keys.append(keys.setdefault(key, len(keys)))
+    read = reader(list(keys), districts, default_district)
+    for item, k in zip(todo, rows_keys, strict=True):
+        item.form, item.district, item.named_town, item.reason = read[k]
     return results

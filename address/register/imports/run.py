@@ -41,6 +41,9 @@ def _no_nul(text: str) -> str:
 
 def clean_row(row: SourceRow) -> SourceRow:
     """The row as staging keeps it: text and text values without NUL."""
+    if "\x00" not in row.text and not any(
+            isinstance(v, str) and "\x00" in v for v in row.raw.values()):
+        return row
     return SourceRow(row.line, _no_nul(row.text), row.x, row.y,
                      {k: _no_nul(v) if isinstance(v, str) else v for k, v in row.raw.items()},
                      row.error)

@@ -163,3 +163,45 @@ def test_csv_source_reports_bad_numbers_on_their_line(tmp_path: Path):
     assert rows[4].text == "门牌0012" and rows[4].error is None
     with pytest.raises(BadRequest):
         read_address_rows(path, columns={"text": "nope"})
+
+
+def test_rows_from_memory_from_staging_and_parsed_in_a_process_end_alike(conn):
+    """The CLI's rows from memory (and parsed in a child process) end as staged rows do:
+    repeated texts (one parse, one reading per point's areas), a NUL, garbage, a typo road."""
+    import psycopg
+
+    from address.register.imports.report import import_report
+    from address.register.imports.run import count_rows, create_import, run_import, stage_rows
+
+    x, y = HUAZHI_559
+    rows = [SourceRow(2, "青浦区华志路559号", x, y), SourceRow(3, "青浦区华志路559号", x, y),
+            SourceRow(4, "青浦区华志路559号", None, None), SourceRow(5, "华芝路573号", x, y),
+            SourceRow(6, "上海市黄浦区陕西南路100号", None, None), SourceRow(7, "asdfqwer", x, y),
+            SourceRow(8, "青浦区华志路\x00563号", x, y, {"地址": "青浦区华志路\x00563号"}),
+            SourceRow(9, "青浦区华志路563号", 121.38, 31.11)]  # a point in 闵行区
+    options = ImportOptions(source="twice", districts=("310118",))
+
+    def outcome(how: str) -> tuple:
+        with conn.transaction():
+            import_id = create_import(conn, options)
+            if how == "staged":
+                stage_rows(conn, import_id=import_id, rows=rows)
+                run_import(conn, import_id=import_id, size=3)
+            else:
+                count_rows(conn, import_id=import_id, rows=len(rows))
+                run_import(conn, import_id=import_id, size=3, rows=rows,
+                           parse_process=how == "process")
+            report = import_report(conn, import_id=import_id)
+            records = conn.execute(
+                "SELECT line_no, raw_text, raw, address_code, match_score, place"
+                " FROM address_source_record WHERE source = 'twice' ORDER BY line_no").fetchall()
+            result = ({k: report[k] for k in ("rows", "created", "matched", "pending",
+                                               "rejected", "conflicts", "errors")}, records)
+            raise psycopg.Rollback()
+        return result
+
+    staged = outcome("staged")
+    assert staged[0]["rows"] == 8 and staged[0]["rejected"] >= 2 and staged[0]["pending"] >= 1
+    assert all("\x00" not in text for _, text, *_ in staged[1])
+    assert outcome("memory") == staged
+    assert outcome("process") == staged

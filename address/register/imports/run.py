@@ -2,8 +2,10 @@
 
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import nullcontext
+from multiprocessing import get_context
 from typing import Any
 
 from psycopg import Connection
@@ -18,6 +20,7 @@ from address.register.imports.chunk import (
     staged_rows,
     write_chunk,
 )
+from address.register.imports.rows import Reader, TextKey, read_texts
 from address.register.imports.writes import as_json, copy_rows
 from address.register.sources import SourceRow
 from address.transactions import require_transaction
@@ -143,25 +146,43 @@ def _chunks(conn: Connection, import_id: int, after: int, size: int,
         yield todo[start:start + size]
 
 
+def _reader(pool: ProcessPoolExecutor | None) -> Reader:
+    """How the texts are read: here, or in the pool's process (the caller's thread waits)."""
+    if pool is None:
+        return read_texts
+
+    def in_pool(keys: list[TextKey], districts: Sequence[str], default: str) -> list[Any]:
+        return pool.submit(read_texts, keys, districts, default).result()
+    return in_pool
+
+
 def run_import(conn: Connection, *, import_id: int, size: int = CHUNK_ROWS,
                progress: Callable[[int], None] | None = None,
-               rows: list[SourceRow] | None = None) -> None:
+               rows: list[SourceRow] | None = None, parse_process: bool = False) -> None:
     """Every chunk and the finish in the caller's one transaction; ``progress`` gets rows done.
     The rows are the staged ones, or ``rows`` (counted with :func:`count_rows`, not staged: a
     caller in one transaction has them in memory and need not send them twice).
 
     Pipelined: the next chunk is parsed on a second thread while this one's statements run (the
-    server works while Python parses; psycopg releases the GIL while it waits)."""
+    server works while Python parses; psycopg releases the GIL while it waits). With
+    ``parse_process`` the texts are read in a child process (spawned, started at once), so the
+    parse runs beside this process's Python too, not only beside the server."""
     options, after, summary = _begin(conn, import_id)
     chunks = _chunks(conn, import_id, after, size, rows)
     areas = AdminAreas.load(conn)  # read once, not queried per chunk
-    with ThreadPoolExecutor(max_workers=1) as parser:
+    with ThreadPoolExecutor(max_workers=1) as parser, (
+            ProcessPoolExecutor(1, mp_context=get_context("spawn")) if parse_process
+            else nullcontext()) as pool:
+        reader = _reader(pool)
+        if pool is not None:
+            pool.submit(read_texts, [], options.districts, options.default_district)  # warm up
         chunk = next(chunks, None)
-        parsed = parser.submit(parse_chunk(conn, options, chunk, areas)) if chunk else None
+        parsed = parser.submit(parse_chunk(conn, options, chunk, areas, reader)) if chunk \
+            else None
         while chunk and parsed is not None:
             following = next(chunks, None)
-            upcoming = parser.submit(parse_chunk(conn, options, following, areas)) if following \
-                else None
+            upcoming = parser.submit(parse_chunk(conn, options, following, areas, reader)) \
+                if following else None
             counts = write_chunk(conn, import_id=import_id, options=options,
                                  items=parsed.result())
             summary = _done(conn, import_id, chunk[-1].line, summary, counts)

@@ -59,17 +59,18 @@ def outside_reason(codes: dict[str, str], point: dict[str, str] | None,
                    districts: Sequence[str]) -> str | None:
     """Why the text's or the point's admin codes put a row outside the register's districts
     (``point``: the point's areas, None for a row without one)."""
-    ours = ", ".join(districts)
     for level in ("district", "city", "prov"):
         code = codes.get(level)
         if code and not any(d.startswith(code) for d in districts):
-            return f"the text names {_area_name(code)}, not a district of the register ({ours})"
+            return (f"the text names {_area_name(code)}, not a district of the register"
+                    f" ({', '.join(districts)})")
     if codes.get("district") or point is None:
         return None  # the text's district wins over a point near its boundary
     where = point.get("district")
     if where not in districts:
         inside = f"in {_area_name(where)}" if where else "outside every known area"
-        return f"the point is {inside}, not in the register's districts ({ours})"
+        return (f"the point is {inside}, not in the register's districts"
+                f" ({', '.join(districts)})")
     return None
 
 

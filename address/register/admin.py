@@ -1,13 +1,14 @@
 """The admin chain of a point: the district, town, community and grid areas that cover it.
 
 The one point-in-admin-area look-up: the register (an address's codes), reverse geocoding, the
-hotline's routing and the admin-area API all call :func:`admin_chain_at`.
+hotline's routing and the admin-area API all call :func:`admin_chain_at`; many points at once
+go through :func:`admin_codes_of_points`, or :class:`AdminAreas` (the same test on the client,
+for an import's every chunk).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
-import shapely
 from psycopg import Connection
 
 ADMIN_LEVELS = ("district", "town", "community", "grid")
@@ -79,11 +80,16 @@ class AdminAreas:
     """The admin areas held in memory, for :func:`admin_codes_of_points` answers without a query:
     a long import reads them once and looks up every chunk's points on the client. As in the
     query, the chunk's points are indexed and each area (prepared once) tested against those in
-    its box, with the same predicate (GEOS ``intersects``: a point on an edge is inside)."""
+    its box, with the same predicate (GEOS ``intersects``: a point on an edge is inside).
+
+    numpy and shapely are imported here, not with the module: reverse geocoding and the API
+    start without them."""
 
     def __init__(self, levels: list[str], codes: list[str], geoms: list[bytes]) -> None:
+        import shapely
+
         self._levels, self._codes = levels, codes
-        self._geoms = shapely.from_wkb(geoms)
+        self._geoms: Any = shapely.from_wkb(geoms)
         shapely.prepare(self._geoms)
 
     @classmethod
@@ -97,6 +103,9 @@ class AdminAreas:
                         ) -> dict[int, dict[str, str]]:
         """key → level → code (the highest code of a level on a shared boundary), as
         :func:`admin_codes_of_points`."""
+        import numpy as np
+        import shapely
+
         keys = list(points)
         if not keys or not self._codes:
             return {}

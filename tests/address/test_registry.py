@@ -205,3 +205,31 @@ def test_rows_from_memory_from_staging_and_parsed_in_a_process_end_alike(conn):
     assert all("\x00" not in text for _, text, *_ in staged[1])
     assert outcome("memory") == staged
     assert outcome("process") == staged
+
+
+def test_rows_read_once_per_text_and_areas_read_as_row_by_row():
+    """parse_rows reads a (text, point areas) once and RecentReads carries readings over
+    to the next chunk: the forms equal a row-by-row reading, and a repeat asks for nothing."""
+    from address.register.imports.rows import RecentReads, parse_rows, read_texts
+
+    texts = ["青浦区华志路559号", "华志路559号", "上海市黄浦区陕西南路100号", "asdfqwer"]
+    rows = [SourceRow(i, texts[i % 4], 121.2, 31.1) for i in range(2, 26)]
+    admin = {r.line: {"district": "310118", "town": "31011810" + str(r.line % 3)}
+             for r in rows}
+    asked: list[int] = []
+
+    def counting(keys, districts, default):
+        asked.append(len(keys))
+        return read_texts(keys, districts, default)
+
+    reader = RecentReads(counting)
+    first = parse_rows(rows, admin, ("310118",), "310118", reader)
+    again = parse_rows(rows, admin, ("310118",), "310118", reader)
+    alone = [parse_rows([r], admin, ("310118",), "310118")[0] for r in rows]
+    assert asked == [12, 0]  # 4 texts × 3 towns, then nothing new
+    for a, b, c in zip(first, again, alone, strict=True):
+        assert (a.form, a.district, a.named_town, a.reason) == (
+            b.form, b.district, b.named_town, b.reason) == (
+            c.form, c.district, c.named_town, c.reason)
+    assert first[2].form is not None
+    assert first[2].form is first[14].form  # one reading shared by the rows that repeat it

@@ -230,7 +230,8 @@ def parse_chunk(conn: Connection, options: ImportOptions, rows: list[SourceRow],
     """
     points = {r.line: (r.x, r.y) for r in rows
               if r.x is not None and r.y is not None and row_error(r) is None}
-    admin = areas.codes_of_points(points) if areas else admin_codes_of_points(conn, points)
+    admin = areas.codes_of_points(points) if areas is not None \
+        else admin_codes_of_points(conn, points)
     return partial(parse_rows, rows, admin, options.districts, options.default_district, reader)
 
 

@@ -111,6 +111,24 @@ def read_texts(keys: list[TextKey], districts: Sequence[str],
     return [_read(batch[index[key[0]]], key, districts, default_district) for key in keys]
 
 
+class RecentReads:
+    """A reader that remembers the previous chunk's readings: keys that come back chunk after
+    chunk (a source lists the same address many times) are read once. Bounded: a key the
+    last chunk did not ask for is forgotten."""
+
+    def __init__(self, read: Reader = read_texts) -> None:
+        self._read = read
+        self._recent: dict[TextKey, _Parsed] = {}
+
+    def __call__(self, keys: list[TextKey], districts: Sequence[str],
+                 default_district: str) -> list[_Parsed]:
+        todo = [key for key in keys if key not in self._recent]
+        fresh = dict(zip(todo, self._read(todo, districts, default_district), strict=True))
+        found = [fresh[key] if key in fresh else self._recent[key] for key in keys]
+        self._recent = dict(zip(keys, found, strict=True))
+        return found
+
+
 def parse_rows(rows: list[SourceRow], admin: dict[int, dict[str, str]],
                districts: Sequence[str], default_district: str,
                reader: Reader = read_texts) -> list[RowForm]:

@@ -20,7 +20,7 @@ from address.register.imports.chunk import (
     staged_rows,
     write_chunk,
 )
-from address.register.imports.rows import Reader, TextKey, read_texts
+from address.register.imports.rows import Reader, RecentReads, TextKey, read_texts
 from address.register.imports.writes import as_json, copy_rows
 from address.register.sources import SourceRow
 from address.transactions import require_transaction
@@ -147,13 +147,14 @@ def _chunks(conn: Connection, import_id: int, after: int, size: int,
 
 
 def _reader(pool: ProcessPoolExecutor | None) -> Reader:
-    """How the texts are read: here, or in the pool's process (the caller's thread waits)."""
+    """How the texts are read: here, or in the pool's process (the caller's thread waits);
+    what the previous chunk read is not read again."""
     if pool is None:
-        return read_texts
+        return RecentReads()
 
     def in_pool(keys: list[TextKey], districts: Sequence[str], default: str) -> list[Any]:
         return pool.submit(read_texts, keys, districts, default).result()
-    return in_pool
+    return RecentReads(in_pool)
 
 
 def run_import(conn: Connection, *, import_id: int, size: int = CHUNK_ROWS,

@@ -8,7 +8,7 @@ row (random strings, other districts, typo roads) is looked up: none may have ma
 address on the bogus name (nor make it a place); a typo row may match the real address by sound
 (华芝路559号 → 华志路559号), which is counted apart.
 
-    nice .venv/bin/python bench/import_speed.py --rows 100000 1000000
+    nice .venv/bin/python bench/import_speed.py --rows 100000 1000000 [--parse-process]
 """
 
 import argparse
@@ -115,7 +115,7 @@ def _garbage(url: str, csv_path: Path) -> dict[str, int]:
     return counts
 
 
-def measure(rows: int) -> dict[str, object]:
+def measure(rows: int, extra: list[str]) -> dict[str, object]:
     name = f"{SCRATCH}_{rows}"
     url = _fresh_database(_admin_url(), name)
     _run([*DIZHI, "migrate"], url)
@@ -127,12 +127,13 @@ def measure(rows: int) -> dict[str, object]:
         server = ServerCpu(name)
         server.start()
         seconds, cpu = _run([*DIZHI, "import", "addresses", str(source), "--source", "bench",
-                             "--report", str(report)], url, expect=report)
+                             "--report", str(report), *extra], url, expect=report)
         server_cpu = server.seconds()
         result = json.loads(report.read_text(encoding="utf-8"))
         garbage = _garbage(url, source)
     bad = sum(n for k, n in garbage.items() if k.endswith("active_on_the_bogus_name"))
-    return {"rows": rows, "seconds": round(seconds, 1), "rows_per_s": round(rows / seconds),
+    return {"rows": rows, "options": extra, "seconds": round(seconds, 1),
+            "rows_per_s": round(rows / seconds),
             "client_cpu_s": round(cpu, 1), "server_cpu_s": round(server_cpu, 1),
             "rows_per_cpu_s": round(rows / (cpu + server_cpu)),
             "report": {k: result[k] for k in ("rows", "created", "matched", "pending",
@@ -144,8 +145,11 @@ def measure(rows: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--parse-process", action="store_true",
+                        help="import with --parse-process (the parse in a second process)")
     args = parser.parse_args()
-    print(json.dumps({"synthetic": True, "runs": [measure(n) for n in args.rows]},
+    extra = ["--parse-process"] if args.parse_process else []
+    print(json.dumps({"synthetic": True, "runs": [measure(n, extra) for n in args.rows]},
                      ensure_ascii=False, indent=1))
 
 

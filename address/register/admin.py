@@ -1,10 +1,13 @@
 """The admin chain of a point: the district, town, community and grid areas that cover it.
 
 The one point-in-admin-area look-up: the register (an address's codes), reverse geocoding, the
-hotline's routing and the admin-area API all call :func:`admin_chain_at`.
+hotline's routing and the admin-area API all call :func:`admin_chain_at`; many points at once
+go through :func:`admin_codes_of_points`, or :class:`AdminAreas` (the same test on the client,
+for an import's every chunk).
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from psycopg import Connection
 
@@ -71,3 +74,47 @@ def admin_codes_of_points(conn: Connection, points: dict[int, tuple[float, float
     for key, level, code in conn.execute(_POINTS_CHAIN).fetchall():
         found.setdefault(int(key), {})[str(level)] = str(code)
     return found
+
+
+class AdminAreas:
+    """The admin areas held in memory, for :func:`admin_codes_of_points` answers without a query:
+    a long import reads them once and looks up every chunk's points on the client. As in the
+    query, the chunk's points are indexed and each area (prepared once) tested against those in
+    its box, with the same predicate (GEOS ``intersects``: a point on an edge is inside).
+
+    numpy and shapely are imported here, not with the module: reverse geocoding and the API
+    start without them."""
+
+    def __init__(self, levels: list[str], codes: list[str], geoms: list[bytes]) -> None:
+        import shapely
+
+        self._levels, self._codes = levels, codes
+        self._geoms: Any = shapely.from_wkb(geoms)
+        shapely.prepare(self._geoms)
+
+    @classmethod
+    def load(cls, conn: Connection) -> "AdminAreas":
+        rows = conn.execute("SELECT level, code, ST_AsBinary(geom) FROM admin_area"
+                            " WHERE geom IS NOT NULL ORDER BY code").fetchall()
+        return cls([str(r[0]) for r in rows], [str(r[1]) for r in rows],
+                   [bytes(r[2]) for r in rows])
+
+    def codes_of_points(self, points: dict[int, tuple[float, float]]
+                        ) -> dict[int, dict[str, str]]:
+        """key → level → code (the highest code of a level on a shared boundary), as
+        :func:`admin_codes_of_points`."""
+        import numpy as np
+        import shapely
+
+        keys = list(points)
+        if not keys or not self._codes:
+            return {}
+        located = shapely.points(np.array([points[k] for k in keys], dtype=float))
+        areas, hits = shapely.STRtree(located).query(self._geoms, predicate="intersects")
+        found: dict[int, dict[str, str]] = {}
+        for area, hit in zip(areas.tolist(), hits.tolist(), strict=True):
+            codes = found.setdefault(keys[hit], {})
+            level, code = self._levels[area], self._codes[area]
+            if code > codes.get(level, ""):
+                codes[level] = code
+        return found

@@ -23,13 +23,19 @@ def name_grams(name: str) -> list[str]:
     return sorted(set(name) | {name[i:i + 2] for i in range(len(name) - 1)})
 
 
+def full_pinyin(name: str) -> str:
+    """Full pinyin without tones or spaces (华志路 → huazhilu)."""
+    from pypinyin import lazy_pinyin  # its phrase table takes a second to load: not at start
+
+    return "".join(lazy_pinyin(name, errors="default")).lower()
+
+
 def pinyin_forms(name: str) -> tuple[str, str]:
     """Full pinyin without tones or spaces, and the initials (华志路 → huazhilu, hzl)."""
-    from pypinyin import Style, lazy_pinyin  # its phrase table takes a second to load: not at start
+    from pypinyin import Style, lazy_pinyin
 
-    syllables = lazy_pinyin(name, errors="default")
     initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
-    return "".join(syllables).lower(), "".join(initials).lower()
+    return full_pinyin(name), "".join(initials).lower()
 
 
 def plain_part(segment: Segment) -> str | None:

@@ -163,3 +163,73 @@ def test_csv_source_reports_bad_numbers_on_their_line(tmp_path: Path):
     assert rows[4].text == "门牌0012" and rows[4].error is None
     with pytest.raises(BadRequest):
         read_address_rows(path, columns={"text": "nope"})
+
+
+def test_rows_from_memory_from_staging_and_parsed_in_a_process_end_alike(conn):
+    """The CLI's rows from memory (and parsed in a child process) end as staged rows do:
+    repeated texts (one parse, one reading per point's areas), a NUL, garbage, a typo road."""
+    import psycopg
+
+    from address.register.imports.report import import_report
+    from address.register.imports.run import count_rows, create_import, run_import, stage_rows
+
+    x, y = HUAZHI_559
+    rows = [SourceRow(2, "青浦区华志路559号", x, y), SourceRow(3, "青浦区华志路559号", x, y),
+            SourceRow(4, "青浦区华志路559号", None, None), SourceRow(5, "华芝路573号", x, y),
+            SourceRow(6, "上海市黄浦区陕西南路100号", None, None), SourceRow(7, "asdfqwer", x, y),
+            SourceRow(8, "青浦区华志路\x00563号", x, y, {"地址": "青浦区华志路\x00563号"}),
+            SourceRow(9, "青浦区华志路563号", 121.38, 31.11)]  # a point in 闵行区
+    options = ImportOptions(source="twice", districts=("310118",))
+
+    def outcome(how: str) -> tuple:
+        with conn.transaction():
+            import_id = create_import(conn, options)
+            if how == "staged":
+                stage_rows(conn, import_id=import_id, rows=rows)
+                run_import(conn, import_id=import_id, size=3)
+            else:
+                count_rows(conn, import_id=import_id, rows=len(rows))
+                run_import(conn, import_id=import_id, size=3, rows=rows,
+                           parse_process=how == "process")
+            report = import_report(conn, import_id=import_id)
+            records = conn.execute(
+                "SELECT line_no, raw_text, raw, address_code, match_score, place"
+                " FROM address_source_record WHERE source = 'twice' ORDER BY line_no").fetchall()
+            result = ({k: report[k] for k in ("rows", "created", "matched", "pending",
+                                               "rejected", "conflicts", "errors")}, records)
+            raise psycopg.Rollback()
+        return result
+
+    staged = outcome("staged")
+    assert staged[0]["rows"] == 8 and staged[0]["rejected"] >= 2 and staged[0]["pending"] >= 1
+    assert all("\x00" not in text for _, text, *_ in staged[1])
+    assert outcome("memory") == staged
+    assert outcome("process") == staged
+
+
+def test_rows_read_once_per_text_and_areas_read_as_row_by_row():
+    """parse_rows reads a (text, point areas) once and RecentReads carries readings over
+    to the next chunk: the forms equal a row-by-row reading, and a repeat asks for nothing."""
+    from address.register.imports.rows import RecentReads, parse_rows, read_texts
+
+    texts = ["青浦区华志路559号", "华志路559号", "上海市黄浦区陕西南路100号", "asdfqwer"]
+    rows = [SourceRow(i, texts[i % 4], 121.2, 31.1) for i in range(2, 26)]
+    admin = {r.line: {"district": "310118", "town": "31011810" + str(r.line % 3)}
+             for r in rows}
+    asked: list[int] = []
+
+    def counting(keys, districts, default):
+        asked.append(len(keys))
+        return read_texts(keys, districts, default)
+
+    reader = RecentReads(counting)
+    first = parse_rows(rows, admin, ("310118",), "310118", reader)
+    again = parse_rows(rows, admin, ("310118",), "310118", reader)
+    alone = [parse_rows([r], admin, ("310118",), "310118")[0] for r in rows]
+    assert asked == [12, 0]  # 4 texts × 3 towns, then nothing new
+    for a, b, c in zip(first, again, alone, strict=True):
+        assert (a.form, a.district, a.named_town, a.reason) == (
+            b.form, b.district, b.named_town, b.reason) == (
+            c.form, c.district, c.named_town, c.reason)
+    assert first[2].form is not None
+    assert first[2].form is first[14].form  # one reading shared by the rows that repeat it

@@ -20,12 +20,12 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.register.admin import admin_codes_of_points
+from address.register.admin import AdminAreas, admin_codes_of_points
 from address.register.imports.codes import CodeBook, lock_places
 from address.register.imports.conflicts import record_conflicts
 from address.register.imports.known import KnownPlaces, load_known, pinyin_of
 from address.register.imports.matching import Key, match_keys
-from address.register.imports.rows import RowForm, parse_rows, row_error
+from address.register.imports.rows import Reader, RowForm, parse_rows, read_texts, row_error
 from address.register.imports.writes import (
     Outcome,
     write_addresses,
@@ -222,14 +222,17 @@ def staged_rows(conn: Connection, import_id: int, after_line: int,
     return [SourceRow(line, text, x, y, raw, error) for line, text, x, y, raw, error in rows]
 
 
-def parse_chunk(conn: Connection, options: ImportOptions,
-                rows: list[SourceRow]) -> Callable[[], list[RowForm]]:
-    """Look up the rows' admin areas (on ``conn``, now) and return the parse to run: pure code,
-    so a caller may run it on another thread while ``conn`` does other work."""
-    admin = admin_codes_of_points(conn, {r.line: (r.x, r.y) for r in rows
-                                         if r.x is not None and r.y is not None
-                                         and row_error(r) is None})
-    return partial(parse_rows, rows, admin, options.districts, options.default_district)
+def parse_chunk(conn: Connection, options: ImportOptions, rows: list[SourceRow],
+                areas: AdminAreas | None = None,
+                reader: Reader = read_texts) -> Callable[[], list[RowForm]]:
+    """Look up the rows' admin areas (in ``areas``, else on ``conn``, now) and return the parse
+    to run: pure code, so a caller may run it on another thread while ``conn`` does other work.
+    """
+    points = {r.line: (r.x, r.y) for r in rows
+              if r.x is not None and r.y is not None and row_error(r) is None}
+    admin = areas.codes_of_points(points) if areas is not None \
+        else admin_codes_of_points(conn, points)
+    return partial(parse_rows, rows, admin, options.districts, options.default_district, reader)
 
 
 def write_chunk(conn: Connection, *, import_id: int, options: ImportOptions,

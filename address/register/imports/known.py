@@ -13,7 +13,7 @@ from psycopg import Connection
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from address.text.coding import pinyin_forms
+from address.text.coding import full_pinyin
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class KnownPlace:
 @lru_cache(maxsize=65536)
 def pinyin_of(name: str) -> str:
     """A name's pinyin (cached: a chunk asks for the same names many times)."""
-    return pinyin_forms(name)[0]
+    return full_pinyin(name)
 
 
 class KnownPlaces:

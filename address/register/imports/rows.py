@@ -9,11 +9,12 @@ point in another district, no road, place or village, or a place name with no Ch
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from address.parse.gazetteer import load
-from address.parse.parser import parse_batch
+from address.parse.parser import ParsedAddress, parse_batch
 from address.register.sources import SourceRow
 from address.text.standard import StandardForm, standardize, with_codes
 
@@ -48,6 +49,7 @@ def row_error(row: SourceRow) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def _area_name(code: str) -> str:
     unit = load().units.get(code)
     return f"{unit.name} ({code})" if unit else code
@@ -57,17 +59,18 @@ def outside_reason(codes: dict[str, str], point: dict[str, str] | None,
                    districts: Sequence[str]) -> str | None:
     """Why the text's or the point's admin codes put a row outside the register's districts
     (``point``: the point's areas, None for a row without one)."""
-    ours = ", ".join(districts)
     for level in ("district", "city", "prov"):
         code = codes.get(level)
         if code and not any(d.startswith(code) for d in districts):
-            return f"the text names {_area_name(code)}, not a district of the register ({ours})"
+            return (f"the text names {_area_name(code)}, not a district of the register"
+                    f" ({', '.join(districts)})")
     if codes.get("district") or point is None:
         return None  # the text's district wins over a point near its boundary
     where = point.get("district")
     if where not in districts:
         inside = f"in {_area_name(where)}" if where else "outside every known area"
-        return f"the point is {inside}, not in the register's districts ({ours})"
+        return (f"the point is {inside}, not in the register's districts"
+                f" ({', '.join(districts)})")
     return None
 
 
@@ -79,22 +82,70 @@ def place_reason(form: StandardForm) -> str | None:
     return None
 
 
+_Parsed = tuple[StandardForm | None, str, str | None, str | None]  # form, district, town, reason
+TextKey = tuple[str, bool, str | None, str | None]  # text, has a point, point's district, town
+Reader = Callable[[list[TextKey], Sequence[str], str], list[_Parsed]]
+
+
+def _read(parsed: ParsedAddress, key: TextKey, districts: Sequence[str],
+          default_district: str) -> _Parsed:
+    """One text's form, district, named town and reason to reject, given its point's areas."""
+    _, located, *areas = key
+    admin = {level: code for level, code in zip(("district", "town"), areas, strict=True)
+             if code is not None}
+    named_town = parsed.codes.get("town")
+    reason = outside_reason(parsed.codes, admin if located else None, districts)
+    if reason:
+        return None, "", named_town, reason
+    form = standardize(with_codes(parsed, admin))
+    return form, form.district_code or default_district, named_town, place_reason(form)
+
+
+def read_texts(keys: list[TextKey], districts: Sequence[str],
+               default_district: str) -> list[_Parsed]:
+    """Each (text, point's areas) read: every text parsed once, in one batch. Pure code, so it
+    may run in another process (see :mod:`address.register.imports.run`)."""
+    texts = list(dict.fromkeys(key[0] for key in keys))
+    batch = parse_batch(texts)
+    index = {text: i for i, text in enumerate(texts)}
+    return [_read(batch[index[key[0]]], key, districts, default_district) for key in keys]
+
+
+class RecentReads:
+    """A reader that remembers the previous chunk's readings: keys that come back chunk after
+    chunk (a source lists the same address many times) are read once. Bounded: a key the
+    last chunk did not ask for is forgotten."""
+
+    def __init__(self, read: Reader = read_texts) -> None:
+        self._read = read
+        self._recent: dict[TextKey, _Parsed] = {}
+
+    def __call__(self, keys: list[TextKey], districts: Sequence[str],
+                 default_district: str) -> list[_Parsed]:
+        todo = [key for key in keys if key not in self._recent]
+        fresh = dict(zip(todo, self._read(todo, districts, default_district), strict=True))
+        found = [fresh[key] if key in fresh else self._recent[key] for key in keys]
+        self._recent = dict(zip(keys, found, strict=True))
+        return found
+
+
 def parse_rows(rows: list[SourceRow], admin: dict[int, dict[str, str]],
-               districts: Sequence[str], default_district: str) -> list[RowForm]:
-    """Every row parsed in one batch; ``admin`` is line → the point's admin codes."""
+               districts: Sequence[str], default_district: str,
+               reader: Reader = read_texts) -> list[RowForm]:
+    """Every row parsed in one batch; ``admin`` is line → the point's admin codes.
+
+    A text is parsed once however many rows give it, and read once per district and town of
+    the points (all a form depends on): the rows that share both share one form (immutable)."""
     results = [RowForm(row, reason=row_error(row)) for row in rows]
     todo = [r for r in results if r.reason is None]
-    batch = parse_batch([r.row.text for r in todo])
-    for i, item in enumerate(todo):
+    keys: dict[TextKey, int] = {}
+    rows_keys = []
+    for item in todo:
         item.admin = admin.get(item.row.line, {})
-        parsed = batch[i]
-        item.named_town = parsed.codes.get("town")
-        point = item.admin if item.row.x is not None else None
-        item.reason = outside_reason(parsed.codes, point, districts)
-        if item.reason:
-            continue
-        known: dict[str, str] = {k: item.admin[k] for k in ("district", "town") if k in item.admin}
-        item.form = standardize(with_codes(parsed, known))
-        item.district = item.form.district_code or default_district
-        item.reason = place_reason(item.form)
+        key = (item.row.text, item.row.x is not None, item.admin.get("district"),
+               item.admin.get("town"))
+        rows_keys.append(keys.setdefault(key, len(keys)))
+    read = reader(list(keys), districts, default_district)
+    for item, k in zip(todo, rows_keys, strict=True):
+        item.form, item.district, item.named_town, item.reason = read[k]
     return results

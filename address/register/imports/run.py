@@ -2,14 +2,17 @@
 
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import nullcontext
+from multiprocessing import get_context
 from typing import Any
 
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 from address.errors import NotFound
+from address.register.admin import AdminAreas
 from address.register.imports.chunk import (
     ImportOptions,
     import_chunk,
@@ -17,6 +20,7 @@ from address.register.imports.chunk import (
     staged_rows,
     write_chunk,
 )
+from address.register.imports.rows import Reader, RecentReads, TextKey, read_texts
 from address.register.imports.writes import as_json, copy_rows
 from address.register.sources import SourceRow
 from address.transactions import require_transaction
@@ -38,22 +42,34 @@ def _no_nul(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def clean_row(row: SourceRow) -> SourceRow:
+    """The row as staging keeps it: text and text values without NUL."""
+    if "\x00" not in row.text and not any(
+            isinstance(v, str) and "\x00" in v for v in row.raw.values()):
+        return row
+    return SourceRow(row.line, _no_nul(row.text), row.x, row.y,
+                     {k: _no_nul(v) if isinstance(v, str) else v for k, v in row.raw.items()},
+                     row.error)
+
+
+def count_rows(conn: Connection, *, import_id: int, rows: int) -> None:
+    conn.execute("UPDATE address_import SET rows_total = rows_total + %s WHERE id = %s",
+                 [rows, import_id])
+
+
 def stage_rows(conn: Connection, *, import_id: int, rows: Iterable[SourceRow]) -> int:
     """COPY the rows (points in WGS84) into staging; the number staged."""
     n = 0
 
     def counted() -> Iterable[tuple[Any, ...]]:
         nonlocal n
-        for r in rows:
+        for r in map(clean_row, rows):
             n += 1
-            yield (import_id, r.line, _no_nul(r.text), r.x, r.y,
-                   as_json({k: _no_nul(v) if isinstance(v, str) else v
-                            for k, v in r.raw.items()}), r.error)
+            yield (import_id, r.line, r.text, r.x, r.y, as_json(r.raw), r.error)
 
     copy_rows(conn, "COPY import_row (import_id, line, text, lng, lat, raw, error) FROM STDIN",
               counted())
-    conn.execute("UPDATE address_import SET rows_total = rows_total + %s WHERE id = %s",
-                 [n, import_id])
+    count_rows(conn, import_id=import_id, rows=n)
     return n
 
 
@@ -116,24 +132,62 @@ def finish_import(conn: Connection, *, import_id: int) -> None:
                  [import_id])
 
 
+def _chunks(conn: Connection, import_id: int, after: int, size: int,
+            rows: list[SourceRow] | None) -> Iterator[list[SourceRow]]:
+    """The chunks after line ``after``: read from staging, or cut from ``rows`` as staging
+    would give them (cleaned, by line)."""
+    if rows is None:
+        while chunk := staged_rows(conn, import_id, after, size):
+            yield chunk
+            after = chunk[-1].line
+        return
+    todo = sorted((clean_row(r) for r in rows if r.line > after), key=lambda r: r.line)
+    for start in range(0, len(todo), size):
+        yield todo[start:start + size]
+
+
+def _reader(pool: ProcessPoolExecutor | None) -> Reader:
+    """How the texts are read: here, or in the pool's process (the caller's thread waits);
+    what the previous chunk read is not read again."""
+    if pool is None:
+        return RecentReads()
+
+    def in_pool(keys: list[TextKey], districts: Sequence[str], default: str) -> list[Any]:
+        return pool.submit(read_texts, keys, districts, default).result()
+    return RecentReads(in_pool)
+
+
 def run_import(conn: Connection, *, import_id: int, size: int = CHUNK_ROWS,
-               progress: Callable[[int], None] | None = None) -> None:
+               progress: Callable[[int], None] | None = None,
+               rows: list[SourceRow] | None = None, parse_process: bool = False) -> None:
     """Every chunk and the finish in the caller's one transaction; ``progress`` gets rows done.
+    The rows are the staged ones, or ``rows`` (counted with :func:`count_rows`, not staged: a
+    caller in one transaction has them in memory and need not send them twice).
 
     Pipelined: the next chunk is parsed on a second thread while this one's statements run (the
-    server works while Python parses; psycopg releases the GIL while it waits)."""
+    server works while Python parses; psycopg releases the GIL while it waits). With
+    ``parse_process`` the texts are read in a child process (spawned, started at once), so the
+    parse runs beside this process's Python too, not only beside the server."""
     options, after, summary = _begin(conn, import_id)
-    with ThreadPoolExecutor(max_workers=1) as parser:
-        rows = staged_rows(conn, import_id, after, size)
-        parsed = parser.submit(parse_chunk(conn, options, rows)) if rows else None
-        while rows and parsed is not None:
-            following = staged_rows(conn, import_id, rows[-1].line, size)
-            upcoming = parser.submit(parse_chunk(conn, options, following)) if following \
-                else None
+    chunks = _chunks(conn, import_id, after, size, rows)
+    areas = AdminAreas.load(conn)  # read once, not queried per chunk
+    with ThreadPoolExecutor(max_workers=1) as parser, (
+            ProcessPoolExecutor(1, mp_context=get_context("spawn")) if parse_process
+            else nullcontext()) as pool:
+        reader = _reader(pool)
+        if pool is not None:
+            pool.submit(read_texts, [], options.districts, options.default_district)  # warm up
+        chunk = next(chunks, None)
+        parsed = parser.submit(parse_chunk(conn, options, chunk, areas, reader)) if chunk \
+            else None
+        while chunk and parsed is not None:
+            following = next(chunks, None)
+            upcoming = parser.submit(parse_chunk(conn, options, following, areas, reader)) \
+                if following else None
             counts = write_chunk(conn, import_id=import_id, options=options,
                                  items=parsed.result())
-            summary = _done(conn, import_id, rows[-1].line, summary, counts)
+            summary = _done(conn, import_id, chunk[-1].line, summary, counts)
             if progress:
-                progress(len(rows))
-            rows, parsed = following, upcoming
+                progress(len(chunk))
+            chunk, parsed = following, upcoming
     finish_import(conn, import_id=import_id)

@@ -16,8 +16,12 @@ def ewkt(x: float | None, y: float | None) -> str | None:
     return None if x is None or y is None else f"SRID=4326;POINT({x!r} {y!r})"
 
 
+# one encoder for every row: json.dumps with options builds a new one per call
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def as_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
+    return _JSON.encode(value)
 
 
 @dataclass

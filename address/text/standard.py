@@ -139,19 +139,30 @@ def level_of(components: dict[str, str], codes: dict[str, str]) -> str:
     return ""
 
 
-_BELOW = {"district": ("devzone", "town", "community", "village_group"),
-          "town": ("community", "village_group")}  # admin labels naming a part of the level
+_ADMIN_ORDER = ("prov", "city", "district", "devzone", "town", "community", "village_group")
+
+
+def _named(level: str, written: set[str]) -> bool:
+    """Whether the text writes the admin level or names a part of it (a village names its
+    town), rather than the parser only inferring it (a road's town from the road table)."""
+    if level not in _ADMIN_ORDER:
+        return level in written
+    return not written.isdisjoint(_ADMIN_ORDER[_ADMIN_ORDER.index(level):])
+
+
+def written_codes(parsed: ParsedAddress) -> dict[str, str]:
+    """The admin codes of the levels the text names (see ``_named``)."""
+    written = {span.label for span in parsed.spans}
+    return {level: code for level, code in parsed.codes.items() if _named(level, written)}
 
 
 def with_codes(parsed: ParsedAddress, known: dict[str, str]) -> ParsedAddress:
-    """The parse with the admin codes of the levels the text does not write taken from
+    """The parse with the admin codes of the levels the text does not name taken from
     ``known`` (e.g. the point's areas): they replace what the parser only inferred (the town a
     road alone gets from the road table), so that a text naming only its road is spelled with
-    the town its point is in, as its town code says. A level the text implies by naming one
-    below it (a village names its town) keeps the parser's code."""
+    the town its point is in, as its town code says."""
     written = {span.label for span in parsed.spans}
-    given = {level: code for level, code in known.items()
-             if code and not written & {level, *_BELOW.get(level, ())}}
+    given = {level: code for level, code in known.items() if code and not _named(level, written)}
     if all(parsed.codes.get(level) == code for level, code in given.items()):
         return parsed
     return ParsedAddress(parsed.text, parsed.spans, {**parsed.codes, **given})

@@ -233,3 +233,22 @@ def test_rows_read_once_per_text_and_areas_read_as_row_by_row():
             c.form, c.district, c.named_town, c.reason)
     assert first[2].form is not None
     assert first[2].form is first[14].form  # one reading shared by the rows that repeat it
+
+
+def test_a_bare_road_name_goes_by_its_point_not_the_road_tables_district_or_town():
+    """华志路862号 alone: the road table puts 华志路 in 青浦 (华新镇), but a point in 闵行区 rejects
+    the row, and a point in another town of 青浦 is the row's town; a district the text writes
+    still wins over a point near its boundary."""
+    from address.register.imports.rows import parse_rows
+
+    minhang = {"district": "310112", "town": "310112102"}
+    xujing = {"district": "310118", "town": "310118106"}  # 徐泾镇, not 华志路's 华新镇
+    rows = [SourceRow(2, "华志路862号", 121.384, 31.101),
+            SourceRow(3, "华志路862号", 121.28, 31.17),
+            SourceRow(4, "青浦区华志路862号", 121.384, 31.101)]
+    admin = {2: minhang, 3: xujing, 4: minhang}
+    bare, elsewhere_in_town, named = parse_rows(rows, admin, ("310118",), "310118")
+    assert bare.form is None and "闵行区" in (bare.reason or "")
+    assert elsewhere_in_town.form is not None and elsewhere_in_town.named_town is None
+    assert elsewhere_in_town.form.codes.get("town") == "310118106"
+    assert named.reason is None and named.district == "310118"

@@ -16,7 +16,7 @@ from functools import lru_cache
 from address.parse.gazetteer import load
 from address.parse.parser import ParsedAddress, parse_batch
 from address.register.sources import SourceRow
-from address.text.standard import StandardForm, standardize, with_codes
+from address.text.standard import StandardForm, standardize, with_codes, written_codes
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -93,8 +93,9 @@ def _read(parsed: ParsedAddress, key: TextKey, districts: Sequence[str],
     _, located, *areas = key
     admin = {level: code for level, code in zip(("district", "town"), areas, strict=True)
              if code is not None}
-    named_town = parsed.codes.get("town")
-    reason = outside_reason(parsed.codes, admin if located else None, districts)
+    named = written_codes(parsed)  # not a district or town the parser inferred from a road
+    named_town = named.get("town")
+    reason = outside_reason(named, admin if located else None, districts)
     if reason:
         return None, "", named_town, reason
     form = standardize(with_codes(parsed, admin))

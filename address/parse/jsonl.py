@@ -81,14 +81,16 @@ def _codes(batch: ParsedBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _words() -> tuple[np.ndarray, np.ndarray]:
-    from address.parse.compiled.jsonl import PIECES
+    from address.parse.compiled.kernels import PIECES
 
     return _bytes_joined([w.encode() for w in (*LABELS, *PIECES)])
 
 
 def json_lines(batch: ParsedBatch) -> bytes:
     """The batch's records, one line each, in UTF-8 (see the module)."""
-    from address.parse.compiled.jsonl import write
+    from address.parse.compiled.kernels import kernels
+
+    write = kernels().write
 
     texts = batch.texts
     cps, at_text = _joined(texts)

@@ -20,10 +20,10 @@ import contextlib
 import hashlib
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 
@@ -48,22 +48,30 @@ def _names() -> dict[str, tuple[tuple[str, str], ...]]:
     next to the compiled tables (the full gazetteer takes a third of a second to read)."""
     global _NAMES
     if _NAMES is None:
-        from address.parse.compiled.store import cache_root
-
-        path = cache_root() / f"chain-names-{_stamp()}.pickle"
-        try:
-            _NAMES = pickle.loads(path.read_bytes())  # our own cache, trusted as .pyc are
-        except (OSError, pickle.UnpicklingError, EOFError):
-            _NAMES = _build_names()
-            with contextlib.suppress(OSError):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(pickle.dumps(_NAMES, protocol=pickle.HIGHEST_PROTOCOL))
-                tmp.replace(path)
+        _NAMES = _stored("chain-names", _build_names)
     return _NAMES
 
 
 _NAMES: dict[str, tuple[tuple[str, str], ...]] | None = None
+T = TypeVar("T")
+
+
+def _stored(name: str, build: Callable[[], T]) -> T:
+    """``build()``, pickled next to the compiled tables under ``name`` and this module's
+    ``_stamp`` by the first process, read back by the others."""
+    from address.parse.compiled.store import cache_root
+
+    path = cache_root() / f"{name}-{_stamp()}.pickle"
+    try:
+        return cast("T", pickle.loads(path.read_bytes()))  # our own cache, trusted as .pyc are
+    except (OSError, pickle.UnpicklingError, EOFError):
+        value = build()
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(path)
+        return value
 
 
 def _stamp() -> str:
@@ -178,8 +186,8 @@ def _gives_way(folded: str, rows: Sequence[Row], begin: int, end: int,
 @cache
 def _starts() -> np.ndarray:
     """The first two characters of every name _next can read, as sorted keys (see _pair)."""
-    return np.unique(np.array([_pair(name) for name in _names() if len(name) >= 2],
-                              dtype=np.int64))
+    return _stored("chain-starts", lambda: np.unique(np.array(
+        [_pair(name) for name in _names() if len(name) >= 2], dtype=np.int64)))
 
 
 def _pair(name: str) -> int:
@@ -191,7 +199,12 @@ _PARENT = {"city": 2, "district": 4, "town": 6}  # a level → its parent's code
 
 def child_starts(index: dict[str, int]) -> np.ndarray:
     """Sorted keys parent unit << 42 | first two characters, of the names _next can read
-    inside a division (``index``: code → unit of the kernel's tables)."""
+    inside a division (``index``: code → unit of the kernel's tables; stored per index)."""
+    units = hashlib.sha256("\n".join(index).encode()).hexdigest()[:16]
+    return _stored(f"chain-children-{units}", lambda: _child_starts(index))
+
+
+def _child_starts(index: dict[str, int]) -> np.ndarray:
     keys = {index[code[:_PARENT[level]]] << 42 | _pair(name)
             for name, found in _names().items() if len(name) >= 2
             for level, code in found if level != "prov" and code[:_PARENT[level]] in index}
@@ -206,6 +219,15 @@ class Pick(NamedTuple):
     level: np.ndarray
     label_level: np.ndarray
     children: np.ndarray
+
+
+def _among(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, sorted_keys)`` for sorted keys: a binary search each (isin sorts both
+    arrays again at every call, a hundred thousand keys for a few thousand texts)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
 
 
 def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick) -> np.ndarray:
@@ -231,6 +253,6 @@ def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick) -> 
     for _ in range(len(LEVELS)):
         up = (inside >= 0) & (pick.level[np.maximum(inside, 0)] > deepest)
         inside = np.where(up, pick.parent[np.maximum(inside, 0)], inside)
-    child = fits & lead & (inside >= 0) & np.isin(inside << 42 | pair, pick.children)
-    alone = fits & ~lead & np.isin(pair, _starts())
+    child = fits & lead & (inside >= 0) & _among(inside << 42 | pair, pick.children)
+    alone = fits & ~lead & _among(pair, _starts())
     return np.flatnonzero(child | alone | (units == -2))

@@ -20,7 +20,7 @@ import numpy as np
 from address.parse import roads
 from address.parse.codes import Row, admin_mentions, parse_fold, unit_codes
 from address.parse.gazetteer import LEVELS
-from address.parse.prefix import Pick, candidates, child_starts, read_chain
+from address.parse.prefix import Pick, candidates, child_names, child_starts, read_chain
 from address.parse.resolve import RESOLVABLE, town_by_road
 from address.parse.tagger import LABELS
 from address.text.normalize import fold
@@ -70,7 +70,8 @@ class _Units:
         if pick is None:
             u = tb.arrays.units
             label_level = np.array([LEVELS.index(lb) if lb in LEVELS else -1 for lb in LABELS])
-            pick = Pick(u.parent, u.level, label_level, child_starts(index))
+            pick = Pick(u.parent, u.level, label_level, child_starts(index),
+                        child_names(index))
             _UNITS[id(tb)] = (tb, index, may, pick)
         return pick
 
@@ -97,7 +98,11 @@ def _picked(texts: list[str], spans: Batch, units: _Units) -> np.ndarray:
                         dtype=np.uint32)
     at_text = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=at_text[1:])
-    chains = candidates(cps, at_text, spans, units.pick())
+    from address.parse.compiled.run import fold_numbers
+
+    parse_cps = cps.copy()
+    fold_numbers(texts, parse_cps, at_text)  # codes.parse_fold of each text
+    chains = candidates(cps, at_text, spans, units.pick(), parse_cps)
     has_road = np.concatenate([[0], np.cumsum(spans.labels == _ROAD)])
     may = units.road_may_tell[spans.units] & (has_road[spans.last] > has_road[spans.first])
     return np.union1d(chains, np.flatnonzero(may))

@@ -55,11 +55,11 @@ def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
     cps = _feature_fold_table()[raw]  # normalize.feature_fold, as one gather
-    _fold_numbers(texts, cps, starts)
+    fold_numbers(texts, cps, starts)
     return cps, starts
 
 
-def _fold_numbers(texts: list[str], cps: np.ndarray, starts: np.ndarray) -> None:
+def fold_numbers(texts: list[str], cps: np.ndarray, starts: np.ndarray) -> None:
     """normalize.number_fold of every text, into ``cps``: one search over the folded texts
     joined by NUL, which no match crosses (NUL is neither a numeral nor a unit)."""
     found = number_spans(fold("\0".join(texts)))

@@ -22,6 +22,7 @@ from address.parse.tagger import LABELS
 from address.text.normalize import normalize_many
 
 if TYPE_CHECKING:
+    from address.parse.compiled.kernels import Batch
     from address.parse.parser import ParsedBatch
 
 
@@ -40,16 +41,15 @@ def _bytes_joined(chunks: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     return data, at
 
 
-def _occurrences(batch: ParsedBatch, at_text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each span of each text in turn starts and ends in the joined texts (texts equal
-    after folding share rows, so a row can serve several texts)."""
-    b = batch.spans
-    counts = b.last - b.first
+def occurrences(spans: Batch, at_text: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The row of each span of each text in turn, and where it starts and ends in the joined
+    texts (texts equal after folding share rows, so a row can serve several texts)."""
+    counts = spans.last - spans.first
     text_of = np.repeat(np.arange(len(counts)), counts)
     before = np.cumsum(counts) - counts  # occurrences before text i
-    row = np.arange(int(counts.sum())) - np.repeat(before - b.first, counts)
+    row = np.arange(int(counts.sum())) - np.repeat(before - spans.first, counts)
     base = at_text[text_of]
-    return base + b.starts[row], base + b.ends[row]
+    return row, base + spans.starts[row], base + spans.ends[row]
 
 
 def _normalized(joined: str, lo: np.ndarray, hi: np.ndarray,
@@ -97,7 +97,7 @@ def json_lines(batch: ParsedBatch) -> bytes:
     if np.any((cps >= 0xD800) & (cps <= 0xDFFF)):
         return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n"
                        for p in batch).encode("utf-8")
-    lo, hi = _occurrences(batch, at_text)
+    _, lo, hi = occurrences(batch.spans, at_text)
     norm = _normalized("".join(texts), lo, hi)
     codes = _codes(batch)
     # at most 6 bytes per character (\u00XX), and room for the fixed words and the numbers

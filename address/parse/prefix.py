@@ -226,11 +226,25 @@ def _child_starts(index: dict[str, int]) -> np.ndarray:
 _HASH_BASE, _MIX = np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15)
 
 
-def _name_hash(name: str) -> int:
+def name_hash(name: str) -> int:
     h = 0
     for ch in name:
         h = (h * int(_HASH_BASE) + ord(ch)) & 0xFFFF_FFFF_FFFF_FFFF
     return h
+
+
+def span_hashes(cps: np.ndarray, lo: np.ndarray, hi: np.ndarray, keys: np.ndarray,
+                space: np.ndarray) -> np.ndarray:
+    """Per span ``cps[lo:hi]``: its name_hash is among the sorted ``keys``, or it holds a
+    character ``space`` marks (a bool per code point below its length)."""
+    h = np.zeros(len(lo), dtype=np.uint64)
+    spaced = np.zeros(len(lo), dtype=bool)
+    for k in range(int((hi - lo).max(initial=0))):
+        inside = lo + k < hi
+        c = cps[np.minimum(lo + k, len(cps) - 1)]
+        h = np.where(inside, h * _HASH_BASE + c.astype(np.uint64), h)
+        spaced |= inside & (c < len(space)) & space[np.minimum(c, len(space) - 1)]
+    return spaced | _among(h, keys)
 
 
 def _mixed(parent: np.ndarray, hashes: np.ndarray) -> np.ndarray:
@@ -245,7 +259,7 @@ def child_names(index: dict[str, int]) -> np.ndarray:
 
 
 def _child_names(index: dict[str, int]) -> np.ndarray:
-    pairs = {(index[code[:_PARENT[level]]], _name_hash(name))
+    pairs = {(index[code[:_PARENT[level]]], name_hash(name))
              for name, divisions in _names().items() if 2 <= len(name) <= _LONGEST
              for level, code in _found(divisions)
              if level != "prov" and code[:_PARENT[level]] in index}
@@ -257,7 +271,7 @@ def _child_names(index: dict[str, int]) -> np.ndarray:
 def _whole_names() -> np.ndarray:
     """Sorted hashes of every name _next can read (of 2 to _LONGEST characters)."""
     return _stored("chain-whole-names", lambda: np.unique(np.array(
-        [_name_hash(name) for name in _names() if 2 <= len(name) <= _LONGEST],
+        [name_hash(name) for name in _names() if 2 <= len(name) <= _LONGEST],
         dtype=np.uint64)))
 
 

@@ -13,6 +13,7 @@ no town, resolved nowhere or above the gazetteer's towns).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +21,15 @@ import numpy as np
 from address.parse import roads
 from address.parse.codes import Row, admin_mentions, parse_fold, unit_codes
 from address.parse.gazetteer import LEVELS
-from address.parse.prefix import Pick, candidates, child_names, child_starts, read_chain
+from address.parse.prefix import (
+    Pick,
+    candidates,
+    child_names,
+    child_starts,
+    name_hash,
+    read_chain,
+    span_hashes,
+)
 from address.parse.resolve import RESOLVABLE, town_by_road
 from address.parse.tagger import LABELS
 from address.text.normalize import fold
@@ -105,7 +114,36 @@ def _picked(texts: list[str], spans: Batch, units: _Units) -> np.ndarray:
     chains = candidates(cps, at_text, spans, units.pick(), parse_cps)
     has_road = np.concatenate([[0], np.cumsum(spans.labels == _ROAD)])
     may = units.road_may_tell[spans.units] & (has_road[spans.last] > has_road[spans.first])
+    if may.any():
+        may &= _known_road(parse_cps, at_text, spans)
     return np.union1d(chains, np.flatnonzero(may))
+
+
+def _known_road(parse_cps: np.ndarray, at_text: np.ndarray, spans: Batch) -> np.ndarray:
+    """Per text: a road span of it may name a road of roads.towns() (town_by_road finds
+    nothing otherwise): its name as admin_mentions reads it (fold once more) hashes to one of
+    theirs, or it holds a space (which that name drops)."""
+    from address.parse.jsonl import occurrences
+
+    folded = fold(parse_cps.tobytes().decode("utf-32-le", "surrogatepass"))
+    cps = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    row, lo, hi = occurrences(spans, at_text)
+    road = np.flatnonzero(spans.labels[row] == _ROAD)
+    flag = np.zeros(len(row), dtype=bool)
+    if len(road):
+        flag[road] = span_hashes(cps, lo[road], hi[road], _road_hashes(), _SPACE_BELOW)
+    counts = spans.last - spans.first
+    seen = np.concatenate([[0], np.cumsum(flag)])
+    end = np.cumsum(counts)
+    return seen[end] > seen[end - counts]
+
+
+@cache
+def _road_hashes() -> np.ndarray:
+    return np.unique(np.array([name_hash(name) for name in roads.towns()], dtype=np.uint64))
+
+
+_SPACE_BELOW = np.array([chr(cp).isspace() for cp in range(0x3001)], dtype=bool)
 
 
 def batch(texts: list[str], spans: Batch, tb: Tables) -> Batch:

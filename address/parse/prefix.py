@@ -302,8 +302,8 @@ def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick,
     name (any admin name when there are none). ``cps``: the folded texts' code points end to
     end, ``at_text`` where each starts; ``spans`` the kernel's Batch. With ``parse_cps`` (the
     texts as read_chain reads them: codes.parse_fold), also: such a whole name is written
-    there (read_chain's first _next finds nothing otherwise; 4 of 5 texts the first test
-    leaves over on the CCKS test set)."""
+    there (read_chain's first _next finds nothing otherwise: a fifth of the texts the first
+    test leaves over on the CCKS test set)."""
     first, last, labels, ends, units = spans.first, spans.last, spans.labels, spans.ends, \
         spans.units
     other = np.flatnonzero(~np.isin(labels, np.array(sorted(_CHAIN_LABELS))))
@@ -322,8 +322,10 @@ def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick,
     for _ in range(len(LEVELS)):
         up = (inside >= 0) & (pick.level[np.maximum(inside, 0)] > deepest)
         inside = np.where(up, pick.parent[np.maximum(inside, 0)], inside)
-    child = fits & lead & (inside >= 0) & _among(inside << 42 | pair, pick.children)
-    alone = fits & ~lead & _among(pair, _starts())
+    child = fits & lead & (inside >= 0)
+    child[child] = _among((inside << 42 | pair)[child], pick.children)
+    alone = fits & ~lead
+    alone[alone] = _among(pair[alone], _starts())
     if parse_cps is not None:
         child, alone = _whole(parse_cps, at, at_text[1:], inside, child, alone, pick)
     return np.flatnonzero(child | alone | (units == -2))
@@ -337,6 +339,7 @@ def _whole(cps: np.ndarray, at: np.ndarray, end: np.ndarray, inside: np.ndarray,
     tried = np.flatnonzero(child | alone)
     start, stop = at[tried], end[tried]
     parent = np.maximum(inside[tried], 0)
+    is_child = child[tried]
     h = np.zeros(len(tried), dtype=np.uint64)
     found = np.zeros(len(tried), dtype=bool)
     for length in range(1, _LONGEST + 1):
@@ -344,9 +347,10 @@ def _whole(cps: np.ndarray, at: np.ndarray, end: np.ndarray, inside: np.ndarray,
         h = np.where(inside_text, h * _HASH_BASE
                      + cps[np.minimum(start + length - 1, len(cps) - 1)].astype(np.uint64), h)
         if length >= 2:
-            found |= inside_text & np.where(child[tried], _among(_mixed(parent, h),
-                                                                 pick.child_names),
-                                            _among(h, _whole_names()))
+            ask = np.flatnonzero(inside_text & ~found)
+            kids, any_name = ask[is_child[ask]], ask[~is_child[ask]]
+            found[kids] = _among(_mixed(parent[kids], h[kids]), pick.child_names)
+            found[any_name] = _among(h[any_name], _whole_names())
     keep = np.zeros(len(child), dtype=bool)
     keep[tried[found]] = True
     return child & keep, alone & keep

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from address.parse.compiled.results import occurrences
 from address.parse.tagger import LABELS
 from address.text.normalize import normalize_many
 
 if TYPE_CHECKING:
-    from address.parse.compiled.kernels import Batch
     from address.parse.parser import ParsedBatch
 
 
@@ -39,17 +39,6 @@ def _bytes_joined(chunks: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     at = np.zeros(len(chunks) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks)), out=at[1:])
     return data, at
-
-
-def occurrences(spans: Batch, at_text: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The row of each span of each text in turn, and where it starts and ends in the joined
-    texts (texts equal after folding share rows, so a row can serve several texts)."""
-    counts = spans.last - spans.first
-    text_of = np.repeat(np.arange(len(counts)), counts)
-    before = np.cumsum(counts) - counts  # occurrences before text i
-    row = np.arange(int(counts.sum())) - np.repeat(before - spans.first, counts)
-    base = at_text[text_of]
-    return row, base + spans.starts[row], base + spans.ends[row]
 
 
 def _normalized(joined: str, lo: np.ndarray, hi: np.ndarray,
@@ -81,7 +70,7 @@ def _codes(batch: ParsedBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _words() -> tuple[np.ndarray, np.ndarray]:
-    from address.parse.compiled.kernels import PIECES
+    from address.parse.compiled.results import PIECES
 
     return _bytes_joined([w.encode() for w in (*LABELS, *PIECES)])
 

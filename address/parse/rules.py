@@ -5,9 +5,10 @@ short (address.parse.prefix) and the town a road of the district's gazetteer giv
 the code the text then names; the kernel's side turns it into a unit of its tables, so neither
 side reads the full gazetteer for them.
 
-Batches stay fast: only texts a vectorised test picks are looked at in Python (those whose
-next characters after the leading admin spans start an admin name; those with a road span and
-no town, resolved nowhere or above the gazetteer's towns).
+Batches stay fast: only texts a vectorised test picks are looked at in Python (those where a
+whole admin name, inside the division the leading admin spans name, follows them; those with
+no town, resolved nowhere or above the gazetteer's towns, and a road span that may name one of
+its roads).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def _known_road(parse_cps: np.ndarray, at_text: np.ndarray, spans: Batch) -> np.
     """Per text: a road span of it may name a road of roads.towns() (town_by_road finds
     nothing otherwise): its name as admin_mentions reads it (fold once more) hashes to one of
     theirs, or it holds a space (which that name drops)."""
-    from address.parse.jsonl import occurrences
+    from address.parse.compiled.results import occurrences
 
     folded = fold(parse_cps.tobytes().decode("utf-32-le", "surrogatepass"))
     cps = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

@@ -18,10 +18,10 @@ import numpy as np
 from numba import njit
 
 from address.parse.compiled.features import emissions
-from address.parse.compiled.kernels import Batch
 from address.parse.compiled.order import same, shared_prefix
 from address.parse.compiled.prepass import Scanned, scan
 from address.parse.compiled.resolve import MAX_MENTIONS, Found, Scratch, devzone_places, resolve
+from address.parse.compiled.results import Batch
 from address.parse.compiled.spans import Spans, bio_spans, emit, snap_admin
 from address.parse.compiled.tables import Features, Labels, Names, Units
 from address.parse.compiled.terms import Transitions

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from address.parse.compiled.kernels import PIECES
+from address.parse.compiled.results import PIECES
 
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _SHORT = {0x08: ord("b"), 0x09: ord("t"), 0x0A: ord("n"), 0x0C: ord("f"), 0x0D: ord("r")}

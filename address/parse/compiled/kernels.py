@@ -10,8 +10,7 @@ package's (``stamp.package_stamp``) and numpy's version: after an edit, or with 
 built (a plain ``pip install``), or with ``DIZHI_PARSE_JIT=1``, the jit functions run as
 before, slower to start and with the same results.
 
-Also here, so that Python needs no numba to read the kernels' answers: ``Batch`` and the
-pieces of a JSON record (``PIECES``).
+What Python reads of their answers is in ``results`` (no numba either).
 """
 
 from __future__ import annotations
@@ -23,26 +22,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from address.parse.compiled.results import Batch
 from address.parse.compiled.stamp import package_stamp
+
+__all__ = ["Batch", "Kernels", "jit_kernels", "kernels", "stamp"]
 
 _HERE = Path(__file__).resolve().parent
 STAMP_FILE = _HERE / "_kernels.stamp"
-
-
-class Batch(NamedTuple):
-    """The kernel's answer for a list of texts: spans as arrays, one resolved unit per text."""
-
-    first: np.ndarray  # spans of text i are rows first[i]:last[i]
-    last: np.ndarray
-    labels: np.ndarray  # index into tagger.LABELS
-    starts: np.ndarray
-    ends: np.ndarray
-    units: np.ndarray  # index into Tables.unit_codes; -1 none, -2 left to resolve.py
-
-
-# The fixed pieces of a JSON record (jsonl.write), after the labels in the words it takes.
-PIECES = ('{"text": "', '", "components": {', ', ', '": "', '}, "codes": ', ', "spans": [',
-          '{"label": "', '", "start": ', ', "end": ', ', "text": "', '"}', ']}\n')
 
 
 class Kernels(NamedTuple):

@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint system venv db node bench-quick clean-db
+.PHONY: run test lint system venv kernels db node bench-quick clean-db
 
 run: venv db node
 	$(DIZHI) serve --host $(HOST) --port $(PORT)
@@ -53,13 +53,20 @@ system:
 	  { $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
 	fi
 
-venv: system $(VENV)/.installed
+venv: system $(VENV)/.installed kernels
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
+
+# The parse's kernels compiled ahead of time (numba.pycc and gcc, about a minute the first time;
+# address/parse/compiled/kernels.py): a process that parses then starts without numba. Rebuilt
+# when the parse's code changed; without them parsing runs numba's jit, slower to start.
+kernels: $(VENV)/.installed
+	$(PY) -m address.parse.compiled.aot --if-stale || \
+	  echo "address/parse/compiled/_kernels not built: parsing falls back to numba's jit"
 
 # CesiumJS (served at /vendor/cesium) and the Khronos glTF validator (run by the tests), from npm
 # into var/node; the versions are pinned here.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from address.parse.compiled.results import occurrences
 from address.parse.tagger import LABELS
 from address.text.normalize import normalize_many
 
@@ -38,18 +39,6 @@ def _bytes_joined(chunks: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     at = np.zeros(len(chunks) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks)), out=at[1:])
     return data, at
-
-
-def _occurrences(batch: ParsedBatch, at_text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each span of each text in turn starts and ends in the joined texts (texts equal
-    after folding share rows, so a row can serve several texts)."""
-    b = batch.spans
-    counts = b.last - b.first
-    text_of = np.repeat(np.arange(len(counts)), counts)
-    before = np.cumsum(counts) - counts  # occurrences before text i
-    row = np.arange(int(counts.sum())) - np.repeat(before - b.first, counts)
-    base = at_text[text_of]
-    return base + b.starts[row], base + b.ends[row]
 
 
 def _normalized(joined: str, lo: np.ndarray, hi: np.ndarray,
@@ -81,21 +70,23 @@ def _codes(batch: ParsedBatch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _words() -> tuple[np.ndarray, np.ndarray]:
-    from address.parse.compiled.jsonl import PIECES
+    from address.parse.compiled.results import PIECES
 
     return _bytes_joined([w.encode() for w in (*LABELS, *PIECES)])
 
 
 def json_lines(batch: ParsedBatch) -> bytes:
     """The batch's records, one line each, in UTF-8 (see the module)."""
-    from address.parse.compiled.jsonl import write
+    from address.parse.compiled.kernels import kernels
+
+    write = kernels().write
 
     texts = batch.texts
     cps, at_text = _joined(texts)
     if np.any((cps >= 0xD800) & (cps <= 0xDFFF)):
         return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n"
                        for p in batch).encode("utf-8")
-    lo, hi = _occurrences(batch, at_text)
+    _, lo, hi = occurrences(batch.spans, at_text)
     norm = _normalized("".join(texts), lo, hi)
     codes = _codes(batch)
     # at most 6 bytes per character (\u00XX), and room for the fixed words and the numbers

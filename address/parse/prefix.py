@@ -20,10 +20,10 @@ import contextlib
 import hashlib
 import os
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 import numpy as np
 
@@ -43,27 +43,42 @@ _ROAD_WORDS = ("路", "街", "道", "巷")
 _KEPT = frozenset({"poi", "devzone"})
 
 
-def _names() -> dict[str, tuple[tuple[str, str], ...]]:
-    """Name → (level, code) of the divisions down to towns it names, official or short; kept
-    next to the compiled tables (the full gazetteer takes a third of a second to read)."""
+def _names() -> dict[str, str]:
+    """Name → the divisions down to towns it names, official or short, as ``level:code``
+    words (``_found`` reads them: a dict of strings unpickles in half the time of one of
+    tuples); kept next to the compiled tables (the full gazetteer takes a third of a second
+    to read)."""
     global _NAMES
     if _NAMES is None:
-        from address.parse.compiled.store import cache_root
-
-        path = cache_root() / f"chain-names-{_stamp()}.pickle"
-        try:
-            _NAMES = pickle.loads(path.read_bytes())  # our own cache, trusted as .pyc are
-        except (OSError, pickle.UnpicklingError, EOFError):
-            _NAMES = _build_names()
-            with contextlib.suppress(OSError):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(pickle.dumps(_NAMES, protocol=pickle.HIGHEST_PROTOCOL))
-                tmp.replace(path)
+        _NAMES = _stored("chain-names", _build_names)
     return _NAMES
 
 
-_NAMES: dict[str, tuple[tuple[str, str], ...]] | None = None
+_NAMES: dict[str, str] | None = None
+
+
+def _found(divisions: str) -> tuple[tuple[str, str], ...]:
+    """(level, code) of each division in a value of _names()."""
+    return tuple(cast("tuple[str, str]", tuple(word.split(":"))) for word in divisions.split())
+T = TypeVar("T")
+
+
+def _stored(name: str, build: Callable[[], T]) -> T:
+    """``build()``, pickled next to the compiled tables under ``name`` and this module's
+    ``_stamp`` by the first process, read back by the others."""
+    from address.parse.compiled.store import cache_root
+
+    path = cache_root() / f"{name}-{_stamp()}.pickle"
+    try:
+        return cast("T", pickle.loads(path.read_bytes()))  # our own cache, trusted as .pyc are
+    except (OSError, pickle.UnpicklingError, EOFError):
+        value = build()
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(path)
+        return value
 
 
 def _stamp() -> str:
@@ -75,7 +90,7 @@ def _stamp() -> str:
     return sha.hexdigest()[:16]
 
 
-def _build_names() -> dict[str, tuple[tuple[str, str], ...]]:
+def _build_names() -> dict[str, str]:
     gaz = load()
     out: dict[str, list[tuple[str, str]]] = {}
     for level in _CHAIN:
@@ -83,7 +98,8 @@ def _build_names() -> dict[str, tuple[tuple[str, str], ...]]:
             official = any(gaz.units[code].name == name for code in codes)
             if official or not name.endswith(_ROAD_WORDS):  # 海拉尔东路 (街道): a road first
                 out.setdefault(name, []).extend((level, code) for code in codes)
-    return {name: tuple(found) for name, found in out.items()}
+    return {name: " ".join(f"{level}:{code}" for level, code in found)
+            for name, found in out.items()}
 
 
 def _short(name: str) -> bool:
@@ -99,10 +115,11 @@ def _next(folded: str, at: int, inside: str | None, short: bool, written: frozen
     town name only after a short name (``short``): after 宿城区, 双庄 is a market's name."""
     names = _names()
     for end in range(min(len(folded), at + _LONGEST), at + 1, -1):
-        found = names.get(folded[at:end])
-        if not found or _ROAD_AFTER.match(folded, end):
+        divisions = names.get(folded[at:end])
+        if not divisions or _ROAD_AFTER.match(folded, end):
             continue
-        found = tuple((level, code) for level, code in found if level not in written
+        found = tuple((level, code) for level, code in _found(divisions)
+                      if level not in written
                       and (short or level != "town" or not _short(folded[at:end])))
         fits = sorted({(code, level) for level, code in found
                        if inside is None or _child(code, inside)})
@@ -178,8 +195,8 @@ def _gives_way(folded: str, rows: Sequence[Row], begin: int, end: int,
 @cache
 def _starts() -> np.ndarray:
     """The first two characters of every name _next can read, as sorted keys (see _pair)."""
-    return np.unique(np.array([_pair(name) for name in _names() if len(name) >= 2],
-                              dtype=np.int64))
+    return _stored("chain-starts", lambda: np.unique(np.array(
+        [_pair(name) for name in _names() if len(name) >= 2], dtype=np.int64)))
 
 
 def _pair(name: str) -> int:
@@ -191,28 +208,102 @@ _PARENT = {"city": 2, "district": 4, "town": 6}  # a level → its parent's code
 
 def child_starts(index: dict[str, int]) -> np.ndarray:
     """Sorted keys parent unit << 42 | first two characters, of the names _next can read
-    inside a division (``index``: code → unit of the kernel's tables)."""
+    inside a division (``index``: code → unit of the kernel's tables; stored per index)."""
+    units = hashlib.sha256("\n".join(index).encode()).hexdigest()[:16]
+    return _stored(f"chain-children-{units}", lambda: _child_starts(index))
+
+
+def _child_starts(index: dict[str, int]) -> np.ndarray:
     keys = {index[code[:_PARENT[level]]] << 42 | _pair(name)
-            for name, found in _names().items() if len(name) >= 2
-            for level, code in found if level != "prov" and code[:_PARENT[level]] in index}
+            for name, divisions in _names().items() if len(name) >= 2
+            for level, code in _found(divisions)
+            if level != "prov" and code[:_PARENT[level]] in index}
     return np.array(sorted(keys), dtype=np.int64)
+
+
+# Whole names as keys, for the second test of candidates(): a name's hash (_HASH_BASE, wrapping
+# at 64 bits), mixed with its parent unit's id for the names inside a division.
+_HASH_BASE, _MIX = np.uint64(0x100000001B3), np.uint64(0x9E3779B97F4A7C15)
+
+
+def name_hash(name: str) -> int:
+    h = 0
+    for ch in name:
+        h = (h * int(_HASH_BASE) + ord(ch)) & 0xFFFF_FFFF_FFFF_FFFF
+    return h
+
+
+def span_hashes(cps: np.ndarray, lo: np.ndarray, hi: np.ndarray, keys: np.ndarray,
+                space: np.ndarray) -> np.ndarray:
+    """Per span ``cps[lo:hi]``: its name_hash is among the sorted ``keys``, or it holds a
+    character ``space`` marks (a bool per code point below its length)."""
+    h = np.zeros(len(lo), dtype=np.uint64)
+    spaced = np.zeros(len(lo), dtype=bool)
+    for k in range(int((hi - lo).max(initial=0))):
+        inside = lo + k < hi
+        c = cps[np.minimum(lo + k, len(cps) - 1)]
+        h = np.where(inside, h * _HASH_BASE + c.astype(np.uint64), h)
+        spaced |= inside & (c < len(space)) & space[np.minimum(c, len(space) - 1)]
+    return spaced | _among(h, keys)
+
+
+def _mixed(parent: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    return hashes ^ (parent.astype(np.uint64) * _MIX)
+
+
+def child_names(index: dict[str, int]) -> np.ndarray:
+    """Sorted keys (parent unit, whole name) of the names _next can read inside a division,
+    as child_starts (stored per index)."""
+    units = hashlib.sha256("\n".join(index).encode()).hexdigest()[:16]
+    return _stored(f"chain-child-names-{units}", lambda: _child_names(index))
+
+
+def _child_names(index: dict[str, int]) -> np.ndarray:
+    pairs = {(index[code[:_PARENT[level]]], name_hash(name))
+             for name, divisions in _names().items() if 2 <= len(name) <= _LONGEST
+             for level, code in _found(divisions)
+             if level != "prov" and code[:_PARENT[level]] in index}
+    parent = np.array([p for p, _ in pairs], dtype=np.int64)
+    return np.unique(_mixed(parent, np.array([h for _, h in pairs], dtype=np.uint64)))
+
+
+@cache
+def _whole_names() -> np.ndarray:
+    """Sorted hashes of every name _next can read (of 2 to _LONGEST characters)."""
+    return _stored("chain-whole-names", lambda: np.unique(np.array(
+        [name_hash(name) for name in _names() if 2 <= len(name) <= _LONGEST],
+        dtype=np.uint64)))
 
 
 class Pick(NamedTuple):
     """What candidates() needs of the kernel's tables: each unit's parent and level, the
-    level of each label (-1: no admin level), child_starts()."""
+    level of each label (-1: no admin level), child_starts(), child_names()."""
 
     parent: np.ndarray
     level: np.ndarray
     label_level: np.ndarray
     children: np.ndarray
+    child_names: np.ndarray  # child_names()
 
 
-def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick) -> np.ndarray:
+def _among(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, sorted_keys)`` for sorted keys: a binary search each (isin sorts both
+    arrays again at every call, a hundred thousand keys for a few thousand texts)."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[at] == keys
+
+
+def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick,
+               parse_cps: np.ndarray | None = None) -> np.ndarray:
     """Texts where read_chain may read something: a span follows the leading admin spans and
     the two characters after them start the name of a division inside the one those spans
     name (any admin name when there are none). ``cps``: the folded texts' code points end to
-    end, ``at_text`` where each starts; ``spans`` the kernel's Batch."""
+    end, ``at_text`` where each starts; ``spans`` the kernel's Batch. With ``parse_cps`` (the
+    texts as read_chain reads them: codes.parse_fold), also: such a whole name is written
+    there (read_chain's first _next finds nothing otherwise: a fifth of the texts the first
+    test leaves over on the CCKS test set)."""
     first, last, labels, ends, units = spans.first, spans.last, spans.labels, spans.ends, \
         spans.units
     other = np.flatnonzero(~np.isin(labels, np.array(sorted(_CHAIN_LABELS))))
@@ -231,6 +322,35 @@ def candidates(cps: np.ndarray, at_text: np.ndarray, spans: Any, pick: Pick) -> 
     for _ in range(len(LEVELS)):
         up = (inside >= 0) & (pick.level[np.maximum(inside, 0)] > deepest)
         inside = np.where(up, pick.parent[np.maximum(inside, 0)], inside)
-    child = fits & lead & (inside >= 0) & np.isin(inside << 42 | pair, pick.children)
-    alone = fits & ~lead & np.isin(pair, _starts())
+    child = fits & lead & (inside >= 0)
+    child[child] = _among((inside << 42 | pair)[child], pick.children)
+    alone = fits & ~lead
+    alone[alone] = _among(pair[alone], _starts())
+    if parse_cps is not None:
+        child, alone = _whole(parse_cps, at, at_text[1:], inside, child, alone, pick)
     return np.flatnonzero(child | alone | (units == -2))
+
+
+def _whole(cps: np.ndarray, at: np.ndarray, end: np.ndarray, inside: np.ndarray,
+           child: np.ndarray, alone: np.ndarray, pick: Pick) -> tuple[np.ndarray, np.ndarray]:
+    """``child`` and ``alone`` where a whole name of 2 to _LONGEST characters starts at ``at``
+    (before the text's ``end``): of a division inside ``inside`` for ``child``, any for
+    ``alone``."""
+    tried = np.flatnonzero(child | alone)
+    start, stop = at[tried], end[tried]
+    parent = np.maximum(inside[tried], 0)
+    is_child = child[tried]
+    h = np.zeros(len(tried), dtype=np.uint64)
+    found = np.zeros(len(tried), dtype=bool)
+    for length in range(1, _LONGEST + 1):
+        inside_text = start + length <= stop
+        h = np.where(inside_text, h * _HASH_BASE
+                     + cps[np.minimum(start + length - 1, len(cps) - 1)].astype(np.uint64), h)
+        if length >= 2:
+            ask = np.flatnonzero(inside_text & ~found)
+            kids, any_name = ask[is_child[ask]], ask[~is_child[ask]]
+            found[kids] = _among(_mixed(parent[kids], h[kids]), pick.child_names)
+            found[any_name] = _among(h[any_name], _whole_names())
+    keep = np.zeros(len(child), dtype=bool)
+    keep[tried[found]] = True
+    return child & keep, alone & keep

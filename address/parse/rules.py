@@ -5,14 +5,16 @@ short (address.parse.prefix) and the town a road of the district's gazetteer giv
 the code the text then names; the kernel's side turns it into a unit of its tables, so neither
 side reads the full gazetteer for them.
 
-Batches stay fast: only texts a vectorised test picks are looked at in Python (those whose
-next characters after the leading admin spans start an admin name; those with a road span and
-no town, resolved nowhere or above the gazetteer's towns).
+Batches stay fast: only texts a vectorised test picks are looked at in Python (those where a
+whole admin name, inside the division the leading admin spans name, follows them; those with
+no town, resolved nowhere or above the gazetteer's towns, and a road span that may name one of
+its roads).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,7 +22,15 @@ import numpy as np
 from address.parse import roads
 from address.parse.codes import Row, admin_mentions, parse_fold, unit_codes
 from address.parse.gazetteer import LEVELS
-from address.parse.prefix import Pick, candidates, child_starts, read_chain
+from address.parse.prefix import (
+    Pick,
+    candidates,
+    child_names,
+    child_starts,
+    name_hash,
+    read_chain,
+    span_hashes,
+)
 from address.parse.resolve import RESOLVABLE, town_by_road
 from address.parse.tagger import LABELS
 from address.text.normalize import fold
@@ -70,7 +80,8 @@ class _Units:
         if pick is None:
             u = tb.arrays.units
             label_level = np.array([LEVELS.index(lb) if lb in LEVELS else -1 for lb in LABELS])
-            pick = Pick(u.parent, u.level, label_level, child_starts(index))
+            pick = Pick(u.parent, u.level, label_level, child_starts(index),
+                        child_names(index))
             _UNITS[id(tb)] = (tb, index, may, pick)
         return pick
 
@@ -97,10 +108,44 @@ def _picked(texts: list[str], spans: Batch, units: _Units) -> np.ndarray:
                         dtype=np.uint32)
     at_text = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=at_text[1:])
-    chains = candidates(cps, at_text, spans, units.pick())
+    from address.parse.compiled.run import fold_numbers
+
+    parse_cps = cps.copy()
+    fold_numbers(texts, parse_cps, at_text)  # codes.parse_fold of each text
+    chains = candidates(cps, at_text, spans, units.pick(), parse_cps)
     has_road = np.concatenate([[0], np.cumsum(spans.labels == _ROAD)])
     may = units.road_may_tell[spans.units] & (has_road[spans.last] > has_road[spans.first])
-    return np.union1d(chains, np.flatnonzero(may))
+    if may.any():
+        may &= _known_road(parse_cps, at_text, spans)
+    may[chains] = True  # (np.union1d would load numpy.ma: 12 ms of a one-line parse)
+    return np.flatnonzero(may)
+
+
+def _known_road(parse_cps: np.ndarray, at_text: np.ndarray, spans: Batch) -> np.ndarray:
+    """Per text: a road span of it may name a road of roads.towns() (town_by_road finds
+    nothing otherwise): its name as admin_mentions reads it (fold once more) hashes to one of
+    theirs, or it holds a space (which that name drops)."""
+    from address.parse.compiled.results import occurrences
+
+    folded = fold(parse_cps.tobytes().decode("utf-32-le", "surrogatepass"))
+    cps = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    row, lo, hi = occurrences(spans, at_text)
+    road = np.flatnonzero(spans.labels[row] == _ROAD)
+    flag = np.zeros(len(row), dtype=bool)
+    if len(road):
+        flag[road] = span_hashes(cps, lo[road], hi[road], _road_hashes(), _SPACE_BELOW)
+    counts = spans.last - spans.first
+    seen = np.concatenate([[0], np.cumsum(flag)])
+    end = np.cumsum(counts)
+    return seen[end] > seen[end - counts]
+
+
+@cache
+def _road_hashes() -> np.ndarray:
+    return np.array(sorted({name_hash(name) for name in roads.towns()}), dtype=np.uint64)
+
+
+_SPACE_BELOW = np.array([chr(cp).isspace() for cp in range(0x3001)], dtype=bool)
 
 
 def batch(texts: list[str], spans: Batch, tb: Tables) -> Batch:

@@ -150,9 +150,12 @@ def _replace_number(m: re.Match[str]) -> str:
     return m.group(0) if value is None else str(value)
 
 
-# normalize's rewrites after fold, in order (the repeated prefix and upper case come last)
-_STEPS = ((_SPACES, ""), (_NOISE, ""), (_DASHES, "-"), (_CN_NUMBER, _replace_number),
-          (_HASH, "号"), (_BUILDING, "号楼"), (_ROOM, "室"))
+# normalize's rewrites after fold, in order (the repeated prefix and upper case come last),
+# each with a character one of its matches holds ("": none to test): a scan for it is cheaper
+# than the pattern's (the look-behinds try every position)
+_STEPS = ((_SPACES, "", ""), (_NOISE, "", ""), (_DASHES, "-", "-"),
+          (_CN_NUMBER, _replace_number, ""), (_HASH, "号", "#"), (_BUILDING, "号楼", ""),
+          (_ROOM, "室", "房"))
 
 
 @lru_cache(maxsize=65536)  # components repeat (上海市, 青浦区, 号楼 …): a batch's JSON spent
@@ -163,10 +166,14 @@ def normalize(text: str) -> str:  # two thirds of its time here before
     号/弄/楼/室/组… → digits, ``12#`` → ``12号``, 3幢/3栋 → 3号楼, 201房 → 201室, a repeated
     prefix (上海市上海市) once, letters upper-cased (B座, not b座).
     """
-    out = fold(text)
-    for pattern, replace in _STEPS:
-        out = pattern.sub(replace, out)
-    return _REPEATED.sub(r"\1", out).upper()
+    return _REPEATED.sub(r"\1", _rewritten(fold(text))).upper()
+
+
+def _rewritten(out: str) -> str:
+    for pattern, replace, holds in _STEPS:
+        if not holds or holds in out:
+            out = pattern.sub(replace, out)
+    return out
 
 
 def normalize_many(texts: list[str]) -> list[str]:
@@ -175,7 +182,5 @@ def normalize_many(texts: list[str]) -> list[str]:
     out = "\0".join(texts)
     if out.count("\0") != len(texts) - 1:  # a NUL of their own
         return [normalize(t) for t in texts]
-    out = fold(out)
-    for pattern, replace in _STEPS:
-        out = pattern.sub(replace, out)
+    out = _rewritten(fold(out))
     return _REPEATED_JOINED.sub(r"\1", out).upper().split("\0") if texts else []

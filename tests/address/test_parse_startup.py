@@ -61,3 +61,41 @@ def test_address_package_loads_the_parser_lazily() -> None:
 def test_cli_help_loads_no_database_driver_or_numba() -> None:
     loaded = _modules_after("from api.cli.main import app")
     assert not {"numba", "psycopg", "sqlalchemy", "pandas", "address.parse.parser"} & loaded
+
+
+def test_ahead_of_time_kernels_equal_the_jit_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension built by ``python -m address.parse.compiled.aot`` (the Makefile's setup)
+    answers as numba's jit functions do, and a process that parses with it loads no numba."""
+    from address.parse.compiled import kernels, run
+    from address.parse.jsonl import json_lines
+    from address.parse.parser import parse_batch
+
+    built = kernels._ahead_of_time()
+    if built is None:
+        pytest.skip("the kernels are not built for this code (make kernels)")
+    texts = ["上海市青浦区华新镇华志路五百五十九号3幢2单元501室", "上海青浦华新华志路559号",
+             "", "北京市朝阳区建国路88号", "陕西南路", "青浦华新", "上海市青浦区华新镇"] * 3
+    tb = tables.tables(str(tagger.MODEL))
+    answers = []
+    for chosen in (kernels.jit_kernels(), built):
+        monkeypatch.setattr(kernels, "kernels", lambda chosen=chosen: chosen)
+        monkeypatch.setattr(run, "kernels", kernels.kernels)
+        answers.append((run.run_with(texts, tb), json_lines(parse_batch(texts))))
+    (jit_spans, jit_json), (aot_spans, aot_json) = answers
+    assert all(np.array_equal(a, b) for a, b in zip(aot_spans, jit_spans, strict=True))
+    assert aot_json == jit_json
+    loaded = _modules_after("from address.parse.parser import parse_batch\n"
+                            "from address.parse.jsonl import json_lines\n"
+                            "json_lines(parse_batch(['上海市青浦区华志路559号', '青浦华新']))")
+    assert "numba" not in loaded
+
+
+def test_kernels_fall_back_to_jit_when_stale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build of other code, or DIZHI_PARSE_JIT=1: numba's jit functions."""
+    from address.parse.compiled import kernels
+
+    monkeypatch.setattr(kernels, "stamp", lambda: "another build")
+    assert kernels._ahead_of_time() is None
+    monkeypatch.undo()
+    monkeypatch.setenv("DIZHI_PARSE_JIT", "1")
+    assert kernels._ahead_of_time() is None

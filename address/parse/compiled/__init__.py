@@ -16,7 +16,11 @@ is split by stage, each module saying why its stage is shaped as it is:
 - ``resolve``: admin-code resolution (``address.parse.resolve`` on bit masks);
 - ``order``: texts in code point order, sharing results and prefixes;
 - ``batch``: the stages text after text (``parse_all``); ``run``: the Python side;
-- ``cache``: numba's cache stamped with every module here, not only a function's own file.
+- ``cache``: numba's cache stamped with every module here, not only a function's own file
+  (``stamp``);
+- ``aot``: the entry points compiled ahead of time into an extension (``make kernels``);
+  ``kernels``: those, when built for this code, else the jit functions; ``results``: what
+  Python reads of their answers (``Batch``), without numba.
 
 Stages take named tuples of arrays, and read their fields into locals once at the top (the
 batch loop takes ``Arrays`` apart before its first text): numba counts a reference to every
@@ -25,5 +29,5 @@ tenth of the batch's time when the split first did so).
 
 Floating-point sums run in another order than crfsuite's; bench/parse_speed.py and the tests
 compare every result with ``parse_reference``. Nothing here is imported until parsing starts,
-so numba loads only then.
+so numba loads only then (and not at all with the ahead-of-time kernels).
 """

@@ -21,21 +21,13 @@ from address.parse.compiled.features import emissions
 from address.parse.compiled.order import same, shared_prefix
 from address.parse.compiled.prepass import Scanned, scan
 from address.parse.compiled.resolve import MAX_MENTIONS, Found, Scratch, devzone_places, resolve
+from address.parse.compiled.results import Batch
 from address.parse.compiled.spans import Spans, bio_spans, emit, snap_admin
 from address.parse.compiled.tables import Features, Labels, Names, Units
 from address.parse.compiled.terms import Transitions
 from address.parse.compiled.viterbi import viterbi
 
-
-class Batch(NamedTuple):
-    """The kernel's answer for a list of texts: spans as arrays, one resolved unit per text."""
-
-    first: np.ndarray  # spans of text i are rows first[i]:last[i]
-    last: np.ndarray
-    labels: np.ndarray  # index into tagger.LABELS
-    starts: np.ndarray
-    ends: np.ndarray
-    units: np.ndarray  # index into Tables.unit_codes; -1 none, -2 left to resolve.py
+__all__ = ["Batch", "columns", "parse_all"]
 
 
 class Tagging(NamedTuple):

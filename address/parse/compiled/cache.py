@@ -15,33 +15,19 @@ parse's start-up, and its cffi support without cffi (``_import_hiding``).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import sys
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from numba.core import caching
 
+from address.parse.compiled.stamp import package_stamp
+
 _HERE = Path(__file__).resolve().parent
 # The locator classes numba tries in turn (on CacheImpl, _CacheImpl in older numba).
 _IMPL: Any = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)
 _LOCATORS: list[Any] = _IMPL._locator_classes
-
-
-@lru_cache(maxsize=8)
-def _digest(stats: tuple[tuple[str, int, int], ...]) -> str:
-    sha = hashlib.sha256()
-    for name, _, _ in stats:
-        sha.update(name.encode() + b"\0" + (_HERE / name).read_bytes())
-    return sha.hexdigest()
-
-
-def package_stamp() -> str:
-    """The hash of every module of the package (re-read only when one changed on disk)."""
-    paths = sorted(_HERE.glob("*.py"))
-    return _digest(tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in paths))
 
 
 class _PackageLocator(caching._CacheLocator):

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from address.parse.compiled.results import PIECES
+
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _SHORT = {0x08: ord("b"), 0x09: ord("t"), 0x0A: ord("n"), 0x0C: ord("f"), 0x0D: ord("r")}
 SHORT_ESCAPES = np.zeros(0x20, dtype=np.uint8)  # control character → its one-letter escape
@@ -77,9 +79,6 @@ def _number(out: np.ndarray, at: int, value: int) -> int:
     return at + digits
 
 
-# The fixed pieces of a record, after the labels in the words write() takes.
-PIECES = ('{"text": "', '", "components": {', ', ', '": "', '}, "codes": ', ', "spans": [',
-          '{"label": "', '", "start": ', ', "end": ', ', "text": "', '"}', ']}\n')
 (_OPEN, _COMPONENTS, _COMMA, _VALUE, _CODES, _SPANS, _LABEL, _START, _END, _TEXT, _CLOSE,
  _DONE) = range(len(PIECES))
 

@@ -1,9 +1,10 @@
 """The compiled parse as Python calls it: texts in, ``Batch`` out.
 
 ``run`` folds the texts (normalize.feature_fold, as one gather over their code points, and
-normalize.number_fold, as one search over them all), orders
-them (``order.text_order``) and hands them to ``batch.parse_all`` with the tables of the model
-(``tables.tables``, built once per process) and the resolver's scratch for this thread.
+normalize.number_fold, as one search over them all), orders them (``order.text_order``) and
+hands them to ``batch.parse_all`` (both as ``kernels`` gives them: ahead of time or jit) with
+the tables of the model (``tables.tables``, built once per process) and the resolver's scratch
+for this thread.
 ``write_source_terms`` fits Viterbi's source terms for a model (address.training.train).
 """
 
@@ -15,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from address.parse.compiled.batch import Batch, columns, parse_all
-from address.parse.compiled.order import text_order
+from address.parse.compiled.kernels import Batch, kernels
 from address.parse.compiled.tables import Tables, tables
 from address.parse.compiled.terms import fit_source_terms, save_source_terms
 from address.parse.tagger import MAX_CHARS
@@ -55,11 +55,11 @@ def _code_points(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), out=starts[1:])
     cps = _feature_fold_table()[raw]  # normalize.feature_fold, as one gather
-    _fold_numbers(texts, cps, starts)
+    fold_numbers(texts, cps, starts)
     return cps, starts
 
 
-def _fold_numbers(texts: list[str], cps: np.ndarray, starts: np.ndarray) -> None:
+def fold_numbers(texts: list[str], cps: np.ndarray, starts: np.ndarray) -> None:
     """normalize.number_fold of every text, into ``cps``: one search over the folded texts
     joined by NUL, which no match crosses (NUL is neither a numeral nor a unit)."""
     found = number_spans(fold("\0".join(texts)))
@@ -80,13 +80,16 @@ def run(texts: list[str], path: str) -> Batch:
 def run_with(texts: list[str], tb: Tables) -> Batch:
     """run() with the given tables."""
     cps, starts = _code_points(texts)
-    order = np.zeros(1, dtype=np.int64) if len(texts) == 1 else text_order(cps, starts)
-    return Batch._make(parse_all(tb.packed, cps, starts, order, MAX_CHARS,
-                                 _scratch(len(tb.unit_codes))))
+    k = kernels()
+    order = np.zeros(1, dtype=np.int64) if len(texts) == 1 else k.text_order(cps, starts)
+    return Batch._make(k.parse_all(tb.packed, cps, starts, order, MAX_CHARS,
+                                   _scratch(len(tb.unit_codes))))
 
 
 def viterbi_columns(texts: list[str], path: str, limit: int) -> np.ndarray:
     """Up to ``limit`` Viterbi columns of the texts (those of MAX_CHARS or fewer), to fit r."""
+    from address.parse.compiled.batch import columns
+
     tb = tables(path)
     cps, starts = _code_points([t for t in texts if len(t) <= MAX_CHARS])
     out = np.empty((limit, tb.arrays.transitions.trans.shape[0]))

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from address.parse.compiled.cache import package_stamp
+from address.parse.compiled.stamp import package_stamp
 from address.parse.compiled.terms import source_terms_path
 from address.resources import DATA_DIR, HOME_PREFIXES
 

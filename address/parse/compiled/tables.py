@@ -24,11 +24,9 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 import numpy as np
-import pycrfsuite
 
 from address.loading import load_once
 from address.parse.compiled import store
-from address.parse.compiled.hashing import hash_table, text_hash
 from address.parse.compiled.terms import Transitions, load_source_terms, split_transitions
 from address.parse.gazetteer import LEVELS, all_names, load, scanner
 from address.parse.tagger import LABELS, PAD_LEFT, PAD_RIGHT
@@ -171,6 +169,8 @@ def _feature_tables(groups: dict[tuple[str, tuple[int, ...]], dict[int, float]],
     """The kernel's feature arrays: the dense tables, and the hash tables of the templates over
     two or three characters, whose values refer to sparse (label, weight) rows as
     1 + start · 64 + length (0: none), so a look-up is one read."""
+    from address.parse.compiled.hashing import hash_table  # numba
+
     sparse = {key: group for key, group in groups.items() if key[0] in "bcst"}
     rows = list(sparse.values())
     starts = np.cumsum([0] + [len(r) for r in rows]).tolist()
@@ -212,6 +212,8 @@ def _name_tables() -> tuple[Names, list[str]]:
     """Every gazetteer name (ids in sorted order) with its scanner level; per two-character
     start of a scanner name, the bit set of the lengths of those names; the bit set of the
     characters scanner names start with; str.isspace below U+3001."""
+    from address.parse.compiled.hashing import hash_table, text_hash  # numba
+
     scan = scanner()
     names = sorted(all_names())
     levels = [LEVELS.index(scan.names[n]) if n in scan.names else -1 for n in names]
@@ -290,6 +292,8 @@ def tables(path: str) -> Tables:
 
 def build(path: str) -> Tables:
     """The tables of the model at ``path``, built from the model and the gazetteer."""
+    import pycrfsuite
+
     tagger = pycrfsuite.Tagger()
     tagger.open(path)
     model = tagger.info()

@@ -76,51 +76,47 @@ DELETE_DAYS = f"""
 DELETE FROM energy_rollup r USING affected a, {DAYS}
 WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain IN ('hour', 'day')
   AND r.ts >= %(lo)s AND r.ts < %(hi)s AND r.ts >= d.a AND r.ts < d.b"""
-# a meter's hours straight from its intervals (the meters touched only: a meter's own total
-# counts no other meter)
-INSERT_METER_HOURS = f"""
-INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
-                           peak_15min, intervals)
-SELECT 'meter', i.meter_id, c.kind, 'hour', {HOUR.format(col="i.ts")},
-       {QUALITY_SUMS.format(v="i.value * c.factor", q="i.quality")},
-       max(i.value * c.factor), count(*)
-FROM energy_interval i JOIN {DAYS} ON i.ts >= d.a AND i.ts < d.b
-JOIN energy_counted c ON c.meter_id = i.meter_id AND c.scope = 'meter'
-WHERE i.ts >= %(lo)s AND i.ts < %(hi)s
-  AND i.meter_id IN (SELECT DISTINCT meter_id FROM energy_touched)
-GROUP BY 2, 3, 5
-"""
-# other scopes sum their meters per slot first (the peak is the highest slot of the sum), then
-# per hour; the hours of a touched day from its hour rows
-INSERT_SCOPE_HOURS = f"""
-WITH iv AS MATERIALIZED (
+# the intervals every affected scope sums: each counted meter's touched days, one index scan per
+# (meter, day) — a plan that cannot turn into a join over the whole partition — kept apart and
+# analysed, so the sums below are planned on what is there, not on a guess
+INTERVALS = f"""
+CREATE TEMP TABLE energy_iv AS
+SELECT i.meter_id, i.ts, i.value, i.quality
+FROM (SELECT DISTINCT c.meter_id FROM energy_counted c
+      JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id) m
+CROSS JOIN {DAYS}
+CROSS JOIN LATERAL (
   SELECT i.meter_id, i.ts, i.value, i.quality FROM energy_interval i
-  JOIN {DAYS} ON i.ts >= d.a AND i.ts < d.b
-  WHERE i.ts >= %(lo)s AND i.ts < %(hi)s
-    AND i.meter_id IN (SELECT c.meter_id FROM energy_counted c
-                       JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id
-                       WHERE c.scope <> 'meter')),
-slots AS (
+  WHERE i.meter_id = m.meter_id AND i.ts >= d.a AND i.ts < d.b
+    AND i.ts >= %(lo)s AND i.ts < %(hi)s) i
+"""
+# a touched meter's hours straight from its intervals; the other scopes sum their meters per
+# slot first (an hour's peak is its highest slot of the sum), then per hour; the days from those
+# hours — one statement, nothing read back from energy_rollup
+INSERT_HOURS_DAYS = f"""
+WITH slots AS (
   SELECT c.scope, c.scope_id, c.kind, iv.ts,
          {QUALITY_SUMS.format(v="iv.value * c.factor * c.weight", q="iv.quality")},
          count(*) AS n
-  FROM iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope <> 'meter'
+  FROM energy_iv iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope <> 'meter'
   JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id
-  GROUP BY 1, 2, 3, 4)
+  GROUP BY 1, 2, 3, 4),
+hours AS MATERIALIZED (
+  SELECT 'meter' AS scope, iv.meter_id AS scope_id, c.kind, {HOUR.format(col="iv.ts")} AS ts,
+         {QUALITY_SUMS.format(v="iv.value * c.factor", q="iv.quality")},
+         max(iv.value * c.factor) AS peak, count(*) AS n
+  FROM energy_iv iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope = 'meter'
+  WHERE iv.meter_id IN (SELECT meter_id FROM energy_touched)
+  GROUP BY 2, 3, 4
+  UNION ALL
+  SELECT scope, scope_id, kind, {HOUR.format(col="ts")}, sum(v), sum(e), sum(s), max(v), sum(n)
+  FROM slots GROUP BY 1, 2, 3, 4)
 INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
                            peak_15min, intervals)
-SELECT scope, scope_id, kind, 'hour', {HOUR.format(col="ts")}, sum(v), sum(e), sum(s), max(v),
-       sum(n)
-FROM slots GROUP BY 1, 2, 3, 5
-"""
-INSERT_DAYS = f"""
-INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
-                           peak_15min, intervals)
-SELECT r.scope, r.scope_id, r.kind, 'day', d.a, sum(value), sum(estimated), sum(suspect),
-       max(peak_15min), sum(intervals)
-FROM energy_rollup r JOIN affected a ON a.scope = r.scope AND a.scope_id = r.scope_id
-JOIN {DAYS} ON r.ts >= d.a AND r.ts < d.b
-WHERE r.grain = 'hour' AND r.ts >= %(lo)s AND r.ts < %(hi)s
+SELECT scope, scope_id, kind, 'hour', ts, v, e, s, peak, n FROM hours
+UNION ALL
+SELECT h.scope, h.scope_id, h.kind, 'day', d.a, sum(v), sum(e), sum(s), max(peak), sum(n)
+FROM hours h JOIN {DAYS} ON h.ts >= d.a AND h.ts < d.b
 GROUP BY 1, 2, 3, 5
 """
 MONTH_BOUNDS = f"""
@@ -198,8 +194,9 @@ def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) ->
                      * len(days) * 25)  # an hour row per hour and a day row
     conn.execute("SELECT set_config('work_mem', '256MB', true)")  # hash, not sort, the slots
     conn.execute(DELETE_DAYS, bounds)
-    conn.execute(INSERT_METER_HOURS, bounds)
-    conn.execute(INSERT_SCOPE_HOURS, bounds)
-    conn.execute(INSERT_DAYS, bounds)
+    conn.execute("DROP TABLE IF EXISTS energy_iv")
+    conn.execute(INTERVALS, bounds)
+    conn.execute("ANALYZE energy_iv")
+    conn.execute(INSERT_HOURS_DAYS, bounds)
     conn.execute(DELETE_MONTHS)
     conn.execute(INSERT_MONTHS)

@@ -131,3 +131,36 @@ def test_real_uci_steel_plant_interval_sums_equal_the_file(conn):
     months = conn.execute("SELECT sum(value) FROM energy_rollup WHERE scope = 'meter' AND"
                           " scope_id = %s AND grain = 'month'", [m]).fetchone()[0]
     assert days == pytest.approx(total, rel=1e-9) and months == pytest.approx(total, rel=1e-9)
+
+
+def test_a_day_for_one_meter_rolls_up_with_the_meters_beside_it(conn):
+    """An incremental roll-up sums every meter an affected scope counts, touched or not, and
+    leaves an untouched meter's own rows alone; hours, days and months agree."""
+    park = builders.park(conn)
+    ent = builders.enterprise(conn, park)
+    a = builders.meter(conn, enterprise_id=ent, park_code=park)
+    b = builders.meter(conn, enterprise_id=ent, park_code=park)
+    day2 = START + timedelta(days=1)
+    with conn.transaction():
+        ingest_rows(conn, rows=_rows(a, [1.0 * i for i in range(97)])
+                    + _rows(b, [2.0 * i for i in range(193)]))
+        recompute_all(conn)
+    own_rows = ("SELECT grain, ts, xmin::text FROM energy_rollup WHERE scope = 'meter'"
+                " AND scope_id = %s ORDER BY grain, ts")
+    before = conn.execute(own_rows, [b]).fetchall()
+    with conn.transaction():
+        ingest_rows(conn, rows=_rows(a, [96.0 + 3.0 * i for i in range(1, 97)],
+                                     start=day2 + timedelta(minutes=15)))
+        recompute_all(conn)
+    assert _day_total(conn, "meter", a, day2) == pytest.approx(96 * 3.0)
+    assert _day_total(conn, "enterprise", str(ent), day2) == pytest.approx(96 * 3.0 + 96 * 2.0)
+    assert _day_total(conn, "park", park, START) == pytest.approx(96 * 1.0 + 96 * 2.0)
+    rows = conn.execute(
+        "SELECT grain, sum(value), max(peak_15min), sum(intervals) FROM energy_rollup"
+        " WHERE scope = 'enterprise' AND scope_id = %s GROUP BY grain ORDER BY grain",
+        [str(ent)]).fetchall()
+    total = 96 * 1.0 + 96 * 2.0 + 96 * 3.0 + 96 * 2.0
+    assert rows == [("day", pytest.approx(total), pytest.approx(5.0), 384),
+                    ("hour", pytest.approx(total), pytest.approx(5.0), 384),
+                    ("month", pytest.approx(total), pytest.approx(5.0), 384)]
+    assert conn.execute(own_rows, [b]).fetchall() == before  # b's own rows not rewritten

@@ -7,6 +7,7 @@ from typing import Any
 from psycopg import Connection
 
 from address.geocode.details import GeocodeRequest
+from address.geocode.memo import memoized
 from address.geocode.places import PlaceMatch, place_warnings, resolve_place
 from address.geocode.query import Reading
 from address.geocode.results import Candidate, candidate_from_row
@@ -51,8 +52,14 @@ class PlaceLookup:
         return self._hits[key]
 
 
+@memoized
+def _code_prefixes(conn: Connection, *, place_code: str,
+                   segments: tuple[Segment, ...]) -> list[str]:
+    return code_prefixes(conn, place_code, list(segments))
+
+
 def _deepest(conn: Connection, place: PlaceMatch, segments: list[Segment]) -> CodeHit | None:
-    prefixes = code_prefixes(conn, place.code, segments)
+    prefixes = _code_prefixes(conn, place_code=place.code, segments=tuple(segments))
     rows = {r["code"]: r for r in address_rows_by_code(conn, codes=prefixes)}
     for depth, code in enumerate(prefixes):
         if code in rows and len(code) > PLACE_CODE_LENGTH:

@@ -10,7 +10,7 @@ from typing import Any
 
 from psycopg import Connection
 
-from address.geocode.memo import memoized
+from address.geocode.memo import shared
 from address.parse.gazetteer import load
 from address.register.admin import ADMIN_LEVELS, admin_codes_at
 from address.text.coding import PLACE_CODE_LENGTH
@@ -120,7 +120,7 @@ def named_village(c: Candidate) -> Candidate:
                    warnings=(*c.warnings, f"the point of {named} lies in {where}"))
 
 
-_admin_codes_at = memoized(admin_codes_at)  # a point's areas, once a batch
+_admin_codes_at = shared(admin_codes_at)  # a place's or an area's point: once a batch
 
 
 def _with_codes_at(conn: Connection, c: Candidate) -> Candidate:

@@ -5,7 +5,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
-from address.geocode.memo import memoized
+from address.geocode.memo import memoized, shared
 
 _ROW = """code, status, level, canonical, components, ST_X(point) AS lng, ST_Y(point) AS lat,
           district_code, town_code, community_code, grid_code"""
@@ -62,7 +62,7 @@ def address_rows_by_code(conn: Connection, *, codes: list[str]) -> list[dict[str
 _PLACE_ROW = "code, name, pinyin, town_code, address_count, ST_X(point) AS lng, ST_Y(point) AS lat"
 
 
-@memoized
+@shared
 def place_by_name(conn: Connection, *, district: str, kind: str,
                   name: str) -> dict[str, Any] | None:
     """The place of the kind with exactly this name (names are unique in a district and kind);
@@ -73,7 +73,7 @@ def place_by_name(conn: Connection, *, district: str, kind: str,
     return rows[0] if rows else None
 
 
-@memoized
+@shared
 def place_rows(
     conn: Connection, *, district: str, kind: str, name: str, pinyin: str, grams: list[str]
 ) -> list[dict[str, Any]]:
@@ -106,7 +106,7 @@ def place_rows(
         {"d": district, "k": kind, "n": name, "p": pinyin, "g": grams})
 
 
-@memoized
+@shared
 def door_points(
     conn: Connection, *, place_code: str, kind_digit: str
 ) -> list[tuple[int, float, float]]:
@@ -119,7 +119,7 @@ def door_points(
     return [(int(n), float(x), float(y)) for n, x, y in rows]
 
 
-@memoized
+@shared
 def area_point(conn: Connection, *, code: str) -> dict[str, Any] | None:
     """A point inside an admin area and its standard text (district … down to the area)."""
     rows = _rows(conn, """
@@ -136,7 +136,7 @@ def area_point(conn: Connection, *, code: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-@memoized
+@shared
 def place_points_by_town(conn: Connection, *, place_code: str) -> dict[str, tuple[float, float]]:
     """For each town the place's addresses are in (a road through several towns), the point of
     its address there nearest the middle of them."""

@@ -10,24 +10,24 @@ import csv
 import io
 import json
 import threading
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cachetools import LRUCache
 from psycopg import Connection
 
 from address.geocode.batch import csv_fields, geocode_texts, geojson_features, write_csv
-from address.geocode.memo import new_memo
+from address.geocode.memo import BatchMemo, new_memo
 from address.geocode.results import GeocodeResult
 from api.jobs.kinds import ChunkedKind, ChunkOutput, Job, Row, register, safe_detail
 from spatial.coords import output_transform, parse_coordsys
 
 NUL = "\x00"
-_MEMOS: LRUCache[int, MutableMapping[Any, Any]] = LRUCache(maxsize=4)  # by job, on this worker
+_MEMOS: LRUCache[int, BatchMemo] = LRUCache(maxsize=4)  # by job, on this worker
 _MEMOS_LOCK = threading.Lock()
 
 
-def _memo(job_id: int) -> MutableMapping[Any, Any]:
+def _memo(job_id: int) -> BatchMemo:
     """The register look-ups a job's earlier chunks made on this worker (``batch_memo``)."""
     with _MEMOS_LOCK:
         memo = _MEMOS.get(job_id)

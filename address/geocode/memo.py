@@ -23,7 +23,7 @@ from psycopg import Connection
 
 R = TypeVar("R")
 _MISSING = object()
-ROW_ANSWERS = 50_000  # an address's answers a batch keeps (tens of MB)
+ROW_ANSWERS = 20_000  # an address's answers (a text's result, a code's rows) a batch keeps
 SHARED_ANSWERS = 20_000  # a place's or an area's (a register has a few thousand)
 
 

@@ -23,7 +23,7 @@ from api.jobs.kinds import ChunkedKind, ChunkOutput, Job, Row, register, safe_de
 from spatial.coords import output_transform, parse_coordsys
 
 NUL = "\x00"
-_MEMOS: LRUCache[int, BatchMemo] = LRUCache(maxsize=4)  # by job, on this worker
+_MEMOS: LRUCache[int, BatchMemo] = LRUCache(maxsize=2)  # by job, on this worker, until done
 _MEMOS_LOCK = threading.Lock()
 
 
@@ -91,6 +91,11 @@ class GeocodeBatch(ChunkedKind):
             except Exception as exc:
                 out.fail(row, safe_detail(exc), text)
         return results
+
+    def finish(self, conn: Connection, job: Job) -> bytes | None:
+        with _MEMOS_LOCK:
+            _MEMOS.pop(job.id, None)
+        return None
 
     def links(self, job_id: int) -> dict[str, str]:
         return {fmt: f"/geocode/batch/{job_id}/result?format={fmt}" for fmt in ("csv", "geojson")}

@@ -64,14 +64,22 @@ class RecentWriters:
         return self._until.get(caller, 0.0) > monotonic()
 
 
-def replica_lag(pool: ConnectionPool, *, timeout_s: float) -> float | None:
-    """The replica's replay lag in seconds, or None when it does not answer."""
+def replica_lag(conn: psycopg.Connection[Any]) -> float | None:
+    """The replica's replay lag in seconds on one of its (autocommit) connections, or None
+    when it does not answer."""
     try:
-        with pool.connection(timeout=timeout_s) as conn:
-            row = conn.execute(LAG).fetchone()
-    except (PoolTimeout, psycopg.Error):
+        row = conn.execute(LAG).fetchone()
+    except psycopg.Error:
         return None
     return max(0.0, float(row[0] or 0.0)) if row else None
+
+
+def pool_lag(pool: ConnectionPool, *, timeout_s: float) -> float | None:
+    try:
+        with pool.connection(timeout=timeout_s) as conn:
+            return replica_lag(conn)
+    except (PoolTimeout, psycopg.Error):
+        return None
 
 
 class Replicas:
@@ -89,21 +97,24 @@ class Replicas:
         self._lock = Lock()
         self._lags: dict[int, tuple[float, float | None]] = {}  # pool → (measured at, lag)
 
-    def lag(self, index: int, *, fresh: bool = False) -> float | None:
-        """Replica ``index``'s lag (None: unreachable), measured again when ``fresh`` or older
-        than ``LAG_EVERY_S``; one thread measures while the others use the last figure."""
+    def lag(self, index: int, *, conn: psycopg.Connection[Any] | None = None,
+            fresh: bool = False) -> float | None:
+        """Replica ``index``'s lag (None: unreachable), measured again (on ``conn``, one of its
+        connections, else one taken from its pool) when ``fresh`` or older than
+        ``LAG_EVERY_S``; one thread measures while the others use the last figure."""
         at, lag = self._lags.get(index, (float("-inf"), 0.0))
         if not fresh and monotonic() - at < LAG_EVERY_S:
             return lag
         self._lags[index] = (monotonic(), lag)  # others keep the last figure meanwhile
-        lag = replica_lag(self.pools[index], timeout_s=self.spill_s)
+        pool = self.pools[index]
+        lag = replica_lag(conn) if conn is not None else pool_lag(pool, timeout_s=self.spill_s)
         self._lags[index] = (monotonic(), lag)
         return lag
 
-    def _too_far_behind(self, pool: Any) -> bool:
+    def _too_far_behind(self, pool: Any, conn: psycopg.Connection[Any]) -> bool:
         if self.max_lag_s <= 0:
             return False
-        lag = self.lag(self.pools.index(pool))
+        lag = self.lag(self.pools.index(pool), conn=conn)
         return lag is not None and lag > self.max_lag_s
 
     def health(self) -> list[dict[str, Any]]:
@@ -127,12 +138,15 @@ class Replicas:
 
     def _acquire(self) -> tuple[ConnectionPool, psycopg.Connection[Any]]:
         for pool in self._in_turn():
-            if pool.down_since is not None or self._too_far_behind(pool):
+            if pool.down_since is not None:
                 continue
             try:
-                return pool, pool.getconn(timeout=self.spill_s)
+                conn = pool.getconn(timeout=self.spill_s)
             except (PoolTimeout, psycopg.OperationalError):
                 continue
+            if not self._too_far_behind(pool, conn):
+                return pool, conn
+            pool.putconn(conn)
         return self.primary, self.primary.getconn()
 
     @contextmanager

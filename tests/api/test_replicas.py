@@ -165,8 +165,10 @@ def replica_health(client: TestClient) -> dict[str, object]:
 def test_healthz_reports_the_replica_and_a_lagging_one_is_skipped(servers, lag_client):
     primary, replica = servers
     client = lag_client
+    # under load the standby may still be replaying the previous test's writes for a moment
+    assert seconds_until(lambda: bool(replica_health(client)["serving"]), limit=10) < 10
     seen = replica_health(client)
-    assert seen["reachable"] and seen["serving"] and seen["lag_s"] == pytest.approx(0, abs=0.5)
+    assert seen["reachable"] and 0 <= float(seen["lag_s"]) <= 1.0  # type: ignore[arg-type]
     assert seen["server"] == f"127.0.0.1:{replica.port}/dizhi"
     assert served_by_replica(client)
     with psycopg.connect(replica.url("dizhi"), autocommit=True) as standby, \

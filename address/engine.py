@@ -32,9 +32,11 @@ ENGINES = ("local", "ray")
 
 @dataclass
 class Worker:
-    """What a task gets besides its partition: a connection of its own, opened once."""
+    """What a task gets besides its partition: a connection of its own, opened once, and
+    ``state`` a task may keep for the worker's life (the batch's look-ups already made)."""
 
     dsn: str | None = None
+    state: dict[str, Any] = field(default_factory=dict)
     _conn: Connection | None = field(default=None, repr=False)
 
     @property

@@ -24,6 +24,7 @@ from api.routes import (
     buildings,
     buildings_3d,
     energy,
+    energy_jobs,
     energy_map,
     energy_series,
     exports,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, url: str | None = None,
         buildings_3d.router,  # before buildings: /buildings/{id} would take its paths
         buildings.router,
         energy.router,
+        energy_jobs.router,
         energy_map.router,
         energy_series.router,
         pages.router,  # last: "/" and the pages

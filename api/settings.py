@@ -46,6 +46,9 @@ class DatabaseSettings(BaseModel):
     # after a caller's write, its reads go to the primary this long (seconds), so that it reads
     # its own writes while the replicas catch up
     read_your_writes_s: float = 5.0
+    # a replica whose replay lags more than this (seconds) serves no reads until it catches up
+    # (measured about once a second; 0: no bound); /healthz shows each replica's lag
+    replica_max_lag_s: float = 30.0
 
     @property
     def replica_url_list(self) -> list[str]:

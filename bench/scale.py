@@ -3,6 +3,7 @@ workers — rows per second, the scaling ratio from 1 to 2 workers, and whether 
 the in-process one.
 
     nice .venv/bin/python bench/scale.py --json [--rows 1000000] [--footprints 1000000]
+        [--database dizhi_bench_1m]
 
 Geocoding: ``--rows`` texts made by a seeded script from the register (a register address,
 spoiled as callers spoil it: no city, a room or another door number, hotline chatter, half the
@@ -81,18 +82,27 @@ def timed(run: Callable[[], Any]) -> tuple[Any, float, float]:
     return result, time.perf_counter() - start, max(start_load, load())
 
 
+def backend_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a PostgreSQL backend on this machine (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def geocode_runs(conn: psycopg.Connection, texts: list[str], workers: list[int],
-                 part_rows: int) -> dict[str, Any]:
+                 part_rows: int, dsn: str) -> dict[str, Any]:
     out: dict[str, Any] = {"rows": len(texts)}
+    cpu, backend = time.process_time(), backend_cpu_s(conn.info.backend_pid)
     results, seconds, avg = timed(lambda: geocode_batch(LocalEngine(conn), texts,
                                                         districts=DISTRICTS, part_rows=part_rows))
+    cpu_s = time.process_time() - cpu + backend_cpu_s(conn.info.backend_pid) - backend
     expected = digest(results)
     del results
     out["local"] = {"seconds": round(seconds, 1), "rows_per_s": round(len(texts) / seconds),
-                    "load_avg_1m": avg}
+                    "load_avg_1m": avg, "cpu_s": round(cpu_s, 1),  # this process + its backend
+                    "rows_per_cpu_s": round(len(texts) / cpu_s)}
     for n in workers:
         engine, setup, _ = timed(lambda n=n: _started(RayEngine(
-            workers=n, dsn=db.database_url(), setup=warm_parser)))
+            workers=n, dsn=dsn, setup=warm_parser)))
         results, seconds, avg = timed(lambda e=engine: geocode_batch(
             e, texts, districts=DISTRICTS, part_rows=part_rows))
         out[f"ray_{n}"] = {"seconds": round(seconds, 1), "rows_per_s": round(len(texts) / seconds),
@@ -163,6 +173,9 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=50_000, help="generated buildings a block")
     parser.add_argument("--part-rows", type=int, default=0,
                         help="rows a partition (default: a 16th of the rows, whole chunks)")
+    parser.add_argument("--database", default="",
+                        help="the register to geocode against (default: the configured one;"
+                             " e.g. dizhi_bench_1m from bench/make_registry.py)")
     parser.add_argument("--skip", choices=("geocode", "conflation"), action="append", default=[])
     args = parser.parse_args()
     import ray
@@ -173,10 +186,14 @@ def main() -> None:
     ray_start = time.perf_counter() - start
     out["ray_init_seconds"] = round(ray_start, 1)
     if "geocode" not in args.skip:
-        with psycopg.connect(db.database_url(), autocommit=True) as conn:
+        dsn = db.database_url()
+        if args.database:
+            dsn = dsn.rsplit("/", 1)[0] + f"/{args.database}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
             texts = batch_texts(conn, args.rows)
             part_rows = args.part_rows or max(2000, args.rows // 16 // 2000 * 2000)
-            out["geocode"] = geocode_runs(conn, texts, [1, 2], part_rows)
+            out["geocode"] = geocode_runs(conn, texts, [1, 2], part_rows, dsn)
+            out["geocode"]["database"] = conn.info.dbname
             out["geocode"]["part_rows"] = part_rows
         out["geocode"]["distinct_texts"] = len(set(texts))
         out["geocode"]["scaling_1_to_2"] = ratio(out["geocode"])

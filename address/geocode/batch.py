@@ -23,8 +23,10 @@ from psycopg import Connection
 from address.engine import Engine, Worker, row_ranges
 from address.geocode.details import GeocodeRequest
 from address.geocode.forward import geocode
+from address.geocode.memo import BatchMemo, batch_memo, new_memo
 from address.geocode.query import Reading, Readings, read_query
 from address.geocode.results import Candidate, GeocodeResult
+from address.geocode.searches.by_code import prefetch_code_rows
 from address.geocode.sql import address_rows_by_key, address_rows_by_keys
 from address.parse.parser import prepare
 
@@ -72,20 +74,38 @@ def _exact_readings(readings: Iterable[Readings]) -> Iterable[Reading]:
 
 def geocode_texts(
     conn: Connection, texts: Sequence[str], *, districts: tuple[str, ...],
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, memo: BatchMemo | None = None,
 ) -> list[GeocodeResult]:
+    """Each text's ``geocode`` answer, in order. A text written twice is geocoded once and
+    the register look-ups the texts share are made once (``batch_memo``), within the call or,
+    with ``memo`` (``new_memo``), within the batch it belongs to."""
     results: list[GeocodeResult] = []
-    for start in range(0, len(texts), CHUNK):
-        chunk = texts[start:start + CHUNK]
-        prepare(chunk)  # one parse batch for the chunk; read_query's parse() calls hit it
-        requests = [GeocodeRequest(text=text, districts=districts) for text in chunk]
-        readings = [read_query(req) for req in requests]
-        keys = ChunkKeys(conn, _exact_readings(readings))
-        results += [geocode(conn, req, readings=r, keys=keys)
-                    for req, r in zip(requests, readings, strict=True)]
-        if progress:
-            progress(len(results))
+    with batch_memo(memo) as memo:
+        for start in range(0, len(texts), CHUNK):
+            chunk = texts[start:start + CHUNK]
+            answers = {text: memo.rows.get(("text", districts, text)) for text in chunk}
+            new = [text for text, answer in answers.items() if answer is None]
+            for text, answer in _geocode_chunk(conn, new, districts).items():
+                answers[text] = memo.rows[("text", districts, text)] = answer
+            results += [answers[text] for text in chunk]  # type: ignore[misc]
+            if progress:
+                progress(len(results))
     return results
+
+
+def _geocode_chunk(conn: Connection, texts: list[str],
+                   districts: tuple[str, ...]) -> dict[str, GeocodeResult]:
+    """Distinct texts geocoded: parsed in one batch, their exact rows fetched at once."""
+    if not texts:
+        return {}
+    prepare(texts)  # one parse batch for the chunk; read_query's parse() calls hit it
+    requests = [GeocodeRequest(text=text, districts=districts) for text in texts]
+    readings = [read_query(req) for req in requests]
+    keys = ChunkKeys(conn, _exact_readings(readings))
+    prefetch_code_rows(conn, (r.address for r in readings
+                              if r.address.outside is None and r.address.form.place))
+    return {text: geocode(conn, req, readings=r, keys=keys)
+            for text, req, r in zip(texts, requests, readings, strict=True)}
 
 
 def lean(result: GeocodeResult) -> GeocodeResult:
@@ -97,7 +117,8 @@ def geocode_part(worker: Worker, part: tuple[Sequence[str], tuple[str, ...]]) ->
         GeocodeResult]:
     """One partition of ``geocode_batch``: its texts geocoded on the worker's connection."""
     texts, districts = part
-    return [lean(r) for r in geocode_texts(worker.conn, texts, districts=districts)]
+    memo = worker.state.setdefault("geocode_memo", new_memo())
+    return [lean(r) for r in geocode_texts(worker.conn, texts, districts=districts, memo=memo)]
 
 
 def warm_parser() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from psycopg import Connection
 
+from address.geocode.memo import shared
 from address.parse.gazetteer import load
 from address.register.admin import ADMIN_LEVELS, admin_codes_at
 from address.text.coding import PLACE_CODE_LENGTH
@@ -119,8 +120,11 @@ def named_village(c: Candidate) -> Candidate:
                    warnings=(*c.warnings, f"the point of {named} lies in {where}"))
 
 
+_admin_codes_at = shared(admin_codes_at)  # a place's or an area's point: once a batch
+
+
 def _with_codes_at(conn: Connection, c: Candidate) -> Candidate:
-    admin = admin_codes_at(conn, lng=c.lng, lat=c.lat)
+    admin = _admin_codes_at(conn, lng=c.lng, lat=c.lat)
     given = (c.adcode, c.towncode, c.community_code, c.grid_code)
     depth = AREA_LEVELS.get(c.level, len(ADMIN_LEVELS))
     district, town, community, grid = (

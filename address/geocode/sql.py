@@ -5,6 +5,8 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
+from address.geocode.memo import memoized, shared
+
 _ROW = """code, status, level, canonical, components, ST_X(point) AS lng, ST_Y(point) AS lat,
           district_code, town_code, community_code, grid_code"""
 
@@ -14,6 +16,7 @@ def _rows(conn: Connection, sql: str, params: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in cur.execute(sql, params).fetchall()]
 
 
+@memoized
 def address_rows_by_key(
     conn: Connection, *, district: str, address_key: str, local_key: str
 ) -> list[dict[str, Any]]:
@@ -49,6 +52,7 @@ def address_rows_by_keys(
         {"d": districts, "k": address_keys, "l": local_keys})
 
 
+@memoized
 def address_rows_by_code(conn: Connection, *, codes: list[str]) -> list[dict[str, Any]]:
     return _rows(conn, f"""
         SELECT {_ROW} FROM address WHERE code = ANY(%s) AND valid_to IS NULL
@@ -58,6 +62,7 @@ def address_rows_by_code(conn: Connection, *, codes: list[str]) -> list[dict[str
 _PLACE_ROW = "code, name, pinyin, town_code, address_count, ST_X(point) AS lng, ST_Y(point) AS lat"
 
 
+@shared
 def place_by_name(conn: Connection, *, district: str, kind: str,
                   name: str) -> dict[str, Any] | None:
     """The place of the kind with exactly this name (names are unique in a district and kind);
@@ -68,6 +73,7 @@ def place_by_name(conn: Connection, *, district: str, kind: str,
     return rows[0] if rows else None
 
 
+@shared
 def place_rows(
     conn: Connection, *, district: str, kind: str, name: str, pinyin: str, grams: list[str]
 ) -> list[dict[str, Any]]:
@@ -100,6 +106,7 @@ def place_rows(
         {"d": district, "k": kind, "n": name, "p": pinyin, "g": grams})
 
 
+@shared
 def door_points(
     conn: Connection, *, place_code: str, kind_digit: str
 ) -> list[tuple[int, float, float]]:
@@ -112,6 +119,7 @@ def door_points(
     return [(int(n), float(x), float(y)) for n, x, y in rows]
 
 
+@shared
 def area_point(conn: Connection, *, code: str) -> dict[str, Any] | None:
     """A point inside an admin area and its standard text (district … down to the area)."""
     rows = _rows(conn, """
@@ -128,6 +136,7 @@ def area_point(conn: Connection, *, code: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+@shared
 def place_points_by_town(conn: Connection, *, place_code: str) -> dict[str, tuple[float, float]]:
     """For each town the place's addresses are in (a road through several towns), the point of
     its address there nearest the middle of them."""

@@ -215,4 +215,5 @@ def open_replicas(urls: list[str], primary: ConnectionPool,
     settings = settings or get_settings()
     pools = [open_pool(url, settings, replica_of=primary) for url in urls]
     return Replicas(pools, primary, spill_s=settings.database.pool_down_timeout_s,
-                    window_s=settings.database.read_your_writes_s)
+                    window_s=settings.database.read_your_writes_s,
+                    max_lag_s=settings.database.replica_max_lag_s)

@@ -9,17 +9,31 @@ errors with its line and left out of the result; the other rows of its chunk are
 import csv
 import io
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from cachetools import LRUCache
 from psycopg import Connection
 
 from address.geocode.batch import csv_fields, geocode_texts, geojson_features, write_csv
+from address.geocode.memo import BatchMemo, new_memo
 from address.geocode.results import GeocodeResult
 from api.jobs.kinds import ChunkedKind, ChunkOutput, Job, Row, register, safe_detail
 from spatial.coords import output_transform, parse_coordsys
 
 NUL = "\x00"
+_MEMOS: LRUCache[int, BatchMemo] = LRUCache(maxsize=2)  # by job, on this worker, until done
+_MEMOS_LOCK = threading.Lock()
+
+
+def _memo(job_id: int) -> BatchMemo:
+    """The register look-ups a job's earlier chunks made on this worker (``batch_memo``)."""
+    with _MEMOS_LOCK:
+        memo = _MEMOS.get(job_id)
+        if memo is None:
+            memo = _MEMOS[job_id] = new_memo()
+        return memo
 
 
 def _text(row: Row) -> str:
@@ -61,9 +75,10 @@ class GeocodeBatch(ChunkedKind):
         in a savepoint, the failing ones reported."""
         districts = tuple(job.params["districts"])
         texts = [_text(row) for row in rows]
+        memo = _memo(job.id)
         try:
             with conn.transaction():
-                found = geocode_texts(conn, texts, districts=districts)
+                found = geocode_texts(conn, texts, districts=districts, memo=memo)
             return {row.line: r for row, r in zip(rows, found, strict=True)}
         except Exception:  # one bad row: find it, keep the others
             pass
@@ -71,10 +86,16 @@ class GeocodeBatch(ChunkedKind):
         for row, text in zip(rows, texts, strict=True):
             try:
                 with conn.transaction():
-                    results[row.line] = geocode_texts(conn, [text], districts=districts)[0]
+                    results[row.line] = geocode_texts(conn, [text], districts=districts,
+                                                      memo=memo)[0]
             except Exception as exc:
                 out.fail(row, safe_detail(exc), text)
         return results
+
+    def finish(self, conn: Connection, job: Job) -> bytes | None:
+        with _MEMOS_LOCK:
+            _MEMOS.pop(job.id, None)
+        return None
 
     def links(self, job_id: int) -> dict[str, str]:
         return {fmt: f"/geocode/batch/{job_id}/result?format={fmt}" for fmt in ("csv", "geojson")}

@@ -1,5 +1,6 @@
 """Liveness with the versions that matter: 200 ``ok`` when the database answers, 503 problem+json
-``degraded`` (with ``Retry-After``) while it does not."""
+``degraded`` (with ``Retry-After``) while it does not; with read replicas, each one's state
+(reachable, replay lag, whether it serves reads)."""
 
 from typing import Any
 
@@ -32,5 +33,7 @@ def healthz(request: Request) -> Health | JSONResponse:
         return problem(503, "Service degraded", found.detail, request, health="degraded")
     assert row is not None
     postgis = row[1].split('"')[1] if '"' in row[1] else row[1]
+    replicas = getattr(request.app.state, "replicas", None)
     return Health(status="ok", database=f"PostgreSQL {row[0]}", postgis=postgis,
-                  schema_revision=row[2])
+                  schema_revision=row[2],
+                  replicas=None if replicas is None else replicas.health())

@@ -14,11 +14,13 @@ from api.jobs import Queue, cancel_job, get_job, job_state, list_jobs, submit
 from api.params import Paging, paging
 from api.schemas.buildings import ConflationCounts
 from api.schemas.common import JobAccepted, JobState, Page
+from api.schemas.energy import RecomputeCounts
 from api.schemas.hotline import RerouteCounts
 from api.schemas.layers import LayerUploaded, QualityRun, RasterPublic
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
-WholeResult = ConflationCounts | QualityRun | RerouteCounts | RasterPublic | LayerUploaded
+WholeResult = (ConflationCounts | QualityRun | RerouteCounts | RasterPublic | LayerUploaded
+               | RecomputeCounts)
 Status = Literal["queued", "running", "done", "failed", "cancelled"]
 
 

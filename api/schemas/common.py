@@ -131,8 +131,19 @@ class Link(BaseModel):
     title: str | None = None
 
 
+class ReplicaHealth(BaseModel):
+    """A read replica as ``/healthz`` sees it."""
+
+    server: str = Field(examples=["127.0.0.1:54330/dizhi"])
+    reachable: bool
+    lag_s: float | None = Field(description="replay lag in seconds (null: unreachable)")
+    serving: bool = Field(description="reads go to it: reachable and within "
+                                      "DIZHI_DATABASE__REPLICA_MAX_LAG_S")
+
+
 class Health(BaseModel):
     status: str
     database: str
     postgis: str
     schema_revision: str | None
+    replicas: list[ReplicaHealth] | None = None

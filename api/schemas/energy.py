@@ -180,3 +180,13 @@ class ParkMapOut(FeatureCollection):
     start: datetime
     end: datetime
     max_kwh: float | None = None
+
+
+class RecomputeCounts(BaseModel):
+    """What an energy recompute job did (``GET /jobs/{id}/result``)."""
+
+    meters: int = Field(description="meter chunks taken off the queue (a meter with more "
+                                    "queued days than a chunk's is counted once a chunk)")
+    days: int
+    intervals: int
+    alarms: int

@@ -8,6 +8,7 @@ import pytest
 from address.geocode.batch import ChunkKeys, geocode_texts
 from address.geocode.details import MAX_LIMIT
 from address.geocode.forward import build_searches, geocode
+from address.geocode.memo import new_memo
 from address.geocode.query import read_query
 from address.geocode.results import confidence_of
 from address.geocode.searches import (
@@ -106,3 +107,30 @@ def test_batch_answers_what_a_single_geocode_does(conn):
              "来电反映华新镇华志路559号门口垃圾", ""]
     batch = geocode_texts(conn, texts, districts=QINGPU)
     assert batch == [geocode(conn, geocode_request(text=t)) for t in texts]
+
+
+def test_a_batch_memo_answers_what_single_geocodes_do(conn):
+    """Texts that repeat, share a road (the fallback's points by town, the place by name) or
+    fall back to an area, in two calls sharing one batch's memo: each row as geocoded alone."""
+    texts = ["华志路", "华志路", "华志路559号", "华志路559号1203室", "华志路561号", "明珠路",
+             "来电反映华志路门口垃圾", "青浦区明珠路416弄5号楼", "明珠路416号", "华新镇", "淀西村",
+             "华志路"]
+    memo = new_memo()
+    first = geocode_texts(conn, texts[:6], districts=QINGPU, memo=memo)
+    second = geocode_texts(conn, texts[6:], districts=QINGPU, memo=memo)
+    assert len(memo.shared) > 0 and len(memo.rows) > 0
+    assert first + second == [geocode(conn, geocode_request(text=t)) for t in texts]
+
+
+def test_a_batch_s_answers_last_only_for_it(conn):
+    """The next batch (a new memo) reads the register again: a change shows at once."""
+    text = "华志路559号"
+    before = geocode_texts(conn, [text], districts=QINGPU)[0]
+    assert before.best is not None
+    with conn.transaction():
+        conn.execute("UPDATE address SET point = ST_Translate(point, 0.001, 0) WHERE code = %s"
+                     " AND valid_to IS NULL", [before.best.code])
+        after = geocode_texts(conn, [text], districts=QINGPU)[0]
+        assert after.best is not None and after.best.lng == pytest.approx(before.best.lng + 0.001)
+        conn.execute("UPDATE address SET point = ST_Translate(point, -0.001, 0) WHERE code = %s"
+                     " AND valid_to IS NULL", [before.best.code])

@@ -142,3 +142,49 @@ def test_reads_fall_back_to_the_primary_while_the_replica_is_away(servers, clien
         assert time.monotonic() - start < 0.5  # and skipped from then on
     finally:
         replica.start()
+
+
+@pytest.fixture
+def lag_client(servers: tuple[Cluster, Cluster]) -> Iterator[TestClient]:
+    """The app with a one-second bound on a replica's lag."""
+    primary, replica = servers
+    settings = Settings(var_dir=get_settings().var_dir,
+                        database=DatabaseSettings(read_your_writes_s=0, replica_max_lag_s=1.0))
+    app = create_app(settings, url=primary.url("dizhi"), replica_urls=[replica.url("dizhi")])
+    with TestClient(with_probes(app)) as test_client:
+        yield test_client
+
+
+def replica_health(client: TestClient) -> dict[str, object]:
+    health = client.get("/healthz")
+    assert health.status_code == 200, health.text
+    (one,) = health.json()["replicas"]
+    return dict(one)
+
+
+def test_healthz_reports_the_replica_and_a_lagging_one_is_skipped(servers, lag_client):
+    primary, replica = servers
+    client = lag_client
+    # under load the standby may still be replaying the previous test's writes for a moment
+    assert seconds_until(lambda: bool(replica_health(client)["serving"]), limit=10) < 10
+    seen = replica_health(client)
+    assert seen["reachable"] and 0 <= float(seen["lag_s"]) <= 1.0  # type: ignore[arg-type]
+    assert seen["server"] == f"127.0.0.1:{replica.port}/dizhi"
+    assert served_by_replica(client)
+    with psycopg.connect(replica.url("dizhi"), autocommit=True) as standby, \
+            psycopg.connect(primary.url("dizhi"), autocommit=True) as writer:
+        standby.execute("SELECT pg_wal_replay_pause()")
+        try:
+            writer.execute("INSERT INTO api_key (prefix, key_hash, role, name) VALUES"
+                           " ('lagprobe', 'lag-probe', 'public', 'replay paused')")
+            time.sleep(1.6)  # past the bound (and the one-second measure)
+            writer.execute("UPDATE api_key SET name = 'still paused' WHERE key_hash = 'lag-probe'")
+            lagging = replica_health(client)
+            assert lagging["reachable"] and not lagging["serving"]
+            assert float(lagging["lag_s"]) > 1.0  # type: ignore[arg-type]
+            assert not served_by_replica(client)  # the primary serves the reads meanwhile
+        finally:
+            standby.execute("SELECT pg_wal_replay_resume()")
+    assert seconds_until(lambda: bool(replica_health(client)["serving"]), limit=10) < 10
+    time.sleep(1.1)  # the reads' own measure is at most a second old
+    assert served_by_replica(client)

@@ -114,9 +114,8 @@ async def _pooled(pool: ResilientPool) -> AsyncIterator[Connection]:
     """``pool.connection()`` for the event loop (``get_conn`` says why). The pool's
     connections are autocommit: one that comes back idle has nothing to commit or roll back;
     any other is reset (or dropped) by ``putconn`` on a worker thread."""
-    conn: Connection | None = pool.ready()
-    if conn is None:
-        conn = await run_in_threadpool(pool.getconn)
+    ready: Connection | None = pool.ready()
+    conn: Connection = ready if ready is not None else await run_in_threadpool(pool.getconn)
     try:
         yield conn
     finally:

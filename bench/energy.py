@@ -6,7 +6,7 @@ afterwards; then the reads: a year of one meter as a daily series, the park's mo
 Prints JSON.
 
     DIZHI_DATABASE_NAME=… .venv/bin/python bench/energy.py [--meters 2000] [--days 2]
-        [--history-days 8] [--only copy_csv,http_json,mqtt,recompute,reads]
+        [--history-days 8] [--connections 2] [--only copy_csv,http_json,mqtt,recompute,reads]
 """
 
 import argparse
@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,9 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api import db
 from api.app import create_app
 from api.auth import create_key
+from api.cli.energy import line_chunks
+from api.cli.energy_import import import_pieces
 from layers.energy import alarms
 from layers.energy.mqtt import MqttStats, Subscriber, run
-from layers.energy.readings import ingest_csv
+from layers.energy.readings import IngestReport, ingest_csv
 from layers.energy.recompute import recompute, recompute_all
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -112,35 +116,75 @@ def _csv(ids: list[str], start: datetime, intervals: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _cpu_s(conn: psycopg.Connection) -> float:
-    """This process's CPU seconds and its server backend's (read from /proc when the server
-    runs on this machine; 0 for the backend otherwise): a figure the machine's load moves
+def _cpu_s(*conns: psycopg.Connection) -> float:
+    """This process's CPU seconds and its server backends' (read from /proc when the server
+    runs on this machine; 0 for a backend otherwise): a figure the machine's load moves
     less than the wall clock."""
+    return time.process_time() + sum(_backend_cpu_s(c.info.backend_pid) for c in conns)
+
+
+def _backend_cpu_s(pid: int) -> float:
     try:
-        fields = Path(f"/proc/{conn.info.backend_pid}/stat").read_text().rsplit(")", 1)[1]
-        backend = sum(int(f) for f in fields.split()[11:13]) / os.sysconf("SC_CLK_TCK")
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
     except OSError:
-        backend = 0.0
-    return time.process_time() + backend
+        return 0.0
+    return sum(int(f) for f in fields.split()[11:13]) / os.sysconf("SC_CLK_TCK")
 
 
-def bench_copy(conn: psycopg.Connection, ids: list[str], days: int) -> dict[str, float]:
-    data = _csv(ids, START, 96 * days)
+def _import_file(path: Path, connections: int) -> tuple[IngestReport, float, float]:
+    """``dizhi energy import FILE``'s work in this process: (report, wall s, CPU s of this
+    process and the writing backends, taken as each connection closes)."""
+    url, backends = db.database_url(), []
+
+    @contextmanager
+    def connect() -> Iterator[psycopg.Connection]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            before = _backend_cpu_s(conn.info.backend_pid)
+            yield conn
+            backends.append(_backend_cpu_s(conn.info.backend_pid) - before)
+
+    t, cpu = time.perf_counter(), time.process_time()
+    with path.open("rb") as handle:
+        report = import_pieces(connect, chunks=line_chunks(handle), connections=connections,
+                               source="bench")
+    return report, time.perf_counter() - t, time.process_time() - cpu + sum(backends)
+
+
+def bench_copy(conn: psycopg.Connection, ids: list[str], days: int, connections: int
+               ) -> dict[str, object]:
+    """The CSV path as a user takes it: a file through ``dizhi energy import``'s pipeline
+    (read, parse, write on ``connections`` connections), new readings and then the same file
+    again; one ``ingest_csv`` call of the whole text in one transaction beside it; and the
+    command itself as a process (start-up included) on a further set of days."""
     rows = len(ids) * 96 * days
-    t, cpu = time.perf_counter(), _cpu_s(conn)
-    with conn.transaction():
-        report = ingest_csv(conn, data=data, source="bench")
-    seconds, cpu = time.perf_counter() - t, _cpu_s(conn) - cpu
-    assert report.inserted == rows, report
-    t, cpu_again = time.perf_counter(), _cpu_s(conn)
-    with conn.transaction():
-        again = ingest_csv(conn, data=data, source="bench")
-    again_s, cpu_again = time.perf_counter() - t, _cpu_s(conn) - cpu_again
-    assert again.unchanged == rows
-    return {"readings": rows, "seconds": round(seconds, 3), "per_s": round(rows / seconds),
-            "cpu_s": round(cpu, 3), "per_cpu_s": round(rows / cpu),
-            "repeat_unchanged_per_s": round(rows / again_s),
-            "repeat_unchanged_per_cpu_s": round(rows / cpu_again)}
+    out: dict[str, object] = {"readings": rows, "connections": connections}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "readings.csv"
+        path.write_bytes(_csv(ids, START, 96 * days))
+        report, seconds, cpu = _import_file(path, connections)
+        assert report.inserted == rows, report
+        again, again_s, cpu_again = _import_file(path, connections)
+        assert again.unchanged == rows, again
+        out.update({"seconds": round(seconds, 3), "per_s": round(rows / seconds),
+                    "cpu_s": round(cpu, 3), "per_cpu_s": round(rows / cpu),
+                    "repeat_unchanged_per_s": round(rows / again_s),
+                    "repeat_unchanged_per_cpu_s": round(rows / cpu_again)})
+        data = _csv(ids, START + timedelta(days=days), 96 * days)
+        t, cpu = time.perf_counter(), _cpu_s(conn)
+        with conn.transaction():
+            report = ingest_csv(conn, data=data, source="bench")
+        seconds, cpu = time.perf_counter() - t, _cpu_s(conn) - cpu
+        assert report.inserted == rows, report
+        out["one_transaction"] = {"per_s": round(rows / seconds), "cpu_s": round(cpu, 3),
+                                  "per_cpu_s": round(rows / cpu)}
+        path.write_bytes(_csv(ids, START + timedelta(days=2 * days), 96 * days))
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from api.cli.main import main; main()",
+                        "energy", "import", str(path), "--connections", str(connections)],
+                       check=True, capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+        seconds = time.perf_counter() - t
+        out["cli_process"] = {"seconds": round(seconds, 3), "per_s": round(rows / seconds)}
+    return out
 
 
 def bench_http(url: str, key: str, ids: list[str], batches: int, size: int) -> dict[str, float]:
@@ -252,6 +296,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--meters", type=int, default=2000)
     parser.add_argument("--days", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--http-batches", type=int, default=10)
     parser.add_argument("--http-batch", type=int, default=10000)
     parser.add_argument("--mqtt-messages", type=int, default=50000)
@@ -264,7 +309,7 @@ def main() -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         ids = _meters(conn, prefix, args.meters)
         key = create_key(conn, role="energy", name="bench/energy.py")
-        runs = {"copy_csv": lambda: bench_copy(conn, ids, args.days),
+        runs = {"copy_csv": lambda: bench_copy(conn, ids, args.days, args.connections),
                 "http_json": lambda: bench_http(url, key.key, ids, args.http_batches,
                                                 args.http_batch),
                 "mqtt": lambda: bench_mqtt(conn, ids, args.mqtt_messages),

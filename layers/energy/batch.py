@@ -13,6 +13,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 
 import numpy as np
 import numpy.typing as npt
@@ -117,23 +118,29 @@ def from_rows(rows: list[tuple[str, datetime | str, float]]) -> Batch | None:
 def from_json(body: bytes) -> Batch | None:
     """A ``{"readings": [{"meter_id", "ts", "value"}]}`` body whose ids are 1–64 characters,
     times ISO 8601 text with an offset and values finite numbers, as a batch; None otherwise
-    (the caller's model then reads it and says what is wrong)."""
+    (the caller's model then reads it and says what is wrong). The fields are checked a
+    column at a time (a set of types, pyarrow's lengths), not a reading at a time."""
     try:
         readings = json.loads(body)["readings"]
-        ids = [r["meter_id"] for r in readings]
-        stamps = [r["ts"] for r in readings]
-        values = [r["value"] for r in readings]
+        ids, stamps = list(map(_METER_ID, readings)), list(map(_TS, readings))
+        values = list(map(_VALUE, readings))
     except (ValueError, TypeError, KeyError, IndexError):
         return None
-    if not (ids and all(type(i) is str and 0 < len(i) <= 64 for i in ids)
-            and all(type(t) is str for t in stamps)
-            and all(type(v) is float or type(v) is int for v in values)):
+    if not ids or not (set(map(type, ids)) == set(map(type, stamps)) == {str}
+                       and set(map(type, values)) <= {float, int}):
         return None
     try:
+        meter_ids = pa.array(ids, pa.string())
+        lengths = pc.min_max(pc.utf8_length(meter_ids)).as_py()
+        if lengths["min"] < 1 or lengths["max"] > 64:
+            return None
         ts = pa.array(stamps, pa.string()).cast(TYPES["ts"])
-        return _batch(pa.array(ids, pa.string()), ts, np.array(values, np.float64))
+        return _batch(meter_ids, ts, np.array(values, np.float64))
     except (pa.ArrowInvalid, OverflowError):
         return None
+
+
+_METER_ID, _TS, _VALUE = itemgetter("meter_id"), itemgetter("ts"), itemgetter("value")
 
 
 def _batch(ids: pa.Array | pa.ChunkedArray, stamps: pa.Array | pa.ChunkedArray,

@@ -28,7 +28,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import paho.mqtt.client as mqtt
 import psycopg
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
@@ -249,7 +248,7 @@ def bench_http(conn: psycopg.Connection, url: str, key: str, ids: list[str], bat
     return out
 
 
-def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[str, float]:
+def _broker() -> tuple[subprocess.Popen[bytes], int]:
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -259,32 +258,61 @@ def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[
                                     "persistence false\nmax_queued_messages 0\n")
     broker = subprocess.Popen([mosquitto, "-c", str(workdir / "m.conf")],
                               stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return broker, port
+
+
+def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[str, object]:
+    """The subscriber as ``dizhi energy mqtt`` runs it (this process: paho's network thread
+    queueing, the main thread writing batches), fed by a publisher in a process of its own
+    (bench/mqtt_publish.py); timed from the first message in to the last one written, with
+    this process's and its backend's CPU and the resident memory every second."""
+    broker, port = _broker()
+    prefix = ids[0].rsplit("-", 1)[0]
     try:
         subscriber = Subscriber("127.0.0.1", port, batch=5000)
-        publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-        publisher.connect("127.0.0.1", port)
-        publisher.loop_start()
-        start = START + timedelta(days=60)
-        state = {"t": 0.0}
+        state: dict[str, float] = {"t": 0.0, "cpu": 0.0, "next": 0.0}
+        rss: list[int] = []
+        publisher = None
 
         def until(stats: MqttStats) -> bool:
-            if not state["t"]:
-                state["t"] = time.perf_counter()
-                for i in range(messages):
-                    ts = (start + timedelta(minutes=15 * (i // len(ids)))).isoformat()
-                    publisher.publish(f"dizhi/{ids[i % len(ids)]}",
-                                      json.dumps({"ts": ts, "value": i}), qos=0)
-            return stats.written + stats.rejected >= messages
+            nonlocal publisher
+            now = time.perf_counter()
+            if publisher is None:
+                publisher = subprocess.Popen(
+                    [sys.executable, str(Path(__file__).with_name("mqtt_publish.py")),
+                     "--port", str(port), "--prefix", prefix, "--meters", str(len(ids)),
+                     "--messages", str(messages)], stdout=subprocess.PIPE)
+            if stats.received and not state["t"]:
+                state["t"], state["cpu"] = now, _cpu_s(conn)
+            if now >= state["next"]:
+                rss.append(_rss_mb())
+                state["next"] = now + 1.0
+            return stats.written + stats.rejected + stats.unknown >= messages
 
-        stats = run(conn, subscriber, until=until, idle=0.01)
-        seconds = time.perf_counter() - state["t"]
-        publisher.loop_stop()
+        stats = run(conn, subscriber, until=until, idle=0.005)
+        seconds, cpu = time.perf_counter() - state["t"], _cpu_s(conn) - state["cpu"]
+        assert publisher is not None
+        sent = json.loads(publisher.communicate(timeout=60)[0])
     finally:
         broker.terminate()
         broker.wait()
     return {"messages": messages, "written": stats.written, "seconds": round(seconds, 3),
-            "per_s": round(stats.written / seconds), "batches": stats.batches}
+            "per_s": round(stats.written / seconds), "cpu_s": round(cpu, 3),
+            "per_cpu_s": round(stats.written / cpu), "batches": stats.batches,
+            "publisher_s": sent["seconds"], "rss_mb_each_second": rss}
+
+
+def _rss_mb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
 
 
 def _p50_ms(client: TestClient, path: str, headers: dict[str, str], n: int) -> dict[str, float]:

@@ -280,6 +280,18 @@ def ingest_batch(conn: Connection, *, batch: Batch, source: str = "api",
                         skipped, unknown[:20])
 
 
+def text_array(items: Iterable[str]) -> str:
+    """A ``text[]`` literal: psycopg dumps a list an element at a time in Python (4 µs each,
+    most of the client's time in a batch of 5,000 MQTT messages for 2,000 meters)."""
+    return "{" + ",".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                          for item in items) + "}"
+
+
+def int_array(values: np.ndarray) -> str:
+    """An integer array literal (``int[]``, ``bigint[]``)."""
+    return "{" + ",".join(map(str, values.tolist())) + "}"
+
+
 def _us(ts: datetime) -> int:
     return (ts - EPOCH) // timedelta(microseconds=1)
 
@@ -289,8 +301,8 @@ def _overlapping(conn: Connection, *, partition: str, part: Batch) -> np.ndarray
     meter, lo, hi, _ = part.spans()
     found = [r[0] for r in conn.execute(
         sql.SQL(OVERLAPS).format(partition=sql.Identifier(partition)),
-        {"ids": [part.meters[i] for i in meter], "i": meter.tolist(), "lo": lo.tolist(),
-         "hi": hi.tolist()})]
+        {"ids": text_array(part.meters[i] for i in meter), "i": int_array(meter),
+         "lo": int_array(lo), "hi": int_array(hi)})]
     return np.isin(part.meter, found)
 
 
@@ -305,7 +317,7 @@ def _copy_fresh(conn: Connection, *, partition: str, part: Batch, source: str) -
     except psycopg.errors.UniqueViolation:
         return False
     meter, day = part.dirty_days()
-    conn.execute(DIRTY, [[part.meters[i] for i in meter], day.tolist()])
+    conn.execute(DIRTY, [text_array(part.meters[i] for i in meter), int_array(day)])
     return True
 
 

@@ -59,7 +59,7 @@ class MqttStats:
     errors: list[str] = field(default_factory=list)
 
 
-Message = tuple[str, bytes, float]  # topic, payload, time received (unix seconds)
+Message = tuple[str, bytes | bytearray, float]  # topic, payload, time received (unix s)
 
 
 def batch_of(messages: list[Message]) -> Batch | None:

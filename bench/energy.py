@@ -6,7 +6,7 @@ afterwards; then the reads: a year of one meter as a daily series, the park's mo
 Prints JSON.
 
     DIZHI_DATABASE_NAME=… .venv/bin/python bench/energy.py [--meters 2000] [--days 2]
-        [--history-days 8] [--only copy_csv,http_json,mqtt,recompute,reads]
+        [--history-days 8] [--connections 2] [--only copy_csv,http_json,mqtt,recompute,reads]
 """
 
 import argparse
@@ -20,12 +20,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import paho.mqtt.client as mqtt
 import psycopg
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
@@ -34,9 +36,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from api import db
 from api.app import create_app
 from api.auth import create_key
+from api.cli.energy import line_chunks
+from api.cli.energy_import import import_pieces
 from layers.energy import alarms
+from layers.energy.batch import warm_up
 from layers.energy.mqtt import MqttStats, Subscriber, run
-from layers.energy.readings import ingest_csv
+from layers.energy.readings import IngestReport, ingest_csv
 from layers.energy.recompute import recompute, recompute_all
 
 START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -93,10 +98,11 @@ def bench_recompute(conn: psycopg.Connection, ids: list[str], history: int) -> d
     data = _day_csv(ids, start + timedelta(days=history), rng)
     with conn.transaction():
         ingest_csv(conn, data=data, source="bench")
-        backend, client, t = _backend_cpu_s(conn), time.process_time(), time.perf_counter()
+        pid = conn.info.backend_pid
+        backend, client, t = _backend_cpu_s(pid), time.process_time(), time.perf_counter()
         report = recompute(conn, max_meters=len(ids), detect=False)
         cleaned = time.perf_counter() - t
-        backend = _backend_cpu_s(conn) - backend
+        backend = _backend_cpu_s(pid) - backend
         client = time.process_time() - client
         t = time.perf_counter()
         found = alarms.scan_spans(conn)
@@ -117,62 +123,140 @@ def _csv(ids: list[str], start: datetime, intervals: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _backend_cpu_s(conn: psycopg.Connection) -> float:
-    """The connection's server backend's CPU seconds (read from /proc when the server runs on
-    this machine; 0 otherwise)."""
+def _cpu_s(*conns: psycopg.Connection) -> float:
+    """This process's CPU seconds and its server backends' (read from /proc when the server
+    runs on this machine; 0 for a backend otherwise): a figure the machine's load moves
+    less than the wall clock."""
+    return time.process_time() + sum(_backend_cpu_s(c.info.backend_pid) for c in conns)
+
+
+def _backend_cpu_s(pid: int) -> float:
     try:
-        fields = Path(f"/proc/{conn.info.backend_pid}/stat").read_text().rsplit(")", 1)[1]
-        return sum(int(f) for f in fields.split()[11:13]) / os.sysconf("SC_CLK_TCK")
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1]
     except OSError:
         return 0.0
+    return sum(int(f) for f in fields.split()[11:13]) / os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_s(conn: psycopg.Connection) -> float:
-    """This process's CPU seconds and its server backend's: a figure the machine's load moves
-    less than the wall clock."""
-    return time.process_time() + _backend_cpu_s(conn)
+def _import_file(path: Path, connections: int) -> tuple[IngestReport, float, float]:
+    """``dizhi energy import FILE``'s work in this process: (report, wall s, CPU s of this
+    process and the writing backends, taken as each connection closes)."""
+    url, backends = db.database_url(), []
+
+    @contextmanager
+    def connect() -> Iterator[psycopg.Connection]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            before = _backend_cpu_s(conn.info.backend_pid)
+            yield conn
+            backends.append(_backend_cpu_s(conn.info.backend_pid) - before)
+
+    t, cpu = time.perf_counter(), time.process_time()
+    with path.open("rb") as handle:
+        report = import_pieces(connect, chunks=line_chunks(handle), connections=connections,
+                               source="bench")
+    return report, time.perf_counter() - t, time.process_time() - cpu + sum(backends)
 
 
-def bench_copy(conn: psycopg.Connection, ids: list[str], days: int) -> dict[str, float]:
-    data = _csv(ids, START, 96 * days)
+def bench_copy(conn: psycopg.Connection, ids: list[str], days: int, connections: int
+               ) -> dict[str, object]:
+    """The CSV path as a user takes it: a file through ``dizhi energy import``'s pipeline
+    (read, parse, write on ``connections`` connections), new readings and then the same file
+    again; one ``ingest_csv`` call of the whole text in one transaction beside it; and the
+    command itself as a process (start-up included) on a further set of days."""
     rows = len(ids) * 96 * days
-    t, cpu = time.perf_counter(), _cpu_s(conn)
-    with conn.transaction():
-        report = ingest_csv(conn, data=data, source="bench")
-    seconds, cpu = time.perf_counter() - t, _cpu_s(conn) - cpu
-    assert report.inserted == rows, report
-    t, cpu_again = time.perf_counter(), _cpu_s(conn)
-    with conn.transaction():
-        again = ingest_csv(conn, data=data, source="bench")
-    again_s, cpu_again = time.perf_counter() - t, _cpu_s(conn) - cpu_again
-    assert again.unchanged == rows
-    return {"readings": rows, "seconds": round(seconds, 3), "per_s": round(rows / seconds),
-            "cpu_s": round(cpu, 3), "per_cpu_s": round(rows / cpu),
-            "repeat_unchanged_per_s": round(rows / again_s),
-            "repeat_unchanged_per_cpu_s": round(rows / cpu_again)}
+    out: dict[str, object] = {"readings": rows, "connections": connections}
+    warm_up()  # pyarrow's first list conversion imports pandas (0.2-0.5 s): not the readings'
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "readings.csv"
+        path.write_bytes(_csv(ids, START, 96 * days))
+        report, seconds, cpu = _import_file(path, connections)
+        assert report.inserted == rows, report
+        again, again_s, cpu_again = _import_file(path, connections)
+        assert again.unchanged == rows, again
+        out.update({"seconds": round(seconds, 3), "per_s": round(rows / seconds),
+                    "cpu_s": round(cpu, 3), "per_cpu_s": round(rows / cpu),
+                    "repeat_unchanged_per_s": round(rows / again_s),
+                    "repeat_unchanged_per_cpu_s": round(rows / cpu_again)})
+        data = _csv(ids, START + timedelta(days=days), 96 * days)
+        t, cpu = time.perf_counter(), _cpu_s(conn)
+        with conn.transaction():
+            report = ingest_csv(conn, data=data, source="bench")
+        seconds, cpu = time.perf_counter() - t, _cpu_s(conn) - cpu
+        assert report.inserted == rows, report
+        out["one_transaction"] = {"per_s": round(rows / seconds), "cpu_s": round(cpu, 3),
+                                  "per_cpu_s": round(rows / cpu)}
+        path.write_bytes(_csv(ids, START + timedelta(days=2 * days), 96 * days))
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "from api.cli.main import main; main()",
+                        "energy", "import", str(path), "--connections", str(connections)],
+                       check=True, capture_output=True, cwd=Path(__file__).resolve().parent.parent)
+        seconds = time.perf_counter() - t
+        out["cli_process"] = {"seconds": round(seconds, 3), "per_s": round(rows / seconds)}
+    return out
 
 
-def bench_http(url: str, key: str, ids: list[str], batches: int, size: int) -> dict[str, float]:
-    """``batches`` POSTs of ``size`` JSON readings; the bodies are made before the clock starts
-    (a gateway sends them ready), the app runs in this process (TestClient)."""
-    start = START + timedelta(days=30)
-    bodies = [json.dumps({"readings": [
-        {"meter_id": ids[i % len(ids)],
-         "ts": (start + timedelta(minutes=15 * ((b * size + i) // len(ids)))).isoformat(),
-         "value": float(i)} for i in range(size)]}).encode() for b in range(batches)]
-    with TestClient(create_app(url=url)) as client:
-        headers = {"Authorization": f"Bearer {key}", "content-type": "application/json"}
-        total, t, cpu = 0, time.perf_counter(), time.process_time()
-        for body in bodies:
-            r = client.post("/energy/readings", content=body, headers=headers)
-            assert r.status_code == 200, r.text
-            total += r.json()["received"]
-        seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+def _backends(conn: psycopg.Connection) -> list[int]:
+    """The other client backends on this database (an app's pool)."""
+    return [r[0] for r in conn.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()")]
+
+
+def _post_all(conn: psycopg.Connection, client: TestClient, bodies: list[bytes],
+              headers: dict[str, str]) -> dict[str, float]:
+    pids = _backends(conn)
+    before = sum(map(_backend_cpu_s, pids))
+    total, t, cpu = 0, time.perf_counter(), time.process_time()
+    for body in bodies:
+        r = client.post("/energy/readings", content=body, headers=headers)
+        assert r.status_code == 200, r.text
+        total += r.json()["received"]
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
+    backend = sum(map(_backend_cpu_s, pids)) - before
     return {"readings": total, "seconds": round(seconds, 3), "per_s": round(total / seconds),
-            "batch": size, "app_cpu_s": round(cpu, 3)}
+            "app_cpu_s": round(cpu, 3), "backend_cpu_s": round(backend, 3),
+            "per_cpu_s": round(total / (cpu + backend))}
 
 
-def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[str, float]:
+def _warmed() -> None:
+    """Wait for the app's warm-up thread (the parser, geocoder and masker loaded while the
+    server already answers): its seconds of CPU are not the requests'."""
+    for thread in threading.enumerate():
+        if thread.name == "warm-up":
+            thread.join()
+
+
+def bench_http(conn: psycopg.Connection, url: str, key: str, ids: list[str], batches: int,
+               size: int) -> dict[str, object]:
+    """``batches`` POSTs of ``size`` JSON readings, then as many of CSV; the bodies are made
+    before the clock starts (a gateway sends them ready), the app runs in this process
+    (TestClient), timed once its warm-up thread is done; one request of each kind first,
+    untimed (the first pyarrow call in a process sets pyarrow up: 0.3 s)."""
+    def rows(b: int, days: int) -> list[tuple[str, str, float]]:
+        start = START + timedelta(days=days)
+        return [(ids[i % len(ids)],
+                 (start + timedelta(minutes=15 * ((b * size + i) // len(ids)))).isoformat(),
+                 float(i)) for i in range(size)]
+
+    json_bodies = [json.dumps({"readings": [{"meter_id": m, "ts": t, "value": v}
+                                            for m, t, v in rows(b, 30)]}).encode()
+                   for b in range(batches + 1)]
+    csv_bodies = [("meter_id,ts,value\n" + "".join(f"{m},{t},{v}\n" for m, t, v in rows(b, 45))
+                   ).encode() for b in range(batches + 1)]
+    auth = {"Authorization": f"Bearer {key}"}
+    with TestClient(create_app(url=url)) as client:
+        _warmed()
+        json_headers = {**auth, "content-type": "application/json"}
+        csv_headers = {**auth, "content-type": "text/csv"}
+        _post_all(conn, client, json_bodies[:1], json_headers)
+        _post_all(conn, client, csv_bodies[:1], csv_headers)
+        out: dict[str, object] = {"batch": size, **_post_all(conn, client, json_bodies[1:],
+                                                             json_headers)}
+        out["csv"] = _post_all(conn, client, csv_bodies[1:], csv_headers)
+    return out
+
+
+def _broker() -> tuple[subprocess.Popen[bytes], int]:
     mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -182,32 +266,61 @@ def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[
                                     "persistence false\nmax_queued_messages 0\n")
     broker = subprocess.Popen([mosquitto, "-c", str(workdir / "m.conf")],
                               stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return broker, port
+
+
+def bench_mqtt(conn: psycopg.Connection, ids: list[str], messages: int) -> dict[str, object]:
+    """The subscriber as ``dizhi energy mqtt`` runs it (this process: paho's network thread
+    queueing, the main thread writing batches), fed by a publisher in a process of its own
+    (bench/mqtt_publish.py); timed from the first message in to the last one written, with
+    this process's and its backend's CPU and the resident memory every second."""
+    broker, port = _broker()
+    prefix = ids[0].rsplit("-", 1)[0]
     try:
         subscriber = Subscriber("127.0.0.1", port, batch=5000)
-        publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-        publisher.connect("127.0.0.1", port)
-        publisher.loop_start()
-        start = START + timedelta(days=60)
-        state = {"t": 0.0}
+        state: dict[str, float] = {"t": 0.0, "cpu": 0.0, "next": 0.0}
+        rss: list[int] = []
+        publisher = None
 
         def until(stats: MqttStats) -> bool:
-            if not state["t"]:
-                state["t"] = time.perf_counter()
-                for i in range(messages):
-                    ts = (start + timedelta(minutes=15 * (i // len(ids)))).isoformat()
-                    publisher.publish(f"dizhi/{ids[i % len(ids)]}",
-                                      json.dumps({"ts": ts, "value": i}), qos=0)
-            return stats.written + stats.rejected >= messages
+            nonlocal publisher
+            now = time.perf_counter()
+            if publisher is None:
+                publisher = subprocess.Popen(
+                    [sys.executable, str(Path(__file__).with_name("mqtt_publish.py")),
+                     "--port", str(port), "--prefix", prefix, "--meters", str(len(ids)),
+                     "--messages", str(messages)], stdout=subprocess.PIPE)
+            if stats.received and not state["t"]:
+                state["t"], state["cpu"] = now, _cpu_s(conn)
+            if now >= state["next"]:
+                rss.append(_rss_mb())
+                state["next"] = now + 1.0
+            return stats.written + stats.rejected + stats.unknown >= messages
 
-        stats = run(conn, subscriber, until=until, idle=0.01)
-        seconds = time.perf_counter() - state["t"]
-        publisher.loop_stop()
+        stats = run(conn, subscriber, until=until, idle=0.005)
+        seconds, cpu = time.perf_counter() - state["t"], _cpu_s(conn) - state["cpu"]
+        assert publisher is not None
+        sent = json.loads(publisher.communicate(timeout=60)[0])
     finally:
         broker.terminate()
         broker.wait()
     return {"messages": messages, "written": stats.written, "seconds": round(seconds, 3),
-            "per_s": round(stats.written / seconds), "batches": stats.batches}
+            "per_s": round(stats.written / seconds), "cpu_s": round(cpu, 3),
+            "per_cpu_s": round(stats.written / cpu), "batches": stats.batches,
+            "publisher_s": sent["seconds"], "rss_mb_each_second": rss}
+
+
+def _rss_mb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) // 1024
+    return 0
 
 
 def _p50_ms(client: TestClient, path: str, headers: dict[str, str], n: int) -> dict[str, float]:
@@ -261,6 +374,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--meters", type=int, default=2000)
     parser.add_argument("--days", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=2)
     parser.add_argument("--http-batches", type=int, default=10)
     parser.add_argument("--http-batch", type=int, default=10000)
     parser.add_argument("--mqtt-messages", type=int, default=50000)
@@ -273,8 +387,8 @@ def main() -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         ids = _meters(conn, prefix, args.meters)
         key = create_key(conn, role="energy", name="bench/energy.py")
-        runs = {"copy_csv": lambda: bench_copy(conn, ids, args.days),
-                "http_json": lambda: bench_http(url, key.key, ids, args.http_batches,
+        runs = {"copy_csv": lambda: bench_copy(conn, ids, args.days, args.connections),
+                "http_json": lambda: bench_http(conn, url, key.key, ids, args.http_batches,
                                                 args.http_batch),
                 "mqtt": lambda: bench_mqtt(conn, ids, args.mqtt_messages),
                 "recompute": lambda: bench_recompute(conn, ids, args.history_days),

@@ -34,20 +34,19 @@ def line_chunks(handle: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
 def import_command(
     path: Annotated[Path, typer.Argument(help="CSV with the header meter_id,ts,value; ts ISO "
                                               "8601 with its UTC offset")],
+    connections: Annotated[int, typer.Option(min=1, max=8, help="connections writing at once "
+                                                                "(the meters shared out)")] = 2,
 ) -> None:
-    """Import readings; each ~8 MB piece is one transaction, so a re-run after a failure
-    completes the file (the same readings again change nothing)."""
-    from layers.energy.readings import EMPTY, ingest_csv
+    """Import readings, ~8 MB at a time, parsed while the pieces before are written; each
+    connection's share of a piece is one transaction, so a re-run after a failure completes
+    the file (the same readings again change nothing)."""
+    from api.cli.energy_import import import_pieces
 
-    total = EMPTY
     started = time.perf_counter()
-    with path.open("rb") as handle, connect() as conn, progress_bar() as bar:
+    with path.open("rb") as handle, progress_bar() as bar:
         task = bar.add_task(f"importing {path.name} (bytes)", total=path.stat().st_size)
-        for i, chunk in enumerate(line_chunks(handle)):
-            with conn.transaction():
-                total += ingest_csv(conn, data=chunk.lstrip(b"\xef\xbb\xbf") if i == 0 else chunk,
-                                    header=i == 0, source="import")
-            bar.advance(task, len(chunk))
+        total = import_pieces(connect, chunks=line_chunks(handle), connections=connections,
+                              done=lambda size: bar.advance(task, size))
     seconds = time.perf_counter() - started
     console.print(f"{total.received} readings in {seconds:.1f} s: {total.inserted} new, "
                   f"{total.corrected} corrected, {total.unchanged} unchanged")

@@ -7,12 +7,14 @@ seconds also works). Bad payloads and unknown meters are counted and dropped, ne
 
 import json
 import logging
-import queue
+import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -20,10 +22,12 @@ from psycopg import Connection
 
 from address.errors import BadRequest
 from layers.energy import emoncms
-from layers.energy.readings import ingest_rows
+from layers.energy.batch import Batch, from_columns, warm_up
+from layers.energy.readings import ingest_batch, ingest_rows
 
 log = logging.getLogger("dizhi.energy.mqtt")
 TOPICS = ("dizhi/#", "emon/#")
+SWITCH_INTERVAL_S = 0.0005
 
 
 def reading_of(topic: str, payload: bytes | bytearray, now: datetime) -> emoncms.Row:
@@ -55,20 +59,43 @@ class MqttStats:
     errors: list[str] = field(default_factory=list)
 
 
+Message = tuple[str, bytes | bytearray, float]  # topic, payload, time received (unix s)
+
+
+def batch_of(messages: list[Message]) -> Batch | None:
+    """Messages that are all ``dizhi/<meter_id>`` with a JSON ``{"ts": "…+08:00", "value": v}``
+    as one batch, the columns checked at once; None when any is otherwise (then each is read
+    on its own and a bad one is counted with its reason)."""
+    ids = [topic[6:] for topic, _, _ in messages if topic.startswith("dizhi/")]
+    if len(ids) != len(messages) or any("/" in i for i in ids):
+        return None
+    try:
+        bodies = [json.loads(payload) for _, payload, _ in messages]
+        stamps, values = list(map(_TS, bodies)), list(map(_VALUE, bodies))
+    except (ValueError, TypeError, KeyError, IndexError):
+        return None
+    return from_columns(ids, stamps, values)
+
+
+_TS, _VALUE = itemgetter("ts"), itemgetter("value")
+
+
 class Subscriber:
-    """Collects messages on paho's network thread; ``flush`` writes them on the caller's."""
+    """Collects messages on paho's network thread (only queued there: it shares the
+    interpreter with the writer); ``flush`` reads and writes them on the caller's."""
 
     def __init__(self, host: str, port: int, *, client_id: str = "",
-                 batch: int = 5000) -> None:
-        self.batch = batch
+                 batch: int = 5000, linger: float = 0.2) -> None:
+        self.batch, self.linger = batch, linger
         self.stats = MqttStats()
-        self._queue: queue.SimpleQueue[emoncms.Row] = queue.SimpleQueue()
+        self._queue: deque[Message] = deque()  # append and popleft are thread-safe
         self._subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
         self.client.on_connect = self._on_connect
         self.client.on_subscribe = lambda *args: self._subscribed.set()
         self.client.on_message = self._on_message
         self.client.connect(host, port)
+        warm_up()
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any,
                     properties: Any = None) -> None:
@@ -77,12 +104,7 @@ class Subscriber:
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage
                     ) -> None:
         self.stats.received += 1
-        try:
-            self._queue.put(reading_of(message.topic, message.payload, datetime.now(UTC)))
-        except BadRequest as exc:
-            self.stats.rejected += 1
-            if len(self.stats.errors) < 20:
-                self.stats.errors.append(exc.detail)
+        self._queue.append((message.topic, message.payload, time.time()))
 
     def start(self, timeout: float = 10.0) -> None:
         self.client.loop_start()
@@ -93,33 +115,57 @@ class Subscriber:
         self.client.disconnect()
         self.client.loop_stop()
 
+    def ready(self) -> bool:
+        """A batch is full, or its first message has waited ``linger`` seconds: fewer, bigger
+        transactions than writing whatever is there."""
+        queue = self._queue
+        if len(queue) >= self.batch:
+            return True
+        return bool(queue) and time.time() - queue[0][2] >= self.linger
+
     def flush(self, conn: Connection) -> int:
         """Write up to ``batch`` queued readings in one transaction; how many were taken."""
-        rows: list[emoncms.Row] = []
-        while len(rows) < self.batch:
-            try:
-                rows.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        if rows:
+        messages = [self._queue.popleft() for _ in range(min(self.batch, len(self._queue)))]
+        if messages:
             with conn.transaction():
-                report = ingest_rows(conn, rows=rows, source="mqtt", skip_unknown=True)
+                if (batch := batch_of(messages)) is not None:
+                    report = ingest_batch(conn, batch=batch, source="mqtt", skip_unknown=True)
+                else:
+                    report = ingest_rows(conn, rows=self._read(messages), source="mqtt",
+                                         skip_unknown=True)
             self.stats.written += report.received
             self.stats.unknown += report.skipped
             self.stats.batches += 1
-        return len(rows)
+        return len(messages)
+
+    def _read(self, messages: list[Message]) -> list[emoncms.Row]:
+        rows = []
+        for topic, payload, received in messages:
+            try:
+                rows.append(reading_of(topic, payload, datetime.fromtimestamp(received, UTC)))
+            except BadRequest as exc:
+                self.stats.rejected += 1
+                if len(self.stats.errors) < 20:
+                    self.stats.errors.append(exc.detail)
+        return rows
 
 
 def run(conn: Connection, subscriber: Subscriber, *, until: Callable[[MqttStats], bool],
         idle: float = 0.05) -> MqttStats:
-    """Flush until ``until(stats)`` says stop (checked after each pass)."""
+    """Flush until ``until(stats)`` says stop (checked after each pass). paho reads a packet
+    with several ``recv`` calls, each giving up the interpreter; while a batch is being
+    written, each wait to get it back was up to the 5 ms switch interval, so the interval is
+    0.5 ms while this runs."""
     subscriber.start()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     try:
         while not until(subscriber.stats):
-            if subscriber.flush(conn) == 0:
+            if not subscriber.ready() or subscriber.flush(conn) == 0:
                 time.sleep(idle)
         while subscriber.flush(conn):
             pass
     finally:
+        sys.setswitchinterval(interval)
         subscriber.stop()
     return subscriber.stats

@@ -51,12 +51,16 @@ FROM energy_typed GROUP BY meter_id
 # CTEs read the snapshot from before the insert, so ``old`` counts the corrections. A
 # changed reading dirties its local day, and the day before when it is at midnight (the end of
 # that day's last interval): per (meter, day of ts − 1 µs), the latest ts says which.
+# Each staged row looks its reading up by the primary key (the LIMIT keeps the lookup a
+# parameterised index probe): a hash join read the whole partition for every batch, seconds
+# per batch on a month of 2,000 meters whose statistics autovacuum had not taken yet.
 # It writes to one month's partition (named by ``energy_ensure_partitions``) directly: routing
 # each row through the parent cost as much as the insert.
 MERGE = """
 WITH s AS (
   SELECT t.meter_id, t.ts, t.value, r.value AS old FROM energy_typed t
-  LEFT JOIN {partition} r USING (meter_id, ts)
+  LEFT JOIN LATERAL (SELECT r.value FROM {partition} r
+                     WHERE r.meter_id = t.meter_id AND r.ts = t.ts LIMIT 1) r ON true
   WHERE t.ts >= %(lo)s AND t.ts < %(hi)s AND r.value IS DISTINCT FROM t.value),
 old AS (SELECT count(*) AS n FROM s WHERE old IS NOT NULL),
 up AS (
@@ -276,6 +280,18 @@ def ingest_batch(conn: Connection, *, batch: Batch, source: str = "api",
                         skipped, unknown[:20])
 
 
+def text_array(items: Iterable[str]) -> str:
+    """A ``text[]`` literal: psycopg dumps a list an element at a time in Python (4 µs each,
+    most of the client's time in a batch of 5,000 MQTT messages for 2,000 meters)."""
+    return "{" + ",".join('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                          for item in items) + "}"
+
+
+def int_array(values: np.ndarray) -> str:
+    """An integer array literal (``int[]``, ``bigint[]``)."""
+    return "{" + ",".join(map(str, values.tolist())) + "}"
+
+
 def _us(ts: datetime) -> int:
     return (ts - EPOCH) // timedelta(microseconds=1)
 
@@ -285,8 +301,8 @@ def _overlapping(conn: Connection, *, partition: str, part: Batch) -> np.ndarray
     meter, lo, hi, _ = part.spans()
     found = [r[0] for r in conn.execute(
         sql.SQL(OVERLAPS).format(partition=sql.Identifier(partition)),
-        {"ids": [part.meters[i] for i in meter], "i": meter.tolist(), "lo": lo.tolist(),
-         "hi": hi.tolist()})]
+        {"ids": text_array(part.meters[i] for i in meter), "i": int_array(meter),
+         "lo": int_array(lo), "hi": int_array(hi)})]
     return np.isin(part.meter, found)
 
 
@@ -301,7 +317,7 @@ def _copy_fresh(conn: Connection, *, partition: str, part: Batch, source: str) -
     except psycopg.errors.UniqueViolation:
         return False
     meter, day = part.dirty_days()
-    conn.execute(DIRTY, [[part.meters[i] for i in meter], day.tolist()])
+    conn.execute(DIRTY, [text_array(part.meters[i] for i in meter), int_array(day)])
     return True
 
 

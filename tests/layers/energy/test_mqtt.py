@@ -13,7 +13,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from address.errors import BadRequest
-from layers.energy.mqtt import Subscriber, reading_of, run
+from layers.energy.mqtt import Subscriber, batch_of, reading_of, run
 from tests.layers.energy import builders
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -81,3 +81,61 @@ def test_subscriber_writes_what_the_broker_delivers(broker, conn):
     count = conn.execute("SELECT count(*), sum(value) FROM reading WHERE meter_id = %s",
                          [meter]).fetchone()
     assert count == (1000, sum(range(1000)))
+
+
+def test_a_batch_of_json_readings_is_read_at_once():
+    at = time.time()
+    messages = [(f"dizhi/M{i % 3}",
+                 json.dumps({"ts": f"2024-06-01T00:{i:02d}:00+08:00", "value": i}).encode(), at)
+                for i in range(10)]
+    batch = batch_of(messages)
+    assert batch is not None and len(batch) == 10 and batch.meters == ["M0", "M1", "M2"]
+    for odd in (("emon/n/k", b"1", at), ("dizhi/M1", b"1", at), ("dizhi/M1", b'{"value": 1}', at),
+                ("dizhi/M1", b'{"ts": "2024-06-01T00:00:00", "value": 1}', at),
+                ("dizhi/a/b", messages[0][1], at), ("dizhi/", messages[0][1], at),
+                ("dizhi/M1", b'{"ts": "2024-06-01T00:00:00+08:00", "value": true}', at),
+                ("dizhi/M1", b'{"ts": "2024-06-01T00:00:00+08:00", "value": NaN}', at)):
+        assert batch_of([*messages, odd]) is None, odd  # read one at a time instead
+
+
+def test_a_batch_waits_to_fill_or_for_its_linger(broker):
+    subscriber = Subscriber("127.0.0.1", broker, batch=3, linger=0.2)
+    assert not subscriber.ready()
+    subscriber._queue.append(("dizhi/M", b"1", time.time()))
+    assert not subscriber.ready()
+    subscriber._queue.extend([("dizhi/M", b"2", time.time())] * 2)
+    assert subscriber.ready()
+    subscriber._queue.clear()
+    subscriber._queue.append(("dizhi/M", b"1", time.time() - 0.3))
+    assert subscriber.ready()
+
+
+def test_a_repeat_is_one_row_and_a_correction_keeps_history(broker, conn):
+    meter = builders.meter(conn, reading_type="interval")
+    subscriber = Subscriber("127.0.0.1", broker, batch=100, linger=0.05)
+    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    publisher.connect("127.0.0.1", broker)
+    publisher.loop_start()
+    reading = {"ts": "2024-06-01T00:15:00+08:00", "value": 1.5}
+    steps = iter([[reading, reading], [reading], [{**reading, "value": 2.5}]])
+    sent, deadline = 0, time.monotonic() + 30
+
+    def until(stats):
+        nonlocal sent
+        assert time.monotonic() < deadline, stats
+        if stats.received == sent and not subscriber._queue:  # all written: the next step
+            step = next(steps, None)
+            if step is None:
+                return True
+            for body in step:
+                publisher.publish(f"dizhi/{meter}", json.dumps(body), qos=1)
+            sent += len(step)
+        return False
+
+    stats = run(conn, subscriber, until=until)
+    publisher.loop_stop()
+    assert stats.received == 4 and stats.rejected == 0
+    assert conn.execute("SELECT value FROM reading WHERE meter_id = %s",
+                        [meter]).fetchall() == [(2.5,)]
+    assert conn.execute("SELECT old_value, new_value FROM reading_revision WHERE meter_id = %s",
+                        [meter]).fetchall() == [(1.5, 2.5)]

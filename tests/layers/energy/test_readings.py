@@ -1,11 +1,13 @@
 """Readings in: idempotent, corrections kept, partitions made, bad input refused whole."""
 
+import json
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
 from address.errors import BadRequest
+from layers.energy.batch import from_json
 from layers.energy.readings import ingest_csv, ingest_rows
 from tests.layers.energy import builders
 
@@ -118,3 +120,18 @@ def test_a_row_written_since_the_check_sends_the_month_through_the_merge(conn, m
                                             f"{m},2024-05-01T00:30:00+08:00,6"))
     assert (report.inserted, report.corrected) == (1, 1)
     assert [r[1] for r in _state(conn, m)[0]] == [5.0, 6.0]
+
+
+@pytest.mark.parametrize("reading", [
+    {"meter_id": "M", "ts": "2024-05-01T00:15:00+08:00", "value": True},
+    {"meter_id": "M", "ts": "2024-05-01T00:15:00+08:00", "value": "1"},
+    {"meter_id": "", "ts": "2024-05-01T00:15:00+08:00", "value": 1},
+    {"meter_id": "M" * 65, "ts": "2024-05-01T00:15:00+08:00", "value": 1},
+    {"meter_id": 7, "ts": "2024-05-01T00:15:00+08:00", "value": 1},
+    {"meter_id": "M", "ts": 1714493700, "value": 1},
+    {"meter_id": "M", "ts": "2024-05-01T00:15:00+08:00"},
+])
+def test_json_the_client_cannot_vouch_for_goes_to_the_model(reading):
+    good = {"meter_id": "M" * 64, "ts": "2024-05-01T00:15:00+08:00", "value": 2}
+    assert from_json(json.dumps({"readings": [good]}).encode()) is not None
+    assert from_json(json.dumps({"readings": [good, reading]}).encode()) is None

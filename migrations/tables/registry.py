@@ -4,9 +4,9 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Float,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,

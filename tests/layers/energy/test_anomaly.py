@@ -141,3 +141,19 @@ def test_the_recompute_scans_what_it_cleaned_against_a_kept_baseline(conn):
     assert recompute_all(conn).alarms == 1
     assert conn.execute("SELECT through FROM energy_baseline WHERE meter_id = %s",
                         [m]).fetchone()[0] == through
+
+
+def test_the_recompute_finds_a_creep_against_the_baseline_it_made(conn):
+    m = builders.meter(conn, reading_type="interval")
+    ts, v = _load(42, 11)
+    v = np.where(_hours(ts, 0, 5) & (ts >= ts[28 * 96]), v + 8.0 * 0.7, v)
+    rows = [(m, datetime.fromtimestamp(t + SLOT, ZONE), float(x))
+            for t, x in zip(ts, v, strict=True)]
+    ingest_rows(conn, rows=rows[:28 * 96])
+    recompute_all(conn, max_days=400)
+    ingest_rows(conn, rows=rows[28 * 96:])
+    recompute_all(conn, max_days=400)
+    (alarm,) = list_alarms(conn, meter_id=m)
+    assert alarm["kind"] == "base_load_creep"
+    assert alarm["detail"]["night_over_shoulders"] > 1.35 * alarm["detail"][
+        "usual_night_over_shoulders"]

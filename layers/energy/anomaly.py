@@ -9,8 +9,11 @@ period looked at. Against it:
 - ``level_shift``: a day or more whose day-long (96-slot, centred) mean is off the baseline's
   the same way, both by |z| > 3 (on the mean spread) and by a factor (above ×1.5, below ×0.5):
   a plant's irregular shifts move single days, a shift lasts;
-- ``base_load_creep``: the night (00:00–05:00) median of the period well above the history's,
-  and risen more than the day's (a night that follows a busier day is not creep);
+- ``base_load_creep``: over the period's last 14 nights, the night's (00:00–05:00) level
+  against the hours either side of it (05–07 h, 22–24 h) risen ×1.35 over the history's: a load
+  added to the night alone; a busier or quieter plant moves the night and its shoulders
+  together (a ratio of the night alone to its history is not enough: plants' nights swing by
+  half for weeks);
 - ``flat_line``: four hours or more of one repeated non-zero measured value where the baseline
   expects use (zero is no use, a shift's concern; spread or estimated slots repeat by design);
 - ``impossible``: slots cleaning found negative or a jump; ``missing``: slots it found missing.
@@ -31,7 +34,9 @@ SPIKE_Z, SHIFT_Z = 6.0, 3.0
 SPIKE_MAX, WINDOW, SHIFT_MIN, FLAT_MIN = 3, 96, 96, 16  # slots
 SPIKE_CEILING = 1.5  # × the history's ceiling
 SHIFT_UP, SHIFT_DOWN = 1.5, 0.5  # the day-long mean's factor to the baseline's
-CREEP_RATIO, CREEP_OVER_DAY = 1.3, 1.2
+CREEP_NIGHTS, CREEP_OVER_SHOULDERS = 14, 1.35  # nights judged; their rise over the shoulders
+NIGHT_SLOTS = np.arange(0, 20)  # 00:00–05:00
+SHOULDER_SLOTS = np.r_[20:28, 88:96]  # 05:00–07:00 and 22:00–24:00, the hours either side
 Floats = npt.NDArray[np.float64]
 
 
@@ -182,22 +187,50 @@ def _night(ts: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
     return ((ts + LOCAL) % 86400) < 5 * 3600
 
 
-def _day_ratio(ts: npt.NDArray[np.int64], values: Floats, known: Baseline) -> float:
-    """How much the period's daytime (08–18 h) median rose over the history's."""
-    hour = ((ts + LOCAL) % 86400) // 3600
-    day = (hour >= 8) & (hour < 18)
-    usual = float(np.nanmedian(known.median[slot_key(ts[day])])) if day.any() else 0.0
-    return float(np.median(values[day])) / usual if usual > 0 else 1.0
+def _night_over_shoulders(median: Floats) -> float | None:
+    """The history's night level over its shoulders', from the baseline's slot medians."""
+    by_day = median.reshape(7, 96)
+    night = float(np.nanmean(by_day[:, NIGHT_SLOTS]))
+    shoulders = float(np.nanmean(by_day[:, SHOULDER_SLOTS]))
+    return night / shoulders if shoulders > 0 and np.isfinite(night) else None
+
+
+def _day_means(day: npt.NDArray[np.int64], part: npt.NDArray[np.bool_], values: Floats,
+               slots: int) -> Floats:
+    """Per local day (0…) the mean of its ``part`` slots, NaN for a day missing one of them."""
+    days = int(day[-1]) + 1
+    sums = np.bincount(day[part], values[part], minlength=days)
+    counts = np.bincount(day[part], minlength=days)
+    return np.where(counts == slots, sums / np.maximum(counts, 1), np.nan)
+
+
+def _nightly(ts: npt.NDArray[np.int64], values: Floats) -> tuple[npt.NDArray[np.int64], Floats]:
+    """Each whole local day's night level over its shoulders' (their day starts, in order)."""
+    local = ts + LOCAL
+    day = local // 86400 - local[0] // 86400
+    of_day = (local % 86400) // SLOT
+    night = _day_means(day, np.isin(of_day, NIGHT_SLOTS), values, len(NIGHT_SLOTS))
+    shoulders = _day_means(day, np.isin(of_day, SHOULDER_SLOTS), values, len(SHOULDER_SLOTS))
+    whole = np.isfinite(night) & (shoulders > 0)  # NaN compares False
+    starts = ts[0] - local[0] % 86400 + 86400 * np.arange(len(night), dtype=np.int64)
+    return starts[whole], night[whole] / shoulders[whole]
 
 
 def _creep(ts: npt.NDArray[np.int64], values: Floats, known: Baseline) -> list[Event]:
-    now = values[_night(ts)]
-    usual = known.night_median
-    if len(now) < 7 * 20 or usual is None:  # a week of nights
+    """The span's last ``CREEP_NIGHTS`` nights' level over their shoulders' against the
+    history's: a load added to the night alone, which a busier plant (night and shoulders up
+    together) is not."""
+    usual = _night_over_shoulders(known.median)
+    starts, ratios = _nightly(ts, values)
+    if usual is None or usual <= 0 or len(ratios) < 7:  # a week of nights
         return []
-    level = float(np.median(now))
-    if usual > 0 and level > CREEP_RATIO * usual and (
-            level / usual > CREEP_OVER_DAY * _day_ratio(ts, values, known)):
-        return [Event("base_load_creep", int(ts[0]), int(ts[-1]) + SLOT, "info",
-                      {"night_median": level, "usual_night_median": usual})]
-    return []
+    starts, ratios = starts[-CREEP_NIGHTS:], ratios[-CREEP_NIGHTS:]
+    level = float(np.median(ratios))
+    if level <= CREEP_OVER_SHOULDERS * usual:
+        return []
+    judged = values[_night(ts) & (ts >= starts[0])]
+    return [Event("base_load_creep", int(starts[0]), int(ts[-1]) + SLOT, "info",
+                  {"nights": len(ratios), "night_over_shoulders": round(level, 3),
+                   "usual_night_over_shoulders": round(usual, 3),
+                   "night_median": float(np.median(judged)),
+                   "usual_night_median": known.night_median})]

@@ -46,17 +46,57 @@ def test_each_injected_anomaly_is_found_and_nothing_else(seed):
     assert len(kinds) == 3, kinds
 
 
+def _hours(ts, lo, hi):
+    hour = ((ts + 8 * 3600) % 86400) / 3600
+    return (hour >= lo) & (hour < hi)
+
+
 def test_base_load_creep_and_flags():
     ts, v = _load(42, 7)
     (now_t, now_v), history = _split(ts, v)
-    night = ((now_t + 8 * 3600) % 86400) < 6 * 3600
-    crept = np.where(night, now_v * 1.6, now_v)
+    crept = np.where(_hours(now_t, 0, 5), now_v * 1.6, now_v)
     flags = [None] * len(now_t)
     flags[50], flags[51], flags[400] = "gap", "gap", "negative"
     events = detect(now_t, crept, flags, history)
     assert {e.kind for e in events} >= {"base_load_creep", "missing", "impossible"}
     missing = next(e for e in events if e.kind == "missing")
     assert missing.detail["slots"] == 2
+
+
+def test_a_creep_that_ramps_up_in_the_span_is_judged_on_its_last_two_weeks():
+    ts, v = _load(70, 8)
+    (now_t, now_v), history = _split(ts, v)
+    day = (now_t - now_t[0]) // 86400
+    ramp = np.clip((day - 7) / 21, 0, 1)  # from the 8th night, 21 nights to its full 0.6
+    crept = now_v + np.where(_hours(now_t, 0, 5), 0.6 * 8.0 * ramp, 0.0)
+    (creep,) = [e for e in detect(now_t, crept, [None] * len(now_t), history)
+                if e.kind == "base_load_creep"]
+    assert creep.start == now_t[0] + 28 * 86400 and creep.end == now_t[-1] + SLOT
+    assert creep.detail["nights"] == 14
+    assert creep.detail["night_over_shoulders"] > 1.5
+    assert abs(creep.detail["usual_night_over_shoulders"] - 1.0) < 0.05
+
+
+def test_a_night_that_rises_with_its_shoulders_is_not_creep():
+    # a plant's longer evening shift: the night and the hours around it up, the day as before
+    ts, v = _load(42, 9)
+    (now_t, now_v), history = _split(ts, v)
+    busier = np.where(_hours(now_t, 0, 8) | _hours(now_t, 18, 24), now_v * 1.8, now_v)
+    assert "base_load_creep" not in {e.kind for e in detect(now_t, busier,
+                                                            [None] * len(now_t), history)}
+
+
+def test_a_creep_needs_a_week_of_whole_nights():
+    ts, v = _load(35, 10)
+    (now_t, now_v), history = _split(ts, v)
+    crept = np.where(_hours(now_t, 0, 5), now_v * 2.0, now_v)
+
+    def creeps(days):
+        n = days * 96
+        return "base_load_creep" in {e.kind for e in detect(now_t[:n], crept[:n], [None] * n,
+                                                            history)}
+
+    assert not creeps(6) and creeps(7)
 
 
 def test_alarms_keep_their_state_when_scanned_again(conn):
@@ -101,3 +141,19 @@ def test_the_recompute_scans_what_it_cleaned_against_a_kept_baseline(conn):
     assert recompute_all(conn).alarms == 1
     assert conn.execute("SELECT through FROM energy_baseline WHERE meter_id = %s",
                         [m]).fetchone()[0] == through
+
+
+def test_the_recompute_finds_a_creep_against_the_baseline_it_made(conn):
+    m = builders.meter(conn, reading_type="interval")
+    ts, v = _load(42, 11)
+    v = np.where(_hours(ts, 0, 5) & (ts >= ts[28 * 96]), v + 8.0 * 0.7, v)
+    rows = [(m, datetime.fromtimestamp(t + SLOT, ZONE), float(x))
+            for t, x in zip(ts, v, strict=True)]
+    ingest_rows(conn, rows=rows[:28 * 96])
+    recompute_all(conn, max_days=400)
+    ingest_rows(conn, rows=rows[28 * 96:])
+    recompute_all(conn, max_days=400)
+    (alarm,) = list_alarms(conn, meter_id=m)
+    assert alarm["kind"] == "base_load_creep"
+    assert alarm["detail"]["night_over_shoulders"] > 1.35 * alarm["detail"][
+        "usual_night_over_shoulders"]

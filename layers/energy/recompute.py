@@ -92,9 +92,15 @@ SELECT s.m, extract(epoch FROM r.replaced_at)::float8, r.old_final, r.new_initia
 FROM energy_span s JOIN meter_replacement r ON r.meter_id = s.meter_id
 ORDER BY s.m, r.replaced_at
 """
+# a month's partition at a time, each span's rows by its own index scan (``OFFSET 0`` keeps the
+# scans apart), deleted by ctid: a join of the spans to the partition was planned as a scan of
+# all of it (a month of every meter) or, on statistics taken while it looked empty, as a scan of
+# it per span (minutes)
 DELETE_SPANS = """
-DELETE FROM energy_interval i USING energy_span s
-WHERE i.meter_id = s.meter_id AND i.ts >= s.start AND i.ts < s."end"
+DELETE FROM {partition} WHERE ctid = ANY(ARRAY(
+  SELECT i.ctid FROM energy_span s CROSS JOIN LATERAL (
+    SELECT i.ctid FROM {partition} i
+    WHERE i.meter_id = s.meter_id AND i.ts >= s.start AND i.ts < s."end" OFFSET 0) i))
 """
 @dataclass
 class RecomputeReport:
@@ -165,16 +171,14 @@ def _clean_all(conn: Connection, spans: list[_Span]) -> dict[int, Slots]:
 
 
 def _write(conn: Connection, spans: list[_Span], cleaned: dict[int, Slots]) -> int:
-    """Replace the spans' intervals with the clean slots: one DELETE, then one binary COPY
-    per month straight into its partition (nothing there conflicts once the spans are gone)."""
+    """Replace the spans' intervals with the clean slots: a DELETE and a binary COPY per month,
+    straight into its partition (nothing there conflicts once the spans are gone)."""
     first = datetime.fromtimestamp(min(s.start for s in spans), UTC)
     last = datetime.fromtimestamp(max(s.end for s in spans), UTC)
     ensure_partitions(conn, table="energy_interval", first=first, last=last)
     partitions = [f"energy_interval_{name}" for name, _, _ in months(first=first, last=last)]
-    # statistics taken while the partition looked empty (autovacuum's, during a bulk load in
-    # another transaction) plan this as a scan of the partition per span: minutes
-    fresh_statistics(conn, tables=partitions, rows=int(sum(s.end - s.start for s in spans)) // 900)
-    conn.execute(DELETE_SPANS)
+    for partition in partitions:
+        conn.execute(sql.SQL(DELETE_SPANS).format(partition=sql.Identifier(partition)))
     parts = {k: s for k, s in cleaned.items() if len(s)}
     if not parts:
         return 0

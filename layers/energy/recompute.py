@@ -56,6 +56,10 @@ RETURNING d.meter_id, d.day
 # midnight (the one at midnight closes the day before), so the slots from ``lo`` on are all
 # that can change when one is there; without it the step from the reading before spreads
 # back over the gap.
+# The reading before (after) is looked for in the hour before (after) first: on statistics
+# taken early in a bulk load, max(ts) over all of a meter's readings was planned as a bitmap
+# scan of every one of them (4.6 M rows for 24 days of 2,000 meters: 2 CPU-s); the unbounded
+# look runs only for a meter with no reading in that hour.
 SPANS = """
 CREATE TEMP TABLE energy_span AS
 SELECT m, meter_id, lo, hi, before, after, reading_type, multiplier, register_max,
@@ -68,10 +72,16 @@ FROM (
   FROM unnest(%(meters)s::text[], %(lo)s::timestamptz[], %(hi)s::timestamptz[])
        WITH ORDINALITY q(meter_id, lo, hi, m)
   JOIN meter mt ON mt.id = q.meter_id
-  LEFT JOIN LATERAL (SELECT max(ts) AS before FROM reading r
-                     WHERE r.meter_id = q.meter_id AND r.ts <= q.lo) b ON true
-  LEFT JOIN LATERAL (SELECT min(ts) AS after FROM reading r
-                     WHERE r.meter_id = q.meter_id AND r.ts >= q.hi) a ON true) spans
+  CROSS JOIN LATERAL (SELECT coalesce(
+      (SELECT max(ts) FROM reading r WHERE r.meter_id = q.meter_id
+         AND r.ts <= q.lo AND r.ts > q.lo - interval '1 hour'),
+      (SELECT max(ts) FROM reading r WHERE r.meter_id = q.meter_id AND r.ts <= q.lo))
+      AS before) b
+  CROSS JOIN LATERAL (SELECT coalesce(
+      (SELECT min(ts) FROM reading r WHERE r.meter_id = q.meter_id
+         AND r.ts >= q.hi AND r.ts < q.hi + interval '1 hour'),
+      (SELECT min(ts) FROM reading r WHERE r.meter_id = q.meter_id AND r.ts >= q.hi))
+      AS after) a) spans
 """
 SPAN_ROWS = """
 SELECT m, meter_id, reading_type, multiplier, register_max, extract(epoch FROM start),

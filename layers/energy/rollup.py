@@ -84,8 +84,8 @@ DELETE_ROLLUP = "DELETE FROM energy_rollup WHERE ctid = ANY(ARRAY({rows}))"
 # affected (scope, scope_id, kind) × touched days: their hour and day rows again, from the slots
 DELETE_DAYS = DELETE_ROLLUP.format(rows=AFFECTED_ROWS.format(ranges=DAYS))
 # the intervals every affected scope sums: each counted meter's touched days, one index scan per
-# (meter, day) — a plan that cannot turn into a join over the whole partition — kept apart and
-# analysed, so the sums below are planned on what is there, not on a guess
+# (meter, day) (``OFFSET 0``: a plan that cannot turn into a join over the whole partition), kept
+# apart and analysed, so the sums below are planned on what is there, not on a guess
 INTERVALS = f"""
 CREATE TEMP TABLE energy_iv AS
 SELECT i.meter_id, i.ts, i.value, i.quality
@@ -95,7 +95,7 @@ CROSS JOIN {DAYS}
 CROSS JOIN LATERAL (
   SELECT i.meter_id, i.ts, i.value, i.quality FROM energy_interval i
   WHERE i.meter_id = m.meter_id AND i.ts >= d.a AND i.ts < d.b
-    AND i.ts >= %(lo)s AND i.ts < %(hi)s) i
+    AND i.ts >= %(lo)s AND i.ts < %(hi)s OFFSET 0) i
 """
 # a touched meter's hours straight from its intervals; the other scopes sum their meters per
 # slot first (an hour's peak is its highest slot of the sum), then per hour; the days from those

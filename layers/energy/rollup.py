@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from psycopg import Connection
 
 from layers.energy.model import UNITS
-from layers.energy.readings import fresh_statistics
 
 SHANGHAI = "Asia/Shanghai"
 ZONE = ZoneInfo(SHANGHAI)
@@ -71,24 +70,32 @@ HOUR = "date_bin('1 hour', {col}, timestamptz '2000-01-01 00:00+08')"
 QUALITY_SUMS = """sum({v}) AS v, coalesce(sum({v}) FILTER (WHERE {q} = 'estimated'), 0) AS e,
          coalesce(sum({v}) FILTER (WHERE {q} = 'suspect'), 0) AS s"""
 
-# affected (scope, scope_id) × touched days: their hour and day rows again, from the slots
-DELETE_DAYS = f"""
-DELETE FROM energy_rollup r USING affected a, {DAYS}
-WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain IN ('hour', 'day')
-  AND r.ts >= %(lo)s AND r.ts < %(hi)s AND r.ts >= d.a AND r.ts < d.b"""
+# A roll-up row is found by its whole key, one index scan per affected (scope, scope_id, kind),
+# grain and day (``OFFSET 0`` keeps each scan apart: a join the planner may turn into a scan of
+# the whole table, dead rows and all), and deleted by its ``ctid``: a plan that does not hang on
+# the table's statistics.
+AFFECTED_ROWS = """
+SELECT r.ctid FROM affected a CROSS JOIN {ranges} CROSS JOIN unnest(%(grains)s::text[]) g(grain)
+CROSS JOIN LATERAL (
+  SELECT r.ctid FROM energy_rollup r
+  WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.kind = a.kind
+    AND r.grain = g.grain AND r.ts >= d.a AND r.ts < d.b OFFSET 0) r"""
+DELETE_ROLLUP = "DELETE FROM energy_rollup WHERE ctid = ANY(ARRAY({rows}))"
+# affected (scope, scope_id, kind) × touched days: their hour and day rows again, from the slots
+DELETE_DAYS = DELETE_ROLLUP.format(rows=AFFECTED_ROWS.format(ranges=DAYS))
 # the intervals every affected scope sums: each counted meter's touched days, one index scan per
-# (meter, day) — a plan that cannot turn into a join over the whole partition — kept apart and
-# analysed, so the sums below are planned on what is there, not on a guess
+# (meter, day) (``OFFSET 0``: a plan that cannot turn into a join over the whole partition), kept
+# apart and analysed, so the sums below are planned on what is there, not on a guess
 INTERVALS = f"""
 CREATE TEMP TABLE energy_iv AS
 SELECT i.meter_id, i.ts, i.value, i.quality
 FROM (SELECT DISTINCT c.meter_id FROM energy_counted c
-      JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id) m
+      JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id AND a.kind = c.kind) m
 CROSS JOIN {DAYS}
 CROSS JOIN LATERAL (
   SELECT i.meter_id, i.ts, i.value, i.quality FROM energy_interval i
   WHERE i.meter_id = m.meter_id AND i.ts >= d.a AND i.ts < d.b
-    AND i.ts >= %(lo)s AND i.ts < %(hi)s) i
+    AND i.ts >= %(lo)s AND i.ts < %(hi)s OFFSET 0) i
 """
 # a touched meter's hours straight from its intervals; the other scopes sum their meters per
 # slot first (an hour's peak is its highest slot of the sum), then per hour; the days from those
@@ -99,7 +106,7 @@ WITH slots AS (
          {QUALITY_SUMS.format(v="iv.value * c.factor * c.weight", q="iv.quality")},
          count(*) AS n
   FROM energy_iv iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope <> 'meter'
-  JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id
+  JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id AND a.kind = c.kind
   GROUP BY 1, 2, 3, 4),
 hours AS MATERIALIZED (
   SELECT 'meter' AS scope, iv.meter_id AS scope_id, c.kind, {HOUR.format(col="iv.ts")} AS ts,
@@ -119,28 +126,24 @@ SELECT h.scope, h.scope_id, h.kind, 'day', d.a, sum(v), sum(e), sum(s), max(peak
 FROM hours h JOIN {DAYS} ON h.ts >= d.a AND h.ts < d.b
 GROUP BY 1, 2, 3, 5
 """
-MONTH_BOUNDS = f"""
-WITH months AS (SELECT DISTINCT date_trunc('month', day)::date AS month FROM energy_touched),
-bounds AS (SELECT (month::timestamp AT TIME ZONE '{SHANGHAI}') AS lo,
-                  ((month + interval '1 month')::timestamp AT TIME ZONE '{SHANGHAI}') AS hi
-           FROM months)
-"""
-DELETE_MONTHS = MONTH_BOUNDS + """
-DELETE FROM energy_rollup r USING affected a, bounds b
-WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.grain = 'month'
-  AND r.ts >= b.lo AND r.ts < b.hi
-"""
-INSERT_MONTHS = MONTH_BOUNDS + """
+# the touched days' months as [a, b) ranges, Asia/Shanghai's
+MONTHS = f"""(
+  SELECT (month::timestamp AT TIME ZONE '{SHANGHAI}'),
+         ((month + interval '1 month')::timestamp AT TIME ZONE '{SHANGHAI}')
+  FROM (SELECT DISTINCT date_trunc('month', day)::date FROM energy_touched) m(month)) d(a, b)"""
+DELETE_MONTHS = DELETE_ROLLUP.format(rows=AFFECTED_ROWS.format(ranges=MONTHS))
+# each affected scope's month from its day rows, one index scan per (scope, month)
+INSERT_MONTHS = f"""
 INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
                            peak_15min, intervals)
-SELECT r.scope, r.scope_id, r.kind, 'month', b.lo, sum(value), sum(estimated), sum(suspect),
-       max(peak_15min), sum(intervals)
-FROM energy_rollup r JOIN affected a ON a.scope = r.scope AND a.scope_id = r.scope_id
-JOIN bounds b ON r.ts >= b.lo AND r.ts < b.hi
-WHERE r.grain = 'day'
-GROUP BY 1, 2, 3, 5
+SELECT a.scope, a.scope_id, a.kind, 'month', d.a, m.*
+FROM affected a CROSS JOIN {MONTHS} CROSS JOIN LATERAL (
+  SELECT sum(value), sum(estimated), sum(suspect), max(peak_15min), sum(intervals)
+  FROM energy_rollup r
+  WHERE r.scope = a.scope AND r.scope_id = a.scope_id AND r.kind = a.kind AND r.grain = 'day'
+    AND r.ts >= d.a AND r.ts < d.b
+  HAVING count(*) > 0) m
 """
-
 
 def _touch(conn: Connection, spans: list[tuple[str, datetime, datetime]]) -> list[date]:
     conn.execute(TOUCHED)
@@ -185,18 +188,15 @@ def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) ->
               "ends": [day_start(d + timedelta(days=1)) for d in days]}
     counted(conn)
     conn.execute("DROP TABLE IF EXISTS affected")
-    conn.execute("CREATE TEMP TABLE affected AS SELECT DISTINCT c.scope, c.scope_id"
+    conn.execute("CREATE TEMP TABLE affected AS SELECT DISTINCT c.scope, c.scope_id, c.kind"
                  " FROM energy_counted c WHERE c.meter_id IN"
                  " (SELECT DISTINCT meter_id FROM energy_touched)")
     conn.execute("ANALYZE affected")
-    affected = conn.execute("SELECT count(*) FROM affected").fetchone()
-    fresh_statistics(conn, tables=["energy_rollup"], rows=(affected[0] if affected else 0)
-                     * len(days) * 25)  # an hour row per hour and a day row
     conn.execute("SELECT set_config('work_mem', '256MB', true)")  # hash, not sort, the slots
-    conn.execute(DELETE_DAYS, bounds)
+    conn.execute(DELETE_DAYS, {**bounds, "grains": ["hour", "day"]})
     conn.execute("DROP TABLE IF EXISTS energy_iv")
     conn.execute(INTERVALS, bounds)
     conn.execute("ANALYZE energy_iv")
     conn.execute(INSERT_HOURS_DAYS, bounds)
-    conn.execute(DELETE_MONTHS)
+    conn.execute(DELETE_MONTHS, {"grains": ["month"]})
     conn.execute(INSERT_MONTHS)

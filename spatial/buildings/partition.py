@@ -17,13 +17,16 @@ run on the engine, as ``align`` and ``match_pairs`` run in one process:
    them and takes the cell medians (``align_shifts``);
 2. each partition moves its footprints by those shifts (stored once too) and matches them
    (``match_pairs``), keeping a pair only when its first footprint (the lower row) is owned, so
-   a pair that straddles two strips is found in both and kept once.
+   a pair that straddles two strips is found in both and kept once. A worker keeps the
+   footprints it decoded in pass 1 for the run, so a strip that comes back to it in pass 2
+   (every strip, with one worker) is not decoded again.
 
 The joined pairs, sorted by row, are the pairs ``match_pairs(align(...))`` finds (tested).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,22 +98,40 @@ def strips(bounds: NDArray[np.float64], count: int, *,
     return parts
 
 
-def _align_task(worker: Worker, task: tuple[Packed, Partition]
+def _decoded(worker: Worker, packed: Packed, part: Partition, key: tuple[str, int], *,
+             keep: bool) -> NDArray[np.object_]:
+    """The partition's footprints: pass 1 decodes them and ``keep``s them on its worker for the
+    run (``key`` is the run and the strip), pass 2 takes them when it runs on the same worker
+    (always with one) and decodes them again elsewhere. A new run drops what an older one
+    left."""
+    run, strip = key
+    kept: tuple[str, dict[int, NDArray[np.object_]]] | None = worker.state.get("strips")
+    if kept is None or kept[0] != run:
+        kept = worker.state["strips"] = (run, {})
+    geoms = kept[1].pop(strip, None)
+    if geoms is None:
+        geoms = packed.geoms(part.rows)
+    if keep:
+        kept[1][strip] = geoms
+    return geoms
+
+
+def _align_task(worker: Worker, task: tuple[Packed, Partition, tuple[str, int]]
                 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Pass 1: the owned footprints' alignment pairs, as rows of the whole set, and their
     centroids."""
-    packed, part = task
-    geoms = packed.geoms(part.rows)
+    packed, part, key = task
+    geoms = _decoded(worker, packed, part, key, keep=True)
     centroids = shapely.centroid(geoms)
     local = align_pairs(geoms, centroids, packed.rank[part.rows], owned=part.owned)
     return part.rows[local], centroid_xy(centroids[part.owned])
 
 
-def _match_task(worker: Worker, task: tuple[Packed, Partition, NDArray[np.float64], MatchParams]
-                ) -> Pairs:
+def _match_task(worker: Worker, task: tuple[Packed, Partition, tuple[str, int],
+                                            NDArray[np.float64], MatchParams]) -> Pairs:
     """Pass 2: the pairs whose first footprint is owned, in rows of the whole set."""
-    packed, part, shift, params = task
-    moved = apply_shifts(packed.geoms(part.rows), shift[part.rows])
+    packed, part, key, shift, params = task
+    moved = apply_shifts(_decoded(worker, packed, part, key, keep=False), shift[part.rows])
     pairs = match_pairs(moved, packed.rank[part.rows], params)
     keep = part.owned[pairs.left]
     return Pairs(part.rows[pairs.left[keep]], part.rows[pairs.right[keep]], pairs.iou[keep],
@@ -124,16 +145,16 @@ def engine_pairs(engine: Engine, geoms: NDArray[np.object_], rank: NDArray[np.in
     params = params or MatchParams()
     todo = strips(shapely.bounds(geoms), parts or 4 * engine.workers)
     packed = engine.put(Packed.of(geoms, rank))  # in the object store once for both passes
-    stored = [engine.put(part) for part in todo]
+    run = uuid.uuid4().hex
+    tasks = [(packed, engine.put(part), (run, i)) for i, part in enumerate(todo)]
     centroids = np.full((len(rank), 2), np.nan)
     paired = []
-    for part, (pairs, owned_xy) in zip(todo, engine.map(_align_task, [(packed, s) for s in stored]),
-                                       strict=True):
+    for part, (pairs, owned_xy) in zip(todo, engine.map(_align_task, tasks), strict=True):
         paired.append(pairs)
         centroids[part.rows[part.owned]] = owned_xy
     joined = np.concatenate(paired) if paired else np.empty((0, 2), dtype=np.int64)
     shift = engine.put(align_shifts(centroids, rank, joined))
-    return _joined(list(engine.map(_match_task, [(packed, s, shift, params) for s in stored])))
+    return _joined(list(engine.map(_match_task, [(*t, shift, params) for t in tasks])))
 
 
 def _joined(found: list[Pairs]) -> Pairs:

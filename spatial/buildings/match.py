@@ -124,13 +124,24 @@ def _cell_medians(centroids: NDArray[np.float64], paired: NDArray[np.int64],
 
     overall = np.median(d, axis=0)
     paired_cells = cells(paired)
-    order = np.argsort(paired_cells, kind="stable")
-    keys, starts, counts = np.unique(paired_cells[order], return_index=True, return_counts=True)
-    medians = np.array([np.median(d[order[s:s + c]], axis=0) if c >= min_pairs else overall
-                        for s, c in zip(starts, counts, strict=True)])
+    keys, starts, counts = np.unique(np.sort(paired_cells), return_index=True,
+                                     return_counts=True)
+    medians = np.column_stack([_group_medians(paired_cells, d[:, k], starts, counts)
+                               for k in range(2)])
+    medians[counts < min_pairs] = overall
     wanted = cells(moving)  # a cell without pairs takes the overall median
     at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     return np.where((keys[at] == wanted)[:, None], medians[at], overall)
+
+
+def _group_medians(groups: NDArray[np.int64], values: NDArray[np.float64],
+                   starts: NDArray[np.int64], counts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``np.median`` of the values of each group at once (the groups sorted, ``starts`` and
+    ``counts`` as ``np.unique`` gives them): the middle value, or the mean of the middle two.
+    The values are displacements of paired centroids, never NaN."""
+    ordered = values[np.lexsort((values, groups))]
+    low, high = ordered[starts + (counts - 1) // 2], ordered[starts + counts // 2]
+    return np.where(counts % 2 == 1, low, (low + high) / 2)
 
 
 def match_pairs(geoms: NDArray[np.object_], source: NDArray[np.int64],

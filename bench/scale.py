@@ -147,17 +147,33 @@ def same_pairs(a: Pairs, b: Pairs) -> bool:
 
 def conflation_runs(geoms: np.ndarray, rank: np.ndarray, workers: list[int]) -> dict[str, Any]:
     out: dict[str, Any] = {"footprints": [int((rank == 0).sum()), int((rank == 1).sum())]}
+    cpu = time.process_time()
     ref, seconds, avg = timed(lambda: match_pairs(align(geoms, rank), rank))
     out["local"] = {"seconds": round(seconds, 1), "footprints_per_s": round(len(rank) / seconds),
-                    "pairs": len(ref.left), "load_avg_1m": avg}
+                    "pairs": len(ref.left), "load_avg_1m": avg,
+                    "cpu_s": round(time.process_time() - cpu, 1)}
     for n in workers:
-        engine = RayEngine(workers=n)
+        engine = _started(RayEngine(workers=n))
+        cpu, before = time.process_time(), _worker_cpu_s(engine)
         got, seconds, avg = timed(lambda e=engine: engine_pairs(e, geoms, rank))
+        after = _worker_cpu_s(engine)
         out[f"ray_{n}"] = {"seconds": round(seconds, 1), "load_avg_1m": avg,
                            "footprints_per_s": round(len(rank) / seconds),
+                           "driver_cpu_s": round(time.process_time() - cpu, 1),
+                           "worker_cpu_s": [round(after[pid] - before[pid], 1) for pid in after],
                            "same_output": same_pairs(ref, got)}
         engine.close()
     return out
+
+
+def _worker_cpu_s(engine: RayEngine) -> dict[int, float]:
+    """CPU seconds each Ray worker process has used so far, by its pid (a task on each:
+    the pool gives its first tasks one to each idle worker)."""
+    return dict(engine.map(_process_cpu_s, list(range(engine.workers))))
+
+
+def _process_cpu_s(worker: object, part: int) -> tuple[int, float]:
+    return os.getpid(), time.process_time()
 
 
 def ratio(runs: dict[str, Any]) -> float | None:

@@ -12,7 +12,7 @@ import pytest
 import shapely
 from typer.testing import CliRunner
 
-from address.engine import LocalEngine, RayEngine, open_engine, row_ranges
+from address.engine import LocalEngine, RayEngine, Worker, open_engine, row_ranges
 from address.errors import BadRequest
 from address.geocode.batch import geocode_batch, geocode_texts, lean, warm_parser
 from address.geocode.batch_files import BatchInput, read_batch, write_batch
@@ -20,7 +20,7 @@ from layers.catalog.collections import get_collection
 from layers.catalog.quality import id_bounds, run_quality, set_rules
 from spatial.buildings.conflate import conflate, load_footprints
 from spatial.buildings.match import align, match_pairs
-from spatial.buildings.partition import engine_pairs, strips
+from spatial.buildings.partition import Packed, _decoded, engine_pairs, strips
 from spatial.buildings.sample import SOURCES
 from tests.district import QINGPU
 
@@ -99,13 +99,30 @@ def test_conflation_pairs_on_ray_are_the_in_process_pairs(engine, module_conn):
     got = engine_pairs(engine, fp.metric, fp.rank, parts=5)
     for name in ("left", "right", "iou", "overlap"):
         assert np.array_equal(getattr(ref, name)[order], getattr(got, name)), name
-    # the halo matters: some matched pairs have their footprints' centroids in two strips
-    parts = strips(fp.metric, shapely.centroid(fp.metric), fp.rank, 5)
+    # the halo matters: some matched pairs have their footprints owned by two strips
+    parts = strips(shapely.bounds(fp.metric), 5)
     owner = np.empty(len(fp.ids), dtype=np.int64)
     for i, part in enumerate(parts):
         owner[part.rows[part.owned]] = i
     assert len(parts) == 5 and (owner[got.left] != owner[got.right]).sum() > 0
     assert sum(int(p.owned.sum()) for p in parts) == len(fp.ids)
+
+
+def test_conflation_pairs_in_process_engine_and_kept_strips(module_conn):
+    """With one worker pass 2 takes every strip pass 1 decoded; a worker without them (another
+    worker's strip) decodes them again, and a new run drops what an older one kept."""
+    fp = load_footprints(module_conn, sources=list(SOURCES))
+    ref = match_pairs(align(fp.metric, fp.rank), fp.rank)
+    local = LocalEngine()
+    got = engine_pairs(local, fp.metric, fp.rank, parts=3)
+    assert np.array_equal(got.left, ref.left[np.lexsort((ref.right, ref.left))])
+    assert local._worker.state["strips"][1] == {}
+    packed, worker = Packed.of(fp.metric, fp.rank), Worker()
+    part = strips(shapely.bounds(fp.metric), 3)[1]
+    kept = _decoded(worker, packed, part, ("old", 1), keep=True)
+    assert (shapely.to_wkb(kept) == shapely.to_wkb(fp.metric[part.rows])).all()
+    again = _decoded(worker, packed, part, ("new", 1), keep=False)
+    assert again is not kept and worker.state["strips"] == ("new", {})
 
 
 def test_conflate_on_ray_keeps_every_building(engine, module_conn):

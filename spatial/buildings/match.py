@@ -59,8 +59,14 @@ def align(geoms: NDArray[np.object_], source: NDArray[np.int64], *, cell_m: floa
     """
     centroids = shapely.centroid(geoms)
     paired = align_pairs(geoms, centroids, source, max_shift_m=max_shift_m)
-    shift = align_shifts(centroids, source, paired, cell_m=cell_m, min_pairs=min_pairs)
+    shift = align_shifts(centroid_xy(centroids), source, paired, cell_m=cell_m,
+                         min_pairs=min_pairs)
     return apply_shifts(geoms, shift)
+
+
+def centroid_xy(centroids: NDArray[np.object_]) -> NDArray[np.float64]:
+    """The points' coordinates as an (n, 2) array (NaN for an empty one)."""
+    return np.column_stack([shapely.get_x(centroids), shapely.get_y(centroids)])
 
 
 def align_pairs(geoms: NDArray[np.object_], centroids: NDArray[np.object_],
@@ -80,21 +86,21 @@ def align_pairs(geoms: NDArray[np.object_], centroids: NDArray[np.object_],
     return np.column_stack([a[ok], b[ok]]).astype(np.int64)
 
 
-def align_shifts(centroids: NDArray[np.object_], source: NDArray[np.int64],
+def align_shifts(centroids: NDArray[np.float64], source: NDArray[np.int64],
                  paired: NDArray[np.int64], *, cell_m: float = 500.0,
                  min_pairs: int = 8) -> NDArray[np.float64]:
-    """Per footprint, the (dx, dy) ``align`` moves it by: NaN where it is not moved (rank 0, or
-    a source with fewer than ``min_pairs`` pairs)."""
+    """Per footprint, the (dx, dy) ``align`` moves it by, from the footprints' centroids as an
+    (n, 2) array: NaN where it is not moved (rank 0, or a source with fewer than ``min_pairs``
+    pairs)."""
     shift = np.full((len(source), 2), np.nan)
     for rank in np.unique(source[source > 0]):
         mine = paired[source[paired[:, 0]] == rank]
-        if len(mine) < min_pairs:
+        if len(mine) < max(min_pairs, 1):
             continue
         a, b = mine[:, 0], mine[:, 1]
-        d = np.column_stack([shapely.get_x(centroids[b]) - shapely.get_x(centroids[a]),
-                             shapely.get_y(centroids[b]) - shapely.get_y(centroids[a])])
         moving = np.flatnonzero(source == rank)
-        shift[moving] = _cell_medians(centroids, a, d, moving, cell_m, min_pairs)
+        shift[moving] = _cell_medians(centroids, a, centroids[b] - centroids[a], moving, cell_m,
+                                      min_pairs)
     return shift
 
 
@@ -108,22 +114,34 @@ def apply_shifts(geoms: NDArray[np.object_], shift: NDArray[np.float64]) -> NDAr
     return out
 
 
-def _cell_medians(centroids: NDArray[np.object_], paired: NDArray[np.int64],
+def _cell_medians(centroids: NDArray[np.float64], paired: NDArray[np.int64],
                   d: NDArray[np.float64], moving: NDArray[np.int64], cell_m: float,
                   min_pairs: int) -> NDArray[np.float64]:
     """Per moving footprint, the median displacement of the pairs in its cell (or overall)."""
     def cells(idx: NDArray[np.int64]) -> NDArray[np.int64]:
-        x = np.floor(shapely.get_x(centroids[idx]) / cell_m).astype(np.int64)
-        y = np.floor(shapely.get_y(centroids[idx]) / cell_m).astype(np.int64)
+        x, y = np.floor(centroids[idx] / cell_m).astype(np.int64).T
         return x * 1_000_003 + y
 
     overall = np.median(d, axis=0)
     paired_cells = cells(paired)
-    order = np.argsort(paired_cells, kind="stable")
-    keys, starts, counts = np.unique(paired_cells[order], return_index=True, return_counts=True)
-    medians = {int(k): (np.median(d[order[s:s + c]], axis=0) if c >= min_pairs else overall)
-               for k, s, c in zip(keys, starts, counts, strict=True)}
-    return np.array([medians.get(int(k), overall) for k in cells(moving)])
+    keys, starts, counts = np.unique(np.sort(paired_cells), return_index=True,
+                                     return_counts=True)
+    medians = np.column_stack([_group_medians(paired_cells, d[:, k], starts, counts)
+                               for k in range(2)])
+    medians[counts < min_pairs] = overall
+    wanted = cells(moving)  # a cell without pairs takes the overall median
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where((keys[at] == wanted)[:, None], medians[at], overall)
+
+
+def _group_medians(groups: NDArray[np.int64], values: NDArray[np.float64],
+                   starts: NDArray[np.int64], counts: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``np.median`` of the values of each group at once (the groups sorted, ``starts`` and
+    ``counts`` as ``np.unique`` gives them): the middle value, or the mean of the middle two.
+    The values are displacements of paired centroids, never NaN."""
+    ordered = values[np.lexsort((values, groups))]
+    low, high = ordered[starts + (counts - 1) // 2], ordered[starts + counts // 2]
+    return np.where(counts % 2 == 1, low, (low + high) / 2)
 
 
 def match_pairs(geoms: NDArray[np.object_], source: NDArray[np.int64],

@@ -1,24 +1,32 @@
 """Conflation's matching on an engine: strips of the district, each with a halo.
 
-The footprints are cut into vertical strips by their centroids' x (quantiles, so the strips
-hold about as many each); a footprint is *owned* by the strip its centroid is in. A strip's
-partition also holds every footprint whose bounding box reaches into the halo around it. The
-halo is as wide as the largest footprint plus twice the largest alignment shift, so every
-footprint that can overlap an owned one, before or after alignment, is in the partition.
+The footprints are cut into vertical strips by the x of their bounding boxes' centres
+(quantiles, so the strips hold about as many each); a footprint is *owned* by the strip its
+centre is in. A strip's partition also holds every footprint whose bounding box reaches into the
+halo around it. The halo is as wide as the largest footprint plus twice the largest alignment
+shift, so every footprint that can overlap an owned one, before or after alignment, is in the
+partition (and every rank-0 footprint whose centroid is within a shift of an owned centroid).
 
-Two passes run on the engine, as ``align`` and ``match_pairs`` run in one process:
+The footprints go to the engine once, as WKB in one numpy buffer (``Packed``): Ray's object store
+holds it once and a task reads its rows from it without a copy, where pickled shapely objects
+cost the driver as much time as the matching saved. A partition is only row numbers. Two passes
+run on the engine, as ``align`` and ``match_pairs`` run in one process:
 
 1. each partition pairs its owned moving footprints with their nearest rank-0 footprints
-   (``align_pairs``); the driver joins the pairs and takes the cell medians (``align_shifts``);
-2. each partition moves its footprints by those shifts and matches them (``match_pairs``),
-   keeping a pair only when its first footprint (the lower row) is owned, so a pair that
-   straddles two strips is found in both and kept once.
+   (``align_pairs``) and returns them with its owned footprints' centroids; the driver joins
+   them and takes the cell medians (``align_shifts``);
+2. each partition moves its footprints by those shifts (stored once too) and matches them
+   (``match_pairs``), keeping a pair only when its first footprint (the lower row) is owned, so
+   a pair that straddles two strips is found in both and kept once. A worker keeps the
+   footprints it decoded in pass 1 for the run, so a strip that comes back to it in pass 2
+   (every strip, with one worker) is not decoded again.
 
 The joined pairs, sorted by row, are the pairs ``match_pairs(align(...))`` finds (tested).
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +40,7 @@ from spatial.buildings.match import (
     align_pairs,
     align_shifts,
     apply_shifts,
+    centroid_xy,
     match_pairs,
 )
 
@@ -39,22 +48,41 @@ MAX_SHIFT_M = 6.0  # align's default
 
 
 @dataclass
+class Packed:
+    """Footprints as plain arrays: footprint ``i`` is ``wkb[offsets[i]:offsets[i + 1]]``."""
+
+    wkb: NDArray[np.uint8]
+    offsets: NDArray[np.int64]
+    rank: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, geoms: NDArray[np.object_], rank: NDArray[np.int64]) -> Packed:
+        wkb = shapely.to_wkb(geoms)
+        lengths = np.fromiter(map(len, wkb), dtype=np.int64, count=len(wkb))
+        offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return cls(np.frombuffer(b"".join(wkb), dtype=np.uint8), offsets, rank)
+
+    def geoms(self, rows: NDArray[np.int64]) -> NDArray[np.object_]:
+        data = self.wkb.data
+        spans = zip(self.offsets[rows].tolist(), self.offsets[rows + 1].tolist(), strict=True)
+        return np.asarray(shapely.from_wkb([bytes(data[a:b]) for a, b in spans]), dtype=object)
+
+
+@dataclass
 class Partition:
-    """One strip's footprints (rows of the whole set, ascending) and which of them it owns."""
+    """One strip: rows of the whole set (ascending) and which of them it owns."""
 
     rows: NDArray[np.int64]
     owned: NDArray[np.bool_]
-    geoms: NDArray[np.object_]
-    rank: NDArray[np.int64]
 
 
-def strips(geoms: NDArray[np.object_], centroids: NDArray[np.object_], rank: NDArray[np.int64],
-           count: int, *, max_shift_m: float = MAX_SHIFT_M) -> list[Partition]:
-    """The footprints cut into ``count`` strips (fewer if they are few), each with its halo."""
-    x = shapely.get_x(centroids)
-    bounds = shapely.bounds(geoms)
-    if len(x) == 0:
+def strips(bounds: NDArray[np.float64], count: int, *,
+           max_shift_m: float = MAX_SHIFT_M) -> list[Partition]:
+    """The footprints of these ``shapely.bounds`` cut into ``count`` strips (fewer if they are
+    few), each with its halo."""
+    if len(bounds) == 0:
         return []
+    x = (bounds[:, 0] + bounds[:, 2]) / 2
     extent = float(np.max(np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])))
     halo = extent + 2 * max_shift_m + 1.0
     edges = np.unique(np.quantile(x, np.linspace(0, 1, count + 1)[1:-1]))
@@ -66,21 +94,45 @@ def strips(geoms: NDArray[np.object_], centroids: NDArray[np.object_], rank: NDA
         rows = np.flatnonzero((bounds[:, 2] >= low - halo) & (bounds[:, 0] <= high + halo))
         owned = owner[rows] == i
         if owned.any():
-            parts.append(Partition(rows, owned, geoms[rows], rank[rows]))
+            parts.append(Partition(rows, owned))
     return parts
 
 
-def _align_task(worker: Worker, task: tuple[Partition]) -> NDArray[np.int64]:
-    """Pass 1: the owned footprints' alignment pairs, as rows of the whole set."""
-    (part,) = task
-    local = align_pairs(part.geoms, shapely.centroid(part.geoms), part.rank, owned=part.owned)
-    return part.rows[local]
+def _decoded(worker: Worker, packed: Packed, part: Partition, key: tuple[str, int], *,
+             keep: bool) -> NDArray[np.object_]:
+    """The partition's footprints: pass 1 decodes them and ``keep``s them on its worker for the
+    run (``key`` is the run and the strip), pass 2 takes them when it runs on the same worker
+    (always with one) and decodes them again elsewhere. A new run drops what an older one
+    left."""
+    run, strip = key
+    kept: tuple[str, dict[int, NDArray[np.object_]]] | None = worker.state.get("strips")
+    if kept is None or kept[0] != run:
+        kept = worker.state["strips"] = (run, {})
+    geoms = kept[1].pop(strip, None)
+    if geoms is None:
+        geoms = packed.geoms(part.rows)
+    if keep:
+        kept[1][strip] = geoms
+    return geoms
 
 
-def _match_task(worker: Worker, task: tuple[Partition, NDArray[np.float64], MatchParams]) -> Pairs:
+def _align_task(worker: Worker, task: tuple[Packed, Partition, tuple[str, int]]
+                ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Pass 1: the owned footprints' alignment pairs, as rows of the whole set, and their
+    centroids."""
+    packed, part, key = task
+    geoms = _decoded(worker, packed, part, key, keep=True)
+    centroids = shapely.centroid(geoms)
+    local = align_pairs(geoms, centroids, packed.rank[part.rows], owned=part.owned)
+    return part.rows[local], centroid_xy(centroids[part.owned])
+
+
+def _match_task(worker: Worker, task: tuple[Packed, Partition, tuple[str, int],
+                                            NDArray[np.float64], MatchParams]) -> Pairs:
     """Pass 2: the pairs whose first footprint is owned, in rows of the whole set."""
-    part, shift, params = task
-    pairs = match_pairs(apply_shifts(part.geoms, shift), part.rank, params)
+    packed, part, key, shift, params = task
+    moved = apply_shifts(_decoded(worker, packed, part, key, keep=False), shift[part.rows])
+    pairs = match_pairs(moved, packed.rank[part.rows], params)
     keep = part.owned[pairs.left]
     return Pairs(part.rows[pairs.left[keep]], part.rows[pairs.right[keep]], pairs.iou[keep],
                  pairs.overlap[keep])
@@ -91,14 +143,18 @@ def engine_pairs(engine: Engine, geoms: NDArray[np.object_], rank: NDArray[np.in
     """``match_pairs(align(geoms, rank), rank, params)`` computed strip by strip on ``engine``,
     in (left, right) order."""
     params = params or MatchParams()
-    centroids = shapely.centroid(geoms)
-    todo = strips(geoms, centroids, rank, parts or 4 * engine.workers)
-    stored = [engine.put(part) for part in todo]  # sent to the workers once for both passes
-    paired = list(engine.map(_align_task, [(s,) for s in stored]))
+    todo = strips(shapely.bounds(geoms), parts or 4 * engine.workers)
+    packed = engine.put(Packed.of(geoms, rank))  # in the object store once for both passes
+    run = uuid.uuid4().hex
+    tasks = [(packed, engine.put(part), (run, i)) for i, part in enumerate(todo)]
+    centroids = np.full((len(rank), 2), np.nan)
+    paired = []
+    for part, (pairs, owned_xy) in zip(todo, engine.map(_align_task, tasks), strict=True):
+        paired.append(pairs)
+        centroids[part.rows[part.owned]] = owned_xy
     joined = np.concatenate(paired) if paired else np.empty((0, 2), dtype=np.int64)
-    shift = align_shifts(centroids, rank, joined)
-    return _joined(list(engine.map(_match_task, [(s, shift[p.rows], params)
-                                                 for s, p in zip(stored, todo, strict=True)])))
+    shift = engine.put(align_shifts(centroids, rank, joined))
+    return _joined(list(engine.map(_match_task, [(*t, shift, params) for t in tasks])))
 
 
 def _joined(found: list[Pairs]) -> Pairs:

@@ -308,3 +308,20 @@ def test_a_road_of_the_district_gives_its_town() -> None:
     assert parse("青浦区福泉山路18号").codes["town"] == "310118109"
     assert "town" not in parse("黄浦区华志路1号").codes  # not that district's road
     assert "town" not in parse("崧泽大道3号").codes  # runs through two towns: no guess
+
+
+def test_unit_and_floor_before_untagged_text_after_a_building_part() -> None:
+    """A gap after a building part that a room does not end still gives the unit and floor it
+    starts with (issue 14: 七楼第一间房, 00单元地下室); a gap of no unit or floor gives nothing."""
+    from address.parse.parser import Span, _with_units
+
+    def labelled(text: str, folded: str, end: int) -> list[tuple[str, str]]:
+        spans = [Span("houseno", 0, end, text[:end])]
+        return [(s.label, s.text) for s in _with_units(text, folded, spans)][1:]
+
+    assert labelled("A栋七楼第一间房", "A栋7楼第一间房", 2) == [("floorno", "七楼")]
+    assert labelled("3幢12单元地下室", "3幢12单元地下室", 2) == [("cellno", "12单元")]
+    assert labelled("3幢2单元5楼东侧", "3幢2单元5楼东侧", 2) == [("cellno", "2单元"),
+                                                          ("floorno", "5楼")]
+    assert labelled("3幢东侧小门", "3幢东侧小门", 2) == []
+    assert labelled("3幢201室", "3幢201室", 2) == [("roomno", "201室")]

@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--holdout", type=int, default=886, help="last CCKS train rows kept out")
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
-    parser.add_argument("--iterations", type=int, default=150)
+    parser.add_argument("--iterations", type=int, default=300)
     parser.add_argument("--pseudo", type=Path, default=None, metavar="TEACHER",
                         help="self-training: add the unlabelled addresses this model is sure of")
     parser.add_argument("--pseudo-min-prob", type=float, default=0.9)

@@ -22,7 +22,6 @@ from address.parse.compiled.run import write_source_terms
 from address.parse.corpus import Sentence, read_ccks, read_naacl
 from address.parse.tagger import char_features
 from address.resources import DATA_DIR
-from address.training.pseudo import pseudo_labelled, unlabelled
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 MODEL = DATA_DIR / "tagger.crfsuite"
@@ -63,22 +62,12 @@ def main() -> None:
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
     parser.add_argument("--iterations", type=int, default=300)
-    parser.add_argument("--pseudo", type=Path, default=None, metavar="TEACHER",
-                        help="self-training: add the unlabelled addresses this model is sure of")
-    parser.add_argument("--pseudo-min-prob", type=float, default=0.9)
-    parser.add_argument("--pseudo-max", type=int, default=50_000, help="at most so many")
     parser.add_argument("--ccks-only", action="store_true", help="leave NAACL train out")
     parser.add_argument("--terms-only", action="store_true",
                         help="keep the model, only refit the parser's Viterbi source terms")
     args = parser.parse_args()
     sentences, naacl_from, _ = training_sentences(args.data, args.holdout,
                                                   naacl_too=not args.ccks_only)
-    if args.pseudo:
-        extra = pseudo_labelled(args.pseudo, unlabelled(), args.pseudo_min_prob,
-                                {text for text, _ in sentences})[:args.pseudo_max]
-        print(f"{len(extra)} pseudo-labelled addresses from {args.pseudo}")
-        sentences = sentences[:naacl_from] + extra + sentences[naacl_from:]
-        naacl_from += len(extra)
     start = time.perf_counter()
     if not args.terms_only:
         train(sentences, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,

@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from psycopg import Connection
 
+from address.statistics import fresh_statistics
 from layers.energy.model import UNITS
-from layers.energy.readings import fresh_statistics
 
 SHANGHAI = "Asia/Shanghai"
 ZONE = ZoneInfo(SHANGHAI)

@@ -23,13 +23,9 @@ from address.register.imports.chunk import (
 from address.register.imports.rows import Reader, RecentReads, TextKey, read_texts
 from address.register.imports.writes import as_json, copy_rows
 from address.register.sources import SourceRow
-from address.statistics import fresh_statistics
 from address.transactions import require_transaction
 
 CHUNK_ROWS = 20000
-# what a chunk reads and grows: planned from statistics, taken before the first chunk
-REGISTER_TABLES = ["address", "address_source_record", "place", "code_segment",
-                   "address_conflict", "address_pending"]
 OUTCOMES = ("created", "matched", "pending", "rejected")
 
 
@@ -85,16 +81,11 @@ def _options(conn: Connection, import_id: int) -> tuple[ImportOptions, int, dict
     return ImportOptions.from_dict(row[0]), int(row[1]), dict(row[2])
 
 
-def _begin(conn: Connection, import_id: int,
-           size: int) -> tuple[ImportOptions, int, dict[str, Any]]:
+def _begin(conn: Connection, import_id: int) -> tuple[ImportOptions, int, dict[str, Any]]:
     require_transaction(conn, "an import chunk")
     # the chunk's set queries look expensive to the planner: JIT would spend seconds compiling
     # each (measured: 1.7 s of a 3.6 s query) and win nothing back
     conn.execute("SET LOCAL jit = off")
-    # a register smaller than a chunk (just loaded, never analysed) plans each chunk's lookups
-    # as if its indexes were free: ANALYZE it first (the tables are then locked against
-    # autovacuum and other ANALYZEs until the caller commits, readers and writers unaffected)
-    fresh_statistics(conn, tables=REGISTER_TABLES, rows=size)
     return _options(conn, import_id)
 
 
@@ -114,7 +105,7 @@ def _done(conn: Connection, import_id: int, last_line: int, summary: dict[str, A
 def run_chunk(conn: Connection, *, import_id: int, size: int = CHUNK_ROWS) -> int:
     """Import the next ``size`` staged rows in the caller's transaction; the number done (0: none
     were left). The unit a job queue runs, one committed transaction each."""
-    options, after, summary = _begin(conn, import_id, size)
+    options, after, summary = _begin(conn, import_id)
     rows = staged_rows(conn, import_id, after, size)
     if rows:
         counts = import_chunk(conn, import_id=import_id, options=options, rows=rows)
@@ -177,7 +168,7 @@ def run_import(conn: Connection, *, import_id: int, size: int = CHUNK_ROWS,
     server works while Python parses; psycopg releases the GIL while it waits). With
     ``parse_process`` the texts are read in a child process (spawned, started at once), so the
     parse runs beside this process's Python too, not only beside the server."""
-    options, after, summary = _begin(conn, import_id, size)
+    options, after, summary = _begin(conn, import_id)
     chunks = _chunks(conn, import_id, after, size, rows)
     areas = AdminAreas.load(conn)  # read once, not queried per chunk
     with ThreadPoolExecutor(max_workers=1) as parser, (

@@ -40,15 +40,9 @@ FROM {_POINTS} JOIN address a ON a.valid_to IS NULL AND a.code <> t.code
 GROUP BY t.line, t.code
 """
 
-# per code, by the address_code index: a plan by source read every record of the import so
-# far at every chunk (quadratic: 71 s of a 1,000,000-row import)
 _DUPLICATES = """
-SELECT c.code, d.ids, d.last FROM unnest(%(codes)s::text[]) AS c(code)
-CROSS JOIN LATERAL (SELECT array_agg(r.id ORDER BY r.id) AS ids, max(r.line_no) AS last,
-                           count(*) AS n
-                    FROM address_source_record r
-                    WHERE r.address_code = c.code AND r.source = %(source)s) d
-WHERE d.n > 1
+SELECT address_code, array_agg(id ORDER BY id), max(line_no) FROM address_source_record
+WHERE source = %s AND address_code = ANY(%s) GROUP BY address_code HAVING count(*) > 1
 """
 
 _INSERT = """
@@ -98,7 +92,7 @@ def record_conflicts(conn: Connection, *, source: str, outcomes: list[Outcome],
     coded = [o for o in outcomes if o.code]
     found = _spatial(conn, coded, records, far_m, same_point_m) + _outside_admin(coded, records)
     codes = sorted({str(o.code) for o in coded})
-    for code, ids, line in conn.execute(_DUPLICATES, {"codes": codes, "source": source}).fetchall():
+    for code, ids, line in conn.execute(_DUPLICATES, [source, codes]).fetchall():
         found.append(("duplicate", code, list(ids), {"source": source, "line": line}))
     if not found:
         return Counter()

@@ -165,6 +165,9 @@ def _server_config(port: int) -> str:
         "work_mem = 32MB\n"
         "maintenance_work_mem = 256MB\n"
         "max_connections = 200\n"
+        # bulk loads (an import of 1,000,000 addresses, a year of meter readings) wrote a
+        # checkpoint every 3 s at the default 1GB, each page's first change after it in full
+        "max_wal_size = 4GB\n"
         # streaming replicas (docs/scale.md; `dizhi db replica`): the defaults of PostgreSQL 10+,
         # set here so that a build with other defaults still takes pg_basebackup -R
         "wal_level = replica\n"

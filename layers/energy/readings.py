@@ -348,14 +348,3 @@ def ensure_partitions(conn: Connection, *, table: str, first: datetime, last: da
     row = conn.execute("SELECT energy_ensure_partitions(%s, %s, %s)",
                        [table, first, last]).fetchone()
     return int(row[0]) if row else 0
-
-
-def fresh_statistics(conn: Connection, *, tables: list[str], rows: int) -> None:
-    """ANALYZE those of ``tables`` whose statistics count fewer rows than the ``rows`` just
-    written: a new partition, or one loaded since autovacuum last looked (a bulk load, a
-    history in one transaction). Their plans otherwise take a big table for an empty one
-    (nested loops over millions of rows: minutes, not seconds)."""
-    stale = conn.execute("SELECT relname FROM pg_class WHERE relname = ANY(%s)"
-                         " AND relkind = 'r' AND reltuples < %s", [tables, rows]).fetchall()
-    for (name,) in stale:
-        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import Connection, sql
 
+from address.statistics import fresh_statistics
 from layers.energy import alarms, rollup
 from layers.energy.batch import PG_EPOCH_US
 from layers.energy.binary import pack_body, unpack_float8
@@ -32,7 +33,7 @@ from layers.energy.clean import (
     clean_interval,
     empty,
 )
-from layers.energy.readings import ensure_partitions, fresh_statistics, months
+from layers.energy.readings import ensure_partitions, months
 from layers.energy.rollup import day_start
 
 # readings back to at least this long before the span's end: they set a meter's usual level

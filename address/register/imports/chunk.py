@@ -34,8 +34,12 @@ from address.register.imports.writes import (
     write_records,
 )
 from address.register.sources import SourceRow
+from address.statistics import fresh_statistics
 from address.text.standard import with_place_name
 
+# what a chunk reads and grows, planned on statistics (fresh_statistics)
+REGISTER_TABLES = ["address", "address_source_record", "place", "code_segment",
+                   "address_conflict", "address_pending"]
 TYPO_SCORE = 0.9  # a homophone of the place with the same door (see matching)
 
 
@@ -88,9 +92,18 @@ def _keys(items: list[RowForm], known: KnownPlaces) -> list[Key]:
     return keys
 
 
+# two range probes of the (place, source) index a place: ``source <> %s`` would read every
+# record of the place, the import's own included (a 1,000,000-row import reads its own records
+# again at every chunk)
+_SEEN_ELSEWHERE = """
+SELECT p FROM unnest(%(places)s::text[]) AS p
+WHERE EXISTS (SELECT 1 FROM address_source_record r WHERE r.place = p AND r.source < %(source)s)
+   OR EXISTS (SELECT 1 FROM address_source_record r WHERE r.place = p AND r.source > %(source)s)
+"""
+
+
 def _seen_elsewhere(conn: Connection, source: str, places: set[str]) -> set[str]:
-    rows = conn.execute("SELECT DISTINCT place FROM address_source_record WHERE place = ANY(%s)"
-                        " AND source <> %s", [sorted(places), source]).fetchall()
+    rows = conn.execute(_SEEN_ELSEWHERE, {"places": sorted(places), "source": source}).fetchall()
     return {str(r[0]) for r in rows}
 
 
@@ -239,6 +252,10 @@ def write_chunk(conn: Connection, *, import_id: int, options: ImportOptions,
                 items: list[RowForm]) -> Counter[str]:
     """Decide and write parsed rows inside the caller's transaction; the counts of outcomes
     and, under ``conflict:<kind>``, of conflicts recorded."""
+    # statistics of a register just loaded, or grown by the chunks before in this transaction
+    # (ANALYZE then holds the tables against autovacuum and other ANALYZEs until the commit;
+    # readers and writers are not held)
+    fresh_statistics(conn, tables=REGISTER_TABLES, rows=len(items))
     outcomes = decide_rows(conn, options, items)
     kept = [o for o in outcomes if o.kind != "rejected"]
     records = write_records(conn, options.source, options.coordsys, kept)

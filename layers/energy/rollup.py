@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from psycopg import Connection
 
-from address.statistics import fresh_statistics
 from layers.energy.model import UNITS
 
 SHANGHAI = "Asia/Shanghai"

@@ -93,17 +93,11 @@ def _with_units(text: str, folded: str, spans: list[Span]) -> list[Span]:
         if span.label not in _ROOM_AFTER:
             continue
         gap_end = spans[i + 1].start if i + 1 < len(spans) else len(text)
-        if gap_end <= span.end:
-            continue
-        labels: tuple[str, ...] = ("cellno", "floorno", "roomno")
-        m = _UNIT_PARTS.fullmatch(folded, span.end, gap_end)
-        if m is None or (m["roomno"] is not None and not any(ch.isdigit() for ch in m["roomno"])):
-            # No room ends the gap: still a unit and floor it starts with (七楼第一间房); the
-            # pattern's parts are all optional, so it matches (maybe nothing) anywhere.
-            m, labels = _UNIT_PARTS.match(folded, span.end, gap_end), ("cellno", "floorno")
-        assert m is not None
-        out += [Span(label, start, end, text[start:end])
-                for label in labels for start, end in [m.span(label)] if start >= 0]
+        m = _UNIT_PARTS.fullmatch(folded, span.end, gap_end) if gap_end > span.end else None
+        if m and (m["roomno"] is None or any(ch.isdigit() for ch in m["roomno"])):
+            out += [Span(label, start, end, text[start:end])
+                    for label in ("cellno", "floorno", "roomno")
+                    for start, end in [m.span(label)] if start >= 0]
     return out
 
 

@@ -54,6 +54,7 @@ def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterati
     trainer.train(str(out))
 
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -61,7 +62,7 @@ def main() -> None:
     parser.add_argument("--holdout", type=int, default=886, help="last CCKS train rows kept out")
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
-    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--iterations", type=int, default=150)
     parser.add_argument("--ccks-only", action="store_true", help="leave NAACL train out")
     parser.add_argument("--terms-only", action="store_true",
                         help="keep the model, only refit the parser's Viterbi source terms")

@@ -162,11 +162,10 @@ def emit(names: Names, labels: Labels, scanned: Scanned, spans: Spans, k: int, o
             continue
         cell = unit_part(text, hi, gap_end, False)
         floor = unit_part(text, cell, gap_end, True)
-        # No room ending the gap: still the unit and floor it starts with (七楼第一间房).
-        room_end = gap_end if floor == gap_end or is_room(text, floor, gap_end) else floor
-        for part, a, b in ((parts[0], hi, cell), (parts[1], cell, floor),
-                           (parts[2], floor, room_end)):
-            if b > a:
-                out_label[count], out_lo[count], out_hi[count] = part, a, b
-                count += 1
+        if floor == gap_end or is_room(text, floor, gap_end):
+            for part, a, b in ((parts[0], hi, cell), (parts[1], cell, floor),
+                               (parts[2], floor, gap_end)):
+                if b > a:
+                    out_label[count], out_lo[count], out_hi[count] = part, a, b
+                    count += 1
     return count, n_m, zones, district_or_city

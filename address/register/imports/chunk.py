@@ -92,7 +92,7 @@ def _keys(items: list[RowForm], known: KnownPlaces) -> list[Key]:
     return keys
 
 
-# two range probes of the (place, source) index a place: ``source <> %s`` would read every
+# two range probes of the (place, source) index per place: ``source <> %s`` would read every
 # record of the place, the import's own included (a 1,000,000-row import reads its own records
 # again at every chunk)
 _SEEN_ELSEWHERE = """

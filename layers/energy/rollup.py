@@ -145,6 +145,7 @@ FROM affected a CROSS JOIN {MONTHS} CROSS JOIN LATERAL (
   HAVING count(*) > 0) m
 """
 
+
 def _touch(conn: Connection, spans: list[tuple[str, datetime, datetime]]) -> list[date]:
     conn.execute(TOUCHED)
     conn.execute("TRUNCATE energy_touched")

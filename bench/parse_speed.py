@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import importlib.util
 import json
 import os
 import resource
@@ -201,6 +202,9 @@ def api_ready(root: Path, port: int = 8391) -> float:
 
 def whole_process(texts: list[str], rounds: int, root: Path = ROOT) -> dict[str, Any]:
     """Wall seconds of whole processes, interleaved round by round (see the docstring)."""
+    if importlib.util.find_spec("cpca") is None:
+        sys.exit("bench/parse_speed.py: the peer cpca is not installed"
+                 " (.venv/bin/pip install -e '.[bench]')")
     with tempfile.TemporaryDirectory() as tmp:
         many, one = Path(tmp) / "ccks.txt", Path(tmp) / "one.txt"
         many.write_text("\n".join(texts) + "\n", encoding="utf-8")

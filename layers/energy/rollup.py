@@ -2,6 +2,12 @@
 days a recompute touched (never a full refresh). Values are in the kind's base unit (kWh, t,
 m³, kg, MJ); days and months are Asia/Shanghai's.
 
+A meter's hours are not kept: they are four of its clean intervals each, summed when read
+(``series``); keeping them was nine rows in ten of what a day's roll-up wrote. A day row also
+keeps the use of the day's night (00:00–05:00) and of the hours either side of it (05:00–07:00,
+22:00–24:00), with their slot counts: what night base-load creep is judged on, day by day,
+without reading the nights' intervals again.
+
 Which meters a total counts (``COUNTED``): a sub-meter that is counted in its parent is left out
 of any total its parent is already in, so nothing is counted twice —
 - an enterprise: its meters, less those counted in a parent of the same enterprise;
@@ -83,12 +89,13 @@ CROSS JOIN LATERAL (
 DELETE_ROLLUP = "DELETE FROM energy_rollup WHERE ctid = ANY(ARRAY({rows}))"
 # affected (scope, scope_id, kind) × touched days: their hour and day rows again, from the slots
 DELETE_DAYS = DELETE_ROLLUP.format(rows=AFFECTED_ROWS.format(ranges=DAYS))
-# the intervals every affected scope sums: each counted meter's touched days, one index scan per
-# (meter, day) (``OFFSET 0``: a plan that cannot turn into a join over the whole partition), kept
-# apart and analysed, so the sums below are planned on what is there, not on a guess
+# the intervals every affected scope sums, each with its day: each counted meter's touched days,
+# one index scan per (meter, day) (``OFFSET 0``: a plan that cannot turn into a join over the
+# whole partition), kept apart, so the sums below are planned on what is there (a temporary
+# table never analysed is estimated from its size), not on a guess
 INTERVALS = f"""
 CREATE TEMP TABLE energy_iv AS
-SELECT i.meter_id, i.ts, i.value, i.quality
+SELECT i.meter_id, d.a AS day, i.ts, i.value, i.quality
 FROM (SELECT DISTINCT c.meter_id FROM energy_counted c
       JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id AND a.kind = c.kind) m
 CROSS JOIN {DAYS}
@@ -97,34 +104,59 @@ CROSS JOIN LATERAL (
   WHERE i.meter_id = m.meter_id AND i.ts >= d.a AND i.ts < d.b
     AND i.ts >= %(lo)s AND i.ts < %(hi)s OFFSET 0) i
 """
-# a touched meter's hours straight from its intervals; the other scopes sum their meters per
-# slot first (an hour's peak is its highest slot of the sum), then per hour; the days from those
-# hours — one statement, nothing read back from energy_rollup
+# what each affected scope but a meter sums per slot: a meter, with its factor × weight (``k``
+# numbers the affected scopes: the slots are grouped by it, not by three texts)
+SUMS = """
+CREATE TEMP TABLE energy_sums AS
+SELECT c.meter_id, a.k, c.factor * c.weight AS factor
+FROM energy_counted c
+JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id AND a.kind = c.kind
+WHERE c.scope <> 'meter'
+"""
+# night and shoulder use of the day from {day} on, of rows at {ts} with use {v} and {n} slots
+NIGHT_SHOULDERS = """coalesce(sum({v}) FILTER (WHERE {ts} < {day} + interval '5 hours'), 0),
+       coalesce(sum({n}) FILTER (WHERE {ts} < {day} + interval '5 hours'), 0),
+       coalesce(sum({v}) FILTER (WHERE {ts} >= {day} + interval '5 hours'
+                                   AND {ts} < {day} + interval '7 hours'
+                                   OR {ts} >= {day} + interval '22 hours'), 0),
+       coalesce(sum({n}) FILTER (WHERE {ts} >= {day} + interval '5 hours'
+                                   AND {ts} < {day} + interval '7 hours'
+                                   OR {ts} >= {day} + interval '22 hours'), 0)"""
+# the scopes other than a meter sum their meters per slot first (an hour's peak is its highest
+# slot of the sum), then per hour, and their days from those hours; a touched meter's days
+# straight from its intervals — one statement, nothing read back from energy_rollup
 INSERT_HOURS_DAYS = f"""
 WITH slots AS (
-  SELECT c.scope, c.scope_id, c.kind, iv.ts,
-         {QUALITY_SUMS.format(v="iv.value * c.factor * c.weight", q="iv.quality")},
+  SELECT c.k, iv.ts, {QUALITY_SUMS.format(v="iv.value * c.factor", q="iv.quality")},
          count(*) AS n
-  FROM energy_iv iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope <> 'meter'
-  JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id AND a.kind = c.kind
-  GROUP BY 1, 2, 3, 4),
+  FROM energy_iv iv JOIN energy_sums c ON c.meter_id = iv.meter_id
+  GROUP BY 1, 2),
 hours AS MATERIALIZED (
-  SELECT 'meter' AS scope, iv.meter_id AS scope_id, c.kind, {HOUR.format(col="iv.ts")} AS ts,
-         {QUALITY_SUMS.format(v="iv.value * c.factor", q="iv.quality")},
-         max(iv.value * c.factor) AS peak, count(*) AS n
-  FROM energy_iv iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope = 'meter'
-  WHERE iv.meter_id IN (SELECT meter_id FROM energy_touched)
-  GROUP BY 2, 3, 4
-  UNION ALL
-  SELECT scope, scope_id, kind, {HOUR.format(col="ts")}, sum(v), sum(e), sum(s), max(v), sum(n)
-  FROM slots GROUP BY 1, 2, 3, 4)
+  SELECT k, {HOUR.format(col="ts")} AS ts, sum(v) AS v, sum(e) AS e, sum(s) AS s,
+         max(v) AS peak, sum(n) AS n
+  FROM slots GROUP BY 1, 2)
 INSERT INTO energy_rollup (scope, scope_id, kind, grain, ts, value, estimated, suspect,
-                           peak_15min, intervals)
-SELECT scope, scope_id, kind, 'hour', ts, v, e, s, peak, n FROM hours
+                           peak_15min, intervals, night, night_intervals, shoulders,
+                           shoulder_intervals)
+SELECT a.scope, a.scope_id, a.kind, g.grain, g.ts, g.v, g.e, g.s, g.peak, g.n, g.night,
+       g.night_n, g.shoulders, g.shoulder_n
+FROM (
+  SELECT k, 'hour' AS grain, ts, v, e, s, peak, n, NULL::float8 AS night, NULL::numeric AS night_n,
+         NULL::float8 AS shoulders, NULL::numeric AS shoulder_n
+  FROM hours
+  UNION ALL
+  SELECT k, 'day', d.a, sum(v), sum(e), sum(s), max(peak), sum(n),
+         {NIGHT_SHOULDERS.format(day="d.a", ts="h.ts", v="h.v", n="h.n")}
+  FROM hours h JOIN {DAYS} ON h.ts >= d.a AND h.ts < d.b
+  GROUP BY 1, 3) g JOIN affected a ON a.k = g.k
 UNION ALL
-SELECT h.scope, h.scope_id, h.kind, 'day', d.a, sum(v), sum(e), sum(s), max(peak), sum(n)
-FROM hours h JOIN {DAYS} ON h.ts >= d.a AND h.ts < d.b
-GROUP BY 1, 2, 3, 5
+SELECT 'meter', iv.meter_id, c.kind, 'day', iv.day,
+       {QUALITY_SUMS.format(v="iv.value * c.factor", q="iv.quality")},
+       max(iv.value * c.factor), count(*),
+       {NIGHT_SHOULDERS.format(day="iv.day", ts="iv.ts", v="iv.value * c.factor", n="1")}
+FROM energy_iv iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope = 'meter'
+WHERE iv.meter_id IN (SELECT meter_id FROM energy_touched)
+GROUP BY 2, 3, 5
 """
 # the touched days' months as [a, b) ranges, Asia/Shanghai's
 MONTHS = f"""(
@@ -189,15 +221,17 @@ def refresh(conn: Connection, *, spans: list[tuple[str, datetime, datetime]]) ->
               "ends": [day_start(d + timedelta(days=1)) for d in days]}
     counted(conn)
     conn.execute("DROP TABLE IF EXISTS affected")
-    conn.execute("CREATE TEMP TABLE affected AS SELECT DISTINCT c.scope, c.scope_id, c.kind"
-                 " FROM energy_counted c WHERE c.meter_id IN"
-                 " (SELECT DISTINCT meter_id FROM energy_touched)")
+    conn.execute("CREATE TEMP TABLE affected AS SELECT row_number() OVER () AS k, *"
+                 " FROM (SELECT DISTINCT c.scope, c.scope_id, c.kind FROM energy_counted c"
+                 " WHERE c.meter_id IN (SELECT DISTINCT meter_id FROM energy_touched)) a")
     conn.execute("ANALYZE affected")
+    conn.execute("DROP TABLE IF EXISTS energy_sums")
+    conn.execute(SUMS)
+    conn.execute("ANALYZE energy_sums")
     conn.execute("SELECT set_config('work_mem', '256MB', true)")  # hash, not sort, the slots
     conn.execute(DELETE_DAYS, {**bounds, "grains": ["hour", "day"]})
     conn.execute("DROP TABLE IF EXISTS energy_iv")
     conn.execute(INTERVALS, bounds)
-    conn.execute("ANALYZE energy_iv")
     conn.execute(INSERT_HOURS_DAYS, bounds)
     conn.execute(DELETE_MONTHS, {"grains": ["month"]})
     conn.execute(INSERT_MONTHS)

@@ -1,7 +1,8 @@
 """Consumption over time of a meter, enterprise, building or park, and rankings.
 
 15-minute points come from the clean intervals (for an enterprise, building or park summed over
-the meters it counts, ``rollup.COUNTED``); hour, day and month points from the roll-ups. Values
+the meters it counts, ``rollup.COUNTED``), and so do a meter's hours (four intervals each: they
+are not kept); the other hour, day and month points from the roll-ups. Values
 are in the kind's base unit; a point's quality is the worst of what it sums. ``ts`` is the start
 of each interval.
 """
@@ -24,16 +25,18 @@ SELECT ts, value, {QUALITY.format(s="suspect", e="estimated")} FROM energy_rollu
 WHERE scope = %(scope)s AND scope_id = %(id)s AND kind = %(kind)s AND grain = %(grain)s
   AND ts >= %(start)s AND ts < %(end)s ORDER BY ts
 """
-FROM_SLOTS = f"""
+# a meter's (or a scope's summed) intervals, binned: by 15 minutes (each slot) or by hour
+FROM_SLOTS = {interval: f"""
 WITH c AS ({COUNTED})
-SELECT i.ts, sum(i.value * c.factor * c.weight),
+SELECT date_bin('{width}', i.ts, timestamptz '2000-01-01 00:00+08') AS bin,
+       sum(i.value * c.factor * c.weight),
        {QUALITY.format(s="count(*) FILTER (WHERE i.quality = 'suspect')",
                        e="count(*) FILTER (WHERE i.quality = 'estimated')")}
 FROM c JOIN energy_interval i ON i.meter_id = c.meter_id
 WHERE c.scope = %(scope)s AND c.scope_id = %(id)s AND c.kind = %(kind)s
   AND i.ts >= %(start)s AND i.ts < %(end)s
-GROUP BY i.ts ORDER BY i.ts
-"""
+GROUP BY bin ORDER BY bin
+""" for interval, width in (("15min", "15 minutes"), ("hour", "1 hour"))}
 EXISTS = {
     "meter": "SELECT kind FROM meter WHERE id = %s",
     "enterprise": "SELECT NULL FROM enterprise WHERE id::text = %s",
@@ -70,7 +73,8 @@ def series(conn: Connection, *, scope: str, scope_id: str, interval: str, start:
     kind = scope_kind(conn, scope=scope, scope_id=scope_id, kind=kind)
     params = {"scope": scope, "id": scope_id, "kind": kind, "grain": interval,
               "start": start, "end": end}
-    rows = conn.execute(FROM_SLOTS if interval == "15min" else FROM_ROLLUP, params).fetchall()
+    from_slots = interval == "15min" or (interval == "hour" and scope == "meter")
+    rows = conn.execute(FROM_SLOTS[interval] if from_slots else FROM_ROLLUP, params).fetchall()
     unit = next(iter(UNITS[kind]))
     return {f"{scope}_id": scope_id, "scope": scope, "kind": kind, "interval": interval,
             "unit": unit, "points": [{"ts": ts.astimezone(ZONE), "value": v, "quality": q}

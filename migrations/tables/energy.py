@@ -193,7 +193,8 @@ energy_dirty_day = Table(
     Column("marked_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
-# Hour, day and month totals per meter, enterprise, building and park, by kind of energy.
+# Hour, day and month totals per meter, enterprise, building and park, by kind of energy (no
+# hours of a meter: its intervals are those, four to the hour).
 energy_rollup = Table(
     "energy_rollup", metadata,
     Column("scope", String(16), primary_key=True),
@@ -206,6 +207,11 @@ energy_rollup = Table(
     Column("suspect", Float, nullable=False, server_default=text("0")),
     Column("peak_15min", Float),
     Column("intervals", Integer, nullable=False, server_default=text("0")),
+    # a day row's use in the night (00:00–05:00) and the hours either side (05–07, 22–24 h)
+    Column("night", Float),
+    Column("night_intervals", Integer),
+    Column("shoulders", Float),
+    Column("shoulder_intervals", Integer),
     CheckConstraint(f"scope IN {ROLLUP_SCOPES}", name="scope"),
     CheckConstraint(f"grain IN {ROLLUP_GRAINS}", name="grain"),
 )

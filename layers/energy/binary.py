@@ -24,7 +24,13 @@ def pack(*columns: npt.NDArray[np.generic]) -> bytes:
 def pack_body(parts: Sequence[tuple[npt.NDArray[np.generic] | None, ...]]) -> bytes:
     """One binary COPY body of several runs of rows, each run's columns of equal lengths;
     a bytes column (``S<n>``) is a text field of exactly n bytes, None a column of NULLs."""
-    return HEADER + b"".join(_rows(columns) for columns in parts) + TRAILER
+    return HEADER + pack_rows(parts) + TRAILER
+
+
+def pack_rows(parts: Sequence[tuple[npt.NDArray[np.generic] | None, ...]]) -> bytes:
+    """The rows of ``pack_body`` without its header and trailer: a piece of a body that is
+    written a piece at a time."""
+    return b"".join(_rows(columns) for columns in parts)
 
 
 def _rows(columns: tuple[npt.NDArray[np.generic] | None, ...]) -> bytes:

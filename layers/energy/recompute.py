@@ -10,7 +10,8 @@ transaction; taking a day off the queue locks it, so concurrent runs share the w
 
 It is set-based: one query finds every taken meter's span and kind, one reads all their
 readings (as packed doubles), cleaning is numpy per meter, and the intervals go back in one
-binary COPY per month's partition; roll-ups and anomaly baselines are SQL over the chunk.
+binary COPY fed while the cleaning goes on; roll-ups and anomaly baselines are SQL over the
+chunk.
 """
 
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from psycopg import Connection, sql
 from address.statistics import fresh_statistics
 from layers.energy import alarms, rollup
 from layers.energy.batch import PG_EPOCH_US
-from layers.energy.binary import pack_body, unpack_float8
+from layers.energy.binary import HEADER, TRAILER, pack_rows, unpack_float8
 from layers.energy.clean import (
     FLAG_NAMES,
     QUALITY_NAMES,
@@ -31,7 +32,6 @@ from layers.energy.clean import (
     Slots,
     clean_cumulative,
     clean_interval,
-    empty,
 )
 from layers.energy.readings import ensure_partitions, months
 from layers.energy.rollup import day_start
@@ -39,6 +39,8 @@ from layers.energy.rollup import day_start
 # readings back to at least this long before the span's end: they set a meter's usual level
 # (the rate a jump is judged by, an interval meter's spike level) when the span is short
 CONTEXT = timedelta(days=2)
+# spans cleaned between two writes to the COPY
+BATCH = 200
 
 TAKE = """
 WITH p AS MATERIALIZED (
@@ -163,50 +165,49 @@ def _replacements(conn: Connection) -> dict[int, list[Replacement]]:
     return out
 
 
-def _clean_all(conn: Connection, spans: list[_Span]) -> dict[int, Slots]:
-    """Each span's clean slots inside [start, end)."""
-    replacements = _replacements(conn)
-    by_m = {s.m: s for s in spans}
-    out = {s.m: empty() for s in spans}
-    for m, ts_bytes, value_bytes in conn.execute(READINGS, binary=True):
-        span = by_m[m]
-        ts, values = unpack_float8(ts_bytes), unpack_float8(value_bytes)
-        if span.reading_type == "cumulative":
-            slots = clean_cumulative(ts, values, multiplier=span.multiplier,
-                                     register_max=span.register_max,
-                                     replacements=replacements.get(m, []))
-        else:
-            slots = clean_interval(ts, values, multiplier=span.multiplier)
-        out[m] = slots.take((slots.start >= span.start) & (slots.start < span.end))
-    return out
+def _clean(span: _Span, ts: npt.NDArray[np.float64], values: npt.NDArray[np.float64],
+           replacements: list[Replacement]) -> Slots:
+    """A span's clean slots inside [start, end)."""
+    if span.reading_type == "cumulative":
+        slots = clean_cumulative(ts, values, multiplier=span.multiplier,
+                                 register_max=span.register_max, replacements=replacements)
+    else:
+        slots = clean_interval(ts, values, multiplier=span.multiplier)
+    return slots.take((slots.start >= span.start) & (slots.start < span.end))
 
 
-def _write(conn: Connection, spans: list[_Span], cleaned: dict[int, Slots]) -> int:
-    """Replace the spans' intervals with the clean slots: a DELETE and a binary COPY per month,
-    straight into its partition (nothing there conflicts once the spans are gone)."""
+def _replace(conn: Connection, spans: list[_Span]) -> int:
+    """Replace the spans' intervals with their clean slots: a DELETE per month's partition,
+    then one binary COPY that the cleaning feeds ``BATCH`` spans at a time, so the server
+    stores one batch while the next is cleaned (nothing conflicts once the spans are gone)."""
     first = datetime.fromtimestamp(min(s.start for s in spans), UTC)
     last = datetime.fromtimestamp(max(s.end for s in spans), UTC)
     ensure_partitions(conn, table="energy_interval", first=first, last=last)
     partitions = [f"energy_interval_{name}" for name, _, _ in months(first=first, last=last)]
     for partition in partitions:
         conn.execute(sql.SQL(DELETE_SPANS).format(partition=sql.Identifier(partition)))
-    parts = {k: s for k, s in cleaned.items() if len(s)}
-    if not parts:
-        return 0
+    replacements = _replacements(conn)
+    by_m = {s.m: s for s in spans}
     ids = {s.m: s.meter_id.encode() for s in spans}
-    m = np.concatenate([np.full(len(s), k, np.int32) for k, s in parts.items()])
-    slots = Slots(*(np.concatenate([getattr(s, f) for s in parts.values()])
-                    for f in ("start", "value", "flag_code", "quality_code")))
-    for name, lo, hi in months(first=first, last=last):
-        inside = (slots.start >= lo.timestamp()) & (slots.start < hi.timestamp())
-        if inside.any():
-            body = pack_body(_interval_runs(ids, m[inside], slots.take(inside)))
-            with conn.cursor().copy(sql.SQL(
-                    "COPY {} (meter_id, ts, value, quality, flag) FROM STDIN (FORMAT binary)"
-                    ).format(sql.Identifier(f"energy_interval_{name}"))) as copy:
-                copy.write(body)
-    fresh_statistics(conn, tables=partitions, rows=len(m))
-    return len(m)
+    rows = conn.execute(READINGS, binary=True).fetchall()  # read all: the COPY takes the line
+    written = 0
+    with conn.cursor().copy("COPY energy_interval (meter_id, ts, value, quality, flag)"
+                            " FROM STDIN (FORMAT binary)") as copy:
+        copy.write(HEADER)
+        for at in range(0, len(rows), BATCH):
+            parts = {m: _clean(by_m[m], unpack_float8(ts), unpack_float8(values),
+                               replacements.get(m, []))
+                     for m, ts, values in rows[at:at + BATCH]}
+            parts = {m: slots for m, slots in parts.items() if len(slots)}
+            if parts:
+                m = np.concatenate([np.full(len(s), k, np.int32) for k, s in parts.items()])
+                slots = Slots(*(np.concatenate([getattr(s, f) for s in parts.values()])
+                                for f in ("start", "value", "flag_code", "quality_code")))
+                copy.write(pack_rows(_interval_runs(ids, m, slots)))
+                written += len(m)
+        copy.write(TRAILER)
+    fresh_statistics(conn, tables=partitions, rows=written)
+    return written
 
 
 def _interval_runs(ids: dict[int, bytes], m: npt.NDArray[np.int32], slots: Slots
@@ -238,7 +239,7 @@ def recompute(conn: Connection, *, max_meters: int = 2000, max_days: int = 62,
     spans = _spans(conn, queued)
     report.spans = [(s.meter_id, datetime.fromtimestamp(s.start, UTC),
                      datetime.fromtimestamp(s.end, UTC)) for s in spans]
-    report.intervals = _write(conn, spans, _clean_all(conn, spans))
+    report.intervals = _replace(conn, spans)
     if roll_up:
         rollup.refresh(conn, spans=report.spans)
     if detect:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 from psycopg import Connection, sql
+from psycopg.copy import QueuedLibpqWriter
 
 from address.statistics import fresh_statistics
 from layers.energy import alarms, rollup
@@ -191,8 +192,9 @@ def _replace(conn: Connection, spans: list[_Span]) -> int:
     ids = {s.m: s.meter_id.encode() for s in spans}
     rows = conn.execute(READINGS, binary=True).fetchall()  # read all: the COPY takes the line
     written = 0
-    with conn.cursor().copy("COPY energy_interval (meter_id, ts, value, quality, flag)"
-                            " FROM STDIN (FORMAT binary)") as copy:
+    cursor = conn.cursor()
+    with cursor.copy("COPY energy_interval (meter_id, ts, value, quality, flag)"
+                     " FROM STDIN (FORMAT binary)", writer=QueuedLibpqWriter(cursor)) as copy:
         copy.write(HEADER)
         for at in range(0, len(rows), BATCH):
             parts = {m: _clean(by_m[m], unpack_float8(ts), unpack_float8(values),

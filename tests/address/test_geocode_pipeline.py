@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from address.geocode.batch import ChunkKeys, geocode_texts
+from address.geocode.batch import geocode_texts
 from address.geocode.details import MAX_LIMIT
 from address.geocode.forward import build_searches, geocode
 from address.geocode.memo import new_memo
@@ -13,6 +13,7 @@ from address.geocode.query import read_query
 from address.geocode.results import confidence_of
 from address.geocode.searches import (
     AreaSearch,
+    ChunkKeys,
     ExactSearch,
     InterpolatedSearch,
     NearestCodeSearch,

@@ -52,6 +52,28 @@ def address_rows_by_keys(
         {"d": districts, "k": address_keys, "l": local_keys})
 
 
+def address_rows_by_key_pair(
+    conn: Connection, *, districts: tuple[str, str], address_keys: tuple[str, str],
+    local_keys: tuple[str, str]
+) -> list[dict[str, Any]]:
+    """``address_rows_by_keys`` for the two keys of one query (the complaint and the address in
+    it), each a parameter of its own: PostgreSQL plans array parameters anew on every run (a
+    few tenths of a millisecond, more than a second round trip), scalars once."""
+    return _rows(conn, f"""
+        SELECT {_ROW}, address_key, local_key, NULL AS alias FROM address
+        WHERE valid_to IS NULL AND status <> 'retired' AND point IS NOT NULL
+          AND district_code IN (%(d1)s, %(d2)s)
+          AND (address_key IN (%(k1)s, %(k2)s) OR local_key IN (%(l1)s, %(l2)s))
+        UNION ALL
+        SELECT {_ROW.replace('code,', 'a.code,', 1)}, a.address_key, a.local_key, al.normalized
+        FROM address_alias al
+        JOIN address a ON a.code = al.address_code AND a.valid_to IS NULL
+        WHERE al.normalized IN (%(l1)s, %(l2)s) AND a.district_code IN (%(d1)s, %(d2)s)
+          AND a.status <> 'retired' AND a.point IS NOT NULL""",
+        {"d1": districts[0], "d2": districts[1], "k1": address_keys[0], "k2": address_keys[1],
+         "l1": local_keys[0], "l2": local_keys[1]})
+
+
 @memoized
 def address_rows_by_code(conn: Connection, *, codes: list[str]) -> list[dict[str, Any]]:
     return _rows(conn, f"""

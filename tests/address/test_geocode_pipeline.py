@@ -103,6 +103,18 @@ def test_chunk_keys_answer_what_the_single_query_does(conn):
         assert fetched == sorted(row["code"] for row in address_rows_by_key(conn, **args))
 
 
+def test_a_querys_two_readings_read_what_each_single_query_does(conn):
+    readings = read_query(geocode_request(text="来电反映华新镇华志路559号门口垃圾")).all()
+    assert len(readings) == 2  # the complaint as written, and the address in it
+    keys = ChunkKeys(conn, readings)
+    for r in readings:
+        args = {"district": r.district, "address_key": r.form.address_key,
+                "local_key": r.form.local_key}
+        expected = sorted(row["code"] for row in address_rows_by_key(conn, **args))
+        assert sorted(row["code"] for row in keys.rows(conn, **args)) == expected
+    assert keys.rows(conn, **args)  # the address is in the register
+
+
 def test_batch_answers_what_a_single_geocode_does(conn):
     texts = ["青浦区明珠路416弄", "胡说八道", "明珠路416号", "华志路557号", "闵行区纪翟路1455弄",
              "来电反映华新镇华志路559号门口垃圾", ""]

@@ -11,7 +11,11 @@ from address.geocode.details import GeocodeRequest
 from address.geocode.query import Reading, Readings
 from address.geocode.results import Candidate, candidate_from_row
 from address.geocode.searches.base import AbstractSearch
-from address.geocode.sql import address_rows_by_key, address_rows_by_keys
+from address.geocode.sql import (
+    address_rows_by_key,
+    address_rows_by_key_pair,
+    address_rows_by_keys,
+)
 
 AMBIGUOUS = 0.2  # the key names addresses in several towns
 _Key = tuple[str, str]  # (district, key)
@@ -43,11 +47,7 @@ class ChunkKeys:
         self._fetched = {(r.district, r.form.address_key, r.form.local_key) for r in wanted}
         self._by_address_key: dict[_Key, list[dict[str, Any]]] = defaultdict(list)
         self._by_local_key: dict[_Key, list[dict[str, Any]]] = defaultdict(list)
-        rows = address_rows_by_keys(
-            conn, districts=sorted({r.district for r in wanted}),
-            address_keys=sorted({r.form.address_key for r in wanted}),
-            local_keys=sorted({r.form.local_key for r in wanted})) if wanted else []
-        for row in rows:
+        for row in _rows_of(conn, wanted):
             district = row["district_code"]
             if row["alias"] is None:
                 self._by_address_key[district, row["address_key"]].append(row)
@@ -61,6 +61,19 @@ class ChunkKeys:
         found = self._by_address_key.get((district, address_key), []) + self._by_local_key.get(
             (district, local_key), [])
         return list({row["code"]: row for row in found}.values())  # one row per address
+
+
+def _rows_of(conn: Connection, wanted: list[Reading]) -> list[dict[str, Any]]:
+    if len(wanted) == 2:  # one query's two readings
+        first, second = wanted
+        return address_rows_by_key_pair(
+            conn, districts=(first.district, second.district),
+            address_keys=(first.form.address_key, second.form.address_key),
+            local_keys=(first.form.local_key, second.form.local_key))
+    return address_rows_by_keys(
+        conn, districts=sorted({r.district for r in wanted}),
+        address_keys=sorted({r.form.address_key for r in wanted}),
+        local_keys=sorted({r.form.local_key for r in wanted})) if wanted else []
 
 
 def exact_readings(readings: Iterable[Readings]) -> Iterable[Reading]:

@@ -1,14 +1,18 @@
 """Geocoding speed on the 1,000,000-address synthetic register (bench/make_registry.py).
 
 In-process latency of geocode (p50/p99 over a mix of exact, noisy, unknown-door and complaint
-queries), reverse and suggest; HTTP throughput of `dizhi serve --workers 2` driven by wrk from a
-second process; a 100,000-row batch end to end (CSV in → CSV out). One JSON line.
+queries, and per kind of query, with the CPU a query costs in this process and in its database
+backend), reverse and suggest; HTTP throughput of `dizhi serve --workers 2` driven by wrk from a
+second process; a 100,000-row batch end to end (CSV in → CSV out). One JSON line. The query
+mix is the same on every run against the same register (a repeatable sample, a seeded
+shuffle): ``--answers FILE`` writes each query's answer, to compare two versions' answers.
 
     python bench/make_registry.py && python bench/geocode_perf.py --json
 """
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
@@ -17,6 +21,7 @@ import time
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -24,6 +29,7 @@ from httpload import lua_list, uvicorn_server, wrk  # bench/, the script's own f
 
 from address.geocode.batch import geocode_texts, read_csv_texts, write_csv
 from address.geocode.forward import GeocodeRequest, geocode
+from address.geocode.results import GeocodeResult
 from address.geocode.reverse import ReverseRequest, reverse_geocode
 from address.geocode.suggest import suggest
 from api.db import embedded_cluster
@@ -58,7 +64,8 @@ def query_mix(conn: psycopg.Connection, n: int, rng: random.Random,
               addresses: int = 1_000_000) -> list[tuple[str, str]]:
     percent = min(100.0, n * 300 / max(addresses, 1))  # enough rows for n, without a full scan
     rows = conn.execute("SELECT canonical, level FROM address TABLESAMPLE SYSTEM (%s)"
-                        " WHERE valid_to IS NULL LIMIT %s", [percent, n * 2]).fetchall()
+                        " REPEATABLE (7) WHERE valid_to IS NULL LIMIT %s",
+                        [percent, n * 2]).fetchall()
     rng.shuffle(rows)
     out = []
     for text, level in rows[:n]:
@@ -79,6 +86,49 @@ def query_mix(conn: psycopg.Connection, n: int, rng: random.Random,
         else:
             out.append(("complaint", rng.choice(CHATTER).format(local)))
     return out
+
+
+def backend_cpu_s(conn: psycopg.Connection) -> float:
+    """User + system CPU seconds of the connection's backend (the cluster runs on this machine)."""
+    fields = Path(f"/proc/{conn.info.backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def answer_of(kind: str, query: str, result: GeocodeResult) -> dict[str, object]:
+    """What a version of the geocoder answers a query, for comparing two versions."""
+    best = result.best
+    return {"kind": kind, "query": query, "best": None if best is None else {
+        k: getattr(best, k) for k in ("formatted_address", "level", "match_type", "code",
+                                      "adcode", "towncode", "community_code", "confidence",
+                                      "warnings")},
+        "candidates": [(c.formatted_address, c.code, c.confidence) for c in result.candidates],
+        "reason": result.reason}
+
+
+def geocode_latency(conn: psycopg.Connection, mix: list[tuple[str, str]],
+                    answers: Path | None) -> dict[str, object]:
+    """p50/p99 over the mix and per kind of query, the outcomes, and CPU milliseconds a query
+    (this process, the database backend)."""
+    timed([q for _, q in mix[:200]], lambda q: geocode(conn, request(text=q)))  # warm up
+    times: dict[str, list[float]] = {}
+    kinds: Counter[str] = Counter()
+    out = []
+    cpu, backend, load = time.process_time(), backend_cpu_s(conn), os.getloadavg()[0]
+    for kind, q in mix:
+        start = time.perf_counter()
+        result = geocode(conn, request(text=q))
+        times.setdefault(kind, []).append(time.perf_counter() - start)
+        kinds[f"{kind}:{result.best.match_type if result.best else 'none'}"] += 1
+        out.append(answer_of(kind, q, result))
+    cpu, backend = time.process_time() - cpu, backend_cpu_s(conn) - backend
+    if answers is not None:
+        answers.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in out))
+    every = [t for kind_times in times.values() for t in kind_times]
+    return {**percentiles(every), "queries": len(mix), "outcomes": dict(kinds),
+            "by_kind": {kind: {**percentiles(t), "queries": len(t)} for kind, t in times.items()},
+            "cpu_ms_per_query": {"process": round(cpu * 1000 / len(mix), 3),
+                                 "backend": round(backend * 1000 / len(mix), 3)},
+            "load_average": [round(load, 2), round(os.getloadavg()[0], 2)]}
 
 
 SUGGEST_KINDS = ("one_char", "two_chars", "pinyin", "name_and_digit")
@@ -154,6 +204,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--in-process", action="store_true",
                         help="only the in-process latencies (no batch, no HTTP)")
+    parser.add_argument("--answers", type=Path,
+                        help="write each geocode query's answer here (JSON lines)")
     args = parser.parse_args()
     rng = random.Random(7)
     url = embedded_cluster().url(args.database)
@@ -164,18 +216,13 @@ def main() -> None:
         result["addresses"] = addresses
         mix = query_mix(conn, args.queries, rng, addresses)
         texts = [q for _, q in mix]
-        timed(texts[:200], lambda q: geocode(conn, request(text=q)))  # warm up
-        times, kinds = [], Counter()
-        for kind, q in mix:
-            start = time.perf_counter()
-            best = geocode(conn, request(text=q)).best
-            times.append(time.perf_counter() - start)
-            kinds[f"{kind}:{best.match_type if best else 'none'}"] += 1
-        result["geocode"] = {**percentiles(times), "queries": len(mix), "outcomes": dict(kinds)}
+        result["geocode"] = geocode_latency(conn, mix, args.answers)
+        conn.execute("SELECT setseed(0.7)")  # the same points every run
         points = conn.execute("SELECT ST_X(point) + (random() - 0.5) * 0.001, ST_Y(point) +"
                               " (random() - 0.5) * 0.001 FROM address TABLESAMPLE SYSTEM (%s)"
-                              " LIMIT %s", [min(100.0, args.queries * 500 / max(addresses, 1)),
-                                            args.queries]).fetchall()
+                              " REPEATABLE (7) LIMIT %s",
+                              [min(100.0, args.queries * 500 / max(addresses, 1)),
+                               args.queries]).fetchall()
         result["reverse"] = percentiles(timed(
             [f"{x},{y}" for x, y in points],
             lambda p: reverse_geocode(conn, ReverseRequest(*map(float, p.split(",")),

@@ -13,7 +13,6 @@ only what the output files need (``lean``), and the ranges are joined in order.
 import csv
 import io
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -24,10 +23,10 @@ from address.engine import Engine, Worker, row_ranges
 from address.geocode.details import GeocodeRequest
 from address.geocode.forward import geocode
 from address.geocode.memo import BatchMemo, batch_memo, new_memo
-from address.geocode.query import Reading, Readings, read_query
+from address.geocode.query import read_query
 from address.geocode.results import Candidate, GeocodeResult
 from address.geocode.searches.by_code import prefetch_code_rows
-from address.geocode.sql import address_rows_by_key, address_rows_by_keys
+from address.geocode.searches.exact import ChunkKeys, exact_readings
 from address.parse.parser import prepare
 
 OUTPUT_COLUMNS = ("code", "formatted_address", "lng", "lat", "level", "match_type", "confidence",
@@ -35,43 +34,6 @@ OUTPUT_COLUMNS = ("code", "formatted_address", "lng", "lat", "level", "match_typ
 CHUNK = 2000
 PART_ROWS = 10 * CHUNK  # rows per partition on an engine
 Transform = Callable[[float, float], tuple[float, float]]
-_Key = tuple[str, str]  # (district, key)
-
-
-class ChunkKeys:
-    """The rows the exact searches of a chunk's readings read (a ``KeyRows``), fetched with one
-    query: by address key, and by local key or alias, as ``address_rows_by_key`` finds them."""
-
-    def __init__(self, conn: Connection, readings: Iterable[Reading]) -> None:
-        wanted = list(readings)
-        self._fetched = {(r.district, r.form.address_key, r.form.local_key) for r in wanted}
-        self._by_address_key: dict[_Key, list[dict[str, Any]]] = defaultdict(list)
-        self._by_local_key: dict[_Key, list[dict[str, Any]]] = defaultdict(list)
-        rows = address_rows_by_keys(
-            conn, districts=sorted({r.district for r in wanted}),
-            address_keys=sorted({r.form.address_key for r in wanted}),
-            local_keys=sorted({r.form.local_key for r in wanted})) if wanted else []
-        for row in rows:
-            district = row["district_code"]
-            if row["alias"] is None:
-                self._by_address_key[district, row["address_key"]].append(row)
-            self._by_local_key[district, row["alias"] or row["local_key"]].append(row)
-
-    def rows(self, conn: Connection, *, district: str, address_key: str,
-             local_key: str) -> list[dict[str, Any]]:
-        if (district, address_key, local_key) not in self._fetched:
-            return address_rows_by_key(conn, district=district, address_key=address_key,
-                                       local_key=local_key)
-        found = self._by_address_key.get((district, address_key), []) + self._by_local_key.get(
-            (district, local_key), [])
-        return list({row["code"]: row for row in found}.values())  # one row per address
-
-
-def _exact_readings(readings: Iterable[Readings]) -> Iterable[Reading]:
-    for r in readings:
-        yield from (x for x in r.all() if x is r.whole or x.outside is None)
-
-
 def geocode_texts(
     conn: Connection, texts: Sequence[str], *, districts: tuple[str, ...],
     progress: Callable[[int], None] | None = None, memo: BatchMemo | None = None,
@@ -101,7 +63,7 @@ def _geocode_chunk(conn: Connection, texts: list[str],
     prepare(texts)  # one parse batch for the chunk; read_query's parse() calls hit it
     requests = [GeocodeRequest(text=text, districts=districts) for text in texts]
     readings = [read_query(req) for req in requests]
-    keys = ChunkKeys(conn, _exact_readings(readings))
+    keys = ChunkKeys(conn, exact_readings(readings))
     prefetch_code_rows(conn, (r.address for r in readings
                               if r.address.outside is None and r.address.form.place))
     return {text: geocode(conn, req, readings=r, keys=keys)

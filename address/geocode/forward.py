@@ -19,6 +19,7 @@ from address.geocode.results import Candidate, GeocodeResult, with_admin_codes
 from address.geocode.searches import (
     AbstractSearch,
     AreaSearch,
+    ChunkKeys,
     ExactSearch,
     InterpolatedSearch,
     KeyRows,
@@ -30,6 +31,7 @@ from address.geocode.searches import (
     SwappedDoorSearch,
 )
 from address.geocode.searches.by_code import SWAP_DOOR
+from address.geocode.searches.exact import exact_readings
 
 NOTHING_FOUND = "no road, place, village, town or district of the register was recognised"
 
@@ -42,7 +44,7 @@ def geocode(conn: Connection, details: GeocodeRequest, *, readings: Readings | N
     where exact searches read their rows (batch geocoding fetches a chunk's at once)."""
     readings = readings or read_query(details)
     answer: tuple[Reading, list[Candidate]] | None = None
-    for search in build_searches(readings, keys=keys or RowsByKey()):
+    for search in build_searches(readings, keys=keys or _key_rows(conn, readings)):
         if answer and answer[1][0].penalty <= search.penalty:
             break  # nothing cheaper can come
         if found := _checked(conn, details, search.reading, search.lookup(conn, details)):
@@ -54,6 +56,14 @@ def geocode(conn: Connection, details: GeocodeRequest, *, readings: Readings | N
         return _outside(readings.query, address)
     return GeocodeResult(readings.query, address.text, address.form.components, None,
                          reason=NOTHING_FOUND)
+
+
+def _key_rows(conn: Connection, readings: Readings) -> KeyRows:
+    """Where a query's exact searches read their rows: with two readings (a complaint and the
+    address in it), both keys' rows at once, one round trip instead of two."""
+    if readings.whole is None:
+        return RowsByKey()
+    return ChunkKeys(conn, exact_readings([readings]))
 
 
 def build_searches(readings: Readings, *, keys: KeyRows) -> list[AbstractSearch]:

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from address.geocode.batch import ChunkKeys, geocode_texts
+from address.geocode.batch import geocode_texts
 from address.geocode.details import MAX_LIMIT
 from address.geocode.forward import build_searches, geocode
 from address.geocode.memo import new_memo
@@ -13,6 +13,7 @@ from address.geocode.query import read_query
 from address.geocode.results import confidence_of
 from address.geocode.searches import (
     AreaSearch,
+    ChunkKeys,
     ExactSearch,
     InterpolatedSearch,
     NearestCodeSearch,
@@ -100,6 +101,18 @@ def test_chunk_keys_answer_what_the_single_query_does(conn):
                 "local_key": r.form.local_key}
         fetched = sorted(row["code"] for row in keys.rows(conn, **args))
         assert fetched == sorted(row["code"] for row in address_rows_by_key(conn, **args))
+
+
+def test_a_querys_two_readings_read_what_each_single_query_does(conn):
+    readings = read_query(geocode_request(text="来电反映华新镇华志路559号门口垃圾")).all()
+    assert len(readings) == 2  # the complaint as written, and the address in it
+    keys = ChunkKeys(conn, readings)
+    for r in readings:
+        args = {"district": r.district, "address_key": r.form.address_key,
+                "local_key": r.form.local_key}
+        expected = sorted(row["code"] for row in address_rows_by_key(conn, **args))
+        assert sorted(row["code"] for row in keys.rows(conn, **args)) == expected
+    assert keys.rows(conn, **args)  # the address is in the register
 
 
 def test_batch_answers_what_a_single_geocode_does(conn):

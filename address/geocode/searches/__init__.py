@@ -7,9 +7,9 @@ from address.geocode.searches.by_code import (
     PlaceLookup,
     SwappedDoorSearch,
 )
-from address.geocode.searches.exact import ExactSearch, KeyRows, RowsByKey
+from address.geocode.searches.exact import ChunkKeys, ExactSearch, KeyRows, RowsByKey
 from address.geocode.searches.fallback import AreaSearch, InterpolatedSearch, PlaceFallbackSearch
 
-__all__ = ["AbstractSearch", "AreaSearch", "ExactSearch", "InterpolatedSearch",
+__all__ = ["AbstractSearch", "AreaSearch", "ChunkKeys", "ExactSearch", "InterpolatedSearch",
            "KeyRows", "NearestCodeSearch", "PlaceCodeSearch", "PlaceFallbackSearch",
            "PlaceLookup", "RowsByKey", "SwappedDoorSearch"]

@@ -46,10 +46,18 @@ class PlaceLookup:
         return self._place[0]
 
     def deepest(self, conn: Connection, segments: list[Segment]) -> CodeHit | None:
+        """The hit for the segments; the first call looks up the rows of every variant of the
+        reading's numbers with one query (the swapped door's too: it is asked next when the
+        numbers as written are not there)."""
         key = tuple(segments)
         if key not in self._hits:
             place = self.place(conn)
-            self._hits[key] = None if place is None else _deepest(conn, place, segments)
+            variants = [v for v in code_variants(self.reading.form.segments)
+                        if v not in self._hits]
+            if key not in variants:
+                variants = [key]
+            self._hits.update(dict.fromkeys(variants) if place is None
+                              else _deepest(conn, place, variants))
         return self._hits[key]
 
 
@@ -59,6 +67,20 @@ def _code_prefixes(conn: Connection, *, place_code: str,
     return code_prefixes(conn, place_code, list(segments))
 
 
+def code_variants(segments: list[Segment]) -> list[tuple[Segment, ...]]:
+    """The numbers the searches by code look up: as written, and with 号/弄 swapped on the
+    door when it has one (``SwappedDoorSearch``)."""
+    swapped = swapped_door(segments)
+    return [tuple(segments)] if swapped is None else [tuple(segments), tuple(swapped)]
+
+
+def _variant_prefixes(conn: Connection, place_code: str, variants: list[tuple[Segment, ...]]
+                      ) -> tuple[dict[tuple[Segment, ...], list[str]], list[str]]:
+    """Each variant's codes (deepest first), and all of them in the order they are fetched."""
+    prefixes = {v: _code_prefixes(conn, place_code=place_code, segments=v) for v in variants}
+    return prefixes, sorted({code for codes in prefixes.values() for code in codes})
+
+
 def prefetch_code_rows(conn: Connection, readings: Iterable[Reading]) -> None:
     """For a batch (inside ``batch_memo``): the rows ``_deepest`` reads for each reading's
     numbers under its place, fetched with one query and remembered as its own would answer."""
@@ -66,20 +88,26 @@ def prefetch_code_rows(conn: Connection, readings: Iterable[Reading]) -> None:
     for reading in readings:
         place = resolve_place(conn, reading.form, reading.district)
         if place is not None:
-            wanted.append(_code_prefixes(conn, place_code=place.code,
-                                         segments=tuple(reading.form.segments)))
+            wanted.append(_variant_prefixes(conn, place.code,
+                                            code_variants(reading.form.segments))[1])
     codes = sorted({code for prefixes in wanted for code in prefixes})
     rows = {r["code"]: r for r in address_rows_by_code.__wrapped__(conn, codes=codes)}  # type: ignore[attr-defined]
     for prefixes in wanted:
         remember(address_rows_by_code, [rows[c] for c in prefixes if c in rows], codes=prefixes)
 
 
-def _deepest(conn: Connection, place: PlaceMatch, segments: list[Segment]) -> CodeHit | None:
-    prefixes = _code_prefixes(conn, place_code=place.code, segments=tuple(segments))
-    rows = {r["code"]: r for r in address_rows_by_code(conn, codes=prefixes)}
+def _deepest(conn: Connection, place: PlaceMatch, variants: list[tuple[Segment, ...]]
+             ) -> dict[tuple[Segment, ...], CodeHit | None]:
+    """For each variant of the numbers, the deepest address under the place (one query)."""
+    prefixes, codes = _variant_prefixes(conn, place.code, variants)
+    rows = {r["code"]: r for r in address_rows_by_code(conn, codes=codes)}
+    return {v: _hit(prefixes[v], len(v), rows) for v in variants}
+
+
+def _hit(prefixes: list[str], segments: int, rows: dict[str, dict[str, Any]]) -> CodeHit | None:
     for depth, code in enumerate(prefixes):
         if code in rows and len(code) > PLACE_CODE_LENGTH:
-            return CodeHit(rows[code], depth, depth == 0 and len(prefixes) == len(segments) + 1)
+            return CodeHit(rows[code], depth, depth == 0 and len(prefixes) == segments + 1)
     return None
 
 

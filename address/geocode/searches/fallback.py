@@ -59,9 +59,11 @@ class PlaceFallbackSearch(PlaceSearch):
         if place is None or place.lng is None or place.lat is None:
             return []
         points = {place.town_code: (place.lng, place.lat)}
-        if place.address_count > 1:  # a road through several towns: its part in each
-            points = {**place_points_by_town(conn, place_code=place.code), **points}
         town = details.town_code or self.reading.form.codes.get("town")
+        # a road through several towns: its part in each, unless the town asked for is the
+        # place's own (its point is the answer then, whatever the other towns are)
+        if place.address_count > 1 and town != place.town_code:
+            points = {**place_points_by_town(conn, place_code=place.code), **points}
         if town in points:
             points = {town: points[town]}
         penalty = self.penalty + (0.0 if place.exact else FUZZY_PLACE_NAME)

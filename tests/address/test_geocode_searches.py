@@ -17,6 +17,9 @@ from address.geocode.searches import (
     SwappedDoorSearch,
 )
 from address.geocode.searches.by_code import PlaceSearch, swapped_door
+from address.register.imports.chunk import ImportOptions
+from address.register.imports.report import import_rows
+from address.register.sources import SourceRow
 from address.text.standard import Segment
 from tests.district import geocode_request
 
@@ -92,6 +95,20 @@ def test_swapped_door_answers_hao_for_long(conn):
     assert found
     assert found[0].code == MINGZHU_416_LANE
     assert found[0].match_type == "fuzzy"
+
+
+def test_swapped_door_finds_a_room_of_a_building_with_no_unit(conn):
+    """The room's code runs through the unit's blank part: still the numbers in full."""
+    x, y = conn.execute("SELECT ST_X(point), ST_Y(point) FROM address WHERE code = %s",
+                        [MINGZHU_416_LANE]).fetchone()
+    with conn.transaction():
+        report = import_rows(conn, ImportOptions(source="survey", districts=("310118",)),
+                             [SourceRow(2, "上海市青浦区明珠路416弄7号楼302室", x, y)])
+    assert report.counts["created"] == 1
+    found = swapped("明珠路416号7号楼302室").lookup(conn, DETAILS)
+    assert found and found[0].match_type == "fuzzy"
+    assert found[0].code.startswith(MINGZHU_416_LANE) and found[0].code != MINGZHU_416_LANE
+    assert "302室" in found[0].formatted_address
 
 
 def test_swapped_door_declines_when_the_swapped_door_is_not_there(conn):

@@ -14,7 +14,7 @@ from address.geocode.query import Reading
 from address.geocode.results import Candidate, candidate_from_row
 from address.geocode.searches.base import AbstractSearch
 from address.geocode.sql import address_rows_by_code
-from address.text.coding import PLACE_CODE_LENGTH, code_prefixes
+from address.text.coding import PLACE_CODE_LENGTH, code_parts, code_prefixes
 from address.text.standard import Segment
 
 FUZZY_PLACE = 0.1  # the place by pinyin, one edit or a shorter name, not as written
@@ -101,13 +101,16 @@ def _deepest(conn: Connection, place: PlaceMatch, variants: list[tuple[Segment, 
     """For each variant of the numbers, the deepest address under the place (one query)."""
     prefixes, codes = _variant_prefixes(conn, place.code, variants)
     rows = {r["code"]: r for r in address_rows_by_code(conn, codes=codes)}
-    return {v: _hit(prefixes[v], len(v), rows) for v in variants}
+    return {v: _hit(prefixes[v], len(code_parts(list(v))), rows) for v in variants}
 
 
-def _hit(prefixes: list[str], segments: int, rows: dict[str, dict[str, Any]]) -> CodeHit | None:
+def _hit(prefixes: list[str], parts: int, rows: dict[str, dict[str, Any]]) -> CodeHit | None:
+    """``parts``: the code's levels the numbers fill, gaps included (a room under a building
+    with no unit is coded through the unit's blank part), so the numbers are coded in full
+    when there is a prefix for each level and the place."""
     for depth, code in enumerate(prefixes):
         if code in rows and len(code) > PLACE_CODE_LENGTH:
-            return CodeHit(rows[code], depth, depth == 0 and len(prefixes) == segments + 1)
+            return CodeHit(rows[code], depth, depth == 0 and len(prefixes) == parts + 1)
     return None
 
 

@@ -9,11 +9,12 @@ period looked at. Against it:
 - ``level_shift``: a day or more whose day-long (96-slot, centred) mean is off the baseline's
   the same way, both by |z| > 3 (on the mean spread) and by a factor (above ×1.5, below ×0.5):
   a plant's irregular shifts move single days, a shift lasts;
-- ``base_load_creep``: over the period's last 14 nights, the night's (00:00–05:00) level
-  against the hours either side of it (05–07 h, 22–24 h) risen ×1.35 over the history's: a load
-  added to the night alone; a busier or quieter plant moves the night and its shoulders
-  together (a ratio of the night alone to its history is not enough: plants' nights swing by
-  half for weeks);
+- ``base_load_creep``: over the last 14 nights ending in the period (those before it given by
+  the caller, from the hour roll-ups, so a day's recompute judges it too), the night's
+  (00:00–05:00) level against the hours either side of it (05–07 h, 22–24 h) risen ×1.35 over
+  the history's: a load added to the night alone; a busier or quieter plant moves the night and
+  its shoulders together (a ratio of the night alone to its history is not enough: plants'
+  nights swing by half for weeks);
 - ``flat_line``: four hours or more of one repeated non-zero measured value where the baseline
   expects use (zero is no use, a shift's concern; spread or estimated slots repeat by design);
 - ``impossible``: slots cleaning found negative or a jump; ``missing``: slots it found missing.
@@ -43,6 +44,8 @@ IS_NIGHT, IS_SHOULDER = (np.isin(np.arange(96), slots) for slots in (NIGHT_SLOTS
 Floats = npt.NDArray[np.float64]
 # a span's flags: cleaning's names, None (or "") for none
 Flags = Sequence[str | None] | npt.NDArray[np.str_]
+# whole nights: their local day starts (epoch seconds, in order) and night over shoulders
+Nights = tuple[npt.NDArray[np.int64], Floats]
 
 
 @dataclass(frozen=True)
@@ -154,8 +157,10 @@ def _events(kind: str, ts: npt.NDArray[np.int64], runs: list[tuple[int, int]],
 
 
 def detect(ts: npt.NDArray[np.int64], values: Floats, flags: Flags,
-           history: tuple[npt.NDArray[np.int64], Floats] | Baseline) -> list[Event]:
-    """The events in the series (``ts`` sorted slot starts) against the history's baseline."""
+           history: tuple[npt.NDArray[np.int64], Floats] | Baseline, *,
+           nights_before: Nights | None = None) -> list[Event]:
+    """The events in the series (``ts`` sorted slot starts) against the history's baseline;
+    ``nights_before``: the meter's whole nights before the series, for creep."""
     known = Baseline.of(*history) if isinstance(history, tuple) else history
     flagged = flags if isinstance(flags, np.ndarray) else np.array([f or "" for f in flags], str)
     events = _events("impossible", ts, _runs((flagged == "negative") | (flagged == "jump")),
@@ -177,7 +182,7 @@ def detect(ts: npt.NDArray[np.int64], values: Floats, flags: Flags,
     high = (z > SPIKE_Z) & (values > SPIKE_CEILING * known.ceiling) & ~shifted & ~stuck
     events += _events("spike", ts, [r for r in _runs(high) if r[1] - r[0] <= SPIKE_MAX])
     events += flat
-    events += _creep(ts, values, known)
+    events += _creep(ts, values, known, nights_before)
     return events
 
 
@@ -231,7 +236,7 @@ def _day_means(day: npt.NDArray[np.int64], part: npt.NDArray[np.bool_], values: 
     return np.where(counts == slots, sums / np.maximum(counts, 1), np.nan)
 
 
-def _nightly(ts: npt.NDArray[np.int64], values: Floats) -> tuple[npt.NDArray[np.int64], Floats]:
+def _nightly(ts: npt.NDArray[np.int64], values: Floats) -> Nights:
     """Each whole local day's night level over its shoulders' (their day starts, in order)."""
     local = ts + LOCAL
     day = local // 86400 - local[0] // 86400
@@ -243,19 +248,31 @@ def _nightly(ts: npt.NDArray[np.int64], values: Floats) -> tuple[npt.NDArray[np.
     return starts[whole], night[whole] / shoulders[whole]
 
 
-def _creep(ts: npt.NDArray[np.int64], values: Floats, known: Baseline) -> list[Event]:
-    """The span's last ``CREEP_NIGHTS`` nights' level over their shoulders' against the
-    history's: a load added to the night alone, which a busier plant (night and shoulders up
-    together) is not."""
+def night_over_shoulders(night: Floats, shoulders: Floats) -> Floats:
+    """A night's level over its shoulders' from their totals (of whole nights)."""
+    return (night / len(NIGHT_SLOTS)) / (shoulders / len(SHOULDER_SLOTS))
+
+
+def _creep(ts: npt.NDArray[np.int64], values: Floats, known: Baseline,
+           before: Nights | None) -> list[Event]:
+    """The last ``CREEP_NIGHTS`` nights ending in the span — at least one of them in it, the
+    rest ``before`` it — their level over their shoulders' against the history's: a load added
+    to the night alone, which a busier plant (night and shoulders up together) is not."""
     usual = known.night_over_shoulders
     starts, ratios = _nightly(ts, values)
-    if usual is None or usual <= 0 or len(ratios) < 7:  # a week of nights
+    if usual is None or usual <= 0 or not len(ratios):
+        return []
+    if before is not None:
+        earlier = before[0] < starts[0]
+        starts = np.concatenate([before[0][earlier], starts])
+        ratios = np.concatenate([before[1][earlier], ratios])
+    if len(ratios) < 7:  # a week of nights
         return []
     starts, ratios = starts[-CREEP_NIGHTS:], ratios[-CREEP_NIGHTS:]
     level = float(np.median(ratios))
     if level <= CREEP_OVER_SHOULDERS * usual:
         return []
-    judged = values[_night(ts) & (ts >= starts[0])]
+    judged = values[_night(ts) & (ts >= starts[0])]  # the span's own
     return [Event("base_load_creep", int(starts[0]), int(ts[-1]) + SLOT, "info",
                   {"nights": len(ratios), "night_over_shoulders": round(level, 3),
                    "usual_night_over_shoulders": round(usual, 3),

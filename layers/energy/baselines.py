@@ -1,5 +1,7 @@
-"""Anomaly baselines kept per meter (``energy_baseline``) and the clean series of the
-recompute's spans, read for every span at once as packed arrays.
+"""Anomaly baselines kept per meter (``energy_baseline``), the clean series of the recompute's
+spans, read for every span at once as packed arrays, and the whole nights before each span
+from the meter's hour roll-ups (for creep, judged over two weeks of nights: a day's span holds
+one).
 
 A span is scanned against its meter's kept baseline when that was made from the history before
 a time at most ``STALE`` before the span's start (and not after it); otherwise a baseline is made
@@ -15,7 +17,15 @@ import numpy as np
 import numpy.typing as npt
 from psycopg import Connection
 
-from layers.energy.anomaly import KEYS, Baseline
+from layers.energy.anomaly import (
+    CREEP_NIGHTS,
+    KEYS,
+    NIGHT_SLOTS,
+    SHOULDER_SLOTS,
+    Baseline,
+    Nights,
+    night_over_shoulders,
+)
 from layers.energy.batch import PG_EPOCH_US
 from layers.energy.binary import float8_arrays, pack, unpack_array
 from layers.energy.clean import FLAG_NAMES
@@ -62,6 +72,26 @@ ON CONFLICT (meter_id) DO UPDATE SET through = EXCLUDED.through, slots = EXCLUDE
   median = EXCLUDED.median, spread = EXCLUDED.spread, night_median = EXCLUDED.night_median,
   updated_at = now()
 WHERE energy_baseline.through < EXCLUDED.through
+"""
+# The local days before each span's first (whole days only: one the span starts inside is
+# neither), their night's (00–05 h) and shoulders' (05–07, 22–24 h) totals and slot counts from
+# the meter's hour roll-ups, one index scan a span; days by fixed UTC+8 arithmetic, as
+# ``anomaly`` does.
+DAY = "date_bin('1 day', {}, timestamptz '2000-01-01 00:00+08')"
+NIGHTS = f"""
+SELECT s.m, extract(epoch FROM h.day)::bigint,
+       sum(h.value) FILTER (WHERE h.hour < 5), sum(h.intervals) FILTER (WHERE h.hour < 5),
+       sum(h.value) FILTER (WHERE h.hour >= 5), sum(h.intervals) FILTER (WHERE h.hour >= 5)
+FROM energy_scan s JOIN meter mt ON mt.id = s.meter_id
+CROSS JOIN LATERAL (SELECT {DAY.format("s.start")} AS first) f
+CROSS JOIN LATERAL (
+  SELECT {DAY.format("r.ts")} AS day, extract(hour FROM r.ts - {DAY.format("r.ts")}) AS hour,
+         r.value, r.intervals
+  FROM energy_rollup r
+  WHERE r.scope = 'meter' AND r.scope_id = s.meter_id AND r.kind = mt.kind AND r.grain = 'hour'
+    AND r.ts >= f.first - %(nights)s * interval '1 day' AND r.ts < f.first) h
+WHERE h.hour < 7 OR h.hour >= 22
+GROUP BY 1, 2 ORDER BY 1, 2
 """
 Series = tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.intp]]
 
@@ -123,3 +153,19 @@ def series(conn: Connection) -> Iterator[tuple[int, npt.NDArray[np.int64],
     for m, ts, values, flags in conn.execute(NOW_SERIES, binary=True):
         starts, v, codes = _unpack(ts, values, flags)
         yield m, starts, v, FLAG_ARRAY[codes]
+
+
+def nights_before(conn: Connection) -> dict[int, Nights]:
+    """Each span's whole nights in the ``CREEP_NIGHTS`` − 1 days before it, from the roll-ups."""
+    rows = conn.execute(NIGHTS, {"nights": CREEP_NIGHTS - 1}).fetchall()
+    if not rows:
+        return {}
+    m = np.array([r[0] for r in rows], np.int64)
+    day = np.array([r[1] for r in rows], np.int64)
+    sums = np.array([[np.nan if x is None else float(x) for x in r[2:]] for r in rows])
+    whole = ((sums[:, 1] == len(NIGHT_SLOTS)) & (sums[:, 3] == len(SHOULDER_SLOTS))
+             & (sums[:, 2] > 0))
+    m, day, ratio = m[whole], day[whole], night_over_shoulders(sums[whole, 0], sums[whole, 2])
+    cuts = np.flatnonzero(np.diff(m)) + 1  # rows come by span, then day
+    return {int(k[0]): (d, r) for k, d, r in zip(np.split(m, cuts), np.split(day, cuts),
+                                                  np.split(ratio, cuts), strict=True) if len(k)}

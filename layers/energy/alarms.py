@@ -2,6 +2,12 @@
 (open → acknowledged → closed; open → closed). Scanning a span again updates the alarms it finds
 (their end, severity, detail) and leaves their state alone; it is run by the recompute for the
 spans it cleaned, so late data re-judge only what changed.
+
+A kind judged over a window reaching back before the span (``CONTINUING``: creep, over two
+weeks of nights) is found again by every day's scan while it lasts, each time from a later
+night: such an event extends the open or acknowledged alarm of its meter and kind that it
+overlaps or adjoins (its end, severity, detail) instead of starting another. Other kinds are
+kept by their start, as before.
 """
 
 import json
@@ -27,6 +33,24 @@ FROM meter m WHERE m.id = %s
 ON CONFLICT (meter_id, kind, start) DO UPDATE SET "end" = EXCLUDED."end",
   severity = EXCLUDED.severity, detail = EXCLUDED.detail, updated_at = now()
 """
+CONTINUING = ("base_load_creep",)
+EXTEND = """
+WITH extended AS (
+  UPDATE energy_alarm a SET "end" = greatest(a."end", to_timestamp(%(end)s)),
+    severity = %(severity)s, detail = %(detail)s, updated_at = now()
+  WHERE a.id = (SELECT id FROM energy_alarm
+                WHERE meter_id = %(meter)s AND kind = %(kind)s
+                  AND state IN ('open', 'acknowledged') AND start <= to_timestamp(%(end)s)
+                  AND coalesce("end", 'infinity') >= to_timestamp(%(start)s)
+                ORDER BY start DESC LIMIT 1)
+  RETURNING a.id)
+INSERT INTO energy_alarm (meter_id, enterprise_id, kind, start, "end", severity, detail)
+SELECT m.id, m.enterprise_id, %(kind)s, to_timestamp(%(start)s), to_timestamp(%(end)s),
+       %(severity)s, %(detail)s
+FROM meter m WHERE m.id = %(meter)s AND NOT EXISTS (SELECT FROM extended)
+ON CONFLICT (meter_id, kind, start) DO UPDATE SET "end" = EXCLUDED."end",
+  severity = EXCLUDED.severity, detail = EXCLUDED.detail, updated_at = now()
+"""
 
 
 def scan(conn: Connection, *, meter_id: str, start: datetime, end: datetime) -> list[Event]:
@@ -46,7 +70,14 @@ def scan(conn: Connection, *, meter_id: str, start: datetime, end: datetime) -> 
 def _upsert(conn: Connection, found: list[tuple[str, Event]]) -> None:
     with conn.cursor() as cur:
         cur.executemany(UPSERT, [(e.kind, e.start, e.end, e.severity, json.dumps(e.detail),
-                                  meter_id) for meter_id, e in found])
+                                  meter_id) for meter_id, e in found
+                                 if e.kind not in CONTINUING])
+        # one at a time: an event may extend the alarm the one before it made
+        for meter_id, e in found:
+            if e.kind in CONTINUING:
+                cur.execute(EXTEND, {"meter": meter_id, "kind": e.kind, "start": e.start,
+                                     "end": e.end, "severity": e.severity,
+                                     "detail": json.dumps(e.detail)})
 
 
 def scan_spans(conn: Connection) -> int:
@@ -55,10 +86,12 @@ def scan_spans(conn: Connection) -> int:
     ``baselines.STALE`` before the span, else one made now from the 28 days before and kept;
     how many events were found."""
     kept = baselines.prepare(conn)
+    nights = baselines.nights_before(conn)
     found: list[tuple[str, Event]] = []
     for m, ts, values, flags in baselines.series(conn):
         meter_id, base = kept[m]
-        found += [(meter_id, e) for e in detect(ts, values, flags, base)]
+        found += [(meter_id, e) for e in detect(ts, values, flags, base,
+                                                nights_before=nights.get(m))]
     _upsert(conn, found)
     return len(found)
 

@@ -37,6 +37,13 @@ class Reported:
     def times(self, start: datetime) -> list[datetime]:
         return [start + timedelta(seconds=SLOT * int(i)) for i in self.at]
 
+    def between(self, start: datetime, first: int, last: int) -> "Reported":
+        """The readings (and replacements) after slot end ``first``, up to ``last``."""
+        keep = (self.at > first) & (self.at <= last)
+        swaps = [r for r in self.replacements
+                 if first < slot_index(start, r[0]) <= last]
+        return Reported(self.at[keep], self.value[keep], swaps)
+
 
 def _bounds(event: dict[str, Any], start: datetime) -> tuple[int, int]:
     return (slot_index(start, datetime.fromisoformat(event["start"])),

@@ -137,8 +137,8 @@ def _csv(batch: list[tuple[str, sample_faults.Reported]], stamps: list[str]) -> 
         yield out.getvalue().encode()
 
 
-def _readings(conn: Connection, plan: dict[str, Any], sources_dirs: list[Path]
-              ) -> tuple[int, dict[str, str]]:
+def _readings(conn: Connection, plan: dict[str, Any], sources_dirs: list[Path],
+              through: int | None = None) -> tuple[int, dict[str, str]]:
     slots = plan["days"] * 96
     start = sample_series.local_start(plan)
     sources = sample_series.Sources.read(sources_dirs, slots)
@@ -148,6 +148,8 @@ def _readings(conn: Connection, plan: dict[str, Any], sources_dirs: list[Path]
     rows = 0
     for m in plan["meters"]:
         rep = sample_faults.report(m, truth[m["id"]], plan["events"], start)
+        if through is not None:
+            rep = rep.between(start, -1, through)
         for at, old_final, new_initial in rep.replacements:
             model.record_replacement(conn, meter_id=m["id"], replaced_at=at,
                                      old_final=old_final, new_initial=new_initial,
@@ -163,14 +165,17 @@ def _readings(conn: Connection, plan: dict[str, Any], sources_dirs: list[Path]
 
 
 def load_park(conn: Connection, *, plan: dict[str, Any], sources_dirs: list[Path],
-              district: str, recompute: bool = True) -> dict[str, Any]:
-    """Load a plan (after the sample district and its buildings); counts and data origins."""
+              district: str, recompute: bool = True, readings_through: int | None = None
+              ) -> dict[str, Any]:
+    """Load a plan (after the sample district and its buildings); counts and data origins.
+    ``readings_through``: only the readings up to that slot end (an index: 0 is the first
+    slot's start), the rest left to the caller (a bench feeding the last days one by one)."""
     require_transaction(conn, "load_park")
     if conn.execute("SELECT 1 FROM park WHERE code = %s", [plan["park"]["code"]]).fetchone():
         return {"park": "already loaded"}
     counts: dict[str, Any] = _structure(conn, plan, district)
     counts["meters"] = len(plan["meters"])
-    counts["readings"], counts["sources"] = _readings(conn, plan, sources_dirs)
+    counts["readings"], counts["sources"] = _readings(conn, plan, sources_dirs, readings_through)
     if recompute:
         counts["intervals"] = recompute_all(conn).intervals
     return counts

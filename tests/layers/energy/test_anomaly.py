@@ -157,3 +157,57 @@ def test_the_recompute_finds_a_creep_against_the_baseline_it_made(conn):
     assert alarm["kind"] == "base_load_creep"
     assert alarm["detail"]["night_over_shoulders"] > 1.35 * alarm["detail"][
         "usual_night_over_shoulders"]
+
+
+def test_a_one_day_span_is_judged_for_creep_with_the_nights_before_it():
+    ts, v = _load(43, 12)
+    (now_t, now_v), history = _split(ts, v, days=42)  # the span: the last day
+    night = _hours(now_t, 0, 5)
+    crept = np.where(night, now_v + 8.0 * 0.7, now_v)
+    first = int(now_t[0])
+    before = (first - 86400 * np.arange(13, 0, -1, dtype=np.int64), np.full(13, 1.7))
+    (creep,) = [e for e in detect(now_t, crept, [None] * 96, history, nights_before=before)
+                if e.kind == "base_load_creep"]
+    assert creep.start == first - 13 * 86400 and creep.end == first + 86400
+    assert creep.detail["nights"] == 14
+    assert creep.detail["night_median"] == pytest.approx(np.median(crept[night]))
+    few = (before[0][-5:], before[1][-5:])  # six nights in all: not yet a week
+    assert "base_load_creep" not in {e.kind for e in detect(now_t, crept, [None] * 96, history,
+                                                            nights_before=few)}
+    usual = (before[0], np.full(13, 1.0))  # one night of it: the two weeks' median is usual
+    assert "base_load_creep" not in {e.kind for e in detect(now_t, crept, [None] * 96, history,
+                                                            nights_before=usual)}
+
+
+def _creeps(conn, meter_id):
+    return [(a["start"], a["end"]) for a in list_alarms(conn, meter_id=meter_id)
+            if a["kind"] == "base_load_creep"]
+
+
+def test_a_meter_fed_day_by_day_gets_one_creep_alarm_that_grows(conn):
+    crept, plain = (builders.meter(conn, reading_type="interval") for _ in range(2))
+    ts, v = _load(45, 13)
+    load = np.where(_hours(ts, 0, 5) & (ts >= ts[28 * 96]), 8.0 * 0.7, 0.0)
+    series = {crept: v + load, plain: v}
+
+    def rows(meter_id, a, b):
+        return [(meter_id, datetime.fromtimestamp(t + SLOT, ZONE), float(x))
+                for t, x in zip(ts[a:b], series[meter_id][a:b], strict=True)]
+
+    ingest_rows(conn, rows=rows(crept, 0, 28 * 96) + rows(plain, 0, 28 * 96))
+    recompute_all(conn, max_days=400)
+    seen = []
+    for day in range(28, 45):
+        ingest_rows(conn, rows=rows(crept, day * 96, (day + 1) * 96)
+                    + rows(plain, day * 96, (day + 1) * 96))
+        recompute_all(conn)
+        alarms = _creeps(conn, crept)
+        assert len(alarms) <= 1, (day, alarms)
+        seen += alarms
+    assert _creeps(conn, plain) == [] and list_alarms(conn, meter_id=plain) == []
+    (start, end), = _creeps(conn, crept)
+    assert {s for s, _ in seen} == {start}  # one alarm all along, its start kept
+    first_end = min(e for _, e in seen)
+    assert (end - first_end).days >= 3  # judged again on later days: the same alarm grew
+    # it starts at the first of the two weeks of nights it was first judged on
+    assert ts[28 * 96] - 14 * 86400 < start.timestamp() <= ts[28 * 96]

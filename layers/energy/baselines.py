@@ -29,6 +29,7 @@ from layers.energy.anomaly import (
 from layers.energy.batch import PG_EPOCH_US
 from layers.energy.binary import float8_arrays, pack, unpack_array
 from layers.energy.clean import FLAG_NAMES
+from layers.energy.rollup import BIN
 
 HISTORY = timedelta(days=28)
 STALE = timedelta(days=7)
@@ -77,12 +78,12 @@ WHERE energy_baseline.through < EXCLUDED.through
 # neither), their night's (00–05 h) and shoulders' (05–07, 22–24 h) totals and slot counts as
 # the meter's day roll-ups keep them, one index scan a span; days by fixed UTC+8 arithmetic,
 # as ``anomaly`` does.
-DAY = "date_bin('1 day', {}, timestamptz '2000-01-01 00:00+08')"
+DAY = BIN.format(width="1 day", col="{col}")
 NIGHTS = f"""
 SELECT s.m, extract(epoch FROM r.ts)::bigint, r.night, r.night_intervals, r.shoulders,
        r.shoulder_intervals
 FROM energy_scan s JOIN meter mt ON mt.id = s.meter_id
-CROSS JOIN LATERAL (SELECT {DAY.format("s.start")} AS first) f
+CROSS JOIN LATERAL (SELECT {DAY.format(col="s.start")} AS first) f
 CROSS JOIN LATERAL (
   SELECT r.ts, r.night, r.night_intervals, r.shoulders, r.shoulder_intervals
   FROM energy_rollup r

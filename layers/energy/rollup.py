@@ -72,7 +72,8 @@ CREATE_COUNTED = (
 # ``lo``/``hi`` bound them all, for partition pruning and the indexes.
 DAYS = "unnest(%(starts)s::timestamptz[], %(ends)s::timestamptz[]) d(a, b)"
 # hours by plain timestamp arithmetic: Asia/Shanghai's offset is whole hours (since 1901)
-HOUR = "date_bin('1 hour', {col}, timestamptz '2000-01-01 00:00+08')"
+BIN = "date_bin('{width}', {col}, timestamptz '2000-01-01 00:00+08')"
+HOUR = BIN.format(width="1 hour", col="{col}")
 QUALITY_SUMS = """sum({v}) AS v, coalesce(sum({v}) FILTER (WHERE {q} = 'estimated'), 0) AS e,
          coalesce(sum({v}) FILTER (WHERE {q} = 'suspect'), 0) AS s"""
 
@@ -113,15 +114,21 @@ FROM energy_counted c
 JOIN affected a ON a.scope = c.scope AND a.scope_id = c.scope_id AND a.kind = c.kind
 WHERE c.scope <> 'meter'
 """
-# night and shoulder use of the day from {day} on, of rows at {ts} with use {v} and {n} slots
-NIGHT_SHOULDERS = """coalesce(sum({v}) FILTER (WHERE {ts} < {day} + interval '5 hours'), 0),
-       coalesce(sum({n}) FILTER (WHERE {ts} < {day} + interval '5 hours'), 0),
-       coalesce(sum({v}) FILTER (WHERE {ts} >= {day} + interval '5 hours'
-                                   AND {ts} < {day} + interval '7 hours'
-                                   OR {ts} >= {day} + interval '22 hours'), 0),
-       coalesce(sum({n}) FILTER (WHERE {ts} >= {day} + interval '5 hours'
-                                   AND {ts} < {day} + interval '7 hours'
-                                   OR {ts} >= {day} + interval '22 hours'), 0)"""
+NIGHT_SHOULDERS = """coalesce(sum({v}) FILTER (WHERE {night}), 0),
+       coalesce(sum({n}) FILTER (WHERE {night}), 0),
+       coalesce(sum({v}) FILTER (WHERE {shoulders}), 0),
+       coalesce(sum({n}) FILTER (WHERE {shoulders}), 0)"""
+
+
+def night_shoulders(*, day: str, ts: str, v: str, n: str) -> str:
+    """The night's and shoulders' use and slot count of the day from ``day`` on, of rows at
+    ``ts`` with use ``v`` and ``n`` slots."""
+    return NIGHT_SHOULDERS.format(
+        v=v, n=n, night=f"{ts} < {day} + interval '5 hours'",
+        shoulders=f"{ts} >= {day} + interval '5 hours' AND {ts} < {day} + interval '7 hours'"
+                  f" OR {ts} >= {day} + interval '22 hours'")
+
+
 # the scopes other than a meter sum their meters per slot first (an hour's peak is its highest
 # slot of the sum), then per hour, and their days from those hours; a touched meter's days
 # straight from its intervals — one statement, nothing read back from energy_rollup
@@ -146,14 +153,14 @@ FROM (
   FROM hours
   UNION ALL
   SELECT k, 'day', d.a, sum(v), sum(e), sum(s), max(peak), sum(n),
-         {NIGHT_SHOULDERS.format(day="d.a", ts="h.ts", v="h.v", n="h.n")}
+         {night_shoulders(day="d.a", ts="h.ts", v="h.v", n="h.n")}
   FROM hours h JOIN {DAYS} ON h.ts >= d.a AND h.ts < d.b
   GROUP BY 1, 3) g JOIN affected a ON a.k = g.k
 UNION ALL
 SELECT 'meter', iv.meter_id, c.kind, 'day', iv.day,
        {QUALITY_SUMS.format(v="iv.value * c.factor", q="iv.quality")},
        max(iv.value * c.factor), count(*),
-       {NIGHT_SHOULDERS.format(day="iv.day", ts="iv.ts", v="iv.value * c.factor", n="1")}
+       {night_shoulders(day="iv.day", ts="iv.ts", v="iv.value * c.factor", n="1")}
 FROM energy_iv iv JOIN energy_counted c ON c.meter_id = iv.meter_id AND c.scope = 'meter'
 WHERE iv.meter_id IN (SELECT meter_id FROM energy_touched)
 GROUP BY 2, 3, 5

@@ -14,7 +14,7 @@ from psycopg import Connection
 
 from address.errors import BadRequest, NotFound
 from layers.energy.model import UNITS
-from layers.energy.rollup import COUNTED, ZONE
+from layers.energy.rollup import COUNTED, HOUR, ZONE
 
 INTERVALS = ("15min", "hour", "day", "month")
 SCOPES = ("meter", "enterprise", "building", "park")
@@ -25,18 +25,17 @@ SELECT ts, value, {QUALITY.format(s="suspect", e="estimated")} FROM energy_rollu
 WHERE scope = %(scope)s AND scope_id = %(id)s AND kind = %(kind)s AND grain = %(grain)s
   AND ts >= %(start)s AND ts < %(end)s ORDER BY ts
 """
-# a meter's (or a scope's summed) intervals, binned: by 15 minutes (each slot) or by hour
+# a meter's (or a scope's summed) intervals, each slot or binned by hour
 FROM_SLOTS = {interval: f"""
 WITH c AS ({COUNTED})
-SELECT date_bin('{width}', i.ts, timestamptz '2000-01-01 00:00+08') AS bin,
-       sum(i.value * c.factor * c.weight),
+SELECT {bin} AS bin, sum(i.value * c.factor * c.weight),
        {QUALITY.format(s="count(*) FILTER (WHERE i.quality = 'suspect')",
                        e="count(*) FILTER (WHERE i.quality = 'estimated')")}
 FROM c JOIN energy_interval i ON i.meter_id = c.meter_id
 WHERE c.scope = %(scope)s AND c.scope_id = %(id)s AND c.kind = %(kind)s
   AND i.ts >= %(start)s AND i.ts < %(end)s
 GROUP BY bin ORDER BY bin
-""" for interval, width in (("15min", "15 minutes"), ("hour", "1 hour"))}
+""" for interval, bin in (("15min", "i.ts"), ("hour", HOUR.format(col="i.ts")))}
 EXISTS = {
     "meter": "SELECT kind FROM meter WHERE id = %s",
     "enterprise": "SELECT NULL FROM enterprise WHERE id::text = %s",

@@ -136,15 +136,20 @@ def main() -> None:
     parser.add_argument("--rate", type=float, help="open loop at this rate (no closed loop)")
     parser.add_argument("--open-connections", type=int, default=64)
     parser.add_argument("--port", type=int, default=8098)
+    parser.add_argument("--shared-socket", action="store_true",
+                        help="start the workers as `uvicorn --workers` does (one listening socket"
+                             " for all) instead of as `dizhi serve` does (one each)")
     args = parser.parse_args()
     url = embedded_cluster().url(args.database)
     with psycopg.connect(url, autocommit=True) as conn:
         mix = query_mix(conn, args.queries, random.Random(7))
     paths = [f"/geocode?address={urllib.parse.quote(q)}" for _, q in mix]
     result: dict[str, Any] = {"bench": "geocode_http", "database": args.database,
-                              "workers": args.workers, "load_start": load()}
+                              "workers": args.workers, "shared_socket": args.shared_socket,
+                              "load_start": load()}
     pool = {"DIZHI_POOL_MIN_SIZE": "8", "DIZHI_POOL_MAX_SIZE": "8"}  # none opened under load
-    with uvicorn_server(url, args.port, args.workers, warm_path=paths[0], env=pool) as base:
+    with uvicorn_server(url, args.port, args.workers, warm_path=paths[0], env=pool,
+                        shared_socket=args.shared_socket) as base:
         rate = args.rate
         if rate is None:
             result["closed_loop"] = closed_loop(base, paths, args.seconds, args.connections)

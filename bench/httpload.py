@@ -21,15 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @contextmanager
 def uvicorn_server(database_url: str, port: int, workers: int,
-                   warm_path: str = "/healthz", env: dict[str, str] | None = None) -> Iterator[str]:
-    """``api.asgi:app`` with ``workers`` processes (``env`` over the environment's settings);
-    yields the base URL once every worker has answered requests for a few seconds."""
+                   warm_path: str = "/healthz", env: dict[str, str] | None = None,
+                   shared_socket: bool = False) -> Iterator[str]:
+    """``api.asgi:app`` with ``workers`` processes (``env`` over the environment's settings),
+    started as ``dizhi serve`` starts it (api/serve.py: a socket per worker) or, with
+    ``shared_socket``, as ``uvicorn --workers`` does; no access log. Yields the base URL once
+    every worker has answered requests for a few seconds."""
     env = {**os.environ, "DIZHI_DATABASE_URL": database_url, "DIZHI_POOL_MAX_SIZE": "8",
            **(env or {})}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.asgi:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
-        env=env, cwd=ROOT)
+    serve = (["-m", "uvicorn", "api.asgi:app", "--workers", str(workers), "--log-level",
+              "warning", "--no-access-log", "--host", "127.0.0.1", "--port", str(port)]
+             if shared_socket else
+             ["-c", "import sys; from api.serve import serve; serve('api.asgi:app',"
+              " host='127.0.0.1', port=int(sys.argv[1]), workers=int(sys.argv[2]),"
+              " log_level='warning', access_log=False)", str(port), str(workers)])
+    server = subprocess.Popen([sys.executable, *serve], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -88,13 +94,13 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def server_pid(port: int) -> int:
-    """The uvicorn started by :func:`uvicorn_server` on ``port``."""
+    """The supervisor started by :func:`uvicorn_server` on ``port``."""
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             args = cmdline.read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"api.asgi:app" in args and str(port).encode() in args:
+        if any(b"api.asgi:app" in a for a in args) and str(port).encode() in args:
             return int(cmdline.parent.name)
     raise LookupError(f"no uvicorn on port {port}")
 

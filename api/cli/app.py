@@ -180,14 +180,15 @@ def serve(
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
     worker: Annotated[bool, typer.Option(
         help="run a job worker in each server process (DIZHI_JOBS__IN_PROCESS_WORKER)")] = True,
+    access_log: Annotated[bool, typer.Option(help="log every request (queries masked)")] = True,
 ) -> None:
     """Serve the API and the map page; with --no-worker, run jobs with `dizhi worker`."""
-    import uvicorn
+    from api.serve import serve as serve_app
 
     if not worker:  # read by each server process's settings
         os.environ["DIZHI_JOBS__IN_PROCESS_WORKER"] = "false"
     console.print(f"dizhi on http://{host}:{port}/  (map at /, API docs at /docs)")
-    uvicorn.run("api.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    serve_app("api.asgi:app", host=host, port=port, workers=workers, access_log=access_log)
 
 
 @keys_app.command("create")

@@ -1,7 +1,6 @@
 """Geocoding: forward, reverse, suggest and batch (field names as in AMap's web API)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile, status
@@ -42,40 +41,29 @@ def candidate_json(c: Candidate, coordsys: CoordSys) -> dict[str, Any]:
     return {**data, "location": location_text(lng, lat, coordsys)}
 
 
-@dataclass
-class StructuredParts:
-    """The structured form: any of the CCKS parts; joined in order and parsed like free text."""
-
-    prov: str | None = None
-    city_name: str | None = None
-    district: str | None = None
-    town: str | None = None
-    community: str | None = None
-    village_group: str | None = None
-    road: str | None = None
-    roadno: str | None = None
-    poi: str | None = None
-    houseno: str | None = None
-    cellno: str | None = None
-    floorno: str | None = None
-    roomno: str | None = None
-
-    def as_dict(self) -> dict[str, str]:
-        values = {**self.__dict__, "city": self.city_name}
-        return {k: v for k in STRUCTURED_ORDER if (v := values.get(k))}
+async def structured_parts(
+    prov: str | None = None, city_name: str | None = None, district: str | None = None,
+    town: str | None = None, community: str | None = None, village_group: str | None = None,
+    road: str | None = None, roadno: str | None = None, poi: str | None = None,
+    houseno: str | None = None, cellno: str | None = None, floorno: str | None = None,
+    roomno: str | None = None,
+) -> dict[str, str]:
+    """The structured form: any of the CCKS parts, joined in order and parsed like free text.
+    ``async`` so that FastAPI builds it on the event loop (api/params.py says why)."""
+    values = {**locals(), "city": city_name}
+    return {k: v for k in STRUCTURED_ORDER if (v := values.get(k))}
 
 
 @router.get("/geocode", summary="Address or free text → standard address, point, level",
             response_model=GeocodePublic)
 def get_geocode(
     conn: ConnDep, coordsys: Coordsys, districts: DistrictsDep,
-    parts: Annotated[StructuredParts, Depends()],
+    structured: Annotated[dict[str, str], Depends(structured_parts)],
     address: Annotated[str | None, Query(max_length=2000, description="text or complaint")] = None,
     city: City = None,
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> JSONResponse:
     system = coordsys.coordsys
-    structured = parts.as_dict()
     if not address and not structured:
         raise BadRequest("give `address` (free text) or structured parts such as road, roadno")
     req = GeocodeRequest(text=address or "", parts=structured,

@@ -126,16 +126,17 @@ def test_conflation_pairs_in_process_engine_and_kept_strips(module_conn):
 
 
 def test_packed_footprints_come_back_identical():
-    """Plain polygons travel as coordinates, the rest (holes, multipolygons, Z, empty) as
+    """Plain polygons travel as coordinates, the rest (holes, multipolygons, Z, M, empty) as
     WKB; every one is rebuilt exactly, in its row."""
     square = shapely.box(0, 0, 10, 10)
     holed = shapely.Polygon(square.exterior.coords, [[(2, 2), (4, 2), (4, 4), (2, 2)]])
     multi = shapely.MultiPolygon([shapely.box(20, 0, 21.5, 1.25), holed])
     geoms = np.array([square, holed, shapely.box(0.1, 0.2, 0.30000000000000004, 7), multi,
                       shapely.Polygon([(0, 0, 1), (1, 0, 2), (1, 1, 3)]), shapely.Polygon(),
-                      shapely.Polygon([(5, 5), (6, 5.5), (5, 6), (4.5, 5.25)])], dtype=object)
+                      shapely.Polygon([(5, 5), (6, 5.5), (5, 6), (4.5, 5.25)]),
+                      shapely.from_wkt("POLYGON M ((0 0 1, 1 0 2, 1 1 3, 0 0 1))")], dtype=object)
     packed = Packed.of(geoms, np.arange(len(geoms), dtype=np.int64))
-    assert packed.simple.tolist() == [True, False, True, False, False, False, True]
+    assert packed.simple.tolist() == [True, False, True, False, False, False, True, False]
     back = packed.geoms()
     assert shapely.equals_identical(back, geoms).all()
     assert (shapely.to_wkb(back) == shapely.to_wkb(geoms)).all()

@@ -64,11 +64,12 @@ class Packed:
 
     @classmethod
     def of(cls, geoms: NDArray[np.object_], rank: NDArray[np.int64]) -> Packed:
-        simple = ((shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON)
-                  & (shapely.get_num_interior_rings(geoms) == 0) & ~shapely.is_empty(geoms)
-                  & ~shapely.has_z(geoms) & ~shapely.has_m(geoms))
+        counts = shapely.get_num_coordinates(geoms)
+        simple = ((shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON) & (counts > 0)
+                  & (shapely.get_num_interior_rings(geoms) == 0)
+                  & (shapely.get_coordinate_dimension(geoms) == 2))  # no Z, no M
         shells = geoms[simple]
-        ends = np.concatenate([[0], np.cumsum(shapely.get_num_coordinates(shells))])
+        ends = np.concatenate([[0], np.cumsum(counts[simple])])
         wkb = shapely.to_wkb(geoms[~simple])
         lengths = np.fromiter(map(len, wkb), dtype=np.int64, count=len(wkb))
         offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)

@@ -16,9 +16,11 @@ dependency chain so every domain can take an engine; ``ray`` is imported only by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Protocol, TypeVar
 
 from psycopg import Connection
@@ -59,7 +61,7 @@ class Engine(Protocol):
     name: str
     workers: int
 
-    def map(self, task: Callable[[Worker, P], R], parts: Sequence[P]) -> Iterator[R]: ...
+    def map(self, task: Callable[[Worker, P], R], parts: Iterable[P]) -> Iterator[R]: ...
 
     def put(self, value: Any) -> Any: ...
 
@@ -73,7 +75,7 @@ class LocalEngine:
     def __init__(self, conn: Connection | None = None) -> None:
         self._worker = Worker(_conn=conn)
 
-    def map(self, task: Callable[[Worker, P], R], parts: Sequence[P]) -> Iterator[R]:
+    def map(self, task: Callable[[Worker, P], R], parts: Iterable[P]) -> Iterator[R]:
         return (task(self._worker, part) for part in parts)
 
     def put(self, value: Any) -> Any:
@@ -118,11 +120,27 @@ class RayEngine:
         actor = ray.remote(num_cpus=1)(_Actor)
         self._actors: list[Any] = [actor.remote(dsn, setup) for _ in range(workers)]
 
-    def map(self, task: Callable[[Worker, P], R], parts: Sequence[P]) -> Iterator[R]:
-        from ray.util import ActorPool
+    def map(self, task: Callable[[Worker, P], R], parts: Iterable[P]) -> Iterator[R]:
+        """Partition ``i`` on actor ``i % workers``, each actor two partitions ahead of the
+        results taken: an actor never waits for another's result to get its next partition
+        (as with ``ActorPool``, which hands an actor back only when its result is taken), a
+        caller that runs two maps over the same partitions has partition ``i`` on the same actor
+        in both, and ``parts`` are read as they are sent (the caller may still be making the
+        later ones). The first ones are sent at once."""
+        import ray
 
-        pool = ActorPool(self._actors)
-        return pool.map(lambda actor, part: actor.run.remote(task, part), list(parts))
+        ahead, sent = 2 * len(self._actors), enumerate(parts)
+        waiting = deque(self._actors[i % len(self._actors)].run.remote(task, part)
+                        for i, part in islice(sent, ahead))
+
+        def results() -> Iterator[R]:
+            while waiting:
+                done = waiting.popleft()
+                for i, part in islice(sent, 1):
+                    waiting.append(self._actors[i % len(self._actors)].run.remote(task, part))
+                yield ray.get(done)
+
+        return results()
 
     def put(self, value: Any) -> Any:
         """``value`` stored once in Ray's object store; a part (or a member of a tuple part)

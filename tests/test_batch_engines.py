@@ -117,12 +117,33 @@ def test_conflation_pairs_in_process_engine_and_kept_strips(module_conn):
     got = engine_pairs(local, fp.metric, fp.rank, parts=3)
     assert np.array_equal(got.left, ref.left[np.lexsort((ref.right, ref.left))])
     assert local._worker.state["strips"][1] == {}
-    packed, worker = Packed.of(fp.metric, fp.rank), Worker()
-    part = strips(shapely.bounds(fp.metric), 3)[1]
-    kept = _decoded(worker, packed, part, ("old", 1), keep=True)
+    part, worker = strips(shapely.bounds(fp.metric), 3)[1], Worker()
+    packed = Packed.of(fp.metric[part.rows], fp.rank[part.rows])
+    kept = _decoded(worker, packed, ("old", 1), keep=True)
     assert (shapely.to_wkb(kept) == shapely.to_wkb(fp.metric[part.rows])).all()
-    again = _decoded(worker, packed, part, ("new", 1), keep=False)
+    again = _decoded(worker, packed, ("new", 1), keep=False)
     assert again is not kept and worker.state["strips"] == ("new", {})
+
+
+def test_packed_footprints_come_back_identical():
+    """Plain polygons travel as coordinates, the rest (holes, multipolygons, Z, M, empty) as
+    WKB; every one is rebuilt exactly, in its row."""
+    square = shapely.box(0, 0, 10, 10)
+    holed = shapely.Polygon(square.exterior.coords, [[(2, 2), (4, 2), (4, 4), (2, 2)]])
+    multi = shapely.MultiPolygon([shapely.box(20, 0, 21.5, 1.25), holed])
+    geoms = np.array([square, holed, shapely.box(0.1, 0.2, 0.30000000000000004, 7), multi,
+                      shapely.Polygon([(0, 0, 1), (1, 0, 2), (1, 1, 3)]), shapely.Polygon(),
+                      shapely.Polygon([(5, 5), (6, 5.5), (5, 6), (4.5, 5.25)]),
+                      shapely.from_wkt("POLYGON M ((0 0 1, 1 0 2, 1 1 3, 0 0 1))")], dtype=object)
+    packed = Packed.of(geoms, np.arange(len(geoms), dtype=np.int64))
+    assert packed.simple.tolist() == [True, False, True, False, False, False, True, False]
+    back = packed.geoms()
+    assert shapely.equals_identical(back, geoms).all()
+    assert (shapely.to_wkb(back) == shapely.to_wkb(geoms)).all()
+    for only in ([square], [multi]):  # no plain polygon, or nothing else
+        rows = np.array(only, dtype=object)
+        assert shapely.equals_identical(Packed.of(rows, np.zeros(1, dtype=np.int64)).geoms(),
+                                        rows).all()
 
 
 def test_conflate_on_ray_keeps_every_building(engine, module_conn):

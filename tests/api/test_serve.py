@@ -16,14 +16,9 @@ from pathlib import Path
 import pytest
 
 from api.serve import reuseport_sockets
+from tests.outage import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _answers(base: str, deadline: float) -> bool:
@@ -45,7 +40,7 @@ def _owners(port: int) -> Counter[int]:
 
 @pytest.fixture
 def served(database_url: str) -> Iterator[tuple[str, int]]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DIZHI_DATABASE_URL": database_url, "DIZHI_POOL_MIN_SIZE": "1",
            "DIZHI_POOL_MAX_SIZE": "2", "DIZHI_JOBS__IN_PROCESS_WORKER": "false"}
     server = subprocess.Popen(

@@ -15,19 +15,14 @@ import pytest
 from address.errors import BadRequest
 from layers.energy.mqtt import Subscriber, batch_of, reading_of, run
 from tests.layers.energy import builders
+from tests.outage import free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def broker(tmp_path: Path):
-    port = _free_port()
+    port = free_port()
     config = tmp_path / "mosquitto.conf"
     config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
                       f"log_dest file {tmp_path / 'mosquitto.log'}\n")

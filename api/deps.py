@@ -10,6 +10,7 @@ in the last ``read_your_writes_s`` seconds (read your writes), and any request s
 layer, a ticket's original text) writes it on the primary (``api.db.replicas``).
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractContextManager, asynccontextmanager
 from typing import Annotated, Any, TypeVar
@@ -21,6 +22,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from psycopg import Connection
 from psycopg.pq import TransactionStatus
+from psycopg_pool import PoolTimeout
 
 from address.errors import Forbidden, Unauthorized
 from api.auth import Principal, authenticate
@@ -114,16 +116,46 @@ async def _pooled(pool: ResilientPool) -> AsyncIterator[Connection]:
     """``pool.connection()`` for the event loop (``get_conn`` says why). The pool's
     connections are autocommit: one that comes back idle has nothing to commit or roll back;
     any other is reset (or dropped) by ``putconn`` on a worker thread."""
-    ready: Connection | None = pool.ready()
-    conn: Connection = ready if ready is not None else await run_in_threadpool(pool.getconn)
-    try:
-        yield conn
-    finally:
-        if conn.info.transaction_status == TransactionStatus.IDLE:
-            pool.putconn(conn)
-        else:
-            with CancelScope(shield=True):
-                await run_in_threadpool(pool.putconn, conn)
+    async with admitted(pool):
+        ready: Connection | None = pool.ready()
+        conn: Connection = ready if ready is not None else await run_in_threadpool(pool.getconn)
+        try:
+            yield conn
+        finally:
+            if conn.info.transaction_status == TransactionStatus.IDLE:
+                pool.putconn(conn)
+            else:
+                with CancelScope(shield=True):
+                    await run_in_threadpool(pool.putconn, conn)
+
+
+@asynccontextmanager
+async def admitted(pool: ResilientPool) -> AsyncIterator[None]:
+    """A place among the pool's ``max_size`` requests let at its connections at once; the
+    others queue here, on the event loop, in arrival order.
+
+    Without it a request that found no connection ready waited inside ``getconn`` on a worker
+    thread. Under load the waiters took the threads (and the GIL, waking in turn), and once
+    every thread was a waiter, the requests holding the connections had none left to run their
+    endpoints on: a deadlock that only the pool's timeout ended. While the server is away
+    nobody queues here (``getconn`` then fails within ``down_timeout``), and a request queued
+    when it goes away stops queueing within a slice of that."""
+    budget, start = pool.timeout, asyncio.get_running_loop().time()
+    while pool.down_since is None:
+        left = budget - (asyncio.get_running_loop().time() - start)
+        if left <= 0:
+            raise PoolTimeout(f"no connection within {budget:g} s: the database is saturated")
+        try:
+            async with asyncio.timeout(min(pool.down_timeout / 4, left)):
+                await pool.admission.acquire()
+        except TimeoutError:
+            continue
+        try:
+            yield
+        finally:
+            pool.admission.release()
+        return
+    yield
 
 
 def _reader(request: Request, replicas: Replicas,

@@ -6,6 +6,7 @@ module for its pool, and Alembic is half a second of its start-up)."""
 
 from __future__ import annotations
 
+import asyncio
 import select
 from functools import partial
 from pathlib import Path
@@ -99,6 +100,8 @@ class ResilientPool(ConnectionPool):
         self.down_timeout = down_timeout
         self.down_since: float | None = None
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # the requests let at the connections at once (api.deps.admitted): one a connection
+        self.admission = asyncio.Semaphore(self.max_size)
 
     def putconn(self, conn: Any) -> None:
         """Back to the pool; a connection that served its request unbroken also says the

@@ -8,9 +8,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,14 +42,14 @@ def _owners(port: int) -> Counter[int]:
     return Counter(int(pid) for pid in re.findall(r"pid=(\d+)", out))
 
 
-@pytest.fixture
-def served(database_url: str) -> Iterator[tuple[str, int]]:
+@contextmanager
+def _serving(database_url: str, workers: int, **env: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = {**os.environ, "DIZHI_DATABASE_URL": database_url, "DIZHI_POOL_MIN_SIZE": "1",
-           "DIZHI_POOL_MAX_SIZE": "2", "DIZHI_JOBS__IN_PROCESS_WORKER": "false"}
+           "DIZHI_POOL_MAX_SIZE": "2", "DIZHI_JOBS__IN_PROCESS_WORKER": "false", **env}
     server = subprocess.Popen(
         [sys.executable, "-c", "from api.cli.main import main; main()", "serve", "--port",
-         str(port), "--workers", "2", "--no-access-log"], env=env, cwd=ROOT,
+         str(port), "--workers", str(workers), "--no-access-log"], env=env, cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -54,6 +58,12 @@ def served(database_url: str) -> Iterator[tuple[str, int]]:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+
+
+@pytest.fixture
+def served(database_url: str) -> Iterator[tuple[str, int]]:
+    with _serving(database_url, 2) as found:
+        yield found
 
 
 def _connected(port: int, count: int) -> tuple[list[socket.socket], Counter[int]]:
@@ -94,6 +104,28 @@ def test_a_killed_worker_is_replaced_on_its_socket(served: tuple[str, int]) -> N
         time.sleep(0.5)
     assert len(owners) == 2 and victim not in owners, owners
     assert all(_answers(base, time.monotonic() + 10) for _ in range(8))
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            return int(reply.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_many_more_requests_than_connections_all_answer(database_url: str) -> None:
+    """80 requests at once on one worker with 2 pooled connections. Waiting for a connection on
+    a worker thread each, they had taken all 40 threads, so the two requests holding the
+    connections found none to run their endpoint on: every request stalled until the pool's
+    timeout and most answered 503. They now queue on the event loop (``api.deps.admitted``)."""
+    with _serving(database_url, 1, DIZHI_POOL_TIMEOUT_S="5") as (base, _):
+        url = base + "/geocode?address=" + urllib.parse.quote("上海市青浦区华志路559号")
+        start = time.monotonic()
+        with ThreadPoolExecutor(80) as threads:
+            statuses = Counter(threads.map(_status, [url] * 320))
+        assert statuses == {200: 320}, statuses
+        assert time.monotonic() - start < 30
 
 
 def test_sockets_share_one_port() -> None:

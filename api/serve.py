@@ -26,8 +26,16 @@ logger = logging.getLogger("uvicorn.error")
 
 def reuseport_sockets(host: str, port: int, count: int, backlog: int = 2048
                       ) -> list[socket.socket]:
-    """``count`` listening TCP sockets on ``host:port`` (a ``port`` of 0 picks one for all)."""
+    """``count`` listening TCP sockets on ``host:port`` (a ``port`` of 0 picks one for all).
+
+    ``OSError`` when anything listens there already, another ``dizhi serve`` included: its
+    sockets have ``SO_REUSEPORT`` too, so ours would join them unchecked and the two servers
+    would share the connections. A socket without it is bound first, to find out."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
+        probe.bind((host, port))
+        port = probe.getsockname()[1]
     sockets: list[socket.socket] = []
     try:
         for _ in range(count):

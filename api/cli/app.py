@@ -188,7 +188,11 @@ def serve(
     if not worker:  # read by each server process's settings
         os.environ["DIZHI_JOBS__IN_PROCESS_WORKER"] = "false"
     console.print(f"dizhi on http://{host}:{port}/  (map at /, API docs at /docs)")
-    serve_app("api.asgi:app", host=host, port=port, workers=workers, access_log=access_log)
+    try:
+        serve_app("api.asgi:app", host=host, port=port, workers=workers, access_log=access_log)
+    except OSError as failed:  # the listening sockets (uvicorn reports its own and exits)
+        console.print(f"[red]cannot listen on {host}:{port}: {failed.strerror or failed}[/red]")
+        raise typer.Exit(1) from None
 
 
 @keys_app.command("create")

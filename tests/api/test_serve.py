@@ -138,3 +138,22 @@ def test_sockets_share_one_port() -> None:
     finally:
         for s in sockets:
             s.close()
+
+
+def test_a_port_another_server_listens_on_is_refused() -> None:
+    """Another ``dizhi serve``'s sockets have SO_REUSEPORT too: binding ours beside them would
+    have split the connections between the two servers without a word."""
+    theirs = reuseport_sockets("127.0.0.1", 0, 2)
+    port = theirs[0].getsockname()[1]
+    try:
+        with pytest.raises(OSError):
+            reuseport_sockets("127.0.0.1", port, 2)
+        done = subprocess.run(
+            [sys.executable, "-c", "from api.cli.main import main; main()", "serve", "--port",
+             str(port), "--workers", "2"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+    finally:
+        for s in theirs:
+            s.close()

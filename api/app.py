@@ -1,5 +1,6 @@
 """The FastAPI application: a connection pool owned by the lifespan, routers, problem+json."""
 
+import gc
 import logging
 import threading
 from collections.abc import AsyncIterator
@@ -60,7 +61,15 @@ def warm_up(districts: tuple[str, ...]) -> None:
     gazetteer and its scanner, the pinyin table, the masker, the hand-over's road table (about
     two seconds). Runs on a thread while the server already answers; a request that needs one
     of them meanwhile waits for it (``address.loading.load_once``) rather than loading it
-    again."""
+    again.
+
+    Then everything loaded so far is moved out of the cyclic collector's sight
+    (``gc.freeze``). Those tables are some 400,000 objects that live as long as the process,
+    and a full collection walked them all whenever enough objects had outlived the young
+    generations: about once a minute a worker under load, 160-180 ms with the GIL held, and
+    every request in the worker waited for it. Frozen, a full collection takes 2-4 ms.
+    Reference counting still frees what the frozen objects drop.
+    """
     try:
         parse(_WARM_TEXT)
         read_query(GeocodeRequest(districts=districts, text=_WARM_TEXT))
@@ -68,6 +77,7 @@ def warm_up(districts: tuple[str, ...]) -> None:
         named_chain(mask(_WARM_TEXT).text)
     except Exception:  # a request will meet the same error and answer it; the server stays up
         log.exception("warming up failed")
+    gc.freeze()
 
 
 def create_app(settings: Settings | None = None, url: str | None = None,

@@ -4,9 +4,9 @@ Role ``energy`` reads and writes; an ``enterprise`` key reads only its own enter
 (row-level security in PostgreSQL). Every read is audited like other restricted data.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import PlainTextResponse
@@ -148,8 +148,25 @@ def _ingest_emoncms(conn: Connection, principal: Principal, rows: list[emoncms.R
     return PlainTextResponse("ok")
 
 
-@router.api_route("/input/post", methods=["GET", "POST"], response_class=PlainTextResponse,
-                  summary="emoncms input/post: node, fulljson | json | csv, time")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def emoncms_route(path: str, summary: str) -> Callable[[F], F]:
+    """``path`` for GET and for POST, as emoncms takes either, each its own operation (one
+    route for both methods gave the two one operationId, which client generators refuse)."""
+    name = path.strip("/").replace("/", "_")
+
+    def register(endpoint: F) -> F:
+        for method in ("get", "post"):
+            router.add_api_route(path, endpoint, methods=[method.upper()], summary=summary,
+                                 response_class=PlainTextResponse,
+                                 operation_id=f"emoncms_{name}_{method}")
+        return endpoint
+
+    return register
+
+
+@emoncms_route("/input/post", "emoncms input/post: node, fulljson | json | csv, time")
 def input_post(conn: WriteConn, params: EmoncmsParams, principal: EmoncmsWriter
                ) -> PlainTextResponse:
     rows = emoncms.post_rows(node=params.get("node"), fulljson=params.get("fulljson"),
@@ -158,8 +175,7 @@ def input_post(conn: WriteConn, params: EmoncmsParams, principal: EmoncmsWriter
     return _ingest_emoncms(conn, principal, rows, "post")
 
 
-@router.api_route("/input/bulk", methods=["GET", "POST"], response_class=PlainTextResponse,
-                  summary="emoncms input/bulk: data=[[t, node, v1 …]], time | sentat | offset")
+@emoncms_route("/input/bulk", "emoncms input/bulk: data=[[t, node, v1 …]], time | sentat | offset")
 def input_bulk(conn: WriteConn, params: EmoncmsParams, principal: EmoncmsWriter
                ) -> PlainTextResponse:
     rows = emoncms.bulk_rows(data=params.get("data"), time=params.get("time"),

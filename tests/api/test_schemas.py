@@ -1,5 +1,6 @@
 """Every route documents what it answers: a response schema, not a bare object."""
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -54,6 +55,13 @@ def test_every_route_has_a_response_schema(method, path, op):
             continue
         schemas = [c.get("schema", {}) for c in content.values()]
         assert schemas and all(_documented(s) for s in schemas), (method, path, code, schemas)
+
+
+def test_every_operation_has_its_own_id():
+    """Client generators (openapi-generator, orval) refuse a spec where two operations share
+    an operationId, as one route for GET and POST gave them."""
+    ids = Counter(op["operationId"] for _, _, op in _operations())
+    assert [name for name, n in ids.items() if n > 1] == []
 
 
 def test_deprecated_aliases_are_marked():

@@ -6,7 +6,7 @@ Role ``energy`` reads and writes; an ``enterprise`` key reads only its own enter
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import PlainTextResponse
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from address.errors import BadRequest, Forbidden
 from api.auth import Principal, audit, authenticate
-from api.deps import ConnDep, CurrentUser, WriteConn, require_roles
+from api.deps import ConnDep, CurrentUser, Endpoint, WriteConn, require_roles
 from api.schemas.energy import IngestOut, MeterIn, MeterOut, MeterPage, ReadingsIn
 from layers.energy import emoncms
 from layers.energy.access import enterprise_of_key, lift_restriction, restrict_to_enterprise
@@ -148,15 +148,12 @@ def _ingest_emoncms(conn: Connection, principal: Principal, rows: list[emoncms.R
     return PlainTextResponse("ok")
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def emoncms_route(path: str, summary: str) -> Callable[[F], F]:
+def emoncms_route(path: str, summary: str) -> Callable[[Endpoint], Endpoint]:
     """``path`` for GET and for POST, as emoncms takes either, each its own operation (one
     route for both methods gave the two one operationId, which client generators refuse)."""
     name = path.strip("/").replace("/", "_")
 
-    def register(endpoint: F) -> F:
+    def register(endpoint: Endpoint) -> Endpoint:
         for method in ("get", "post"):
             router.add_api_route(path, endpoint, methods=[method.upper()], summary=summary,
                                  response_class=PlainTextResponse,

@@ -1,5 +1,5 @@
 """The app's warm-up: what a first request needs is loaded, then hidden from the cyclic
-collector (a full collection over the tables held a worker's GIL for about 120 ms)."""
+collector (a full collection over the tables held a worker's GIL for 160-180 ms)."""
 
 import gc
 

@@ -100,7 +100,7 @@ def test_conflation_pairs_on_ray_are_the_in_process_pairs(engine, module_conn):
     for name in ("left", "right", "iou", "overlap"):
         assert np.array_equal(getattr(ref, name)[order], getattr(got, name)), name
     # the halo matters: some matched pairs have their footprints owned by two strips
-    parts = strips(shapely.bounds(fp.metric), 5)
+    parts = list(strips(shapely.bounds(fp.metric), 5))
     owner = np.empty(len(fp.ids), dtype=np.int64)
     for i, part in enumerate(parts):
         owner[part.rows[part.owned]] = i
@@ -117,7 +117,7 @@ def test_conflation_pairs_in_process_engine_and_kept_strips(module_conn):
     got = engine_pairs(local, fp.metric, fp.rank, parts=3)
     assert np.array_equal(got.left, ref.left[np.lexsort((ref.right, ref.left))])
     assert local._worker.state["strips"][1] == {}
-    part, worker = strips(shapely.bounds(fp.metric), 3)[1], Worker()
+    part, worker = list(strips(shapely.bounds(fp.metric), 3))[1], Worker()
     packed = Packed.of(fp.metric[part.rows], fp.rank[part.rows])
     kept = _decoded(worker, packed, ("old", 1), keep=True)
     assert (shapely.to_wkb(kept) == shapely.to_wkb(fp.metric[part.rows])).all()

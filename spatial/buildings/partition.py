@@ -103,11 +103,11 @@ class Partition:
 
 
 def strips(bounds: NDArray[np.float64], count: int, *,
-           max_shift_m: float = MAX_SHIFT_M) -> list[Partition]:
+           max_shift_m: float = MAX_SHIFT_M) -> Iterator[Partition]:
     """The footprints of these ``shapely.bounds`` cut into ``count`` strips (fewer if they are
-    few), each with its halo."""
+    few), each with its halo, cut as they are taken (the first goes to work sooner)."""
     if len(bounds) == 0:
-        return []
+        return
     x = (bounds[:, 0] + bounds[:, 2]) / 2
     extent = float(np.max(np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])))
     halo = extent + 2 * max_shift_m + 1.0
@@ -115,13 +115,11 @@ def strips(bounds: NDArray[np.float64], count: int, *,
     owner = np.searchsorted(edges, x, side="right")
     lows = np.concatenate([[-np.inf], edges])
     highs = np.concatenate([edges, [np.inf]])
-    parts = []
     for i, (low, high) in enumerate(zip(lows, highs, strict=True)):
         rows = np.flatnonzero((bounds[:, 2] >= low - halo) & (bounds[:, 0] <= high + halo))
         owned = owner[rows] == i
         if owned.any():
-            parts.append(Partition(rows, owned))
-    return parts
+            yield Partition(rows, owned)
 
 
 def _decoded(worker: Worker, packed: Packed, key: tuple[str, int], *,
@@ -171,21 +169,23 @@ def engine_pairs(engine: Engine, geoms: NDArray[np.object_], rank: NDArray[np.in
     """``match_pairs(align(geoms, rank), rank, params)`` computed strip by strip on ``engine``,
     in (left, right) order."""
     params = params or MatchParams()
-    todo = strips(shapely.bounds(geoms), parts or 4 * engine.workers)
     run = uuid.uuid4().hex
+    todo: list[Partition] = []
     tasks: list[tuple[Packed, Partition, tuple[str, int]]] = []
 
     def packed() -> Iterator[tuple[Packed, Partition, tuple[str, int]]]:
-        for i, part in enumerate(todo):  # packed as the engine takes them, stored once
+        # cut and packed as the engine takes them, stored once
+        for i, part in enumerate(strips(shapely.bounds(geoms), parts or 4 * engine.workers)):
+            todo.append(part)
             tasks.append((engine.put(Packed.of(geoms[part.rows], rank[part.rows])),
                           engine.put(part), (run, i)))
             yield tasks[-1]
 
     centroids = np.full((len(rank), 2), np.nan)
     paired = []
-    for part, (pairs, owned_xy) in zip(todo, engine.map(_align_task, packed()), strict=True):
-        paired.append(pairs)
-        centroids[part.rows[part.owned]] = owned_xy
+    for i, (pairs, owned_xy) in enumerate(engine.map(_align_task, packed())):
+        paired.append(pairs)  # partition i was cut before its task was sent
+        centroids[todo[i].rows[todo[i].owned]] = owned_xy
     joined = np.concatenate(paired) if paired else np.empty((0, 2), dtype=np.int64)
     shift = engine.put(align_shifts(centroids, rank, joined))
     return _joined(list(engine.map(_match_task, [(*t, shift, params) for t in tasks])))

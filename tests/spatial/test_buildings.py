@@ -12,7 +12,13 @@ from address.errors import BadRequest, Conflict
 from address.report import FailedRow
 from spatial.buildings.conflate import conflate
 from spatial.buildings.ingest import import_buildings, read_footprints, store_footprints
-from spatial.buildings.match import classify, components, match_pairs, merge_attributes
+from spatial.buildings.match import (
+    _group_medians,
+    classify,
+    components,
+    match_pairs,
+    merge_attributes,
+)
 from spatial.buildings.review import building_lineage, list_reviews, resolve_review
 
 X0, Y0 = 610_000.0, 3_447_000.0  # EPSG:4549, inside Qingpu
@@ -74,6 +80,17 @@ def pd_concat_metric() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         geometry=[box(X0 + a, Y0 + b, X0 + c, Y0 + d) for _, (a, b, c, d), _ in SURVEY + OSM],
         crs=4549)
+
+
+def test_group_medians_are_numpys_medians_per_group():
+    """Odd and even groups, ties, groups of one: what ``np.median`` gives for each group."""
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 300, 5000) * 1_000_003 + rng.integers(-3, 3, 5000)
+    values = np.round(rng.normal(0, 2, 5000), 1)  # rounded: many ties
+    keys, starts, counts = np.unique(np.sort(groups), return_index=True, return_counts=True)
+    got = _group_medians(groups, values, starts, counts)
+    assert counts.min() == 1 and (counts % 2 == 0).any()
+    assert np.array_equal(got, [np.median(values[groups == k]) for k in keys])
 
 
 def test_classify_and_attribute_priority():

@@ -8,18 +8,23 @@ other idled, and the requests queued behind it made the geocode tail (bench/geoc
 
 Here the supervisor binds one socket per worker, all on the same port with ``SO_REUSEPORT``, and
 worker ``i`` accepts on socket ``i`` only: the kernel spreads new connections over the sockets
-by a hash of their addresses, evenly on average whatever the workers are doing. The sockets stay
-open in the supervisor, so a worker that dies is replaced on its own socket and the connections
-queued there wait for the replacement instead of being reset. Otherwise this is uvicorn's own
-supervisor (health checks, restarts, SIGHUP, SIGTERM).
+by a hash of their addresses, evenly on average whatever the workers are doing, and a worker
+that holds more connections than another passes a new one on (api/balance.py), so that they
+hold as many each. The sockets stay open in the supervisor, so a worker that dies is replaced
+on its own socket and the connections queued there (or passed to it) wait for the replacement
+instead of being reset. Otherwise this is uvicorn's own supervisor (health checks, restarts,
+SIGHUP, SIGTERM).
 """
 
 import logging
 import socket
+from typing import Any
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE, Config
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
+
+from api.balance import Balance, BalancedHTTP, serve_passed
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -54,11 +59,46 @@ def reuseport_sockets(host: str, port: int, count: int, backlog: int = 2048
     return sockets
 
 
+class BalancedServer(uvicorn.Server):
+    """uvicorn's server as worker ``me`` of ``balance`` (api/balance.py)."""
+
+    def __init__(self, config: Config, balance: Balance, me: int) -> None:
+        super().__init__(config)
+        self.balance, self.me = balance, me
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        config = self.config
+        made: Any = config.http_protocol_class  # uvicorn's types know only asyncio.Protocol
+        serve_passed(self.balance, self.me, lambda: made(
+            config=config, server_state=self.server_state, app_state=self.lifespan.state))
+
+
+class BalancedProcess(Process):
+    """uvicorn's worker process, running a ``BalancedServer``."""
+
+    def __init__(self, config: Config, sockets: list[socket.socket], balance: Balance,
+                 me: int) -> None:
+        self.balance, self.me = balance, me
+        super().__init__(config, sockets)
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = BalancedServer(self.config, self.balance, self.me)
+        return self._server
+
+
 class ReusePortSupervisor(Multiprocess):
-    """uvicorn's supervisor, with worker ``i`` started (and restarted) on ``sockets[i]``."""
+    """uvicorn's supervisor, with worker ``i`` started (and restarted) on ``sockets[i]``, the
+    workers' connections held even (``balance``)."""
+
+    def __init__(self, config: Config, sockets: list[socket.socket], balance: Balance) -> None:
+        super().__init__(config, sockets)
+        self.balance = balance
 
     def _process(self, idx: int) -> Process:
-        process = Process(self.config, [self.sockets[idx]])
+        process = BalancedProcess(self.config, [self.sockets[idx]], self.balance, idx)
         process.start()
         return process
 
@@ -105,10 +145,12 @@ def serve(app: str, *, host: str, port: int, workers: int, log_level: str = "inf
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=access_log)
         return
     config = Config(app, host=host, port=port, workers=workers, log_level=log_level,
-                    access_log=access_log)
+                    access_log=access_log, http=BalancedHTTP)
     sockets = reuseport_sockets(host, port, workers)
+    balance = Balance.of(workers)
     try:
-        ReusePortSupervisor(config, sockets).run()
+        ReusePortSupervisor(config, sockets, balance).run()
     finally:
         for sock in sockets:
             sock.close()
+        balance.close()

@@ -13,8 +13,8 @@ on the worker with ``shapely.from_ragged_array``), anything else as WKB. At 1M +
 that costs the driver about 0.9 CPU-s where WKB for all cost 1.8 (``to_wkb``, the join and
 the lengths; ``to_ragged_array`` for all cost 2.8), and a worker rebuilds its strip as fast as
 from WKB. Ray's object store holds the arrays once and a task reads them without a copy, where
-pickled shapely objects cost the driver as much time as the matching saved. A strip is packed
-as the engine takes it, so the driver packs the next strips while the first ones run. Two
+pickled shapely objects cost the driver as much time as the matching saved. A strip is cut and
+packed as the engine takes it, so the driver packs the next strips while the first ones run. Two
 passes run on the engine, as ``align`` and ``match_pairs`` run in one process:
 
 1. each partition pairs its owned moving footprints with their nearest rank-0 footprints

@@ -75,8 +75,10 @@ class Balance:
         with self.counts.get_lock():
             self.counts[me] = max(0, self.counts[me] - 1)
 
-    def restart(self, me: int) -> None:
-        """A worker starts (or is started again on its slot) holding nothing."""
+    def died(self, me: int) -> None:
+        """Worker ``me`` died, and its connections with it: its replacement starts from none.
+        (A worker replaced on SIGHUP shares its slot with its replacement until it stops: each
+        counts its own connections in and out, so the slot stays right.)"""
         with self.counts.get_lock():
             self.counts[me] = 0
 
@@ -140,7 +142,6 @@ def serve_passed(balance: Balance, me: int, protocol: Callable[[], asyncio.Proto
     passes on those that belong elsewhere, and serves those passed to it with ``protocol`` (a
     factory of ``BalancedHTTP`` as the server makes them). Call on the server's event loop."""
     global _WORKER
-    balance.restart(me)
     _WORKER = _Worker(balance, me)
     loop = asyncio.get_running_loop()
     inbox = balance.inboxes[me][1]

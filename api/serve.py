@@ -120,6 +120,7 @@ class ReusePortSupervisor(Multiprocess):
             if self.should_exit.is_set():
                 return
             logger.info(f"Child process [{process.pid}] died")
+            self.balance.died(idx)
             self.processes[idx] = self._process(idx)
 
     def restart_all(self) -> None:

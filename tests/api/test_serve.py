@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from api.balance import Balance
 from api.serve import reuseport_sockets
 from tests.outage import free_port
 
@@ -95,6 +96,21 @@ def test_workers_hold_as_many_connections_each_and_answer_on_all(
         deadline = time.monotonic() + 10
         while _owners(port) and time.monotonic() < deadline:
             time.sleep(0.1)
+
+
+def test_a_connection_goes_to_the_least_busy_worker_and_a_dead_one_starts_from_none() -> None:
+    balance = Balance.of(3)
+    try:
+        assert [balance.take(0) for _ in range(6)] == [0, 1, 2, 0, 1, 2]
+        balance.closed(1)
+        assert balance.take(2) == 1 and balance.take(2) == 2  # 1 held fewer, then none does
+        balance.moved(1, 0)  # worker 1 could not take one: worker 0 kept it
+        assert list(balance.counts) == [3, 1, 3]
+        balance.died(2)
+        assert [balance.take(0) for _ in range(3)] == [2, 1, 2] and list(balance.counts) == [
+            3, 2, 2]
+    finally:
+        balance.close()
 
 
 def test_a_killed_worker_is_replaced_on_its_socket(served: tuple[str, int]) -> None:

@@ -157,8 +157,11 @@ def serve_passed(balance: Balance, me: int, protocol: Callable[[], asyncio.Proto
     def receive() -> None:
         while True:
             try:
-                _, fds, _, _ = socket.recv_fds(inbox, 16, 1)
+                data, fds, _, _ = socket.recv_fds(inbox, 16, 1)
             except (BlockingIOError, InterruptedError):
+                return
+            if not data and not fds:  # every sending end closed (this process holds one: never)
+                loop.remove_reader(inbox.fileno())
                 return
             for fd in fds:
                 conn = socket.socket(fileno=fd)

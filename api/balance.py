@@ -106,14 +106,12 @@ class BalancedHTTP(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         if worker is None:
             super().connection_made(transport)
             return
-        if not self.passed_in:
-            to = worker.balance.take(worker.me)
-            if to != worker.me and _pass(worker, transport, to):
+        if not self.passed_in and (to := worker.balance.take(worker.me)) != worker.me:
+            if _pass(worker, transport, to):
                 self.passed_on = True
                 transport.abort()  # closes this process's descriptor only, unread
                 return
-            if to != worker.me:
-                worker.balance.moved(to, worker.me)
+            worker.balance.moved(to, worker.me)
         super().connection_made(transport)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -154,14 +152,11 @@ def serve_passed(balance: Balance, me: int, protocol: Callable[[], asyncio.Proto
 
     serving: set[asyncio.Task[None]] = set()  # held until done (the loop keeps weak references)
 
-    def receive() -> None:
+    def receive() -> None:  # never at end of file: this process holds a sending end itself
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(inbox, 16, 1)
+                _, fds, _, _ = socket.recv_fds(inbox, 16, 1)
             except (BlockingIOError, InterruptedError):
-                return
-            if not data and not fds:  # every sending end closed (this process holds one: never)
-                loop.remove_reader(inbox.fileno())
                 return
             for fd in fds:
                 conn = socket.socket(fileno=fd)

@@ -19,24 +19,45 @@ from pathlib import Path
 import pycrfsuite
 
 from address.parse.compiled.run import write_source_terms
-from address.parse.corpus import Sentence, read_ccks, read_naacl
+from address.parse.corpus import Sentence, read_ccks, read_naacl, spans
 from address.parse.tagger import char_features
+from address.text.normalize import feature_fold
 from address.resources import DATA_DIR
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 MODEL = DATA_DIR / "tagger.crfsuite"
 
 
+# Labels whose names a holdout must not share with training: the ones dev rarely shares with it.
+NOVEL = frozenset({"poi", "subpoi", "community", "devzone", "road"})
+
+
+def _names(text: str, tags: list[str]) -> set[tuple[str, str]]:
+    folded = feature_fold(text)
+    return {(label, folded[a:b]) for label, a, b in spans(tags) if label in NOVEL}
+
+
 def training_sentences(data: Path, holdout: int, *, naacl_too: bool = True,
                        ) -> tuple[list[Sentence], int, list[Sentence]]:
     """(train, index of the first NAACL sentence in it, tuning holdout).
 
-    Train is CCKS train minus its last ``holdout`` rows, then NAACL train.
+    Train is CCKS train minus its last ``holdout`` rows, then NAACL train minus every sentence
+    that repeats a holdout address or names one of its roads, POIs, sub-POIs, communities or
+    development zones. NAACL train holds 1,748 of CCKS train's addresses and many more of its
+    POIs: with them, 90 % of the holdout's POIs were seen in training where 28 % of CCKS dev's
+    are, so the holdout rewarded memory, not reading. Without them the holdout's seen shares
+    match dev's label by label (POI 29 %, road 54 %, community 19 %, town 67 %).
     """
     ccks = list(read_ccks(data / "ccks2021" / "train.conll"))
     naacl = list(read_naacl(data / "naacl2019" / "train.txt")) if naacl_too else []
     cut = len(ccks) - holdout
-    return ccks[:cut] + naacl, cut, ccks[cut:]
+    held = ccks[cut:]
+    if held:
+        texts = {feature_fold(text) for text, _ in held}
+        names = set().union(*(_names(text, tags) for text, tags in held))
+        naacl = [(text, tags) for text, tags in naacl
+                 if feature_fold(text) not in texts and not _names(text, tags) & names]
+    return ccks[:cut] + naacl, cut, held
 
 
 def train(sentences: list[Sentence], out: Path, *, c1: float, c2: float, iterations: int,

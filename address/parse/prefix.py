@@ -6,7 +6,8 @@ after the tagger, from where the text's leading admin spans end, names are read 
 gazetteer while each names a division inside the one before (青浦 in 上海, 华新 in 青浦: codes
 nest by prefix) and is not the start of a road named after it (华新路); the tagger's spans
 there give way, the one running past the chain keeps what is after it. With no admin span
-before, two names must chain (青浦华新…), as one alone is often a shop or a road.
+before, two names must chain (青浦华新…), as one alone is often a shop or a road, unless a
+known road follows it, or one named after a division inside it (青浦华新路: 青浦 | 华新路).
 
 One rule for every path: ``parse_reference`` and ``parse`` call :func:`read_chain` on a text's
 rows, ``parse_batch`` calls :func:`apply` on the kernel's arrays, which tries only the texts
@@ -131,11 +132,16 @@ def _next(folded: str, at: int, inside: str | None, short: bool, written: frozen
 
 
 _DEPTH = {2: 4, 4: 6, 6: 9}  # code length → its children's (province, city, district)
+# The municipalities: their city level (市辖区, 县) is no place people write, so their
+# districts are right under them too (上海 is labelled a province as often as a city).
+_MUNICIPAL = frozenset({"11", "12", "31", "50"})
 
 
 def _child(code: str, inside: str) -> bool:
     """``code`` is a division right under ``inside`` (宁波洪塘 skips 江北区: a shop's name)."""
-    return len(code) == _DEPTH.get(len(inside)) and code.startswith(inside)
+    if not code.startswith(inside):
+        return False
+    return len(code) == _DEPTH.get(len(inside)) or (inside in _MUNICIPAL and len(code) == 6)
 
 
 def _inside(codes: dict[str, str], rows: Sequence[Row]) -> str | None:
@@ -168,27 +174,49 @@ def read_chain(folded: str, rows: Sequence[Row], codes: dict[str, str],
         label, inside, end = hit
         read.append((label, at, end))
         short, at = _short(folded[read[-1][1]:end]), end
-    if inside is None or len(read) < (1 if k else 2) or not _gives_way(folded, rows[k:], begin,
-                                                                        at, read):
+    if inside is None or not read or not _gives_way(folded, rows[k:], begin, at, read,
+                                                          inside):
+        return None
+    if not k and len(read) == 1 and not _road_after_name(folded, rows, at, inside):
         return None
     rest = [(label, max(start, at), end) for label, start, end in rows[k:] if end > at]
     deepest = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
     return [*rows[:k], *read, *rest], deepest if deepest.startswith(inside) else inside
 
 
+def _road_after_name(folded: str, rows: Sequence[Row], end: int, inside: str) -> bool:
+    """One name alone, with no admin span before, starts a chain only when the tagger's road
+    runs on from it into a road (see _road_rest): alone it is often a shop's name or a road's
+    (青浦路)."""
+    return any(LABELS[label] == "road" and start < end < stop
+               and _road_rest(folded[end:stop], inside) for label, start, stop in rows)
+
+
+def _road_rest(road: str, inside: str) -> bool:
+    """What is left of a tagger's road after the chain is a road of its own: a known one, or
+    one named after a division right under the chain's last (青浦|华新路: 华新 is a town of
+    青浦)."""
+    if is_road(road):
+        return True
+    names = _names()
+    return any(_child(code, inside)
+               for end in range(2, min(len(road), _LONGEST + 1))
+               for _, code in _found(names.get(road[:end], "")))
+
+
 def _gives_way(folded: str, rows: Sequence[Row], begin: int, end: int,
-               read: Sequence[Row]) -> bool:
+               read: Sequence[Row], inside: str) -> bool:
     """The tagger's reading yields to the chain [begin, end): unless it read one of the names
     exactly as a poi or a development zone (CCKS writes 常山县东案乡后宅村, 江阴市临港经济开发区
     so), or one of its spans starts with the chain and runs past it
-    (杏林湾路, 四季青服装大市场: names that start with a place's), where only a known road
-    after the chain splits it (徐泾|崧泽大道)."""
+    (杏林湾路, 四季青服装大市场: names that start with a place's), where only a road after the
+    chain splits it (徐泾|崧泽大道; see _road_rest)."""
     names = {(start, stop) for _, start, stop in read}
     if any(LABELS[label] in _KEPT and (start, stop) in names for label, start, stop in rows):
         return False
     for label, start, stop in rows:
         if start <= begin < end < stop:
-            return LABELS[label] == "road" and is_road(folded[end:stop])
+            return LABELS[label] == "road" and _road_rest(folded[end:stop], inside)
     return True
 
 
@@ -213,11 +241,19 @@ def child_starts(index: dict[str, int]) -> np.ndarray:
     return _stored(f"chain-children-{units}", lambda: _child_starts(index))
 
 
+def _parents(level: str, code: str) -> tuple[str, ...]:
+    """The divisions ``code`` (of ``level``) is right under, as _child reads it."""
+    if level == "prov":
+        return ()
+    parent = code[:_PARENT[level]]
+    return (parent, code[:2]) if level == "district" and code[:2] in _MUNICIPAL else (parent,)
+
+
 def _child_starts(index: dict[str, int]) -> np.ndarray:
-    keys = {index[code[:_PARENT[level]]] << 42 | _pair(name)
+    keys = {index[parent] << 42 | _pair(name)
             for name, divisions in _names().items() if len(name) >= 2
             for level, code in _found(divisions)
-            if level != "prov" and code[:_PARENT[level]] in index}
+            for parent in _parents(level, code) if parent in index}
     return np.array(sorted(keys), dtype=np.int64)
 
 
@@ -259,10 +295,10 @@ def child_names(index: dict[str, int]) -> np.ndarray:
 
 
 def _child_names(index: dict[str, int]) -> np.ndarray:
-    pairs = {(index[code[:_PARENT[level]]], name_hash(name))
+    pairs = {(index[parent], name_hash(name))
              for name, divisions in _names().items() if 2 <= len(name) <= _LONGEST
              for level, code in _found(divisions)
-             if level != "prov" and code[:_PARENT[level]] in index}
+             for parent in _parents(level, code) if parent in index}
     parent = np.array([p for p, _ in pairs], dtype=np.int64)
     return np.unique(_mixed(parent, np.array([h for _, h in pairs], dtype=np.uint64)))
 

@@ -126,8 +126,8 @@ _FAMILIES = [text for text, _ in _FAMILY_CASES]
 
 # Admin chains written short (address.parse.prefix) and what must stay as it is.
 _CHAIN_CASES = [
-    ("上海青浦华新华志路559号",
-     {"city": "上海", "district": "青浦", "town": "华新", "road": "华志路", "roadno": "559号"}),
+    ("上海青浦华新华志路559号",  # a bare 上海 is prov or city (CCKS train: prov 27, city 2)
+     {"district": "青浦", "town": "华新", "road": "华志路", "roadno": "559号"}),
     ("青浦华新华志路559号", {"district": "青浦", "town": "华新", "road": "华志路"}),
     ("青浦华新镇华志路559号", {"district": "青浦", "town": "华新镇", "road": "华志路"}),
     ("上海青浦重固福泉山路18号", {"district": "青浦", "town": "重固", "road": "福泉山路"}),
@@ -308,3 +308,29 @@ def test_a_road_of_the_district_gives_its_town() -> None:
     assert parse("青浦区福泉山路18号").codes["town"] == "310118109"
     assert "town" not in parse("黄浦区华志路1号").codes  # not that district's road
     assert "town" not in parse("崧泽大道3号").codes  # runs through two towns: no guess
+
+
+def _chain(text: str, rows: list[tuple[str, int, int]], codes: dict[str, str],
+           ) -> tuple[list[tuple[str, str]], str] | None:
+    from address.parse import prefix
+    from address.parse.tagger import LABELS
+
+    read = prefix.read_chain(text, [(LABELS.index(lb), a, b) for lb, a, b in rows], codes)
+    if read is None:
+        return None
+    return [(LABELS[lb], text[a:b]) for lb, a, b in read[0]], read[1]
+
+
+def test_the_chain_rule_reads_past_what_the_tagger_got_wrong() -> None:
+    """Whatever the model: 上海 labelled a province still chains to its districts (a
+    municipality's city level is no place people write), and one name alone chains when a road
+    named after a division inside it follows, but not before a road of its own name."""
+    assert _chain("上海青浦华新华志路559号",
+                  [("prov", 0, 2), ("poi", 2, 5), ("road", 5, 9), ("roadno", 9, 13)],
+                  {"prov": "31"}) == (
+        [("prov", "上海"), ("district", "青浦"), ("town", "华新"), ("road", "华志路"),
+         ("roadno", "559号")], "310118107")
+    assert _chain("青浦华新路1号", [("road", 0, 5), ("roadno", 5, 7)], {}) == (
+        [("district", "青浦"), ("road", "华新路"), ("roadno", "1号")], "310118")
+    assert _chain("青浦路1号", [("road", 0, 3), ("roadno", 3, 5)], {}) is None
+    assert _chain("青浦小吃店", [("poi", 0, 5)], {}) is None

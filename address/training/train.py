@@ -83,7 +83,9 @@ def main() -> None:
     parser.add_argument("--holdout", type=int, default=886, help="last CCKS train rows kept out")
     parser.add_argument("--c1", type=float, default=0.05)
     parser.add_argument("--c2", type=float, default=0.01)
-    parser.add_argument("--iterations", type=int, default=150)
+    parser.add_argument("--iterations", type=int, default=1000,
+                        help="L-BFGS iterations (clean holdout: 150 → 89.17, 600 → 89.97, "
+                             "1,200 → 90.01)")
     parser.add_argument("--ccks-only", action="store_true", help="leave NAACL train out")
     parser.add_argument("--terms-only", action="store_true",
                         help="keep the model, only refit the parser's Viterbi source terms")

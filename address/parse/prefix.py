@@ -174,14 +174,21 @@ def read_chain(folded: str, rows: Sequence[Row], codes: dict[str, str],
         label, inside, end = hit
         read.append((label, at, end))
         short, at = _short(folded[read[-1][1]:end]), end
-    if inside is None or not read or not _gives_way(folded, rows[k:], begin, at, read,
-                                                          inside):
-        return None
-    if not k and len(read) == 1 and not _road_after_name(folded, rows, at, inside):
+    if inside is None or not _holds(folded, rows, k, (begin, at), read, inside):
         return None
     rest = [(label, max(start, at), end) for label, start, end in rows[k:] if end > at]
     deepest = next((codes[level] for level in reversed(LEVELS) if level in codes), "")
     return [*rows[:k], *read, *rest], deepest if deepest.startswith(inside) else inside
+
+
+def _holds(folded: str, rows: Sequence[Row], k: int, chain: tuple[int, int],
+           read: Sequence[Row], inside: str) -> bool:
+    """The chain ``read`` over ``chain`` (start, end), after the ``k`` leading admin spans of
+    ``rows``, replaces the tagger's reading there."""
+    begin, end = chain
+    if not read or not _gives_way(folded, rows[k:], begin, end, read, inside):
+        return False
+    return bool(k) or len(read) > 1 or _road_after_name(folded, rows, end, inside)
 
 
 def _road_after_name(folded: str, rows: Sequence[Row], end: int, inside: str) -> bool:

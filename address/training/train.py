@@ -21,8 +21,8 @@ import pycrfsuite
 from address.parse.compiled.run import write_source_terms
 from address.parse.corpus import Sentence, read_ccks, read_naacl, spans
 from address.parse.tagger import char_features
-from address.text.normalize import feature_fold
 from address.resources import DATA_DIR
+from address.text.normalize import feature_fold
 
 DATA = Path("/work/shared/data/eval/address_parsing")
 MODEL = DATA_DIR / "tagger.crfsuite"

@@ -31,7 +31,7 @@ def test_map_loads_every_layer_without_the_internet(page):
                   " if (m.loaded() && m.areTilesLoaded()) r(); else m.once('idle', r); })")
     drawn = page.evaluate("new Set(window.dizhiMap.queryRenderedFeatures({layers: ['addresses']})"
                           ".map(f => f.properties.code)).size")
-    assert drawn >= 820  # of 841: every address in view is drawn (a few lie outside the towns)
+    assert drawn >= 820  # of 842: every address in view is drawn (a few lie outside the towns)
     assert page.external_requests == []
 
 

@@ -131,17 +131,24 @@ def _next(folded: str, at: int, inside: str | None, short: bool, written: frozen
     return None
 
 
-_DEPTH = {2: 4, 4: 6, 6: 9}  # code length → its children's (province, city, district)
+_UP = {4: 2, 6: 4, 9: 6}  # code length → its parent's (city, district, town)
 # The municipalities: their city level (市辖区, 县) is no place people write, so their
 # districts are right under them too (上海 is labelled a province as often as a city).
 _MUNICIPAL = frozenset({"11", "12", "31", "50"})
 
 
+def _parents(code: str) -> tuple[str, ...]:
+    """The divisions ``code`` is right under: its parent, and a municipality's district its
+    province too."""
+    if len(code) not in _UP:
+        return ()
+    parent = code[:_UP[len(code)]]
+    return (parent, code[:2]) if len(code) == 6 and code[:2] in _MUNICIPAL else (parent,)
+
+
 def _child(code: str, inside: str) -> bool:
     """``code`` is a division right under ``inside`` (宁波洪塘 skips 江北区: a shop's name)."""
-    if not code.startswith(inside):
-        return False
-    return len(code) == _DEPTH.get(len(inside)) or (inside in _MUNICIPAL and len(code) == 6)
+    return inside in _parents(code)
 
 
 def _inside(codes: dict[str, str], rows: Sequence[Row]) -> str | None:
@@ -238,9 +245,6 @@ def _pair(name: str) -> int:
     return ord(name[0]) << 21 | ord(name[1])
 
 
-_PARENT = {"city": 2, "district": 4, "town": 6}  # a level → its parent's code length
-
-
 def child_starts(index: dict[str, int]) -> np.ndarray:
     """Sorted keys parent unit << 42 | first two characters, of the names _next can read
     inside a division (``index``: code → unit of the kernel's tables; stored per index)."""
@@ -248,19 +252,11 @@ def child_starts(index: dict[str, int]) -> np.ndarray:
     return _stored(f"chain-children-{units}", lambda: _child_starts(index))
 
 
-def _parents(level: str, code: str) -> tuple[str, ...]:
-    """The divisions ``code`` (of ``level``) is right under, as _child reads it."""
-    if level == "prov":
-        return ()
-    parent = code[:_PARENT[level]]
-    return (parent, code[:2]) if level == "district" and code[:2] in _MUNICIPAL else (parent,)
-
-
 def _child_starts(index: dict[str, int]) -> np.ndarray:
     keys = {index[parent] << 42 | _pair(name)
             for name, divisions in _names().items() if len(name) >= 2
-            for level, code in _found(divisions)
-            for parent in _parents(level, code) if parent in index}
+            for _, code in _found(divisions)
+            for parent in _parents(code) if parent in index}
     return np.array(sorted(keys), dtype=np.int64)
 
 
@@ -304,8 +300,8 @@ def child_names(index: dict[str, int]) -> np.ndarray:
 def _child_names(index: dict[str, int]) -> np.ndarray:
     pairs = {(index[parent], name_hash(name))
              for name, divisions in _names().items() if 2 <= len(name) <= _LONGEST
-             for level, code in _found(divisions)
-             for parent in _parents(level, code) if parent in index}
+             for _, code in _found(divisions)
+             for parent in _parents(code) if parent in index}
     parent = np.array([p for p, _ in pairs], dtype=np.int64)
     return np.unique(_mixed(parent, np.array([h for _, h in pairs], dtype=np.uint64)))
 
